@@ -1,0 +1,812 @@
+"""The Ledger application: every command of the studio, each recorded as events.
+
+Commands load what they need through a unit of work, check the rules, trigger
+events and save them in one transaction. Each returns a ``Recorded``: the id of
+the record it acted on and the position (notification id) of its last event,
+which a reader can wait for (read-your-writes).
+
+Inside ``with ledger.batch():`` commands are staged instead of saved, and the
+batch saves them all in one transaction: how imports get many events per
+transaction while running exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
+
+from ledger.comment import Comment
+from ledger.errors import (
+    CycleError,
+    DatabaseSettingError,
+    DuplicateExternalIdError,
+    HandleTakenError,
+    LedgerError,
+    NotCuratorError,
+    OwnWorkVoteError,
+    PermissionDeniedError,
+    UnknownCommentError,
+    UnknownMemberError,
+    UnknownProductionError,
+    UnknownWorkError,
+)
+from ledger.identity import (
+    comment_id_for,
+    handle_claim_id_for,
+    member_id_for,
+    new_id,
+    production_id_for,
+    vote_id_for,
+    work_id_for,
+)
+from ledger.member import HandleClaim, Member
+from ledger.production import Production
+from ledger.settings import ENV_VAR, resolve_db_setting
+from ledger.transcodings import register_ledger_transcodings
+from ledger.unit_of_work import AggregateCache, UnitOfWork
+from ledger.values import (
+    MAX_EXTERNAL_ID,
+    Citation,
+    CreditMode,
+    Kind,
+    Money,
+    Role,
+    check_text,
+    normalise_handle,
+    parse_enum,
+    utc_now,
+)
+from ledger.vote import Vote, check_vote_value
+from ledger.work import Work
+
+__all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger"]
+
+T = TypeVar("T")
+_RETRIES = 5
+
+
+class ConcurrencyError(LedgerError):
+    """Another writer kept changing the same records; the command was not recorded."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command did: the record it acted on and the position of its last event.
+
+    ``position`` is None when nothing new was recorded (an idempotent repeat) or
+    when the command was staged in an open batch that has not been saved yet.
+    """
+
+    id: UUID
+    position: int | None
+
+
+class Ledger(Application[UUID]):
+    """The studio's ledger: members, works, comments, votes and productions."""
+
+    name = "RemixLedger"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._local = threading.local()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_ledger_transcodings(transcoder)
+
+    # ---------------------------------------------------------------- plumbing
+
+    @contextmanager
+    def batch(self, cache: AggregateCache | None = None, *, dry_run: bool = False) -> Iterator[UnitOfWork]:
+        """Stage the commands run inside the block; save them together when it ends.
+
+        With ``dry_run`` nothing is ever saved: commands are checked and forgotten.
+        If the block raises, nothing staged in it is saved.
+        """
+        if getattr(self._local, "batch", None) is not None:
+            raise RuntimeError("batches do not nest")
+        uow = UnitOfWork(self, cache)
+        self._local.batch = uow
+        self._local.dry_run = dry_run
+        try:
+            yield uow
+        except BaseException:
+            uow.discard()
+            raise
+        else:
+            if dry_run:
+                uow.discard()
+            else:
+                uow.commit()
+        finally:
+            self._local.batch = None
+
+    def _execute(self, command: Callable[[UnitOfWork], T]) -> tuple[T, int | None]:
+        batch: UnitOfWork | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            result = batch.run(command)
+            if self._local.dry_run:
+                batch.events.clear()
+            return result, None
+        for _ in range(_RETRIES):
+            uow = UnitOfWork(self)
+            result = uow.run(command)
+            try:
+                return result, uow.commit()
+            except IntegrityError:
+                # Someone else wrote one of these aggregates (or claimed the
+                # same id) first: re-run against the new state, so the rules
+                # decide (a second vote becomes a change, a taken handle an error).
+                continue
+        raise ConcurrencyError("the records kept changing under this command; try again")
+
+    @property
+    def head(self) -> int:
+        """The position of the last event in the ledger (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    # ------------------------------------------------------------ resolution
+
+    def find_member(self, reference: str) -> UUID:
+        """A member id from an id, an external id or a handle."""
+        for candidate in _candidates(reference, member_id_for):
+            if isinstance(self._find(candidate), Member):
+                return candidate
+        try:
+            claim = self._find(handle_claim_id_for(normalise_handle(reference)))
+        except LedgerError:
+            claim = None
+        if isinstance(claim, HandleClaim):
+            return claim.member_id
+        raise UnknownMemberError(f"no member has id, external id or handle {reference!r}")
+
+    def find_work(self, reference: str) -> UUID:
+        """A work id from an id or an external id."""
+        return self._find_by(reference, work_id_for, Work, UnknownWorkError("work"))
+
+    def find_production(self, reference: str) -> UUID:
+        """A production id from an id or an external id."""
+        return self._find_by(
+            reference, production_id_for, Production, UnknownProductionError("production")
+        )
+
+    def find_comment(self, reference: str) -> UUID:
+        """A comment id from an id or an external id."""
+        return self._find_by(reference, comment_id_for, Comment, UnknownCommentError("comment"))
+
+    def _find_by(
+        self, reference: str, derive: Callable[[str], UUID], cls: type[Any], error: LedgerError
+    ) -> UUID:
+        for candidate in _candidates(reference, derive):
+            if isinstance(self._find(candidate), cls):
+                return candidate
+        raise type(error)(f"no {error.args[0]} has id or external id {reference!r}")
+
+    def _find(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def member(self, member_id: UUID) -> Member:
+        return self._load(Member, member_id, UnknownMemberError)
+
+    def work(self, work_id: UUID) -> Work:
+        return self._load(Work, work_id, UnknownWorkError)
+
+    def comment_record(self, comment_id: UUID) -> Comment:
+        return self._load(Comment, comment_id, UnknownCommentError)
+
+    def production(self, production_id: UUID) -> Production:
+        return self._load(Production, production_id, UnknownProductionError)
+
+    def vote_of(self, member_id: UUID, work_id: UUID) -> Vote | None:
+        found = self._find(vote_id_for(member_id, work_id))
+        return found if isinstance(found, Vote) else None
+
+    def _load(self, cls: type[T], aggregate_id: UUID, error: type[LedgerError]) -> T:
+        found = self._find(aggregate_id)
+        if not isinstance(found, cls):
+            raise error(f"no {cls.__name__.lower()} has id {aggregate_id}")
+        return found
+
+    # ---------------------------------------------------------------- members
+
+    def register_member(
+        self,
+        *,
+        handle: str,
+        name: str | None = None,
+        external_id: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Register a member; the handle is unique without regard to case."""
+        canonical = normalise_handle(handle)
+        _check_external_id(external_id)
+        member_id = member_id_for(external_id) if external_id else new_id()
+        claim_id = handle_claim_id_for(canonical)
+
+        def command(uow: UnitOfWork) -> UUID:
+            if external_id and uow.exists(member_id):
+                raise DuplicateExternalIdError(f"a member with external id {external_id!r} exists")
+            if uow.exists(claim_id):
+                raise HandleTakenError(f"handle {canonical!r} is taken")
+            member = Member.register(
+                id=member_id,
+                handle=canonical,
+                name=name if name is not None else canonical,
+                external_id=external_id,
+                actor_id=actor_id,
+                occurred_at=occurred_at or utc_now(),
+            )
+            uow.add(member)
+            uow.add(HandleClaim.claim(id=claim_id, handle=canonical, member_id=member_id))
+            return member_id
+
+        return self._recorded(command)
+
+    def rename_member(
+        self,
+        member_id: UUID,
+        *,
+        name: str,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Change a member's display name (the handle stays)."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            member = self._member(uow, member_id)
+            _check_self_or_operator(actor_id, member_id, "rename a member")
+            if not member.has_applied(idempotency_key):
+                member.rename(
+                    name=name,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                    idempotency_key=idempotency_key,
+                )
+            return member_id
+
+        return self._recorded(command)
+
+    def grant_role(
+        self,
+        member_id: UUID,
+        role: str,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Grant a role; the operator (actor None) or a curator may grant it. Idempotent."""
+        granted = parse_enum(Role, role, "role")
+
+        def command(uow: UnitOfWork) -> UUID:
+            member = self._member(uow, member_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "grant roles")
+            if not member.has_role(granted):
+                member.grant_role(
+                    role=granted.value, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+                )
+            return member_id
+
+        return self._recorded(command)
+
+    def set_credit_preference(
+        self,
+        member_id: UUID,
+        mode: str,
+        *,
+        pseudonym: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """How a member is credited: by name, by a pseudonym, or not at all."""
+        credit_mode = parse_enum(CreditMode, mode, "credit mode")
+        Member.check_credit_preference(credit_mode, pseudonym)
+
+        def command(uow: UnitOfWork) -> UUID:
+            member = self._member(uow, member_id)
+            _check_self_or_operator(actor_id, member_id, "set a credit preference")
+            if not member.has_applied(idempotency_key):
+                member.set_credit_preference(
+                    mode=credit_mode.value,
+                    pseudonym=pseudonym,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                    idempotency_key=idempotency_key,
+                )
+            return member_id
+
+        return self._recorded(command)
+
+    # ------------------------------------------------------------------ works
+
+    def contribute(
+        self,
+        *,
+        authors: Sequence[UUID],
+        title: str,
+        kind: str = Kind.TEXT,
+        body: str | None = None,
+        uri: str | None = None,
+        license: str | None = None,  # noqa: A002
+        external_id: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Contribute an original work (one with no sources)."""
+        return self.remix(
+            authors=authors,
+            title=title,
+            kind=kind,
+            sources=(),
+            body=body,
+            uri=uri,
+            license=license,
+            external_id=external_id,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    def remix(
+        self,
+        *,
+        authors: Sequence[UUID],
+        title: str,
+        sources: Sequence[Citation],
+        kind: str = Kind.TEXT,
+        body: str | None = None,
+        uri: str | None = None,
+        license: str | None = None,  # noqa: A002
+        external_id: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Record a work built on ``sources`` (1..32 distinct, existing, unretracted works).
+
+        With no sources it is an original (``contribute``).
+        """
+        _check_external_id(external_id)
+        work_kind = parse_enum(Kind, kind, "kind")
+        work_id = work_id_for(external_id) if external_id else new_id()
+        Work.check_authors(authors)
+        if sources:
+            Work.check_sources(work_id, sources)
+
+        def command(uow: UnitOfWork) -> UUID:
+            if external_id and uow.exists(work_id):
+                raise DuplicateExternalIdError(f"a work with external id {external_id!r} exists")
+            for author_id in authors:
+                self._member(uow, author_id)
+            if actor_id is not None and actor_id not in authors:
+                raise PermissionDeniedError("a member contributes only works they are an author of")
+            for citation in sources:
+                self._work(uow, citation.work_id).check_not_retracted("remixed")
+            uow.add(
+                Work.create(
+                    id=work_id,
+                    authors=authors,
+                    title=title,
+                    kind=work_kind,
+                    body=body,
+                    uri=uri,
+                    license=license,
+                    external_id=external_id,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                    sources=sources,
+                )
+            )
+            return work_id
+
+        return self._recorded(command)
+
+    def cite_source(
+        self,
+        work_id: UUID,
+        citation: Citation,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Add a source to a work; refused if it would make the work its own ancestor."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            work = self._work(uow, work_id)
+            if citation.work_id in work.source_ids:
+                return work_id  # already cited: repeating it records nothing
+            work.check_author(actor_id, "cite its sources")
+            source = self._work(uow, citation.work_id)
+            source.check_not_retracted("cited")
+            self._check_no_cycle(uow, work, source)
+            work.cite_source(
+                citation=citation, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+            )
+            return work_id
+
+        return self._recorded(command)
+
+    def _check_no_cycle(self, uow: UnitOfWork, work: Work, source: Work) -> None:
+        # Citing ``source`` closes a cycle exactly when ``work`` is already among
+        # the ancestors of ``source`` (or is ``source``): walk up from it.
+        seen: set[UUID] = set()
+        stack = [source.id]
+        while stack:
+            current = stack.pop()
+            if current == work.id:
+                raise CycleError(
+                    f"citing {source.title!r} as a source of {work.title!r} would make"
+                    f" {work.title!r} its own ancestor"
+                )
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend(self._work(uow, current).source_ids)
+
+    def retract_work(
+        self,
+        work_id: UUID,
+        *,
+        reason: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Hide a work from rankings and new remixes; the log keeps everything."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            self._work(uow, work_id).retract(
+                reason=reason, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+            )
+            return work_id
+
+        return self._recorded(command)
+
+    # ------------------------------------------------------ comments and votes
+
+    def comment(
+        self,
+        *,
+        work_id: UUID,
+        author_id: UUID,
+        text: str,
+        external_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Comment on a work."""
+        _check_external_id(external_id)
+        comment_id = comment_id_for(external_id) if external_id else new_id()
+
+        def command(uow: UnitOfWork) -> UUID:
+            if external_id and uow.exists(comment_id):
+                raise DuplicateExternalIdError(
+                    f"a comment with external id {external_id!r} exists"
+                )
+            self._member(uow, author_id)
+            self._work(uow, work_id).check_not_retracted("commented on")
+            uow.add(
+                Comment.write(
+                    id=comment_id,
+                    work_id=work_id,
+                    author_id=author_id,
+                    text=text,
+                    external_id=external_id,
+                    occurred_at=occurred_at or utc_now(),
+                )
+            )
+            return comment_id
+
+        return self._recorded(command)
+
+    def retract_comment(
+        self,
+        comment_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Hide a comment; only its author (or the operator) may."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            comment = uow.get(
+                Comment, comment_id, lambda: UnknownCommentError(f"no comment has id {comment_id}")
+            )
+            comment.retract(actor_id=actor_id, occurred_at=occurred_at or utc_now())
+            return comment_id
+
+        return self._recorded(command)
+
+    def vote(
+        self,
+        *,
+        member_id: UUID,
+        work_id: UUID,
+        value: int,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Vote +1 or -1; voting again changes the one vote a member has on a work."""
+        check_vote_value(value)
+        vote_id = vote_id_for(member_id, work_id)
+
+        def command(uow: UnitOfWork) -> UUID:
+            self._member(uow, member_id)
+            work = self._work(uow, work_id)
+            work.check_not_retracted("voted on")
+            if work.is_authored_by(member_id):
+                raise OwnWorkVoteError(f"members do not vote on their own work {work.title!r}")
+            when = occurred_at or utc_now()
+            vote = uow.find(Vote, vote_id)
+            if vote is None:
+                uow.add(
+                    Vote.cast(
+                        id=vote_id,
+                        member_id=member_id,
+                        work_id=work_id,
+                        value=value,
+                        occurred_at=when,
+                        idempotency_key=idempotency_key,
+                    )
+                )
+            elif not vote.has_applied(idempotency_key) and vote.value != value:
+                vote.change(
+                    value=value,
+                    actor_id=member_id,
+                    occurred_at=when,
+                    idempotency_key=idempotency_key,
+                )
+            return vote_id
+
+        return self._recorded(command)
+
+    def withdraw_vote(
+        self,
+        *,
+        member_id: UUID,
+        work_id: UUID,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Withdraw a member's vote on a work (no vote left: nothing to record)."""
+        vote_id = vote_id_for(member_id, work_id)
+
+        def command(uow: UnitOfWork) -> UUID:
+            self._member(uow, member_id)
+            self._work(uow, work_id)
+            vote = uow.find(Vote, vote_id)
+            if vote is not None and not vote.is_withdrawn and not vote.has_applied(
+                idempotency_key
+            ):
+                vote.withdraw(
+                    actor_id=member_id,
+                    occurred_at=occurred_at or utc_now(),
+                    idempotency_key=idempotency_key,
+                )
+            return vote_id
+
+        return self._recorded(command)
+
+    # ------------------------------------------------------------ productions
+
+    def create_production(
+        self,
+        *,
+        title: str,
+        curator_id: UUID,
+        external_id: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Start a production curated by ``curator_id`` (who must hold the curator role)."""
+        _check_external_id(external_id)
+        production_id = production_id_for(external_id) if external_id else new_id()
+        check_text("title", title, 200)
+
+        def command(uow: UnitOfWork) -> UUID:
+            if external_id and uow.exists(production_id):
+                raise DuplicateExternalIdError(
+                    f"a production with external id {external_id!r} exists"
+                )
+            self._check_curator(uow, curator_id, "curate a production")
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "create productions")
+            uow.add(
+                Production.create(
+                    id=production_id,
+                    title=title,
+                    curator_id=curator_id,
+                    external_id=external_id,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                )
+            )
+            return production_id
+
+        return self._recorded(command)
+
+    def include_work(
+        self,
+        production_id: UUID,
+        work_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Add a work to an unpublished production."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "fill productions")
+            self._work(uow, work_id).check_not_retracted("included")
+            if not production.has_applied(idempotency_key):
+                production.include_work(
+                    work_id=work_id,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                    idempotency_key=idempotency_key,
+                )
+            return production_id
+
+        return self._recorded(command)
+
+    def exclude_work(
+        self,
+        production_id: UUID,
+        work_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Take a work out of an unpublished production."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "fill productions")
+            if not production.has_applied(idempotency_key):
+                production.exclude_work(
+                    work_id=work_id,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                    idempotency_key=idempotency_key,
+                )
+            return production_id
+
+        return self._recorded(command)
+
+    def publish(
+        self,
+        production_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Publish a production, once; its contents are frozen from then on."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "publish productions")
+            production.publish(actor_id=actor_id, occurred_at=occurred_at or utc_now())
+            return production_id
+
+        return self._recorded(command)
+
+    def record_revenue(
+        self,
+        production_id: UUID,
+        amount: Money,
+        *,
+        external_id: str | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record revenue a published production earned (positive, in minor units).
+
+        An ``external_id`` (or an ``idempotency_key``) makes recording it again a no-op.
+        """
+        _check_external_id(external_id)
+        key = f"revenue:{external_id}" if external_id else idempotency_key
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "record revenue")
+            if not production.has_applied(key):
+                production.record_revenue(
+                    amount=amount,
+                    external_id=external_id,
+                    actor_id=actor_id,
+                    occurred_at=occurred_at or utc_now(),
+                    idempotency_key=key,
+                )
+            return production_id
+
+        return self._recorded(command)
+
+    # ---------------------------------------------------------------- helpers
+
+    def _recorded(self, command: Callable[[UnitOfWork], UUID]) -> Recorded:
+        record_id, position = self._execute(command)
+        return Recorded(record_id, position)
+
+    @staticmethod
+    def _member(uow: UnitOfWork, member_id: UUID) -> Member:
+        return uow.get(Member, member_id, lambda: UnknownMemberError(f"no member has id {member_id}"))
+
+    @staticmethod
+    def _work(uow: UnitOfWork, work_id: UUID) -> Work:
+        return uow.get(Work, work_id, lambda: UnknownWorkError(f"no work has id {work_id}"))
+
+    @staticmethod
+    def _production(uow: UnitOfWork, production_id: UUID) -> Production:
+        return uow.get(
+            Production,
+            production_id,
+            lambda: UnknownProductionError(f"no production has id {production_id}"),
+        )
+
+    def _check_curator(self, uow: UnitOfWork, member_id: UUID, act: str) -> None:
+        member = self._member(uow, member_id)
+        if not member.has_role(Role.CURATOR):
+            raise NotCuratorError(f"only a curator may {act}; {member.handle!r} is not one")
+
+
+def _check_self_or_operator(actor_id: UUID | None, member_id: UUID, act: str) -> None:
+    if actor_id is not None and actor_id != member_id:
+        raise PermissionDeniedError(f"only the member themself (or the operator) may {act}")
+
+
+def _check_external_id(external_id: str | None) -> None:
+    if external_id is not None:
+        check_text("external id", external_id, MAX_EXTERNAL_ID)
+
+
+def _candidates(reference: str, derive: Callable[[str], UUID]) -> Iterator[UUID]:
+    text = reference.strip()
+    try:
+        yield UUID(text)
+    except ValueError:
+        pass
+    if text:
+        yield derive(text)
+
+
+def open_ledger(url: str | None = None) -> Ledger:
+    """Open the ledger named by a database URL (see ``ledger.settings``).
+
+    A malformed or unreachable setting raises ``DatabaseSettingError`` with one
+    line that names the setting, never a driver's traceback.
+    """
+    setting = resolve_db_setting(url)
+    if setting.backend == "sqlite":
+        folder = Path(setting.env["SQLITE_DBNAME"]).parent
+        if not folder.is_dir():
+            raise DatabaseSettingError(
+                f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist"
+            )
+    try:
+        ledger = Ledger(env=setting.env)
+        ledger.recorder.max_notification_id()
+    except (PersistenceError, OSError, ImportError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DatabaseSettingError(
+            f"{ENV_VAR} / --db {setting.redacted_url!r}: cannot open the ledger: {reason}"
+        ) from None
+    return ledger

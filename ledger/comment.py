@@ -1,0 +1,75 @@
+"""The Comment aggregate: a member's remark on a work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.acts import LedgerAggregate
+from ledger.errors import NotAuthorError, RetractedError
+from ledger.values import MAX_COMMENT, check_text
+
+__all__ = ["Comment"]
+
+
+class Comment(LedgerAggregate):
+    """A comment on a work; retracting hides it but never erases it from the log."""
+
+    class Commented(Aggregate.Created):
+        work_id: UUID
+        author_id: UUID
+        text: str
+        external_id: str | None
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    def __init__(
+        self,
+        *,
+        work_id: UUID,
+        author_id: UUID,
+        text: str,
+        external_id: str | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        super().__init__()
+        self.work_id = work_id
+        self.author_id = author_id
+        self.text = text
+        self.external_id = external_id
+        self.commented_at = occurred_at
+        self.retracted = False
+
+    @classmethod
+    def write(
+        cls,
+        *,
+        id: UUID,  # noqa: A002
+        work_id: UUID,
+        author_id: UUID,
+        text: str,
+        external_id: str | None,
+        occurred_at: datetime,
+    ) -> Comment:
+        check_text("comment", text, MAX_COMMENT)
+        return cls._create(
+            cls.Commented,
+            id=id,
+            work_id=work_id,
+            author_id=author_id,
+            text=text,
+            external_id=external_id,
+            actor_id=author_id,
+            occurred_at=occurred_at,
+        )
+
+    @event("CommentRetracted")
+    def retract(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
+        if actor_id is not None and actor_id != self.author_id:
+            raise NotAuthorError("only the comment's author may retract it")
+        if self.retracted:
+            raise RetractedError("the comment was already retracted")
+        self.retracted = True

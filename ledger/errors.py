@@ -1,0 +1,120 @@
+"""The ledger's own errors: each names one broken rule and says it in one line.
+
+A leaf module: it imports nothing from the project, so every layer can catch
+these without pulling in the domain.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyPublishedError",
+    "ArchiveError",
+    "CycleError",
+    "DatabaseSettingError",
+    "DuplicateExternalIdError",
+    "HandleTakenError",
+    "InvalidAmountError",
+    "InvalidHandleError",
+    "InvalidSourcesError",
+    "InvalidValueError",
+    "LedgerError",
+    "NotAuthorError",
+    "NotCuratorError",
+    "NotPublishedError",
+    "OwnWorkVoteError",
+    "PermissionDeniedError",
+    "RetractedError",
+    "TextTooLongError",
+    "UnknownCommentError",
+    "UnknownMemberError",
+    "UnknownProductionError",
+    "UnknownWorkError",
+]
+
+
+class LedgerError(Exception):
+    """A command or query broke one of the ledger's rules; nothing was recorded."""
+
+
+class UnknownMemberError(LedgerError):
+    """No member has the given id, external id or handle."""
+
+
+class UnknownWorkError(LedgerError):
+    """No work has the given id or external id."""
+
+
+class UnknownCommentError(LedgerError):
+    """No comment has the given id or external id."""
+
+
+class UnknownProductionError(LedgerError):
+    """No production has the given id or external id."""
+
+
+class InvalidValueError(LedgerError):
+    """A value is malformed (a kind, a relation, a percentage, a vote value...)."""
+
+
+class InvalidHandleError(InvalidValueError):
+    """A handle is not 2-32 characters of a-z, 0-9, '_' or '-'."""
+
+
+class HandleTakenError(LedgerError):
+    """Another member already has this handle (handles ignore case)."""
+
+
+class DuplicateExternalIdError(LedgerError):
+    """Another record already carries this external id."""
+
+
+class TextTooLongError(InvalidValueError):
+    """A title, body or comment is longer than its limit, or empty where text is needed."""
+
+
+class InvalidSourcesError(LedgerError):
+    """A remix's sources are missing, repeated, too many, or include the work itself."""
+
+
+class CycleError(LedgerError):
+    """Citing this source would make a work its own ancestor."""
+
+
+class PermissionDeniedError(LedgerError):
+    """The acting member may not do this."""
+
+
+class NotAuthorError(PermissionDeniedError):
+    """Only an author of the work (or of the comment) may do this."""
+
+
+class NotCuratorError(PermissionDeniedError):
+    """Only a member with the curator role may do this."""
+
+
+class OwnWorkVoteError(LedgerError):
+    """Members do not vote on works they authored."""
+
+
+class RetractedError(LedgerError):
+    """The work or comment was retracted and cannot take part in this act."""
+
+
+class AlreadyPublishedError(LedgerError):
+    """The production was already published; its contents are frozen."""
+
+
+class NotPublishedError(LedgerError):
+    """Revenue is recorded only for published productions."""
+
+
+class InvalidAmountError(InvalidValueError):
+    """A money amount is not positive, or has more decimals than its currency allows."""
+
+
+class ArchiveError(LedgerError):
+    """An archive line is malformed or breaks a rule; the message starts with FILE:LINE."""
+
+
+class DatabaseSettingError(LedgerError):
+    """The database setting (--db / REMIX_LEDGER_DB) is malformed or unreachable."""

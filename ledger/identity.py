@@ -1,0 +1,65 @@
+"""Deterministic aggregate ids.
+
+Records with an external id (a legacy record number, a git sha) get an id derived
+from it with uuid5, so re-importing finds them without an index, and the store's
+own uniqueness (one version 1 per aggregate id) makes a duplicate impossible even
+when two processes race. A vote's id is derived from (member, work) the same way,
+which is what makes "one vote per member per work" hold under concurrency.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4, uuid5
+
+__all__ = [
+    "comment_id_for",
+    "handle_claim_id_for",
+    "member_id_for",
+    "new_id",
+    "production_id_for",
+    "vote_id_for",
+    "work_id_for",
+]
+
+_ROOT = UUID("6c1c3b0e-55b1-4d0c-9d0e-7a3f1c2b9e41")
+_MEMBER = uuid5(_ROOT, "member")
+_WORK = uuid5(_ROOT, "work")
+_COMMENT = uuid5(_ROOT, "comment")
+_PRODUCTION = uuid5(_ROOT, "production")
+_VOTE = uuid5(_ROOT, "vote")
+_HANDLE = uuid5(_ROOT, "handle")
+
+
+def new_id() -> UUID:
+    """An id for a record that has no external id."""
+    return uuid4()
+
+
+def member_id_for(external_id: str) -> UUID:
+    """The member id that belongs to ``external_id``."""
+    return uuid5(_MEMBER, external_id)
+
+
+def work_id_for(external_id: str) -> UUID:
+    """The work id that belongs to ``external_id``."""
+    return uuid5(_WORK, external_id)
+
+
+def comment_id_for(external_id: str) -> UUID:
+    """The comment id that belongs to ``external_id``."""
+    return uuid5(_COMMENT, external_id)
+
+
+def production_id_for(external_id: str) -> UUID:
+    """The production id that belongs to ``external_id``."""
+    return uuid5(_PRODUCTION, external_id)
+
+
+def vote_id_for(member_id: UUID, work_id: UUID) -> UUID:
+    """The one vote aggregate a member can have on a work."""
+    return uuid5(_VOTE, f"{member_id.hex}/{work_id.hex}")
+
+
+def handle_claim_id_for(canonical_handle: str) -> UUID:
+    """The claim aggregate that reserves a (lower-case) handle for one member."""
+    return uuid5(_HANDLE, canonical_handle)

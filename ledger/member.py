@@ -1,0 +1,137 @@
+"""The Member aggregate: a person with a handle, roles and a credit preference."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.acts import LedgerAggregate
+from ledger.errors import InvalidValueError
+from ledger.values import MAX_NAME, CreditMode, Role, check_text
+
+__all__ = ["HandleClaim", "Member"]
+
+
+class Member(LedgerAggregate):
+    """A member of the studio."""
+
+    class Registered(Aggregate.Created):
+        handle: str
+        name: str
+        external_id: str | None
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    def __init__(
+        self,
+        *,
+        handle: str,
+        name: str,
+        external_id: str | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        super().__init__()
+        self.handle = handle
+        self.name = name
+        self.external_id = external_id
+        self.joined_at = occurred_at
+        self.roles: set[Role] = set()
+        self.credit_mode = CreditMode.NAME
+        self.pseudonym: str | None = None
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        id: UUID,  # noqa: A002 - the library's name for an aggregate id
+        handle: str,
+        name: str,
+        external_id: str | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> Member:
+        """Register a member; ``handle`` must already be canonical (see ``normalise_handle``)."""
+        check_text("name", name, MAX_NAME)
+        return cls._create(
+            cls.Registered,
+            id=id,
+            handle=handle,
+            name=name,
+            external_id=external_id,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    @event("Renamed")
+    def rename(
+        self,
+        *,
+        name: str,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None = None,
+    ) -> None:
+        check_text("name", name, MAX_NAME)
+        self.name = name
+        self._remember(idempotency_key)
+
+    @event("RoleGranted")
+    def grant_role(self, *, role: str, actor_id: UUID | None, occurred_at: datetime) -> None:
+        self.roles.add(Role(role))
+
+    @event("CreditPreferenceSet")
+    def set_credit_preference(
+        self,
+        *,
+        mode: str,
+        pseudonym: str | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self.check_credit_preference(CreditMode(mode), pseudonym)
+        self.credit_mode = CreditMode(mode)
+        self.pseudonym = pseudonym if self.credit_mode is CreditMode.PSEUDONYM else None
+        self._remember(idempotency_key)
+
+    @staticmethod
+    def check_credit_preference(mode: CreditMode, pseudonym: str | None) -> None:
+        if mode is CreditMode.PSEUDONYM:
+            check_text("pseudonym", pseudonym or "", MAX_NAME)
+        elif pseudonym is not None:
+            raise InvalidValueError(f"a pseudonym is given only with credit mode 'pseudonym', not {mode.value!r}")
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def credited_as(self) -> str | None:
+        """The name to print in credits, or None when the member asked for no credit."""
+        if self.credit_mode is CreditMode.NONE:
+            return None
+        if self.credit_mode is CreditMode.PSEUDONYM:
+            return self.pseudonym
+        return self.name
+
+
+class HandleClaim(Aggregate):
+    """Reserves one lower-case handle for one member.
+
+    Its id is derived from the handle, so two members registering the same handle
+    at once collide on the store's uniqueness and only one claim is recorded.
+    """
+
+    class Claimed(Aggregate.Created):
+        handle: str
+        member_id: UUID
+
+    def __init__(self, *, handle: str, member_id: UUID) -> None:
+        self.handle = handle
+        self.member_id = member_id
+
+    @classmethod
+    def claim(cls, *, id: UUID, handle: str, member_id: UUID) -> HandleClaim:  # noqa: A002
+        return cls._create(cls.Claimed, id=id, handle=handle, member_id=member_id)

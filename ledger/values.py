@@ -1,0 +1,228 @@
+"""Plain value types carried by events: citations, money, kinds, relations, roles.
+
+Every type here is immutable and made of JSON-friendly parts, so events stay
+plain data (``transcodings`` teaches the store to write the two dataclasses).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID
+
+from ledger.currencies import minor_unit_digits
+from ledger.errors import (
+    InvalidAmountError,
+    InvalidHandleError,
+    InvalidValueError,
+    TextTooLongError,
+)
+
+__all__ = [
+    "MAX_BODY",
+    "MAX_COMMENT",
+    "MAX_SOURCES",
+    "MAX_TITLE",
+    "Citation",
+    "CreditMode",
+    "Kind",
+    "Money",
+    "Relation",
+    "Role",
+    "check_text",
+    "format_time",
+    "normalise_handle",
+    "parse_enum",
+    "parse_time",
+    "utc_now",
+]
+
+MAX_TITLE = 200
+MAX_BODY = 100_000
+MAX_COMMENT = 10_000
+MAX_SOURCES = 32
+MAX_NAME = 200
+MAX_EXTERNAL_ID = 200
+MAX_URI = 2_000
+MAX_LICENSE = 100
+
+E = TypeVar("E", bound=StrEnum)
+
+_HANDLE = re.compile(r"[a-z0-9_-]{2,32}")
+
+
+class Kind(StrEnum):
+    """What medium a work is in."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    OTHER = "other"
+
+
+class Relation(StrEnum):
+    """How a remix used one of its sources."""
+
+    REMIX = "remix"
+    ILLUSTRATION = "illustration"
+    ADAPTATION = "adaptation"
+    TRANSLATION = "translation"
+    AUDIO = "audio"
+    EDIT = "edit"
+    INSPIRATION = "inspiration"
+
+
+class Role(StrEnum):
+    """Roles granted to members by events."""
+
+    CURATOR = "curator"
+
+
+class CreditMode(StrEnum):
+    """How a member wants to be credited."""
+
+    NAME = "name"
+    PSEUDONYM = "pseudonym"
+    NONE = "none"
+
+
+def parse_enum(enum: type[E], value: object, what: str) -> E:
+    """Return ``enum(value)`` or raise an error listing the allowed values."""
+    try:
+        return enum(str(value))
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidValueError(f"{what} {value!r} is not one of: {allowed}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One source of a remix: which work, how it was used, and an optional royalty share."""
+
+    work_id: UUID
+    relation: Relation
+    royalty_percent: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        percent = self.royalty_percent
+        if percent is not None and not (
+            percent.is_finite() and Decimal(0) <= percent <= Decimal(100)
+        ):
+            raise InvalidValueError(f"royalty_percent {percent} is not between 0 and 100")
+
+    @staticmethod
+    def parse_percent(value: object) -> Decimal | None:
+        """Read an exact percentage from a string or number (floats are refused as inexact)."""
+        if value is None:
+            return None
+        if isinstance(value, float | bool):
+            raise InvalidValueError(
+                f"royalty_percent {value!r} must be a decimal string such as \"12.5\""
+            )
+        try:
+            percent = Decimal(str(value))
+        except InvalidOperation:
+            raise InvalidValueError(f"royalty_percent {value!r} is not a number") from None
+        if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
+            raise InvalidValueError(f"royalty_percent {value!r} is not between 0 and 100")
+        return percent
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Money:
+    """An amount in integer minor units (cents) of an ISO 4217 currency."""
+
+    minor_units: int
+    currency: str
+
+    @classmethod
+    def parse(cls, amount: object, currency: object) -> Money:
+        """Read a decimal string such as ``"1234.56"`` in ``currency``."""
+        code = str(currency).upper()
+        digits = minor_unit_digits(code)
+        if isinstance(amount, float | bool) or not isinstance(amount, str | int):
+            raise InvalidAmountError(f"amount {amount!r} must be a decimal string such as \"12.34\"")
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            raise InvalidAmountError(f"amount {amount!r} is not a number") from None
+        if not value.is_finite() or value <= 0:
+            raise InvalidAmountError(f"amount {amount!r} must be positive")
+        scaled = value.scaleb(digits)
+        if scaled != scaled.to_integral_value():
+            raise InvalidAmountError(
+                f"amount {amount!r} has more than {digits} decimals, the minor unit of {code}"
+            )
+        return cls(int(scaled), code)
+
+    def __post_init__(self) -> None:
+        minor_unit_digits(self.currency)
+        if self.minor_units <= 0:
+            raise InvalidAmountError(f"amount {self.minor_units} must be positive")
+
+    @property
+    def decimal(self) -> Decimal:
+        """The amount in major units, exactly."""
+        return Decimal(self.minor_units).scaleb(-minor_unit_digits(self.currency))
+
+    def __str__(self) -> str:
+        digits = minor_unit_digits(self.currency)
+        return f"{self.decimal:.{digits}f} {self.currency}"
+
+    def format_amount(self) -> str:
+        """The amount as the archive writes it, e.g. ``"1234.56"``."""
+        return f"{self.decimal:.{minor_unit_digits(self.currency)}f}"
+
+
+def normalise_handle(handle: str) -> str:
+    """Handles are compared without case; return the canonical (lower-case) form."""
+    canonical = handle.strip().lower()
+    if not _HANDLE.fullmatch(canonical):
+        raise InvalidHandleError(
+            f"handle {handle!r} must be 2-32 characters of a-z, 0-9, '_' or '-'"
+        )
+    return canonical
+
+
+def check_text(what: str, text: str, limit: int, *, required: bool = True) -> str:
+    """Return ``text`` if it fits ``limit`` characters (and is non-blank when required)."""
+    if not isinstance(text, str):
+        raise InvalidValueError(f"{what} must be text")
+    if required and not text.strip():
+        raise TextTooLongError(f"{what} must not be empty")
+    if len(text) > limit:
+        raise TextTooLongError(f"{what} is {len(text)} characters; the limit is {limit}")
+    return text
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def parse_time(value: object, what: str = "time") -> datetime:
+    """Read an RFC 3339 timestamp (an offset or 'Z' is required) and return it in UTC."""
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{what} must be an RFC 3339 string, got {value!r}")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"{what} {value!r} is not an RFC 3339 timestamp") from None
+    if parsed.tzinfo is None:
+        raise InvalidValueError(f"{what} {value!r} has no UTC offset (RFC 3339 needs one)")
+    return parsed.astimezone(timezone.utc)
+
+
+def format_time(moment: datetime) -> str:
+    """Write a time as RFC 3339 in UTC with a 'Z', keeping microseconds only when present."""
+    moment = moment.astimezone(timezone.utc)
+    spec = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return moment.strftime(spec)

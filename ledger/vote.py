@@ -1,0 +1,98 @@
+"""The Vote aggregate: one member's one vote on one work.
+
+Its id is ``vote_id_for(member, work)``, so there is only ever one Vote per pair;
+voting again changes it, and two processes voting at once collide on the store's
+uniqueness instead of recording two votes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.acts import LedgerAggregate
+from ledger.errors import InvalidValueError
+
+__all__ = ["Vote"]
+
+
+def check_vote_value(value: object) -> int:
+    """A vote is +1 or -1."""
+    if isinstance(value, bool) or value not in (1, -1):
+        raise InvalidValueError(f"a vote is +1 or -1, not {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+class Vote(LedgerAggregate):
+    """The current vote of a member on a work: +1, -1, or 0 once withdrawn."""
+
+    class Voted(Aggregate.Created):
+        member_id: UUID
+        work_id: UUID
+        value: int
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    def __init__(
+        self,
+        *,
+        member_id: UUID,
+        work_id: UUID,
+        value: int,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
+        super().__init__()
+        self.member_id = member_id
+        self.work_id = work_id
+        self.value = value
+        self._remember(idempotency_key)
+
+    @classmethod
+    def cast(
+        cls,
+        *,
+        id: UUID,  # noqa: A002
+        member_id: UUID,
+        work_id: UUID,
+        value: int,
+        occurred_at: datetime,
+        idempotency_key: str | None = None,
+    ) -> Vote:
+        return cls._create(
+            cls.Voted,
+            id=id,
+            member_id=member_id,
+            work_id=work_id,
+            value=check_vote_value(value),
+            actor_id=member_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.value == 0
+
+    @event("VoteChanged")
+    def change(
+        self,
+        *,
+        value: int,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self.value = check_vote_value(value)
+        self._remember(idempotency_key)
+
+    @event("VoteWithdrawn")
+    def withdraw(
+        self, *, actor_id: UUID | None, occurred_at: datetime, idempotency_key: str | None = None
+    ) -> None:
+        self.value = 0
+        self._remember(idempotency_key)
