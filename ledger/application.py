@@ -116,7 +116,6 @@ class Ledger(Application[UUID]):
             raise RuntimeError("batches do not nest")
         uow = UnitOfWork(self, cache)
         self._local.batch = uow
-        self._local.dry_run = dry_run
         try:
             yield uow
         except BaseException:
@@ -133,10 +132,7 @@ class Ledger(Application[UUID]):
     def _execute(self, command: Callable[[UnitOfWork], T]) -> tuple[T, int | None]:
         batch: UnitOfWork | None = getattr(self._local, "batch", None)
         if batch is not None:
-            result = batch.run(command)
-            if self._local.dry_run:
-                batch.events.clear()
-            return result, None
+            return batch.run(command), None
         for _ in range(_RETRIES):
             uow = UnitOfWork(self)
             result = uow.run(command)

@@ -1,0 +1,216 @@
+"""The shape of each archive line: its type, required and optional fields, and their values.
+
+``parse_line`` turns one line of text into a ``Line`` whose field values are
+already converted (times to aware datetimes, percentages to Decimals), or raises
+``LineError`` with a reason that names the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ledger.errors import LedgerError
+from ledger.values import Citation, parse_time
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LINE_TYPES", "Line", "LineError", "parse_line"]
+
+FORMAT_NAME = "remix-ledger-archive"
+FORMAT_VERSION = 1
+
+
+class LineError(ValueError):
+    """One archive line is malformed; the message says which field and why."""
+
+
+Converter = Callable[[str, Any], Any]
+
+
+def _text(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise LineError(f"{field!r} must be a string, got {json.dumps(value)}")
+    return value
+
+
+def _reference(field: str, value: Any) -> str:
+    text = _text(field, value)
+    if not text.strip():
+        raise LineError(f"{field!r} must not be empty")
+    return text
+
+
+def _references(field: str, value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise LineError(f"{field!r} must be a list of ids")
+    return [_reference(f"{field}[{index}]", item) for index, item in enumerate(value)]
+
+
+def _time(field: str, value: Any) -> datetime:
+    try:
+        return parse_time(value, repr(field))
+    except LedgerError as error:
+        raise LineError(str(error)) from None
+
+
+def _vote_value(field: str, value: Any) -> int:
+    if isinstance(value, bool) or value not in (1, -1):
+        raise LineError(f"{field!r} must be 1 or -1, got {json.dumps(value)}")
+    return int(value)
+
+
+def _amount(field: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise LineError(f"{field!r} must be a decimal string such as \"12.34\"")
+    return str(value)
+
+
+def _version(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LineError(f"{field!r} must be an integer")
+    return value
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source named in an archive line, before its id is resolved."""
+
+    id: str
+    relation: str
+    royalty_percent: Decimal | None
+
+
+def _source(field: str, value: Any) -> SourceRef:
+    if not isinstance(value, dict):
+        raise LineError(f"{field!r} must be an object with 'id' and 'relation'")
+    unknown = set(value) - {"id", "relation", "royalty_percent"}
+    if unknown:
+        raise LineError(f"{field!r} has unknown field(s): {', '.join(sorted(unknown))}")
+    for required in ("id", "relation"):
+        if required not in value:
+            raise LineError(f"{field!r} lacks {required!r}")
+    try:
+        percent = Citation.parse_percent(value.get("royalty_percent"))
+    except LedgerError as error:
+        raise LineError(f"{field}: {error}") from None
+    return SourceRef(
+        id=_reference(f"{field}.id", value["id"]),
+        relation=_text(f"{field}.relation", value["relation"]),
+        royalty_percent=percent,
+    )
+
+
+def _sources(field: str, value: Any) -> list[SourceRef]:
+    if not isinstance(value, list):
+        raise LineError(f"{field!r} must be a list")
+    return [_source(f"{field}[{index}]", item) for index, item in enumerate(value)]
+
+
+@dataclass(frozen=True)
+class LineType:
+    required: Mapping[str, Converter]
+    optional: Mapping[str, Converter]
+
+
+_BY = {"by": _reference}
+
+LINE_TYPES: dict[str, LineType] = {
+    "archive": LineType({"format": _text, "version": _version}, {}),
+    "member": LineType(
+        {"id": _reference, "handle": _text},
+        {"name": _text, "joined_at": _time, **_BY},
+    ),
+    "member_renamed": LineType(
+        {"member": _reference, "name": _text, "renamed_at": _time}, {**_BY}
+    ),
+    "role": LineType({"member": _reference, "role": _text, "granted_at": _time}, {**_BY}),
+    "credit_preference": LineType(
+        {"member": _reference, "credit": _text, "set_at": _time},
+        {"pseudonym": _text, **_BY},
+    ),
+    "work": LineType(
+        {"id": _reference, "authors": _references, "title": _text, "kind": _text},
+        {
+            "created_at": _time,
+            "body": _text,
+            "uri": _text,
+            "license": _text,
+            "sources": _sources,
+            **_BY,
+        },
+    ),
+    "citation": LineType({"work": _reference, "source": _source, "cited_at": _time}, {**_BY}),
+    "work_retraction": LineType(
+        {"work": _reference, "retracted_at": _time}, {"reason": _text, **_BY}
+    ),
+    "comment": LineType(
+        {"id": _reference, "work": _reference, "author": _reference, "text": _text},
+        {"created_at": _time},
+    ),
+    "comment_retraction": LineType({"comment": _reference, "retracted_at": _time}, {**_BY}),
+    "vote": LineType(
+        {"work": _reference, "member": _reference, "value": _vote_value},
+        {"created_at": _time},
+    ),
+    "vote_withdrawal": LineType(
+        {"work": _reference, "member": _reference, "withdrawn_at": _time}, {}
+    ),
+    "production": LineType(
+        {"id": _reference, "title": _text, "curator": _reference},
+        {"works": _references, "created_at": _time, "published_at": _time, **_BY},
+    ),
+    "inclusion": LineType(
+        {"production": _reference, "work": _reference, "included_at": _time}, {**_BY}
+    ),
+    "exclusion": LineType(
+        {"production": _reference, "work": _reference, "excluded_at": _time}, {**_BY}
+    ),
+    "publication": LineType({"production": _reference, "published_at": _time}, {**_BY}),
+    "revenue": LineType(
+        {"production": _reference, "amount": _amount, "currency": _text},
+        {"id": _reference, "received_at": _time, **_BY},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One parsed archive line: its type and converted fields (absent optionals are None)."""
+
+    type: str
+    fields: Mapping[str, Any]
+    raw: Mapping[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields.get(name)
+
+
+def parse_line(text: str) -> Line:
+    """Parse one line of an archive; raise ``LineError`` saying what is wrong."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LineError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(raw, dict):
+        raise LineError("a line must be a JSON object")
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise LineError("the line has no \"type\"")
+    line_type = LINE_TYPES.get(kind)
+    if line_type is None:
+        raise LineError(f"unknown type {kind!r}; known: {', '.join(sorted(LINE_TYPES))}")
+    unknown = set(raw) - {"type"} - set(line_type.required) - set(line_type.optional)
+    if unknown:
+        raise LineError(f"unknown field(s) for a {kind}: {', '.join(sorted(unknown))}")
+    fields: dict[str, Any] = {}
+    for name, convert in line_type.required.items():
+        if name not in raw:
+            raise LineError(f"a {kind} needs {name!r}")
+        fields[name] = convert(name, raw[name])
+    for name, convert in line_type.optional.items():
+        if raw.get(name) is not None:
+            fields[name] = convert(name, raw[name])
+    return Line(kind, fields, raw)
