@@ -1,0 +1,170 @@
+"""The audit trail: every event that concerns a member or a work, in log order.
+
+Each entry has the event's position, when it happened (``occurred_at``), when it
+was recorded (the store's timestamp), its type, its actor and a one-line summary.
+This module reads the log directly (one pass, names learned as it goes); the
+projections package keeps the same entries as a read model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.archive.exporter import iter_events
+from ledger.comment import Comment
+from ledger.member import HandleClaim, Member
+from ledger.production import Production
+from ledger.vote import Vote
+from ledger.work import Work
+
+__all__ = ["HistoryEntry", "Namebook", "history_of"]
+
+OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a history."""
+
+    position: int
+    occurred_at: datetime
+    recorded_at: datetime
+    type: str
+    actor: str
+    actor_id: UUID | None
+    summary: str
+    ids: tuple[UUID, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "occurred_at": self.occurred_at.isoformat(),
+            "recorded_at": self.recorded_at.isoformat(),
+            "type": self.type,
+            "actor": self.actor,
+            "actor_id": None if self.actor_id is None else str(self.actor_id),
+            "summary": self.summary,
+            "ids": [str(each) for each in self.ids],
+        }
+
+
+class Namebook:
+    """Handles and titles learned from creation events, to write readable summaries."""
+
+    def __init__(self) -> None:
+        self.names: dict[UUID, str] = {}
+        self.votes: dict[UUID, tuple[UUID, UUID]] = {}
+        self.comments: dict[UUID, UUID] = {}
+
+    def name(self, aggregate_id: UUID | None) -> str:
+        if aggregate_id is None:
+            return OPERATOR
+        return self.names.get(aggregate_id, str(aggregate_id))
+
+    def learn(self, event: Any) -> None:
+        if isinstance(event, Member.Registered):
+            self.names[event.originator_id] = "@" + event.handle
+        elif isinstance(event, Work.Contributed | Production.Created):
+            self.names[event.originator_id] = repr(event.title)
+        elif isinstance(event, Vote.Voted):
+            self.votes[event.originator_id] = (event.member_id, event.work_id)
+        elif isinstance(event, Comment.Commented):
+            self.comments[event.originator_id] = event.work_id
+
+    def involved(self, event: Any) -> tuple[UUID, ...]:
+        """Every record the event is about: its aggregate and the ids in its payload."""
+        ids: list[UUID] = [event.originator_id]
+        for value in vars(event).values():
+            if isinstance(value, UUID):
+                ids.append(value)
+            elif isinstance(value, list | tuple):
+                ids.extend(item for item in value if isinstance(item, UUID))
+                ids.extend(getattr(item, "work_id", None) for item in value if hasattr(item, "work_id"))
+        citation = getattr(event, "citation", None)
+        if citation is not None:
+            ids.append(citation.work_id)
+        if event.originator_id in self.votes:
+            ids.extend(self.votes[event.originator_id])
+        if event.originator_id in self.comments:
+            ids.append(self.comments[event.originator_id])
+        return tuple(dict.fromkeys(each for each in ids if each is not None))
+
+    def summary(self, event: Any) -> str:
+        n = self.name
+        match event:
+            case Member.Registered():
+                return f"{n(event.originator_id)} joined as {event.name!r}"
+            case Member.Renamed():
+                return f"{n(event.originator_id)} is now called {event.name!r}"
+            case Member.RoleGranted():
+                return f"{n(event.originator_id)} became {event.role}"
+            case Member.CreditPreferenceSet():
+                extra = f" ({event.pseudonym!r})" if event.pseudonym else ""
+                return f"{n(event.originator_id)} asked to be credited by {event.mode}{extra}"
+            case Work.Remixed():
+                sources = ", ".join(
+                    f"{c.relation.value} of {n(c.work_id)}" for c in event.sources
+                )
+                return f"{n(event.originator_id)} ({event.kind}) by {self._authors(event)}: {sources}"
+            case Work.Contributed():
+                return f"{n(event.originator_id)} ({event.kind}) by {self._authors(event)}"
+            case Work.SourceCited():
+                c = event.citation
+                return f"{n(event.originator_id)} cites {n(c.work_id)} ({c.relation.value})"
+            case Work.Retracted():
+                reason = f": {event.reason}" if event.reason else ""
+                return f"{n(event.originator_id)} was retracted{reason}"
+            case Comment.Commented():
+                text = event.text if len(event.text) <= 60 else event.text[:57] + "..."
+                return f"{n(event.author_id)} on {n(event.work_id)}: {text!r}"
+            case Comment.CommentRetracted():
+                return f"a comment on {n(self.comments.get(event.originator_id))} was retracted"
+            case Vote.Voted() | Vote.VoteChanged():
+                member, work = self.votes[event.originator_id]
+                verb = "changed their vote on" if isinstance(event, Vote.VoteChanged) else "voted on"
+                return f"{n(member)} {verb} {n(work)}: {event.value:+d}"
+            case Vote.VoteWithdrawn():
+                member, work = self.votes[event.originator_id]
+                return f"{n(member)} withdrew their vote on {n(work)}"
+            case Production.Created():
+                return f"{n(event.originator_id)} started, curated by {n(event.curator_id)}"
+            case Production.WorkIncluded():
+                return f"{n(event.work_id)} included in {n(event.originator_id)}"
+            case Production.WorkExcluded():
+                return f"{n(event.work_id)} taken out of {n(event.originator_id)}"
+            case Production.Published():
+                return f"{n(event.originator_id)} was published"
+            case Production.RevenueRecorded():
+                return f"{n(event.originator_id)} earned {event.amount}"
+        return type(event).__qualname__
+
+    def _authors(self, event: Any) -> str:
+        return ", ".join(self.name(author) for author in event.authors)
+
+
+def history_of(ledger: Ledger, subject_id: UUID, *, after: int = 0) -> Iterator[HistoryEntry]:
+    """Every event about ``subject_id`` (a member, a work, a production...), in order."""
+    book = Namebook()
+    for position, event in iter_events(ledger):
+        book.learn(event)
+        if position <= after or isinstance(event, HandleClaim.Claimed):
+            continue
+        ids = book.involved(event)
+        if subject_id not in ids:
+            continue
+        actor_id = getattr(event, "actor_id", None)
+        yield HistoryEntry(
+            position=position,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+            type=type(event).__name__,
+            actor=book.name(actor_id),
+            actor_id=actor_id,
+            summary=book.summary(event),
+            ids=ids,
+        )

@@ -1,0 +1,58 @@
+"""What every sub-command shares: the database setting, the open ledger, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import typer
+
+from ledger import Ledger, open_ledger
+from ledger.values import parse_time
+
+__all__ = ["CliState", "Format", "emit_json", "parse_when", "state_of"]
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class CliState:
+    """The ledger named by ``--db``, opened on first use and closed at exit."""
+
+    current: ClassVar[CliState | None] = None
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._ledger: Ledger | None = None
+        CliState.current = self
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = open_ledger(self.db)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+def state_of(ctx: typer.Context) -> CliState:
+    state = ctx.find_object(CliState)
+    assert state is not None
+    return state
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def parse_when(value: str | None) -> Any:
+    """An optional ``--at`` time (RFC 3339); None means now."""
+    return None if value is None else parse_time(value, "--at")

@@ -1,0 +1,86 @@
+"""Entry point of ``remix-ledger``: global options, sub-commands, and error handling.
+
+Every user error (a broken rule, bad input, a bad database setting) ends as one
+line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from ledger.errors import LedgerError
+from service.cli import archive, queries, records
+from service.cli.context import CliState
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="remix-ledger",
+    help="An event-sourced collaboration ledger: credits, royalties and remix family trees.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="REMIX_LEDGER_DB",
+        help="Database URL: a file path or sqlite:///PATH (default ./remix-ledger.db),"
+        " memory://, or postgresql://USER:PASSWORD@HOST:PORT/DBNAME.",
+        show_default=False,
+    ),
+) -> None:
+    ctx.obj = CliState(db)
+
+
+records.register(app)
+archive.register(app)
+queries.register(app)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; exit 2 with one line on stderr for any user error."""
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        _fail("interrupted", 130)
+    except typer.TyperException as error:
+        # Usage errors (unknown command, bad option value) from typer's own click.
+        format_message = getattr(error, "format_message", None)
+        _fail(format_message() if format_message else str(error), 2)
+    except LedgerError as error:
+        _fail(str(error), 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as error:  # noqa: BLE001 - the one place that turns a bug into a line
+        if os.environ.get("REMIX_LEDGER_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set REMIX_LEDGER_DEBUG=1 for a traceback)", 1)
+    finally:
+        state = _current_state()
+        if state is not None:
+            state.close()
+    sys.exit(0)
+
+
+def _current_state() -> CliState | None:
+    return CliState.current
+
+
+def _fail(message: str, code: int) -> None:
+    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"remix-ledger: error: {first_line}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,337 @@
+"""Commands that record acts: members, works, citations, comments, votes, productions.
+
+Each prints what it recorded and at which position. ``--as MEMBER`` names the
+acting member; without it the operator (the person at this terminal) acts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import typer
+
+from ledger import Citation, Ledger, Money, Recorded
+from ledger.errors import InvalidValueError
+from ledger.values import Kind, Relation, parse_enum
+from service.cli.context import parse_when, state_of
+
+__all__ = ["parse_source", "register"]
+
+AS_HELP = "The acting member (id, external id or handle); omit to act as the operator."
+AT_HELP = "When the act happened (RFC 3339); default now."
+
+
+def parse_source(ledger: Ledger, spec: str) -> Citation:
+    """Read ``REF``, ``REF:RELATION`` or ``REF:RELATION:PERCENT`` (relation defaults to remix)."""
+    parts = spec.rsplit(":", 2)
+    relations = {relation.value for relation in Relation}
+    if len(parts) == 3 and parts[1] in relations:
+        reference, relation, percent = parts
+    elif len(parts) >= 2 and parts[-1] in relations:
+        reference, relation, percent = spec.rsplit(":", 1)[0], parts[-1], None
+    else:
+        reference, relation, percent = spec, Relation.REMIX.value, None
+    return Citation(
+        ledger.find_work(reference),
+        parse_enum(Relation, relation, "relation"),
+        Citation.parse_percent(percent),
+    )
+
+
+def _actor(ledger: Ledger, reference: str | None) -> UUID | None:
+    return None if reference is None else ledger.find_member(reference)
+
+
+def _report(what: str, recorded: Recorded) -> None:
+    where = "nothing new recorded" if recorded.position is None else f"position {recorded.position}"
+    typer.echo(f"{what} {recorded.id} ({where})")
+
+
+def _body(body: str | None, body_file: Path | None) -> str | None:
+    if body is not None and body_file is not None:
+        raise InvalidValueError("give --body or --body-file, not both")
+    if body_file is not None:
+        try:
+            return body_file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidValueError(f"cannot read {body_file}: {error.strerror}") from None
+    return body
+
+
+def register(app: typer.Typer) -> None:
+    member = typer.Typer(help="Register members and manage their roles and credit.", no_args_is_help=True)
+    production = typer.Typer(help="Create, fill and publish productions; record revenue.", no_args_is_help=True)
+    app.add_typer(member, name="member")
+    app.add_typer(production, name="production")
+
+    @member.command("add")
+    def member_add(
+        ctx: typer.Context,
+        handle: str = typer.Argument(..., help="Unique handle: 2-32 of a-z 0-9 _ - (case ignored)."),
+        name: str | None = typer.Option(None, help="Display name (default: the handle)."),
+        external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
+        curator: bool = typer.Option(False, "--curator", help="Also grant the curator role."),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Register a member."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.register_member(
+            handle=handle, name=name, external_id=external_id, occurred_at=parse_when(at)
+        )
+        _report("registered member", recorded)
+        if curator:
+            _report("granted curator to", ledger.grant_role(recorded.id, "curator"))
+
+    @member.command("grant")
+    def member_grant(
+        ctx: typer.Context,
+        member_ref: str = typer.Argument(..., metavar="MEMBER"),
+        role: str = typer.Argument("curator", help="The role to grant (curator)."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+    ) -> None:
+        """Grant a role to a member (the operator, or a curator, may)."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.grant_role(
+            ledger.find_member(member_ref), role, actor_id=_actor(ledger, acting)
+        )
+        _report(f"granted {role} to", recorded)
+
+    @member.command("credit")
+    def member_credit(
+        ctx: typer.Context,
+        member_ref: str = typer.Argument(..., metavar="MEMBER"),
+        mode: str = typer.Argument(..., help="name, pseudonym or none."),
+        pseudonym: str | None = typer.Option(None, help="The name to credit (with mode pseudonym)."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+    ) -> None:
+        """Set how a member is credited: by name, by a pseudonym, or not at all."""
+        ledger = state_of(ctx).ledger
+        member_id = ledger.find_member(member_ref)
+        recorded = ledger.set_credit_preference(
+            member_id, mode, pseudonym=pseudonym, actor_id=_actor(ledger, acting)
+        )
+        _report("set credit preference of", recorded)
+
+    def record_work(
+        ctx: typer.Context,
+        authors: list[str],
+        title: str,
+        kind: str,
+        sources: list[str],
+        body: str | None,
+        body_file: Path | None,
+        uri: str | None,
+        license_: str | None,
+        external_id: str | None,
+        acting: str | None,
+        at: str | None,
+    ) -> None:
+        ledger = state_of(ctx).ledger
+        recorded = ledger.remix(
+            authors=[ledger.find_member(author) for author in authors],
+            title=title,
+            kind=parse_enum(Kind, kind, "kind"),
+            sources=[parse_source(ledger, spec) for spec in sources],
+            body=_body(body, body_file),
+            uri=uri,
+            license=license_,
+            external_id=external_id,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
+        )
+        _report("recorded work", recorded)
+
+    @app.command()
+    def contribute(
+        ctx: typer.Context,
+        title: str = typer.Option(..., help="The work's title (up to 200 characters)."),
+        author: list[str] = typer.Option(..., "--author", help="An author; repeat for co-authors."),
+        kind: str = typer.Option("text", help="text, image, audio, video or other."),
+        body: str | None = typer.Option(None, help="The text of the work."),
+        body_file: Path | None = typer.Option(None, "--body-file", help="Read the text from a file."),
+        uri: str | None = typer.Option(None, help="Where the media lives."),
+        license_: str | None = typer.Option(None, "--license", help="e.g. CC-BY-4.0"),
+        external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Contribute an original work."""
+        record_work(ctx, author, title, kind, [], body, body_file, uri, license_, external_id, acting, at)
+
+    @app.command()
+    def remix(
+        ctx: typer.Context,
+        title: str = typer.Option(..., help="The work's title (up to 200 characters)."),
+        author: list[str] = typer.Option(..., "--author", help="An author; repeat for co-authors."),
+        source: list[str] = typer.Option(
+            ..., "--source", help="A source as WORK[:RELATION[:ROYALTY_PERCENT]]; repeat for more."
+        ),
+        kind: str = typer.Option("text", help="text, image, audio, video or other."),
+        body: str | None = typer.Option(None, help="The text of the work."),
+        body_file: Path | None = typer.Option(None, "--body-file", help="Read the text from a file."),
+        uri: str | None = typer.Option(None, help="Where the media lives."),
+        license_: str | None = typer.Option(None, "--license", help="e.g. CC-BY-4.0"),
+        external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Record a remix: a work built on 1 to 32 earlier works."""
+        record_work(ctx, author, title, kind, source, body, body_file, uri, license_, external_id, acting, at)
+
+    @app.command()
+    def cite(
+        ctx: typer.Context,
+        work: str = typer.Argument(..., help="The work that cites."),
+        source: str = typer.Argument(..., help="The cited work, as WORK[:RELATION[:PERCENT]]."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Add a source to a work (only its authors may; a cycle is refused)."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.cite_source(
+            ledger.find_work(work),
+            parse_source(ledger, source),
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
+        )
+        _report("cited a source for work", recorded)
+
+    @app.command()
+    def retract(
+        ctx: typer.Context,
+        work: str = typer.Argument(...),
+        reason: str | None = typer.Option(None, help="Why, for the record."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Retract a work: hidden from rankings, never erased from the log."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.retract_work(
+            ledger.find_work(work), reason=reason, actor_id=_actor(ledger, acting), occurred_at=parse_when(at)
+        )
+        _report("retracted work", recorded)
+
+    @app.command()
+    def comment(
+        ctx: typer.Context,
+        work: str = typer.Argument(...),
+        text: str = typer.Argument(..., help="Up to 10 000 characters."),
+        author: str = typer.Option(..., "--author", help="Who comments."),
+        external_id: str | None = typer.Option(None, "--external-id"),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Comment on a work."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.comment(
+            work_id=ledger.find_work(work),
+            author_id=ledger.find_member(author),
+            text=text,
+            external_id=external_id,
+            occurred_at=parse_when(at),
+        )
+        _report("recorded comment", recorded)
+
+    @app.command()
+    def vote(
+        ctx: typer.Context,
+        work: str = typer.Argument(...),
+        member_ref: str = typer.Option(..., "--member", help="Who votes."),
+        down: bool = typer.Option(False, "--down", help="Vote -1 instead of +1."),
+        withdraw: bool = typer.Option(False, "--withdraw", help="Withdraw the member's vote."),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Vote on a work (+1, or -1 with --down); voting again changes the one vote."""
+        ledger = state_of(ctx).ledger
+        member_id, work_id = ledger.find_member(member_ref), ledger.find_work(work)
+        if withdraw:
+            recorded = ledger.withdraw_vote(member_id=member_id, work_id=work_id, occurred_at=parse_when(at))
+            _report("withdrew vote", recorded)
+            return
+        recorded = ledger.vote(
+            member_id=member_id, work_id=work_id, value=-1 if down else 1, occurred_at=parse_when(at)
+        )
+        _report("recorded vote", recorded)
+
+    @production.command("create")
+    def production_create(
+        ctx: typer.Context,
+        title: str = typer.Argument(...),
+        curator: str = typer.Option(..., "--curator", help="The curating member (must be a curator)."),
+        external_id: str | None = typer.Option(None, "--external-id"),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Start a production."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.create_production(
+            title=title,
+            curator_id=ledger.find_member(curator),
+            external_id=external_id,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
+        )
+        _report("created production", recorded)
+
+    @production.command("include")
+    def production_include(
+        ctx: typer.Context,
+        production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
+        works: list[str] = typer.Argument(..., metavar="WORK..."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+    ) -> None:
+        """Add works to an unpublished production."""
+        ledger = state_of(ctx).ledger
+        production_id = ledger.find_production(production_ref)
+        work_ids = [ledger.find_work(work) for work in works]
+        for work_id in work_ids:
+            _report("included in production", ledger.include_work(production_id, work_id, actor_id=_actor(ledger, acting)))
+
+    @production.command("exclude")
+    def production_exclude(
+        ctx: typer.Context,
+        production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
+        work: str = typer.Argument(...),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+    ) -> None:
+        """Take a work out of an unpublished production."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.exclude_work(
+            ledger.find_production(production_ref), ledger.find_work(work), actor_id=_actor(ledger, acting)
+        )
+        _report("excluded from production", recorded)
+
+    @production.command("publish")
+    def production_publish(
+        ctx: typer.Context,
+        production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Publish a production (once)."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.publish(
+            ledger.find_production(production_ref), actor_id=_actor(ledger, acting), occurred_at=parse_when(at)
+        )
+        _report("published production", recorded)
+
+    @production.command("revenue")
+    def production_revenue(
+        ctx: typer.Context,
+        production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
+        amount: str = typer.Argument(..., help='A positive decimal amount, e.g. "1234.56".'),
+        currency: str = typer.Option("USD", help="ISO 4217 code."),
+        external_id: str | None = typer.Option(None, "--external-id", help="Makes re-recording a no-op."),
+        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    ) -> None:
+        """Record revenue a published production earned."""
+        ledger = state_of(ctx).ledger
+        recorded = ledger.record_revenue(
+            ledger.find_production(production_ref),
+            Money.parse(amount, currency),
+            external_id=external_id,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
+        )
+        _report("recorded revenue for production", recorded)
