@@ -12,6 +12,7 @@ transaction while running exactly the same rules.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -425,6 +426,7 @@ class Ledger(Application[UUID]):
             if citation.work_id in work.source_ids:
                 return work_id  # already cited: repeating it records nothing
             work.check_author(actor_id, "cite its sources")
+            Work.check_sources(work.id, (*work.sources, citation))
             source = self._work(uow, citation.work_id)
             source.check_not_retracted("cited")
             self._check_no_cycle(uow, work, source)
@@ -798,11 +800,40 @@ def open_ledger(url: str | None = None) -> Ledger:
                 f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist"
             )
     try:
+        if setting.backend == "postgres":
+            _prepare_postgres(setting.env)
         ledger = Ledger(env=setting.env)
         ledger.recorder.max_notification_id()
-    except (PersistenceError, OSError, ImportError) as error:
+    except (PersistenceError, OSError, ImportError, sqlite3.Error, _psycopg_error()) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DatabaseSettingError(
             f"{ENV_VAR} / --db {setting.redacted_url!r}: cannot open the ledger: {reason}"
         ) from None
     return ledger
+
+
+def _prepare_postgres(env: dict[str, str]) -> None:
+    """Connect once, to fail fast and plainly; create the URL's ``?schema=`` if missing."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        autocommit=True,
+    ) as connection:
+        if "POSTGRES_SCHEMA" in env:
+            schema = sql.Identifier(env["POSTGRES_SCHEMA"])
+            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+
+
+def _psycopg_error() -> type[Exception]:
+    try:
+        import psycopg
+    except ImportError:
+        return PersistenceError
+    return psycopg.Error
