@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import datetime
@@ -800,9 +800,8 @@ def open_ledger(url: str | None = None) -> Ledger:
                 f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist"
             )
     try:
-        if setting.backend == "postgres":
-            _prepare_postgres(setting.env)
-        ledger = Ledger(env=setting.env)
+        with _setup_lock(setting.env) if setting.backend == "postgres" else nullcontext():
+            ledger = Ledger(env=setting.env)
         ledger.recorder.max_notification_id()
     except (PersistenceError, OSError, ImportError, sqlite3.Error, _psycopg_error()) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -812,8 +811,15 @@ def open_ledger(url: str | None = None) -> Ledger:
     return ledger
 
 
-def _prepare_postgres(env: dict[str, str]) -> None:
-    """Connect once, to fail fast and plainly; create the URL's ``?schema=`` if missing."""
+@contextmanager
+def _setup_lock(env: dict[str, str]) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock while tables are created.
+
+    Several processes opening one new ledger at once would otherwise race on
+    CREATE TABLE / CREATE TYPE and fail with "tuple concurrently updated". The
+    first connection also fails fast and plainly on a wrong URL, and creates the
+    URL's ``?schema=`` when it is missing.
+    """
     import psycopg
     from psycopg import sql
 
@@ -826,9 +832,18 @@ def _prepare_postgres(env: dict[str, str]) -> None:
         connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
     ) as connection:
-        if "POSTGRES_SCHEMA" in env:
-            schema = sql.Identifier(env["POSTGRES_SCHEMA"])
-            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+        connection.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+        try:
+            if "POSTGRES_SCHEMA" in env:
+                schema = sql.Identifier(env["POSTGRES_SCHEMA"])
+                connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+
+
+# An arbitrary constant that names "remix-ledger is creating its tables".
+_SETUP_LOCK_KEY = 0x52454D49584C4544
 
 
 def _psycopg_error() -> type[Exception]:

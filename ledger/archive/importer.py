@@ -159,6 +159,8 @@ def _check_header(line: Line, number: int) -> None:
         raise LineError("the 'archive' header may only be the first line")
     if line["format"] != FORMAT_NAME:
         raise LineError(f"format {line['format']!r} is not {FORMAT_NAME!r}")
+    if line["version"] < 1:
+        raise LineError(f"archive version {line['version']} does not exist; versions start at 1")
     if line["version"] > FORMAT_VERSION:
         raise LineError(
             f"archive version {line['version']} is newer than this program reads"
