@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = ["EVENTS_PER_LINE", "Archive", "generate", "write_archive"]
@@ -36,11 +36,8 @@ _CO_AUTHORED_SHARE = 0.1
 _KINDS = ("text", "text", "text", "image", "audio", "video")
 _RELATIONS = ("remix", "illustration", "adaptation", "translation", "audio", "edit", "inspiration")
 _LICENSES = ("CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", None)
-_WORDS = (
-    "river lantern paper echo garden signal velvet orbit chalk meadow copper whisper tide "
-    "harbor ember quartz willow canvas thread mirror static bloom cinder drift fable glyph"
-).split()
-_START = datetime(2021, 3, 1, tzinfo=timezone.utc)
+_WORDS = ["river", "lantern", "paper", "echo", "garden", "signal", "velvet", "orbit", "chalk", "meadow", "copper", "whisper", "tide", "harbor", "ember", "quartz", "willow", "canvas", "thread", "mirror", "static", "bloom", "cinder", "drift", "fable", "glyph"]
+_START = datetime(2021, 3, 1, tzinfo=UTC)
 
 
 @dataclass

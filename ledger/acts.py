@@ -12,7 +12,6 @@ the keys they have applied, so repeating an act with the same key records nothin
 
 from __future__ import annotations
 
-
 from eventsourcing.domain import Aggregate
 
 __all__ = ["LedgerAggregate"]

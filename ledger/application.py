@@ -15,10 +15,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -107,7 +107,9 @@ class Ledger(Application[UUID]):
     # ---------------------------------------------------------------- plumbing
 
     @contextmanager
-    def batch(self, cache: AggregateCache | None = None, *, dry_run: bool = False) -> Iterator[UnitOfWork]:
+    def batch(
+        self, cache: AggregateCache | None = None, *, dry_run: bool = False
+    ) -> Iterator[UnitOfWork]:
         """Stage the commands run inside the block; save them together when it ends.
 
         With ``dry_run`` nothing is ever saved: commands are checked and forgotten.
@@ -339,7 +341,7 @@ class Ledger(Application[UUID]):
         kind: str = Kind.TEXT,
         body: str | None = None,
         uri: str | None = None,
-        license: str | None = None,  # noqa: A002
+        license: str | None = None,
         external_id: str | None = None,
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
@@ -367,7 +369,7 @@ class Ledger(Application[UUID]):
         kind: str = Kind.TEXT,
         body: str | None = None,
         uri: str | None = None,
-        license: str | None = None,  # noqa: A002
+        license: str | None = None,
         external_id: str | None = None,
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
@@ -489,9 +491,7 @@ class Ledger(Application[UUID]):
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(comment_id):
-                raise DuplicateExternalIdError(
-                    f"a comment with external id {external_id!r} exists"
-                )
+                raise DuplicateExternalIdError(f"a comment with external id {external_id!r} exists")
             self._member(uow, author_id)
             self._work(uow, work_id).check_not_retracted("commented on")
             uow.add(
@@ -584,9 +584,7 @@ class Ledger(Application[UUID]):
             self._member(uow, member_id)
             self._work(uow, work_id)
             vote = uow.find(Vote, vote_id)
-            if vote is not None and not vote.is_withdrawn and not vote.has_applied(
-                idempotency_key
-            ):
+            if vote is not None and not vote.is_withdrawn and not vote.has_applied(idempotency_key):
                 vote.withdraw(
                     actor_id=member_id,
                     occurred_at=occurred_at or utc_now(),
@@ -746,7 +744,9 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def _member(uow: UnitOfWork, member_id: UUID) -> Member:
-        return uow.get(Member, member_id, lambda: UnknownMemberError(f"no member has id {member_id}"))
+        return uow.get(
+            Member, member_id, lambda: UnknownMemberError(f"no member has id {member_id}")
+        )
 
     @staticmethod
     def _work(uow: UnitOfWork, work_id: UUID) -> Work:
@@ -778,10 +778,8 @@ def _check_external_id(external_id: str | None) -> None:
 
 def _candidates(reference: str, derive: Callable[[str], UUID]) -> Iterator[UUID]:
     text = reference.strip()
-    try:
+    with suppress(ValueError):
         yield UUID(text)
-    except ValueError:
-        pass
     if text:
         yield derive(text)
 

@@ -46,7 +46,9 @@ class Census:
     def revenue_text(self) -> str:
         if not self.revenue:
             return "none"
-        return ", ".join(str(Money(units, currency)) for currency, units in sorted(self.revenue.items()))
+        return ", ".join(
+            str(Money(units, currency)) for currency, units in sorted(self.revenue.items())
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,7 +102,9 @@ def take_census(ledger: Ledger) -> Census:
                 census.published += 1
             case Production.RevenueRecorded():
                 currency = event.amount.currency
-                census.revenue[currency] = census.revenue.get(currency, 0) + event.amount.minor_units
+                census.revenue[currency] = (
+                    census.revenue.get(currency, 0) + event.amount.minor_units
+                )
     census.votes = sum(1 for value in vote_values.values() if value)
 
     @cache
@@ -120,6 +124,8 @@ def take_census(ledger: Ledger) -> Census:
         # A diamond: two sources of one work share an ancestor (or one is the other's).
         lineages = [ancestors(source) | {source} for source in cited]
         census.diamonds += any(
-            lineages[i] & lineages[j] for i in range(len(lineages)) for j in range(i + 1, len(lineages))
+            lineages[i] & lineages[j]
+            for i in range(len(lineages))
+            for j in range(i + 1, len(lineages))
         )
     return census

@@ -47,7 +47,7 @@ class Comment(LedgerAggregate):
     def write(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         work_id: UUID,
         author_id: UUID,
         text: str,
@@ -66,7 +66,11 @@ class Comment(LedgerAggregate):
             occurred_at=occurred_at,
         )
 
-    @event("CommentRetracted")
+    class CommentRetracted(Aggregate.Event):
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    @event(CommentRetracted)
     def retract(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         if actor_id is not None and actor_id != self.author_id:
             raise NotAuthorError("only the comment's author may retract it")

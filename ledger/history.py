@@ -19,6 +19,7 @@ from ledger.archive.exporter import iter_events
 from ledger.comment import Comment
 from ledger.member import HandleClaim, Member
 from ledger.production import Production
+from ledger.values import Citation
 from ledger.vote import Vote
 from ledger.work import Work
 
@@ -84,7 +85,7 @@ class Namebook:
                 ids.append(value)
             elif isinstance(value, list | tuple):
                 ids.extend(item for item in value if isinstance(item, UUID))
-                ids.extend(getattr(item, "work_id", None) for item in value if hasattr(item, "work_id"))
+                ids.extend(item.work_id for item in value if isinstance(item, Citation))
         citation = getattr(event, "citation", None)
         if citation is not None:
             ids.append(citation.work_id)
@@ -107,10 +108,10 @@ class Namebook:
                 extra = f" ({event.pseudonym!r})" if event.pseudonym else ""
                 return f"{n(event.originator_id)} asked to be credited by {event.mode}{extra}"
             case Work.Remixed():
-                sources = ", ".join(
-                    f"{c.relation.value} of {n(c.work_id)}" for c in event.sources
+                sources = ", ".join(f"{c.relation.value} of {n(c.work_id)}" for c in event.sources)
+                return (
+                    f"{n(event.originator_id)} ({event.kind}) by {self._authors(event)}: {sources}"
                 )
-                return f"{n(event.originator_id)} ({event.kind}) by {self._authors(event)}: {sources}"
             case Work.Contributed():
                 return f"{n(event.originator_id)} ({event.kind}) by {self._authors(event)}"
             case Work.SourceCited():
@@ -126,7 +127,9 @@ class Namebook:
                 return f"a comment on {n(self.comments.get(event.originator_id))} was retracted"
             case Vote.Voted() | Vote.VoteChanged():
                 member, work = self.votes[event.originator_id]
-                verb = "changed their vote on" if isinstance(event, Vote.VoteChanged) else "voted on"
+                verb = (
+                    "changed their vote on" if isinstance(event, Vote.VoteChanged) else "voted on"
+                )
                 return f"{n(member)} {verb} {n(work)}: {event.value:+d}"
             case Vote.VoteWithdrawn():
                 member, work = self.votes[event.originator_id]

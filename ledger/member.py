@@ -46,7 +46,7 @@ class Member(LedgerAggregate):
     def register(
         cls,
         *,
-        id: UUID,  # noqa: A002 - the library's name for an aggregate id
+        id: UUID,
         handle: str,
         name: str,
         external_id: str | None,
@@ -65,7 +65,13 @@ class Member(LedgerAggregate):
             occurred_at=occurred_at,
         )
 
-    @event("Renamed")
+    class Renamed(Aggregate.Event):
+        name: str
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(Renamed)
     def rename(
         self,
         *,
@@ -78,11 +84,23 @@ class Member(LedgerAggregate):
         self.name = name
         self._remember(idempotency_key)
 
-    @event("RoleGranted")
+    class RoleGranted(Aggregate.Event):
+        role: str
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    @event(RoleGranted)
     def grant_role(self, *, role: str, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.roles.add(Role(role))
 
-    @event("CreditPreferenceSet")
+    class CreditPreferenceSet(Aggregate.Event):
+        mode: str
+        pseudonym: str | None
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(CreditPreferenceSet)
     def set_credit_preference(
         self,
         *,
@@ -102,7 +120,9 @@ class Member(LedgerAggregate):
         if mode is CreditMode.PSEUDONYM:
             check_text("pseudonym", pseudonym or "", MAX_NAME)
         elif pseudonym is not None:
-            raise InvalidValueError(f"a pseudonym is given only with credit mode 'pseudonym', not {mode.value!r}")
+            raise InvalidValueError(
+                f"a pseudonym is given only with credit mode 'pseudonym', not {mode.value!r}"
+            )
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -133,5 +153,5 @@ class HandleClaim(Aggregate):
         self.member_id = member_id
 
     @classmethod
-    def claim(cls, *, id: UUID, handle: str, member_id: UUID) -> HandleClaim:  # noqa: A002
+    def claim(cls, *, id: UUID, handle: str, member_id: UUID) -> HandleClaim:
         return cls._create(cls.Claimed, id=id, handle=handle, member_id=member_id)

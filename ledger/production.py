@@ -46,7 +46,7 @@ class Production(LedgerAggregate):
     def create(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         title: str,
         curator_id: UUID,
         external_id: str | None,
@@ -75,7 +75,13 @@ class Production(LedgerAggregate):
                 " its contents are frozen"
             )
 
-    @event("WorkIncluded")
+    class WorkIncluded(Aggregate.Event):
+        work_id: UUID
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(WorkIncluded)
     def include_work(
         self,
         *,
@@ -90,7 +96,13 @@ class Production(LedgerAggregate):
         self.work_ids = (*self.work_ids, work_id)
         self._remember(idempotency_key)
 
-    @event("WorkExcluded")
+    class WorkExcluded(Aggregate.Event):
+        work_id: UUID
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(WorkExcluded)
     def exclude_work(
         self,
         *,
@@ -105,14 +117,25 @@ class Production(LedgerAggregate):
         self.work_ids = tuple(included for included in self.work_ids if included != work_id)
         self._remember(idempotency_key)
 
-    @event("Published")
+    class Published(Aggregate.Event):
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    @event(Published)
     def publish(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.check_not_published()
         if not self.work_ids:
             raise InvalidValueError(f"production {self.title!r} has no works to publish")
         self.published_at = occurred_at
 
-    @event("RevenueRecorded")
+    class RevenueRecorded(Aggregate.Event):
+        amount: Money
+        external_id: str | None
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(RevenueRecorded)
     def record_revenue(
         self,
         *,

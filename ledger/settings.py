@@ -78,7 +78,9 @@ def _postgres(text: str) -> DatabaseSetting:
     try:
         port = parts.port or 5432
     except ValueError:
-        raise DatabaseSettingError(f"{ENV_VAR} / --db: the port in {text!r} is not a number") from None
+        raise DatabaseSettingError(
+            f"{ENV_VAR} / --db: the port in {text!r} is not a number"
+        ) from None
     dbname = unquote(parts.path.lstrip("/"))
     if not parts.hostname or not dbname:
         raise DatabaseSettingError(
@@ -88,7 +90,8 @@ def _postgres(text: str) -> DatabaseSetting:
     unknown = set(query) - {"schema"}
     if unknown:
         raise DatabaseSettingError(
-            f"{ENV_VAR} / --db: unknown option(s) {', '.join(sorted(unknown))}; only 'schema' is known"
+            f"{ENV_VAR} / --db: unknown option(s) {', '.join(sorted(unknown))};"
+            " only 'schema' is known"
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

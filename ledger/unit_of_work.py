@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-
 from eventsourcing.domain import Aggregate
-
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
@@ -122,7 +122,7 @@ class Citation:
             return None
         if isinstance(value, float | bool):
             raise InvalidValueError(
-                f"royalty_percent {value!r} must be a decimal string such as \"12.5\""
+                f'royalty_percent {value!r} must be a decimal string such as "12.5"'
             )
         try:
             percent = Decimal(str(value))
@@ -146,7 +146,7 @@ class Money:
         code = str(currency).upper()
         digits = minor_unit_digits(code)
         if isinstance(amount, float | bool) or not isinstance(amount, str | int):
-            raise InvalidAmountError(f"amount {amount!r} must be a decimal string such as \"12.34\"")
+            raise InvalidAmountError(f'amount {amount!r} must be a decimal string such as "12.34"')
         try:
             value = Decimal(str(amount))
         except InvalidOperation:
@@ -202,7 +202,7 @@ def check_text(what: str, text: str, limit: int, *, required: bool = True) -> st
 
 def utc_now() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_time(value: object, what: str = "time") -> datetime:
@@ -218,11 +218,11 @@ def parse_time(value: object, what: str = "time") -> datetime:
         raise InvalidValueError(f"{what} {value!r} is not an RFC 3339 timestamp") from None
     if parsed.tzinfo is None:
         raise InvalidValueError(f"{what} {value!r} has no UTC offset (RFC 3339 needs one)")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def format_time(moment: datetime) -> str:
     """Write a time as RFC 3339 in UTC with a 'Z', keeping microseconds only when present."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     spec = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
     return moment.strftime(spec)

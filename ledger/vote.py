@@ -20,9 +20,9 @@ __all__ = ["Vote"]
 
 def check_vote_value(value: object) -> int:
     """A vote is +1 or -1."""
-    if isinstance(value, bool) or value not in (1, -1):
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (1, -1):
         raise InvalidValueError(f"a vote is +1 or -1, not {value!r}")
-    return int(value)  # type: ignore[call-overload]
+    return value
 
 
 class Vote(LedgerAggregate):
@@ -56,7 +56,7 @@ class Vote(LedgerAggregate):
     def cast(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         member_id: UUID,
         work_id: UUID,
         value: int,
@@ -78,7 +78,13 @@ class Vote(LedgerAggregate):
     def is_withdrawn(self) -> bool:
         return self.value == 0
 
-    @event("VoteChanged")
+    class VoteChanged(Aggregate.Event):
+        value: int
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(VoteChanged)
     def change(
         self,
         *,
@@ -90,7 +96,12 @@ class Vote(LedgerAggregate):
         self.value = check_vote_value(value)
         self._remember(idempotency_key)
 
-    @event("VoteWithdrawn")
+    class VoteWithdrawn(Aggregate.Event):
+        actor_id: UUID | None
+        occurred_at: datetime
+        idempotency_key: str | None
+
+    @event(VoteWithdrawn)
     def withdraw(
         self, *, actor_id: UUID | None, occurred_at: datetime, idempotency_key: str | None = None
     ) -> None:

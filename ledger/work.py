@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -55,7 +56,7 @@ class Work(LedgerAggregate):
         kind: str,
         body: str | None,
         uri: str | None,
-        license: str | None,  # noqa: A002 - the archive's field name
+        license: str | None,
         external_id: str | None,
         actor_id: UUID | None,
         occurred_at: datetime,
@@ -78,13 +79,13 @@ class Work(LedgerAggregate):
     def create(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         authors: Sequence[UUID],
         title: str,
         kind: Kind,
         body: str | None,
         uri: str | None,
-        license: str | None,  # noqa: A002
+        license: str | None,
         external_id: str | None,
         actor_id: UUID | None,
         occurred_at: datetime,
@@ -99,7 +100,7 @@ class Work(LedgerAggregate):
             check_text("uri", uri, MAX_URI)
         if license is not None:
             check_text("license", license, MAX_LICENSE)
-        fields = {
+        fields: dict[str, Any] = {
             "id": id,
             "authors": list(authors),
             "title": title,
@@ -151,7 +152,12 @@ class Work(LedgerAggregate):
         if self.retracted:
             raise RetractedError(f"work {self.title!r} was retracted and cannot be {act}")
 
-    @event("SourceCited")
+    class SourceCited(Aggregate.Event):
+        citation: Citation
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    @event(SourceCited)
     def cite_source(
         self, *, citation: Citation, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
@@ -159,7 +165,12 @@ class Work(LedgerAggregate):
         self.check_sources(self.id, (*self.sources, citation))
         self.sources = (*self.sources, citation)
 
-    @event("Retracted")
+    class Retracted(Aggregate.Event):
+        reason: str | None
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    @event(Retracted)
     def retract(self, *, reason: str | None, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.check_author(actor_id, "retract it")
         self.check_not_retracted("retracted again")

@@ -126,9 +126,7 @@ class WorkSpec:
     body: str | None = None
 
 
-def member(
-    handle: str, name: str, licence: str | None = None, founding: bool = True
-) -> MemberSpec:
+def member(handle: str, name: str, licence: str | None = None, founding: bool = True) -> MemberSpec:
     return MemberSpec(handle, name, licence, founding)
 
 
@@ -198,432 +196,1022 @@ MEMBERS = [
 EARLY_WORKS = [
     # -- the lighthouse chain, generations 1 to 5 (6 to 8 come in the Volume 1 period)
     story(
-        "lighthouse", "The Lighthouse That Was Afraid of the Dark", "metaphorest",
+        "lighthouse",
+        "The Lighthouse That Was Afraid of the Dark",
+        "metaphorest",
         "Every night the lighthouse kept its lamp burning, not for the ships, but for itself."
         " The ships never knew, and thanked it anyway.",
     ),
-    derived("lighthouse-ink", "image", "Lighthouse, in Ink", "inkblot_ava",
-            [src("lighthouse", "illustration", "10")]),
-    derived("lighthouse-short", "video", "The Lighthouse (animated short)",
-            "the-tin-man foleyfriend",
-            [src("lighthouse-ink", "adaptation", "12.5")]),
-    derived("lighthouse-score", "audio", "Score for The Lighthouse", "brass-tacks",
-            [src("lighthouse-short", "audio", "5")]),
-    derived("lighthouse-recut", "video", "The Lighthouse, Recut to the Score", "the-tin-man",
-            [src("lighthouse-score", "edit", "10")]),
+    derived(
+        "lighthouse-ink",
+        "image",
+        "Lighthouse, in Ink",
+        "inkblot_ava",
+        [src("lighthouse", "illustration", "10")],
+    ),
+    derived(
+        "lighthouse-short",
+        "video",
+        "The Lighthouse (animated short)",
+        "the-tin-man foleyfriend",
+        [src("lighthouse-ink", "adaptation", "12.5")],
+    ),
+    derived(
+        "lighthouse-score",
+        "audio",
+        "Score for The Lighthouse",
+        "brass-tacks",
+        [src("lighthouse-short", "audio", "5")],
+    ),
+    derived(
+        "lighthouse-recut",
+        "video",
+        "The Lighthouse, Recut to the Score",
+        "the-tin-man",
+        [src("lighthouse-score", "edit", "10")],
+    ),
     # -- tiny stories
-    story("umbrella", "Umbrella", "paper-moth",
-          "She lent her umbrella to a cloud that looked tired. It has been following her home"
-          " ever since, politely, never raining."),
-    story("last-sock", "The Last Sock", "minuteman_mo",
-          "The last sock in the drawer had outlived all its partners. It wore a tiny hat now and"
-          " called itself a puppet, which was its way of starting over."),
-    story("snail", "Moving Day for a Snail", "the_ferns",
-          "The snail packed everything it owned in one trip. Its neighbours were very jealous."),
-    story("overdue", "Overdue", "scribbleton",
-          "The library book came back forty years late with a note: 'Sorry, I had to find out"
-          " how it ended.'"),
-    story("gravity", "Gravity's Day Off", "cloudcartographer metaphorest",
-          "On Tuesday gravity took a personal day. By Wednesday everyone had learned to hold on"
-          " to each other."),
-    story("map", "The Map", "tinytales",
-          "He drew a map of everywhere he had been happy. It was mostly kitchens."),
-    story("pocket-moon", "Pocket Moon", "nightowl_notes",
-          "A boy found the moon in his coat pocket after the fair. He gave it back, but kept a"
-          " little of the glow on his fingers."),
-    story("small-talk", "Small Talk", "the_ferns",
-          "Two strangers in an elevator agreed it was weather. Thirty years later they still"
-          " agree."),
-    story("giraffe", "The Tallest Giraffe", "marmalade_sky",
-          "The tallest giraffe in the world could see tomorrow. It never told the others,"
-          " because tomorrow was mostly more leaves."),
-    story("echo", "Echo", "ghostwriter",
-          "The echo got tired of repeating everyone and finally said something of its own."
-          " The canyon has been very quiet since, thinking it over."),
-    story("spare-key", "Spare Key", "tinytales",
-          "She hid a spare key under a rock for the person she would be in ten years. When she"
-          " finally used it, the house had been tidied."),
-    story("paper-boat", "Paper Boat", "cloudcartographer",
-          "The paper boat sailed down the gutter, into the river, across the sea. It arrived"
-          " soggy but proud."),
-    story("night-shift", "Night Shift", "nightowl_notes",
-          "The streetlamp and the moon took turns watching the empty street. Neither ever"
-          " admitted they were watching for the same cat."),
-    story("inventory", "Inventory", "scribbleton",
-          "When the robot was switched off for good, its last log read: 'Sunsets observed:"
-          " 4,312. Favourite: all of them.'"),
-    story("reruns", "Reruns", "minuteman_mo",
-          "Grandpa watches the same film every Sunday and cries at the same place. We have"
-          " learned to cry with him, right on time."),
-    story("borrowed-smile", "The Borrowed Smile", "metaphorest",
-          "I borrowed a smile from a stranger on the bus. I have been trying to return it all"
-          " week, but everyone keeps handing it back."),
-    story("dust", "Dust", "paper-moth",
-          "The dust in the attic had been a star once. It liked to sparkle in the afternoon"
-          " light, just to remember."),
-    story("homework", "Homework", "the_ferns",
-          "The dog really did eat his homework. It was a report on dogs, and the dog had"
-          " opinions."),
-    story("leftover-wishes", "Leftover Wishes", "ghostwriter",
-          "At closing time the fountain counted its coins and sighed at all the wishes no one"
-          " had come back for."),
-    story("chess", "Chess", "haiku_hal tinytales",
-          "The king was tired of being protected. One night he walked across the board and"
-          " shook the other king's hand."),
-    story("jar-of-thunder", "Jar of Thunder", "marmalade_sky",
-          "My sister keeps a jar of thunder under her bed. She opens it only when the house is"
-          " too quiet."),
-    story("second-hand", "Second Hand", "cloudcartographer",
-          "The second hand of the clock dreamed of being the hour hand. The hour hand dreamed"
-          " of sleeping in."),
-    story("kite", "The Kite", "the_ferns",
-          "The kite broke its string and was free for one glorious minute. Then it landed in a"
-          " tree, which had been lonely anyway."),
-    story("postcard", "Postcard from Nowhere", "lanternkeeper",
-          "The postcard said 'Wish you were here,' and the picture was blank. I went there"
-          " anyway."),
-    story("bakery", "Bakery at Four A.M.", "scribbleton",
-          "The baker hums the same song to every loaf. The loaves rise as if they know the"
-          " words."),
-    story("snowman", "Snowman", "nightowl_notes",
-          "The snowman asked the children for a scarf, a carrot and a promise to visit in"
-          " spring. Only the promise was kept, and it was enough."),
-    story("tiny-dragon", "Tiny Dragon", "minuteman_mo",
-          "The tiny dragon could only breathe enough fire to light birthday candles. It was"
-          " invited everywhere."),
-    story("lost-and-found", "Lost and Found", "ghostwriter",
-          "The lost-and-found box at the station held an umbrella, a glove and a small, patient"
-          " ghost waiting to be claimed."),
-    story("balloon", "Balloon", "paper-moth",
-          "A red balloon escaped a birthday party and drifted over the city, reading everyone's"
-          " rooftops like a newspaper."),
-    story("whale", "The Whale Who Hummed", "metaphorest",
-          "A whale hummed a tune it had heard from a passing ship. Somewhere, a sailor woke up"
-          " humming it back."),
-    story("shadows", "Shadows", "haiku_hal",
-          "My shadow left at noon and came back at dusk with sand on its feet. I didn't ask."),
-    story("teacup", "Teacup", "lanternkeeper",
-          "The chipped teacup was everyone's favourite. Nobody could say why, except that it"
-          " fit the hand like a secret."),
-    story("rain-check", "Rain Check", "tinytales",
-          "He gave her a rain check for a picnic. It rained for the next three summers, and"
-          " they ate indoors, happily."),
-    story("quiet-piano", "The Quiet Piano", "scribbleton brass-tacks",
-          "The piano in the hall played only when no one was listening. We pretended not to"
-          " listen for years."),
-    story("astronaut", "Astronaut", "cloudcartographer",
-          "The astronaut packed a jar of garden soil. Every night in orbit she opened it and"
-          " smelled home."),
-    story("stairs", "The Seventh Stair", "the_ferns",
-          "The seventh stair creaks for every child who has ever crept down for cookies. It"
-          " keeps their secret by telling everyone."),
-    story("cloud-maps", "Cartographer of Clouds", "cloudcartographer",
-          "She drew maps of clouds that were gone by the time the ink dried. Her maps were"
-          " always correct, just late."),
-    story("bookmark", "Bookmark", "marmalade_sky",
-          "The bookmark had read the first half of a thousand books. It made up its own endings"
-          " and preferred them."),
-    story("goldfish", "Goldfish Memory", "minuteman_mo",
-          "The goldfish forgot the castle every three seconds. Every three seconds, it was"
-          " delighted to discover a castle."),
+    story(
+        "umbrella",
+        "Umbrella",
+        "paper-moth",
+        "She lent her umbrella to a cloud that looked tired. It has been following her home"
+        " ever since, politely, never raining.",
+    ),
+    story(
+        "last-sock",
+        "The Last Sock",
+        "minuteman_mo",
+        "The last sock in the drawer had outlived all its partners. It wore a tiny hat now and"
+        " called itself a puppet, which was its way of starting over.",
+    ),
+    story(
+        "snail",
+        "Moving Day for a Snail",
+        "the_ferns",
+        "The snail packed everything it owned in one trip. Its neighbours were very jealous.",
+    ),
+    story(
+        "overdue",
+        "Overdue",
+        "scribbleton",
+        "The library book came back forty years late with a note: 'Sorry, I had to find out"
+        " how it ended.'",
+    ),
+    story(
+        "gravity",
+        "Gravity's Day Off",
+        "cloudcartographer metaphorest",
+        "On Tuesday gravity took a personal day. By Wednesday everyone had learned to hold on"
+        " to each other.",
+    ),
+    story(
+        "map",
+        "The Map",
+        "tinytales",
+        "He drew a map of everywhere he had been happy. It was mostly kitchens.",
+    ),
+    story(
+        "pocket-moon",
+        "Pocket Moon",
+        "nightowl_notes",
+        "A boy found the moon in his coat pocket after the fair. He gave it back, but kept a"
+        " little of the glow on his fingers.",
+    ),
+    story(
+        "small-talk",
+        "Small Talk",
+        "the_ferns",
+        "Two strangers in an elevator agreed it was weather. Thirty years later they still agree.",
+    ),
+    story(
+        "giraffe",
+        "The Tallest Giraffe",
+        "marmalade_sky",
+        "The tallest giraffe in the world could see tomorrow. It never told the others,"
+        " because tomorrow was mostly more leaves.",
+    ),
+    story(
+        "echo",
+        "Echo",
+        "ghostwriter",
+        "The echo got tired of repeating everyone and finally said something of its own."
+        " The canyon has been very quiet since, thinking it over.",
+    ),
+    story(
+        "spare-key",
+        "Spare Key",
+        "tinytales",
+        "She hid a spare key under a rock for the person she would be in ten years. When she"
+        " finally used it, the house had been tidied.",
+    ),
+    story(
+        "paper-boat",
+        "Paper Boat",
+        "cloudcartographer",
+        "The paper boat sailed down the gutter, into the river, across the sea. It arrived"
+        " soggy but proud.",
+    ),
+    story(
+        "night-shift",
+        "Night Shift",
+        "nightowl_notes",
+        "The streetlamp and the moon took turns watching the empty street. Neither ever"
+        " admitted they were watching for the same cat.",
+    ),
+    story(
+        "inventory",
+        "Inventory",
+        "scribbleton",
+        "When the robot was switched off for good, its last log read: 'Sunsets observed:"
+        " 4,312. Favourite: all of them.'",
+    ),
+    story(
+        "reruns",
+        "Reruns",
+        "minuteman_mo",
+        "Grandpa watches the same film every Sunday and cries at the same place. We have"
+        " learned to cry with him, right on time.",
+    ),
+    story(
+        "borrowed-smile",
+        "The Borrowed Smile",
+        "metaphorest",
+        "I borrowed a smile from a stranger on the bus. I have been trying to return it all"
+        " week, but everyone keeps handing it back.",
+    ),
+    story(
+        "dust",
+        "Dust",
+        "paper-moth",
+        "The dust in the attic had been a star once. It liked to sparkle in the afternoon"
+        " light, just to remember.",
+    ),
+    story(
+        "homework",
+        "Homework",
+        "the_ferns",
+        "The dog really did eat his homework. It was a report on dogs, and the dog had opinions.",
+    ),
+    story(
+        "leftover-wishes",
+        "Leftover Wishes",
+        "ghostwriter",
+        "At closing time the fountain counted its coins and sighed at all the wishes no one"
+        " had come back for.",
+    ),
+    story(
+        "chess",
+        "Chess",
+        "haiku_hal tinytales",
+        "The king was tired of being protected. One night he walked across the board and"
+        " shook the other king's hand.",
+    ),
+    story(
+        "jar-of-thunder",
+        "Jar of Thunder",
+        "marmalade_sky",
+        "My sister keeps a jar of thunder under her bed. She opens it only when the house is"
+        " too quiet.",
+    ),
+    story(
+        "second-hand",
+        "Second Hand",
+        "cloudcartographer",
+        "The second hand of the clock dreamed of being the hour hand. The hour hand dreamed"
+        " of sleeping in.",
+    ),
+    story(
+        "kite",
+        "The Kite",
+        "the_ferns",
+        "The kite broke its string and was free for one glorious minute. Then it landed in a"
+        " tree, which had been lonely anyway.",
+    ),
+    story(
+        "postcard",
+        "Postcard from Nowhere",
+        "lanternkeeper",
+        "The postcard said 'Wish you were here,' and the picture was blank. I went there anyway.",
+    ),
+    story(
+        "bakery",
+        "Bakery at Four A.M.",
+        "scribbleton",
+        "The baker hums the same song to every loaf. The loaves rise as if they know the words.",
+    ),
+    story(
+        "snowman",
+        "Snowman",
+        "nightowl_notes",
+        "The snowman asked the children for a scarf, a carrot and a promise to visit in"
+        " spring. Only the promise was kept, and it was enough.",
+    ),
+    story(
+        "tiny-dragon",
+        "Tiny Dragon",
+        "minuteman_mo",
+        "The tiny dragon could only breathe enough fire to light birthday candles. It was"
+        " invited everywhere.",
+    ),
+    story(
+        "lost-and-found",
+        "Lost and Found",
+        "ghostwriter",
+        "The lost-and-found box at the station held an umbrella, a glove and a small, patient"
+        " ghost waiting to be claimed.",
+    ),
+    story(
+        "balloon",
+        "Balloon",
+        "paper-moth",
+        "A red balloon escaped a birthday party and drifted over the city, reading everyone's"
+        " rooftops like a newspaper.",
+    ),
+    story(
+        "whale",
+        "The Whale Who Hummed",
+        "metaphorest",
+        "A whale hummed a tune it had heard from a passing ship. Somewhere, a sailor woke up"
+        " humming it back.",
+    ),
+    story(
+        "shadows",
+        "Shadows",
+        "haiku_hal",
+        "My shadow left at noon and came back at dusk with sand on its feet. I didn't ask.",
+    ),
+    story(
+        "teacup",
+        "Teacup",
+        "lanternkeeper",
+        "The chipped teacup was everyone's favourite. Nobody could say why, except that it"
+        " fit the hand like a secret.",
+    ),
+    story(
+        "rain-check",
+        "Rain Check",
+        "tinytales",
+        "He gave her a rain check for a picnic. It rained for the next three summers, and"
+        " they ate indoors, happily.",
+    ),
+    story(
+        "quiet-piano",
+        "The Quiet Piano",
+        "scribbleton brass-tacks",
+        "The piano in the hall played only when no one was listening. We pretended not to"
+        " listen for years.",
+    ),
+    story(
+        "astronaut",
+        "Astronaut",
+        "cloudcartographer",
+        "The astronaut packed a jar of garden soil. Every night in orbit she opened it and"
+        " smelled home.",
+    ),
+    story(
+        "stairs",
+        "The Seventh Stair",
+        "the_ferns",
+        "The seventh stair creaks for every child who has ever crept down for cookies. It"
+        " keeps their secret by telling everyone.",
+    ),
+    story(
+        "cloud-maps",
+        "Cartographer of Clouds",
+        "cloudcartographer",
+        "She drew maps of clouds that were gone by the time the ink dried. Her maps were"
+        " always correct, just late.",
+    ),
+    story(
+        "bookmark",
+        "Bookmark",
+        "marmalade_sky",
+        "The bookmark had read the first half of a thousand books. It made up its own endings"
+        " and preferred them.",
+    ),
+    story(
+        "goldfish",
+        "Goldfish Memory",
+        "minuteman_mo",
+        "The goldfish forgot the castle every three seconds. Every three seconds, it was"
+        " delighted to discover a castle.",
+    ),
     # -- illustrations
-    derived("umbrella-watercolour", "image", "Umbrella and Cloud (watercolour)", "inkblot_ava",
-            [src("umbrella", "illustration", "10")]),
-    derived("pocket-moon-art", "image", "Pocket Moon", "sketchpilot",
-            [src("pocket-moon", "illustration", "10")]),
-    derived("tiny-dragon-art", "image", "Tiny Dragon, Birthday Edition", "doodlebug42",
-            [src("tiny-dragon", "illustration", "12.5")]),
-    derived("paper-boat-art", "image", "Paper Boat, Open Sea", "moonlit-ink",
-            [src("paper-boat", "illustration", "10")]),
-    derived("goldfish-art", "image", "Castle! Castle! Castle!", "quietfox",
-            [src("goldfish", "illustration", "10")]),
-    derived("snowman-art", "image", "The Promise", "pencilcase",
-            [src("snowman", "illustration", "10")]),
-    derived("giraffe-art", "image", "Tallest Giraffe", "doodlebug42",
-            [src("giraffe", "illustration")]),
-    derived("sock-art", "image", "Sock Puppet in a Tiny Hat", "marmalade_sky",
-            [src("last-sock", "illustration", "5")]),
-    derived("whale-art", "image", "The Humming Whale", "quietfox",
-            [src("whale", "illustration", "10")]),
-    derived("balloon-art", "image", "Red Balloon over the City", "pixelpond",
-            [src("balloon", "illustration")]),
-    derived("dust-art", "image", "Attic Starlight", "moonlit-ink",
-            [src("dust", "illustration", "10")]),
-    derived("teacup-art", "image", "The Chipped Teacup", "pencilcase",
-            [src("teacup", "illustration")]),
-    derived("astronaut-art", "image", "Garden Soil in Orbit", "sketchpilot",
-            [src("astronaut", "illustration", "10")]),
-    derived("cloud-maps-art", "image", "Map of Yesterday's Clouds", "cloudcartographer",
-            [src("cloud-maps", "illustration")]),
-    derived("jar-art", "image", "Jar of Thunder", "inkblot_ava doodlebug42",
-            [src("jar-of-thunder", "illustration", "10")]),
-    derived("chess-art", "image", "Two Kings", "pencilcase",
-            [src("chess", "illustration", "10")]),
-    derived("echo-art", "image", "Canyon, Listening", "moonlit-ink",
-            [src("echo", "illustration")]),
-    derived("kite-art", "image", "Kite in a Lonely Tree", "quietfox",
-            [src("kite", "illustration", "10")]),
+    derived(
+        "umbrella-watercolour",
+        "image",
+        "Umbrella and Cloud (watercolour)",
+        "inkblot_ava",
+        [src("umbrella", "illustration", "10")],
+    ),
+    derived(
+        "pocket-moon-art",
+        "image",
+        "Pocket Moon",
+        "sketchpilot",
+        [src("pocket-moon", "illustration", "10")],
+    ),
+    derived(
+        "tiny-dragon-art",
+        "image",
+        "Tiny Dragon, Birthday Edition",
+        "doodlebug42",
+        [src("tiny-dragon", "illustration", "12.5")],
+    ),
+    derived(
+        "paper-boat-art",
+        "image",
+        "Paper Boat, Open Sea",
+        "moonlit-ink",
+        [src("paper-boat", "illustration", "10")],
+    ),
+    derived(
+        "goldfish-art",
+        "image",
+        "Castle! Castle! Castle!",
+        "quietfox",
+        [src("goldfish", "illustration", "10")],
+    ),
+    derived(
+        "snowman-art", "image", "The Promise", "pencilcase", [src("snowman", "illustration", "10")]
+    ),
+    derived(
+        "giraffe-art", "image", "Tallest Giraffe", "doodlebug42", [src("giraffe", "illustration")]
+    ),
+    derived(
+        "sock-art",
+        "image",
+        "Sock Puppet in a Tiny Hat",
+        "marmalade_sky",
+        [src("last-sock", "illustration", "5")],
+    ),
+    derived(
+        "whale-art", "image", "The Humming Whale", "quietfox", [src("whale", "illustration", "10")]
+    ),
+    derived(
+        "balloon-art",
+        "image",
+        "Red Balloon over the City",
+        "pixelpond",
+        [src("balloon", "illustration")],
+    ),
+    derived(
+        "dust-art", "image", "Attic Starlight", "moonlit-ink", [src("dust", "illustration", "10")]
+    ),
+    derived(
+        "teacup-art", "image", "The Chipped Teacup", "pencilcase", [src("teacup", "illustration")]
+    ),
+    derived(
+        "astronaut-art",
+        "image",
+        "Garden Soil in Orbit",
+        "sketchpilot",
+        [src("astronaut", "illustration", "10")],
+    ),
+    derived(
+        "cloud-maps-art",
+        "image",
+        "Map of Yesterday's Clouds",
+        "cloudcartographer",
+        [src("cloud-maps", "illustration")],
+    ),
+    derived(
+        "jar-art",
+        "image",
+        "Jar of Thunder",
+        "inkblot_ava doodlebug42",
+        [src("jar-of-thunder", "illustration", "10")],
+    ),
+    derived("chess-art", "image", "Two Kings", "pencilcase", [src("chess", "illustration", "10")]),
+    derived("echo-art", "image", "Canyon, Listening", "moonlit-ink", [src("echo", "illustration")]),
+    derived(
+        "kite-art",
+        "image",
+        "Kite in a Lonely Tree",
+        "quietfox",
+        [src("kite", "illustration", "10")],
+    ),
     # -- translations
-    derived("umbrella-fr", "text", "Le parapluie", "zinequeen",
-            [src("umbrella", "translation", "10")],
-            "Elle a prêté son parapluie à un nuage qui avait l'air fatigué. Depuis, il la suit"
-            " jusque chez elle, poliment, sans jamais pleuvoir."),
-    derived("umbrella-es", "text", "El paraguas", "ohsnapdragon",
-            [src("umbrella-fr", "translation", "5")],
-            "Le prestó su paraguas a una nube que parecía cansada. Desde entonces la sigue hasta"
-            " casa, con educación, sin llover nunca."),
-    derived("lighthouse-es", "text", "El faro que temía a la oscuridad", "ohsnapdragon",
-            [src("lighthouse", "translation", "10")],
-            "Cada noche el faro mantenía su lámpara encendida, no por los barcos, sino por sí"
-            " mismo. Los barcos nunca lo supieron, y se lo agradecieron de todos modos."),
-    derived("overdue-es", "text", "Con cuarenta años de retraso", "ohsnapdragon",
-            [src("overdue", "translation", "10")],
-            "El libro de la biblioteca volvió con cuarenta años de retraso y una nota: 'Perdón,"
-            " tenía que saber cómo terminaba.'"),
-    derived("pocket-moon-fr", "text", "La lune de poche", "velvetvoice",
-            [src("pocket-moon", "translation", "10")],
-            "Après la fête foraine, un garçon a trouvé la lune dans la poche de son manteau. Il"
-            " l'a rendue, mais il a gardé un peu de sa lueur au bout des doigts."),
-    derived("goldfish-fr", "text", "Mémoire de poisson rouge", "zinequeen",
-            [src("goldfish", "translation", "10")],
-            "Le poisson rouge oubliait le château toutes les trois secondes. Toutes les trois"
-            " secondes, il était ravi de découvrir un château."),
-    derived("snowman-pt", "text", "O boneco de neve", "littlelantern",
-            [src("snowman", "translation", "10")],
-            "O boneco de neve pediu às crianças um cachecol, uma cenoura e a promessa de uma"
-            " visita na primavera. Só a promessa foi cumprida, e foi o suficiente."),
-    derived("kite-de", "text", "Der Drachen", "bricolage",
-            [src("kite", "translation", "10")],
-            "Der Drachen riss sich von der Schnur los und war eine herrliche Minute lang frei."
-            " Dann landete er in einem Baum, der ohnehin einsam gewesen war."),
-    derived("echo-fr", "text", "L'écho", "zinequeen",
-            [src("echo", "translation")],
-            "L'écho en a eu assez de répéter tout le monde et a fini par dire quelque chose de"
-            " lui-même. Depuis, le canyon se tait; il y réfléchit."),
-    derived("astronaut-de", "text", "Die Astronautin", "bricolage",
-            [src("astronaut", "translation", "10")],
-            "Die Astronautin packte ein Glas Gartenerde ein. Jede Nacht im Orbit öffnete sie es"
-            " und roch ihr Zuhause."),
-    derived("whale-ja", "text", "ハミングするクジラ", "quietfox",
-            [src("whale", "translation", "10")],
-            "クジラは、通りすがりの船から聞こえた歌を口ずさんだ。どこかで、船乗りが目を覚まし、"
-            "同じ歌を口ずさんだ。"),
-    derived("bakery-pt", "text", "Padaria às quatro da manhã", "littlelantern",
-            [src("bakery", "translation")],
-            "O padeiro cantarola a mesma canção para cada pão. Os pães crescem como se"
-            " soubessem a letra."),
+    derived(
+        "umbrella-fr",
+        "text",
+        "Le parapluie",
+        "zinequeen",
+        [src("umbrella", "translation", "10")],
+        "Elle a prêté son parapluie à un nuage qui avait l'air fatigué. Depuis, il la suit"
+        " jusque chez elle, poliment, sans jamais pleuvoir.",
+    ),
+    derived(
+        "umbrella-es",
+        "text",
+        "El paraguas",
+        "ohsnapdragon",
+        [src("umbrella-fr", "translation", "5")],
+        "Le prestó su paraguas a una nube que parecía cansada. Desde entonces la sigue hasta"
+        " casa, con educación, sin llover nunca.",
+    ),
+    derived(
+        "lighthouse-es",
+        "text",
+        "El faro que temía a la oscuridad",
+        "ohsnapdragon",
+        [src("lighthouse", "translation", "10")],
+        "Cada noche el faro mantenía su lámpara encendida, no por los barcos, sino por sí"
+        " mismo. Los barcos nunca lo supieron, y se lo agradecieron de todos modos.",
+    ),
+    derived(
+        "overdue-es",
+        "text",
+        "Con cuarenta años de retraso",
+        "ohsnapdragon",
+        [src("overdue", "translation", "10")],
+        "El libro de la biblioteca volvió con cuarenta años de retraso y una nota: 'Perdón,"
+        " tenía que saber cómo terminaba.'",
+    ),
+    derived(
+        "pocket-moon-fr",
+        "text",
+        "La lune de poche",
+        "velvetvoice",
+        [src("pocket-moon", "translation", "10")],
+        "Après la fête foraine, un garçon a trouvé la lune dans la poche de son manteau. Il"
+        " l'a rendue, mais il a gardé un peu de sa lueur au bout des doigts.",
+    ),
+    derived(
+        "goldfish-fr",
+        "text",
+        "Mémoire de poisson rouge",
+        "zinequeen",
+        [src("goldfish", "translation", "10")],
+        "Le poisson rouge oubliait le château toutes les trois secondes. Toutes les trois"
+        " secondes, il était ravi de découvrir un château.",
+    ),
+    derived(
+        "snowman-pt",
+        "text",
+        "O boneco de neve",
+        "littlelantern",
+        [src("snowman", "translation", "10")],
+        "O boneco de neve pediu às crianças um cachecol, uma cenoura e a promessa de uma"
+        " visita na primavera. Só a promessa foi cumprida, e foi o suficiente.",
+    ),
+    derived(
+        "kite-de",
+        "text",
+        "Der Drachen",
+        "bricolage",
+        [src("kite", "translation", "10")],
+        "Der Drachen riss sich von der Schnur los und war eine herrliche Minute lang frei."
+        " Dann landete er in einem Baum, der ohnehin einsam gewesen war.",
+    ),
+    derived(
+        "echo-fr",
+        "text",
+        "L'écho",
+        "zinequeen",
+        [src("echo", "translation")],
+        "L'écho en a eu assez de répéter tout le monde et a fini par dire quelque chose de"
+        " lui-même. Depuis, le canyon se tait; il y réfléchit.",
+    ),
+    derived(
+        "astronaut-de",
+        "text",
+        "Die Astronautin",
+        "bricolage",
+        [src("astronaut", "translation", "10")],
+        "Die Astronautin packte ein Glas Gartenerde ein. Jede Nacht im Orbit öffnete sie es"
+        " und roch ihr Zuhause.",
+    ),
+    derived(
+        "whale-ja",
+        "text",
+        "ハミングするクジラ",
+        "quietfox",
+        [src("whale", "translation", "10")],
+        "クジラは、通りすがりの船から聞こえた歌を口ずさんだ。どこかで、船乗りが目を覚まし、"
+        "同じ歌を口ずさんだ。",
+    ),
+    derived(
+        "bakery-pt",
+        "text",
+        "Padaria às quatro da manhã",
+        "littlelantern",
+        [src("bakery", "translation")],
+        "O padeiro cantarola a mesma canção para cada pão. Os pães crescem como se"
+        " soubessem a letra.",
+    ),
     # -- audio readings
-    derived("umbrella-reading", "audio", "Umbrella, read aloud", "velvetvoice",
-            [src("umbrella", "audio", "5")]),
-    derived("pocket-moon-reading", "audio", "Pocket Moon (reading)", "velvetvoice",
-            [src("pocket-moon", "audio", "5")]),
-    derived("paper-boat-reading", "audio", "Paper Boat (reading, with harbour sounds)",
-            "foleyfriend", [src("paper-boat", "audio", "5")]),
-    derived("whale-reading", "audio", "The Whale Who Hummed (reading)", "brass-tacks",
-            [src("whale", "audio", "10")]),
-    derived("overdue-reading", "audio", "Overdue, with Tuba", "tuba_tom",
-            [src("overdue", "audio", "5")]),
-    derived("reruns-reading", "audio", "Reruns (reading)", "velvetvoice",
-            [src("reruns", "audio")]),
-    derived("bakery-song", "audio", "The Baker's Song", "tuba_tom",
-            [src("bakery", "audio", "10")]),
+    derived(
+        "umbrella-reading",
+        "audio",
+        "Umbrella, read aloud",
+        "velvetvoice",
+        [src("umbrella", "audio", "5")],
+    ),
+    derived(
+        "pocket-moon-reading",
+        "audio",
+        "Pocket Moon (reading)",
+        "velvetvoice",
+        [src("pocket-moon", "audio", "5")],
+    ),
+    derived(
+        "paper-boat-reading",
+        "audio",
+        "Paper Boat (reading, with harbour sounds)",
+        "foleyfriend",
+        [src("paper-boat", "audio", "5")],
+    ),
+    derived(
+        "whale-reading",
+        "audio",
+        "The Whale Who Hummed (reading)",
+        "brass-tacks",
+        [src("whale", "audio", "10")],
+    ),
+    derived(
+        "overdue-reading", "audio", "Overdue, with Tuba", "tuba_tom", [src("overdue", "audio", "5")]
+    ),
+    derived("reruns-reading", "audio", "Reruns (reading)", "velvetvoice", [src("reruns", "audio")]),
+    derived("bakery-song", "audio", "The Baker's Song", "tuba_tom", [src("bakery", "audio", "10")]),
     # -- edits
-    derived("snail-edit", "text", "Moving Day for a Snail (edit)", "wordsmithy",
-            [src("snail", "edit", "5")],
-            "The snail moved house in a single trip, furniture and all. The neighbours, who had"
-            " hired a van, were quietly furious."),
-    derived("overdue-edit", "text", "Overdue (revised)", "wordsmithy",
-            [src("overdue", "edit", "5")],
-            "The library book came back forty years late. Tucked inside: 'Sorry. I had to know"
-            " how it ended. It ends well.'"),
-    derived("homework-edit", "text", "Homework, Take Two", "haiku_hal",
-            [src("homework", "edit")],
-            "The dog ate the homework. In fairness, it was a report on dogs, and the dog felt"
-            " misrepresented."),
-    derived("map-edit", "text", "The Map (second draft)", "wordsmithy",
-            [src("map", "edit", "5")],
-            "He drew a map of every place he had been happy. It was mostly kitchens, and one bus"
-            " stop in the rain."),
+    derived(
+        "snail-edit",
+        "text",
+        "Moving Day for a Snail (edit)",
+        "wordsmithy",
+        [src("snail", "edit", "5")],
+        "The snail moved house in a single trip, furniture and all. The neighbours, who had"
+        " hired a van, were quietly furious.",
+    ),
+    derived(
+        "overdue-edit",
+        "text",
+        "Overdue (revised)",
+        "wordsmithy",
+        [src("overdue", "edit", "5")],
+        "The library book came back forty years late. Tucked inside: 'Sorry. I had to know"
+        " how it ended. It ends well.'",
+    ),
+    derived(
+        "homework-edit",
+        "text",
+        "Homework, Take Two",
+        "haiku_hal",
+        [src("homework", "edit")],
+        "The dog ate the homework. In fairness, it was a report on dogs, and the dog felt"
+        " misrepresented.",
+    ),
+    derived(
+        "map-edit",
+        "text",
+        "The Map (second draft)",
+        "wordsmithy",
+        [src("map", "edit", "5")],
+        "He drew a map of every place he had been happy. It was mostly kitchens, and one bus"
+        " stop in the rain.",
+    ),
     # -- adaptations and remixes
-    derived("chess-poem", "text", "Two Kings (a poem)", "haiku_hal",
-            [src("chess", "adaptation")],
-            "Two kings, tired of war,\nmet on the middle square\nand traded crowns for tea."),
-    derived("sock-sequel", "text", "The Last Sock Returns", "scribbleton",
-            [src("last-sock", "remix", "10"), src("sock-art", "inspiration", "5")],
-            "The sock puppet became a hit on the children's ward. Then its partner turned up in"
-            " the dryer, and now they do a double act."),
-    derived("echo-dialogue", "text", "Echo and Canyon", "ghostwriter",
-            [src("echo", "adaptation")],
-            "'Hello,' said the canyon. 'I've been thinking,' said the echo. They talked until the"
-            " sun went down, and neither repeated a thing."),
-    derived("gravity-script", "text", "Gravity's Day Off (a script)", "minuteman_mo",
-            [src("gravity", "adaptation", "10")],
-            "INT. KITCHEN - TUESDAY. A teacup drifts past the window. MOTHER: Hold my hand."
-            " CHILD: I already am."),
-    derived("whale-back", "text", "The Whale Who Hummed Back", "nightowl_notes",
-            [src("whale", "inspiration", "5")],
-            "The sailor hummed the whale's tune all the way home. His daughter learned it, and"
-            " now the whole harbour hums it on foggy nights."),
+    derived(
+        "chess-poem",
+        "text",
+        "Two Kings (a poem)",
+        "haiku_hal",
+        [src("chess", "adaptation")],
+        "Two kings, tired of war,\nmet on the middle square\nand traded crowns for tea.",
+    ),
+    derived(
+        "sock-sequel",
+        "text",
+        "The Last Sock Returns",
+        "scribbleton",
+        [src("last-sock", "remix", "10"), src("sock-art", "inspiration", "5")],
+        "The sock puppet became a hit on the children's ward. Then its partner turned up in"
+        " the dryer, and now they do a double act.",
+    ),
+    derived(
+        "echo-dialogue",
+        "text",
+        "Echo and Canyon",
+        "ghostwriter",
+        [src("echo", "adaptation")],
+        "'Hello,' said the canyon. 'I've been thinking,' said the echo. They talked until the"
+        " sun went down, and neither repeated a thing.",
+    ),
+    derived(
+        "gravity-script",
+        "text",
+        "Gravity's Day Off (a script)",
+        "minuteman_mo",
+        [src("gravity", "adaptation", "10")],
+        "INT. KITCHEN - TUESDAY. A teacup drifts past the window. MOTHER: Hold my hand."
+        " CHILD: I already am.",
+    ),
+    derived(
+        "whale-back",
+        "text",
+        "The Whale Who Hummed Back",
+        "nightowl_notes",
+        [src("whale", "inspiration", "5")],
+        "The sailor hummed the whale's tune all the way home. His daughter learned it, and"
+        " now the whole harbour hums it on foggy nights.",
+    ),
     # -- diamonds: two sources that share an ancestor
-    derived("umbrella-bilingual", "image", "Le parapluie, illustré", "inkblot_ava zinequeen",
-            [src("umbrella-fr", "remix", "10"), src("umbrella-watercolour", "remix", "10")]),
-    derived("pocket-moon-short", "video", "Pocket Moon (animated)", "pixelpond",
-            [src("pocket-moon-reading", "audio", "10"),
-             src("pocket-moon-art", "adaptation", "10")]),
-    derived("paper-boat-video", "video", "Paper Boat (music video)", "the-tin-man",
-            [src("paper-boat-art", "adaptation", "10"), src("paper-boat-reading", "audio", "10")]),
+    derived(
+        "umbrella-bilingual",
+        "image",
+        "Le parapluie, illustré",
+        "inkblot_ava zinequeen",
+        [src("umbrella-fr", "remix", "10"), src("umbrella-watercolour", "remix", "10")],
+    ),
+    derived(
+        "pocket-moon-short",
+        "video",
+        "Pocket Moon (animated)",
+        "pixelpond",
+        [src("pocket-moon-reading", "audio", "10"), src("pocket-moon-art", "adaptation", "10")],
+    ),
+    derived(
+        "paper-boat-video",
+        "video",
+        "Paper Boat (music video)",
+        "the-tin-man",
+        [src("paper-boat-art", "adaptation", "10"), src("paper-boat-reading", "audio", "10")],
+    ),
 ]
 
 # Works of the Volume 1 period (June - November 2011).
 VOLUME_1_WORKS = [
     # -- the lighthouse chain, generations 6 to 8
-    derived("lighthouse-strip", "image", "The Lighthouse, a Comic Strip", "pixelpond",
-            [src("lighthouse-recut", "adaptation", "10")]),
-    derived("lighthouse-retold", "text", "The Lighthouse, Retold", "tinytales",
-            [src("lighthouse-strip", "adaptation", "5")],
-            "The lighthouse learned that everyone is a little afraid of the dark. Now it leaves"
-            " a light on for the other lighthouses, too."),
-    derived("lighthouse-spread", "image", "The Lighthouse, Retold (book spread)", "moonlit-ink",
-            [src("lighthouse-retold", "illustration", "15")]),
+    derived(
+        "lighthouse-strip",
+        "image",
+        "The Lighthouse, a Comic Strip",
+        "pixelpond",
+        [src("lighthouse-recut", "adaptation", "10")],
+    ),
+    derived(
+        "lighthouse-retold",
+        "text",
+        "The Lighthouse, Retold",
+        "tinytales",
+        [src("lighthouse-strip", "adaptation", "5")],
+        "The lighthouse learned that everyone is a little afraid of the dark. Now it leaves"
+        " a light on for the other lighthouses, too.",
+    ),
+    derived(
+        "lighthouse-spread",
+        "image",
+        "The Lighthouse, Retold (book spread)",
+        "moonlit-ink",
+        [src("lighthouse-retold", "illustration", "15")],
+    ),
     # -- stories
-    story("scarecrow", "Scarecrow", "starling_s",
-          "The scarecrow befriended the crows. Now the field is guarded by the best-informed"
-          " committee in the county."),
-    story("alarm-clock", "Alarm Clock", "nightowl_notes",
-          "The alarm clock rang and rang, but the morning refused to get up. They compromised"
-          " on brunch."),
-    story("lamp-post-letter", "Lamp Post Letter", "ghostwriter",
-          "Someone tied a letter to the lamp post, addressed 'To whoever needs this.' Forty"
-          " people have read it, and it still says exactly the right thing."),
-    story("fog", "The Fog", "metaphorest",
-          "The fog came in to see what the harbour looked like when nobody was watching. The"
-          " harbour, being shy, hid too."),
-    story("key-without-door", "Key Without a Door", "tinytales",
-          "He carried a key that fit no door he had ever seen. On his last day he gave it to his"
-          " granddaughter, who is still looking, gladly."),
-    story("sandcastle", "Sandcastle", "starling_s",
-          "The sandcastle knew the tide was coming. It spent the afternoon being the best castle"
-          " it could be."),
+    story(
+        "scarecrow",
+        "Scarecrow",
+        "starling_s",
+        "The scarecrow befriended the crows. Now the field is guarded by the best-informed"
+        " committee in the county.",
+    ),
+    story(
+        "alarm-clock",
+        "Alarm Clock",
+        "nightowl_notes",
+        "The alarm clock rang and rang, but the morning refused to get up. They compromised"
+        " on brunch.",
+    ),
+    story(
+        "lamp-post-letter",
+        "Lamp Post Letter",
+        "ghostwriter",
+        "Someone tied a letter to the lamp post, addressed 'To whoever needs this.' Forty"
+        " people have read it, and it still says exactly the right thing.",
+    ),
+    story(
+        "fog",
+        "The Fog",
+        "metaphorest",
+        "The fog came in to see what the harbour looked like when nobody was watching. The"
+        " harbour, being shy, hid too.",
+    ),
+    story(
+        "key-without-door",
+        "Key Without a Door",
+        "tinytales",
+        "He carried a key that fit no door he had ever seen. On his last day he gave it to his"
+        " granddaughter, who is still looking, gladly.",
+    ),
+    story(
+        "sandcastle",
+        "Sandcastle",
+        "starling_s",
+        "The sandcastle knew the tide was coming. It spent the afternoon being the best castle"
+        " it could be.",
+    ),
     # -- derived works
-    derived("lighthouse-subtitled", "video", "El faro (cortometraje subtitulado)", "softserve",
-            [src("lighthouse-short", "edit", "10"), src("lighthouse-es", "translation", "5")]),
-    derived("tiny-dragon-edit", "text", "Tiny Dragon (tightened)", "wordsmithy",
-            [src("tiny-dragon", "edit", "5")],
-            "The tiny dragon had just enough fire for birthday candles. It has never missed a"
-            " party."),
-    derived("tiny-dragon-es", "text", "El dragón diminuto", "softserve",
-            [src("tiny-dragon", "translation", "10")],
-            "El dragón diminuto solo podía echar fuego suficiente para encender las velas de"
-            " cumpleaños. Lo invitaban a todas partes."),
-    derived("tiny-dragon-book", "image", "Tiny Dragon, Picture Book Page", "doodlebug42",
-            [src("tiny-dragon-edit", "remix", "10"), src("tiny-dragon-es", "translation", "5")]),
-    derived("whale-duet", "audio", "Whale Duet", "brass-tacks tuba_tom",
-            [src("whale-reading", "remix", "10"), src("whale-back", "audio", "10")]),
-    derived("scarecrow-art", "image", "The Committee", "moonlit-ink",
-            [src("scarecrow", "illustration", "10")]),
-    derived("sandcastle-it", "text", "Il castello di sabbia", "ukulele_ida",
-            [src("sandcastle", "translation", "10")],
-            "Il castello di sabbia sapeva che la marea stava arrivando. Passò il pomeriggio a"
-            " essere il castello più bello che potesse essere."),
-    derived("sandcastle-song", "audio", "Sandcastle (ukulele version)", "ukulele_ida",
-            [src("sandcastle", "audio", "5")]),
-    derived("fog-reading", "audio", "The Fog (reading)", "velvetvoice",
-            [src("fog", "audio", "5")]),
-    derived("alarm-clock-art", "image", "Brunch Compromise", "sketchpilot",
-            [src("alarm-clock", "illustration", "10")]),
-    derived("key-art", "image", "Key Without a Door", "inkblot_ava",
-            [src("key-without-door", "illustration", "10")]),
-    derived("lamp-post-letter-edit", "text", "Lamp Post Letter (edit)", "wordsmithy",
-            [src("lamp-post-letter", "edit")],
-            "A letter hangs from the lamp post: 'To whoever needs this.' Forty people have read"
-            " it. It has been right forty times."),
-    derived("dragon-plush", "other", "Tiny Dragon Plush Pattern", "marmalade_sky",
-            [src("tiny-dragon-art", "adaptation", "10")]),
-    derived("stairs-reading", "audio", "The Seventh Stair (reading)", "ukulele_ida",
-            [src("stairs", "audio")]),
-    derived("gravity-short", "video", "Gravity's Day Off (animated)", "the-tin-man",
-            [src("gravity-script", "adaptation", "10")]),
+    derived(
+        "lighthouse-subtitled",
+        "video",
+        "El faro (cortometraje subtitulado)",
+        "softserve",
+        [src("lighthouse-short", "edit", "10"), src("lighthouse-es", "translation", "5")],
+    ),
+    derived(
+        "tiny-dragon-edit",
+        "text",
+        "Tiny Dragon (tightened)",
+        "wordsmithy",
+        [src("tiny-dragon", "edit", "5")],
+        "The tiny dragon had just enough fire for birthday candles. It has never missed a party.",
+    ),
+    derived(
+        "tiny-dragon-es",
+        "text",
+        "El dragón diminuto",
+        "softserve",
+        [src("tiny-dragon", "translation", "10")],
+        "El dragón diminuto solo podía echar fuego suficiente para encender las velas de"
+        " cumpleaños. Lo invitaban a todas partes.",
+    ),
+    derived(
+        "tiny-dragon-book",
+        "image",
+        "Tiny Dragon, Picture Book Page",
+        "doodlebug42",
+        [src("tiny-dragon-edit", "remix", "10"), src("tiny-dragon-es", "translation", "5")],
+    ),
+    derived(
+        "whale-duet",
+        "audio",
+        "Whale Duet",
+        "brass-tacks tuba_tom",
+        [src("whale-reading", "remix", "10"), src("whale-back", "audio", "10")],
+    ),
+    derived(
+        "scarecrow-art",
+        "image",
+        "The Committee",
+        "moonlit-ink",
+        [src("scarecrow", "illustration", "10")],
+    ),
+    derived(
+        "sandcastle-it",
+        "text",
+        "Il castello di sabbia",
+        "ukulele_ida",
+        [src("sandcastle", "translation", "10")],
+        "Il castello di sabbia sapeva che la marea stava arrivando. Passò il pomeriggio a"
+        " essere il castello più bello che potesse essere.",
+    ),
+    derived(
+        "sandcastle-song",
+        "audio",
+        "Sandcastle (ukulele version)",
+        "ukulele_ida",
+        [src("sandcastle", "audio", "5")],
+    ),
+    derived("fog-reading", "audio", "The Fog (reading)", "velvetvoice", [src("fog", "audio", "5")]),
+    derived(
+        "alarm-clock-art",
+        "image",
+        "Brunch Compromise",
+        "sketchpilot",
+        [src("alarm-clock", "illustration", "10")],
+    ),
+    derived(
+        "key-art",
+        "image",
+        "Key Without a Door",
+        "inkblot_ava",
+        [src("key-without-door", "illustration", "10")],
+    ),
+    derived(
+        "lamp-post-letter-edit",
+        "text",
+        "Lamp Post Letter (edit)",
+        "wordsmithy",
+        [src("lamp-post-letter", "edit")],
+        "A letter hangs from the lamp post: 'To whoever needs this.' Forty people have read"
+        " it. It has been right forty times.",
+    ),
+    derived(
+        "dragon-plush",
+        "other",
+        "Tiny Dragon Plush Pattern",
+        "marmalade_sky",
+        [src("tiny-dragon-art", "adaptation", "10")],
+    ),
+    derived(
+        "stairs-reading",
+        "audio",
+        "The Seventh Stair (reading)",
+        "ukulele_ida",
+        [src("stairs", "audio")],
+    ),
+    derived(
+        "gravity-short",
+        "video",
+        "Gravity's Day Off (animated)",
+        "the-tin-man",
+        [src("gravity-script", "adaptation", "10")],
+    ),
 ]
 
 # Works of the later period (December 2011 - December 2012).
 LATER_WORKS = [
-    story("elevator-music", "Elevator Music", "kettle_and_quill",
-          "The elevator music finally reached the chorus. Everyone got off on the wrong floor to"
-          " hear the end."),
-    story("typewriter", "Typewriter", "scribbleton",
-          "The old typewriter had one ribbon left, so it chose its words carefully."),
-    story("firefly", "Firefly", "paper-moth",
-          "A firefly fell in love with a traffic light. Every night it blinks green at exactly"
-          " the right moment."),
-    story("monday", "Monday", "the_ferns",
-          "Monday was tired of being hated, so it came in disguise as a very long Sunday."
-          " Nobody noticed until Tuesday."),
-    story("librarians-cat", "The Librarian's Cat", "kettle_and_quill",
-          "The librarian's cat shelves itself between poetry and philosophy, and purrs at anyone"
-          " who whispers."),
-    story("wallpaper", "Wallpaper", "marmalade_sky",
-          "Behind six layers of wallpaper they found a child's drawing of the same room, with"
-          " everyone in it smiling."),
-    derived("firefly-art", "image", "Green Light", "quietfox",
-            [src("firefly", "illustration", "10")]),
-    derived("firefly-es", "text", "La luciérnaga", "softserve",
-            [src("firefly", "translation", "10")],
-            "Una luciérnaga se enamoró de un semáforo. Cada noche parpadea en verde justo en el"
-            " momento exacto."),
-    derived("night-firefly", "text", "Night Shift, with Firefly", "nightowl_notes paper-moth",
-            [src("night-shift", "remix", "10"), src("firefly", "remix", "10")],
-            "The streetlamp, the moon and the firefly started a night-watch club. The traffic"
-            " light was invited, but it was always busy."),
-    derived("typewriter-art", "image", "One Ribbon Left", "tophat_q",
-            [src("typewriter", "illustration", "10")]),
-    derived("typewriter-edit", "text", "Typewriter (edited)", "grainofsalt",
-            [src("typewriter", "edit", "5")],
-            "The typewriter had one ribbon left. It spent it on 'thank you'."),
-    derived("elevator-reading", "audio", "Elevator Music (reading, with elevator music)",
-            "tuba_tom", [src("elevator-music", "audio", "10")]),
-    derived("librarians-cat-art", "image", "Between Poetry and Philosophy", "pencilcase",
-            [src("librarians-cat", "illustration", "10")]),
-    derived("wallpaper-art", "image", "Six Layers", "tophat_q",
-            [src("wallpaper", "illustration", "10")]),
-    derived("wallpaper-short", "video", "Wallpaper (stop-motion)", "the-tin-man",
-            [src("wallpaper-art", "adaptation", "10")]),
-    derived("bookmark-es", "text", "El marcapáginas", "ohsnapdragon",
-            [src("bookmark", "translation", "10")],
-            "El marcapáginas había leído la primera mitad de mil libros. Se inventaba sus propios"
-            " finales y los prefería."),
-    derived("postcard-reply", "text", "Reply to a Postcard from Nowhere", "grainofsalt",
-            [src("postcard", "inspiration")],
-            "I wrote back to nowhere: 'Arrived safely. You were right, the view is whatever you"
-            " bring.'"),
-    derived("lost-ghost", "text", "The Ghost Is Claimed", "kettle_and_quill",
-            [src("lost-and-found", "remix", "10")],
-            "On the last day of the month a little girl claimed the ghost. 'It's mine,' she said."
-            " 'I lost it in a dream.'"),
-    derived("goldfish-comic", "image", "Goldfish Comic (French edition)", "pixelpond",
-            [src("goldfish-art", "adaptation", "10")]),
-    derived("balloon-news", "text", "The Balloon's Headlines", "starling_s",
-            [src("balloon", "remix", "5"), src("balloon-art", "inspiration", "5")],
-            "Today's rooftops report: one lost cat, two lovers, a garden of tomatoes. The red"
-            " balloon files its story with the wind."),
-    derived("kite-edit", "text", "The Kite (edit)", "grainofsalt",
-            [src("kite", "edit", "5")],
-            "The kite snapped its string and had one glorious minute of freedom. Then it landed in"
-            " a lonely tree, and they both decided it was fate."),
-    derived("shadows-art", "image", "Sand on Its Feet", "moonlit-ink",
-            [src("shadows", "illustration", "10")]),
-    derived("rain-check-reading", "audio", "Rain Check (reading)", "velvetvoice",
-            [src("rain-check", "audio", "5")]),
-    derived("spare-key-art", "image", "Under the Rock", "tophat_q",
-            [src("spare-key", "illustration")]),
-    derived("inventory-short", "video", "Inventory (animated)", "pixelpond",
-            [src("inventory", "adaptation", "12.5")]),
-    derived("monday-art", "image", "Monday in Disguise", "doodlebug42",
-            [src("monday", "illustration", "10")]),
+    story(
+        "elevator-music",
+        "Elevator Music",
+        "kettle_and_quill",
+        "The elevator music finally reached the chorus. Everyone got off on the wrong floor to"
+        " hear the end.",
+    ),
+    story(
+        "typewriter",
+        "Typewriter",
+        "scribbleton",
+        "The old typewriter had one ribbon left, so it chose its words carefully.",
+    ),
+    story(
+        "firefly",
+        "Firefly",
+        "paper-moth",
+        "A firefly fell in love with a traffic light. Every night it blinks green at exactly"
+        " the right moment.",
+    ),
+    story(
+        "monday",
+        "Monday",
+        "the_ferns",
+        "Monday was tired of being hated, so it came in disguise as a very long Sunday."
+        " Nobody noticed until Tuesday.",
+    ),
+    story(
+        "librarians-cat",
+        "The Librarian's Cat",
+        "kettle_and_quill",
+        "The librarian's cat shelves itself between poetry and philosophy, and purrs at anyone"
+        " who whispers.",
+    ),
+    story(
+        "wallpaper",
+        "Wallpaper",
+        "marmalade_sky",
+        "Behind six layers of wallpaper they found a child's drawing of the same room, with"
+        " everyone in it smiling.",
+    ),
+    derived(
+        "firefly-art", "image", "Green Light", "quietfox", [src("firefly", "illustration", "10")]
+    ),
+    derived(
+        "firefly-es",
+        "text",
+        "La luciérnaga",
+        "softserve",
+        [src("firefly", "translation", "10")],
+        "Una luciérnaga se enamoró de un semáforo. Cada noche parpadea en verde justo en el"
+        " momento exacto.",
+    ),
+    derived(
+        "night-firefly",
+        "text",
+        "Night Shift, with Firefly",
+        "nightowl_notes paper-moth",
+        [src("night-shift", "remix", "10"), src("firefly", "remix", "10")],
+        "The streetlamp, the moon and the firefly started a night-watch club. The traffic"
+        " light was invited, but it was always busy.",
+    ),
+    derived(
+        "typewriter-art",
+        "image",
+        "One Ribbon Left",
+        "tophat_q",
+        [src("typewriter", "illustration", "10")],
+    ),
+    derived(
+        "typewriter-edit",
+        "text",
+        "Typewriter (edited)",
+        "grainofsalt",
+        [src("typewriter", "edit", "5")],
+        "The typewriter had one ribbon left. It spent it on 'thank you'.",
+    ),
+    derived(
+        "elevator-reading",
+        "audio",
+        "Elevator Music (reading, with elevator music)",
+        "tuba_tom",
+        [src("elevator-music", "audio", "10")],
+    ),
+    derived(
+        "librarians-cat-art",
+        "image",
+        "Between Poetry and Philosophy",
+        "pencilcase",
+        [src("librarians-cat", "illustration", "10")],
+    ),
+    derived(
+        "wallpaper-art", "image", "Six Layers", "tophat_q", [src("wallpaper", "illustration", "10")]
+    ),
+    derived(
+        "wallpaper-short",
+        "video",
+        "Wallpaper (stop-motion)",
+        "the-tin-man",
+        [src("wallpaper-art", "adaptation", "10")],
+    ),
+    derived(
+        "bookmark-es",
+        "text",
+        "El marcapáginas",
+        "ohsnapdragon",
+        [src("bookmark", "translation", "10")],
+        "El marcapáginas había leído la primera mitad de mil libros. Se inventaba sus propios"
+        " finales y los prefería.",
+    ),
+    derived(
+        "postcard-reply",
+        "text",
+        "Reply to a Postcard from Nowhere",
+        "grainofsalt",
+        [src("postcard", "inspiration")],
+        "I wrote back to nowhere: 'Arrived safely. You were right, the view is whatever you"
+        " bring.'",
+    ),
+    derived(
+        "lost-ghost",
+        "text",
+        "The Ghost Is Claimed",
+        "kettle_and_quill",
+        [src("lost-and-found", "remix", "10")],
+        "On the last day of the month a little girl claimed the ghost. 'It's mine,' she said."
+        " 'I lost it in a dream.'",
+    ),
+    derived(
+        "goldfish-comic",
+        "image",
+        "Goldfish Comic (French edition)",
+        "pixelpond",
+        [src("goldfish-art", "adaptation", "10")],
+    ),
+    derived(
+        "balloon-news",
+        "text",
+        "The Balloon's Headlines",
+        "starling_s",
+        [src("balloon", "remix", "5"), src("balloon-art", "inspiration", "5")],
+        "Today's rooftops report: one lost cat, two lovers, a garden of tomatoes. The red"
+        " balloon files its story with the wind.",
+    ),
+    derived(
+        "kite-edit",
+        "text",
+        "The Kite (edit)",
+        "grainofsalt",
+        [src("kite", "edit", "5")],
+        "The kite snapped its string and had one glorious minute of freedom. Then it landed in"
+        " a lonely tree, and they both decided it was fate.",
+    ),
+    derived(
+        "shadows-art",
+        "image",
+        "Sand on Its Feet",
+        "moonlit-ink",
+        [src("shadows", "illustration", "10")],
+    ),
+    derived(
+        "rain-check-reading",
+        "audio",
+        "Rain Check (reading)",
+        "velvetvoice",
+        [src("rain-check", "audio", "5")],
+    ),
+    derived(
+        "spare-key-art", "image", "Under the Rock", "tophat_q", [src("spare-key", "illustration")]
+    ),
+    derived(
+        "inventory-short",
+        "video",
+        "Inventory (animated)",
+        "pixelpond",
+        [src("inventory", "adaptation", "12.5")],
+    ),
+    derived(
+        "monday-art",
+        "image",
+        "Monday in Disguise",
+        "doodlebug42",
+        [src("monday", "illustration", "10")],
+    ),
 ]
 
 # Posted twice by mistake, and retracted by its author later on.
 DUPLICATE = story(
-    "monday-again", "Monday", "the_ferns",
+    "monday-again",
+    "Monday",
+    "the_ferns",
     "Monday was tired of being hated, so it came disguised as a long Sunday. Nobody noticed.",
 )
 
@@ -631,8 +1219,14 @@ DUPLICATE = story(
 LATE_CITATION = ("goldfish-comic", src("goldfish-fr", "translation", "5"))
 
 VOL1_FIRST_WORKS = [
-    "umbrella", "umbrella-watercolour", "overdue", "pocket-moon", "pocket-moon-art",
-    "tiny-dragon", "tiny-dragon-art", "borrowed-smile",
+    "umbrella",
+    "umbrella-watercolour",
+    "overdue",
+    "pocket-moon",
+    "pocket-moon-art",
+    "tiny-dragon",
+    "tiny-dragon-art",
+    "borrowed-smile",
 ]
 VOL1_LATER_WORKS = ["snowman", "goldfish-art", "paper-boat", "lighthouse-spread"]
 VOL2_FIRST_WORKS = ["kite", "firefly", "firefly-art"]
@@ -799,26 +1393,54 @@ class ArchiveBuilder:
         spec = self.members[handle]
         member_id = f"mem-{len(self.member_ids) + 1:03d}"
         self.member_ids[handle] = member_id
-        self.emit({"type": "member", "id": member_id, "handle": spec.handle, "name": spec.name,
-                   "joined_at": None})
+        self.emit(
+            {
+                "type": "member",
+                "id": member_id,
+                "handle": spec.handle,
+                "name": spec.name,
+                "joined_at": None,
+            }
+        )
 
     def ensure_joined(self, handle: str) -> None:
         if handle not in self.member_ids:
             self.join(handle)
 
     def grant_curator(self, handle: str) -> None:
-        self.emit({"type": "role", "member": self.member_ids[handle], "role": "curator",
-                   "granted_at": None})
+        self.emit(
+            {
+                "type": "role",
+                "member": self.member_ids[handle],
+                "role": "curator",
+                "granted_at": None,
+            }
+        )
 
     def rename(self, handle: str, name: str) -> None:
         member_id = self.member_ids[handle]
-        self.emit({"type": "member_renamed", "member": member_id, "name": name,
-                   "renamed_at": None, "by": member_id})
+        self.emit(
+            {
+                "type": "member_renamed",
+                "member": member_id,
+                "name": name,
+                "renamed_at": None,
+                "by": member_id,
+            }
+        )
 
     def set_credit(self, handle: str, credit: str, pseudonym: str | None = None) -> None:
         member_id = self.member_ids[handle]
-        self.emit({"type": "credit_preference", "member": member_id, "credit": credit,
-                   "pseudonym": pseudonym, "set_at": None, "by": member_id})
+        self.emit(
+            {
+                "type": "credit_preference",
+                "member": member_id,
+                "credit": credit,
+                "pseudonym": pseudonym,
+                "set_at": None,
+                "by": member_id,
+            }
+        )
 
     # -- works
 
@@ -834,18 +1456,20 @@ class ArchiveBuilder:
         self.royalty[spec.key] = Decimal(0)
         for source in spec.sources:
             self.add_royalty(spec.key, source)
-        self.emit({
-            "type": "work",
-            "id": work_id,
-            "authors": [self.member_ids[handle] for handle in spec.authors],
-            "title": spec.title,
-            "kind": spec.kind,
-            "created_at": None,
-            "body": spec.body,
-            "uri": self.media_uri(spec.kind),
-            "license": self.members[spec.authors[0]].license,
-            "sources": [self.source_field(source) for source in spec.sources] or None,
-        })
+        self.emit(
+            {
+                "type": "work",
+                "id": work_id,
+                "authors": [self.member_ids[handle] for handle in spec.authors],
+                "title": spec.title,
+                "kind": spec.kind,
+                "created_at": None,
+                "body": spec.body,
+                "uri": self.media_uri(spec.kind),
+                "license": self.members[spec.authors[0]].license,
+                "sources": [self.source_field(source) for source in spec.sources] or None,
+            }
+        )
         self.done.add(spec.key)
 
     def media_uri(self, kind: str) -> str | None:
@@ -868,14 +1492,27 @@ class ArchiveBuilder:
 
     def cite(self, key: str, source: Source) -> None:
         self.add_royalty(key, source)
-        self.emit({"type": "citation", "work": self.work_ids[key],
-                   "source": self.source_field(source), "cited_at": None,
-                   "by": self.member_ids[self.works[key].authors[0]]})
+        self.emit(
+            {
+                "type": "citation",
+                "work": self.work_ids[key],
+                "source": self.source_field(source),
+                "cited_at": None,
+                "by": self.member_ids[self.works[key].authors[0]],
+            }
+        )
 
     def retract(self, key: str, reason: str) -> None:
         self.retracted.add(key)
-        self.emit({"type": "work_retraction", "work": self.work_ids[key], "retracted_at": None,
-                   "reason": reason, "by": self.member_ids[self.works[key].authors[0]]})
+        self.emit(
+            {
+                "type": "work_retraction",
+                "work": self.work_ids[key],
+                "retracted_at": None,
+                "reason": reason,
+                "by": self.member_ids[self.works[key].authors[0]],
+            }
+        )
 
     def schedule(self, specs: list[WorkSpec]) -> list[WorkSpec]:
         """A random posting order in which every work comes after its sources."""
@@ -908,41 +1545,72 @@ class ArchiveBuilder:
         assert handle not in self.works[key].authors, f"{handle} votes on own work {key}"
         assert key not in self.retracted
         self.votes[(handle, key)] = value
-        self.emit({"type": "vote", "work": self.work_ids[key], "member": self.member_ids[handle],
-                   "value": value, "created_at": None})
+        self.emit(
+            {
+                "type": "vote",
+                "work": self.work_ids[key],
+                "member": self.member_ids[handle],
+                "value": value,
+                "created_at": None,
+            }
+        )
 
     def random_vote(self) -> None:
         key = self.pick_work()
-        voters = [h for h in self.member_ids
-                  if h not in self.works[key].authors and (h, key) not in self.votes]
+        voters = [
+            h
+            for h in self.member_ids
+            if h not in self.works[key].authors and (h, key) not in self.votes
+        ]
         if voters:
             value = -1 if self.rng.random() < DOWNVOTE_CHANCE else 1
             self.vote(self.rng.choice(voters), key, value)
 
     def change_vote(self) -> None:
         """Someone changes their mind about a Volume 1 work."""
-        candidates = [pair for pair, value in self.votes.items()
-                      if value != 0 and pair not in self.settled_votes
-                      and pair[1] in self.featured and pair[1] not in self.retracted]
+        candidates = [
+            pair
+            for pair, value in self.votes.items()
+            if value != 0
+            and pair not in self.settled_votes
+            and pair[1] in self.featured
+            and pair[1] not in self.retracted
+        ]
         handle, key = self.rng.choice(candidates)
         self.settled_votes.add((handle, key))
         self.vote(handle, key, -self.votes[(handle, key)])
 
     def withdraw_vote(self) -> None:
-        candidates = [pair for pair, value in self.votes.items()
-                      if value != 0 and pair not in self.settled_votes
-                      and pair[1] not in self.retracted]
+        candidates = [
+            pair
+            for pair, value in self.votes.items()
+            if value != 0 and pair not in self.settled_votes and pair[1] not in self.retracted
+        ]
         handle, key = self.rng.choice(candidates)
         self.settled_votes.add((handle, key))
         self.votes[(handle, key)] = 0
-        self.emit({"type": "vote_withdrawal", "work": self.work_ids[key],
-                   "member": self.member_ids[handle], "withdrawn_at": None})
+        self.emit(
+            {
+                "type": "vote_withdrawal",
+                "work": self.work_ids[key],
+                "member": self.member_ids[handle],
+                "withdrawn_at": None,
+            }
+        )
 
     def comment(self, handle: str, key: str, text: str) -> None:
         comment_id = f"cmt-{len(self.comments) + 1:04d}"
         self.comments.append((comment_id, key, handle, text))
-        self.emit({"type": "comment", "id": comment_id, "work": self.work_ids[key],
-                   "author": self.member_ids[handle], "text": text, "created_at": None})
+        self.emit(
+            {
+                "type": "comment",
+                "id": comment_id,
+                "work": self.work_ids[key],
+                "author": self.member_ids[handle],
+                "text": text,
+                "created_at": None,
+            }
+        )
 
     def random_comment(self) -> None:
         key = self.pick_work()
@@ -959,8 +1627,14 @@ class ArchiveBuilder:
 
     def retract_comment(self) -> None:
         comment_id, _, handle, _ = self.rng.choice(self.comments)
-        self.emit({"type": "comment_retraction", "comment": comment_id, "retracted_at": None,
-                   "by": self.member_ids[handle]})
+        self.emit(
+            {
+                "type": "comment_retraction",
+                "comment": comment_id,
+                "retracted_at": None,
+                "by": self.member_ids[handle],
+            }
+        )
 
     def activity(self) -> None:
         """What the community does after a new work appears: votes and maybe a comment."""
@@ -971,32 +1645,69 @@ class ArchiveBuilder:
 
     # -- productions
 
-    def create_production(self, production: str, title: str, curator: str,
-                          works: list[str]) -> None:
+    def create_production(
+        self, production: str, title: str, curator: str, works: list[str]
+    ) -> None:
         curator_id = self.member_ids[curator]
-        self.emit({"type": "production", "id": production, "title": title,
-                   "curator": curator_id, "works": [self.work_ids[key] for key in works],
-                   "created_at": None, "by": curator_id})
+        self.emit(
+            {
+                "type": "production",
+                "id": production,
+                "title": title,
+                "curator": curator_id,
+                "works": [self.work_ids[key] for key in works],
+                "created_at": None,
+                "by": curator_id,
+            }
+        )
         self.done.add(production)
         self.done.update(f"{production}+{key}" for key in works)
 
     def include(self, production: str, key: str, curator: str) -> None:
         assert key not in self.retracted
-        self.emit({"type": "inclusion", "production": production, "work": self.work_ids[key],
-                   "included_at": None, "by": self.member_ids[curator]})
+        self.emit(
+            {
+                "type": "inclusion",
+                "production": production,
+                "work": self.work_ids[key],
+                "included_at": None,
+                "by": self.member_ids[curator],
+            }
+        )
         self.done.add(f"{production}+{key}")
 
     def exclude(self, production: str, key: str, curator: str) -> None:
-        self.emit({"type": "exclusion", "production": production, "work": self.work_ids[key],
-                   "excluded_at": None, "by": self.member_ids[curator]})
+        self.emit(
+            {
+                "type": "exclusion",
+                "production": production,
+                "work": self.work_ids[key],
+                "excluded_at": None,
+                "by": self.member_ids[curator],
+            }
+        )
 
     def publish(self, production: str, curator: str) -> None:
-        self.emit({"type": "publication", "production": production, "published_at": None,
-                   "by": self.member_ids[curator]})
+        self.emit(
+            {
+                "type": "publication",
+                "production": production,
+                "published_at": None,
+                "by": self.member_ids[curator],
+            }
+        )
 
     def revenue(self, production: str, revenue_id: str | None, amount: str) -> None:
-        self.emit({"type": "revenue", "production": production, "amount": amount,
-                   "currency": "USD", "received_at": None, "id": revenue_id})
+        self.emit(
+            {
+                "type": "revenue",
+                "production": production,
+                "amount": amount,
+                "currency": "USD",
+                "received_at": None,
+                "id": revenue_id,
+            }
+        )
 
     # -- a period of posting
 
@@ -1057,10 +1768,12 @@ def build_archive(rng: random.Random) -> list[dict[str, Any]]:
 
     # March 2010 - May 2011: the first stories and their remixes.
     b.start_period()
-    b.post_period(EARLY_WORKS, [
-        Pending(0.6, (), lambda: b.set_credit(
-            "nightowl_notes", "pseudonym", "The Night Owl")),
-    ])
+    b.post_period(
+        EARLY_WORKS,
+        [
+            Pending(0.6, (), lambda: b.set_credit("nightowl_notes", "pseudonym", "The Night Owl")),
+        ],
+    )
     b.end_period("early")
 
     # June - November 2011: Volume 1 is put together while people keep posting.
@@ -1068,13 +1781,18 @@ def build_archive(rng: random.Random) -> list[dict[str, Any]]:
     b.grant_curator("lanternkeeper")
     b.create_production(VOL1, VOL1_TITLE, "lanternkeeper", VOL1_FIRST_WORKS)
     b.featured = list(VOL1_FIRST_WORKS)
-    b.post_period(VOLUME_1_WORKS, [
-        *[
-            Pending(0.15 + 0.2 * index, (VOL1, key), partial(b.include, VOL1, key, "lanternkeeper"))
-            for index, key in enumerate(VOL1_LATER_WORKS)
+    b.post_period(
+        VOLUME_1_WORKS,
+        [
+            *[
+                Pending(
+                    0.15 + 0.2 * index, (VOL1, key), partial(b.include, VOL1, key, "lanternkeeper")
+                )
+                for index, key in enumerate(VOL1_LATER_WORKS)
+            ],
+            Pending(0.5, (), lambda: b.rename("inkblot_ava", "Ava Lindqvist-Moreau")),
         ],
-        Pending(0.5, (), lambda: b.rename("inkblot_ava", "Ava Lindqvist-Moreau")),
-    ])
+    )
     b.featured = VOL1_FIRST_WORKS + VOL1_LATER_WORKS
     b.end_period("volume-1")
 
@@ -1113,8 +1831,9 @@ def build_archive(rng: random.Random) -> list[dict[str, Any]]:
         Pending(0.65, (), b.change_vote),
         Pending(0.7, (), b.change_vote),
         Pending(0.75, (), b.withdraw_vote),
-        Pending(0.8, (f"{VOL2}+{VOL2_DROPPED}",), lambda: b.exclude(VOL2, VOL2_DROPPED,
-                                                                    "tinytales")),
+        Pending(
+            0.8, (f"{VOL2}+{VOL2_DROPPED}",), lambda: b.exclude(VOL2, VOL2_DROPPED, "tinytales")
+        ),
         Pending(0.9, (DUPLICATE.key,), lambda: b.retract(DUPLICATE.key, DUPLICATE_REASON)),
     ]
     b.start_period()
@@ -1143,7 +1862,7 @@ def check(b: ArchiveBuilder) -> None:
     assert counts["production"] == 2 and counts["revenue"] == len(REVENUE)
     (retraction,) = (n for n, line in enumerate(lines) if line["type"] == "work_retraction")
     retracted = lines[retraction]["work"]
-    for line in lines[retraction + 1:]:
+    for line in lines[retraction + 1 :]:
         mentioned = [line.get("work"), *(s["id"] for s in line.get("sources") or ())]
         assert retracted not in mentioned, f"{retracted} is referred to after its retraction"
     for spec in b.works.values():

@@ -31,7 +31,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "thorough"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "thorough")
+)
 
 POSTGRES_BASE = os.environ.get(
     "REMIX_LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -45,7 +47,7 @@ def _postgres_problem() -> str | None:
 
         with psycopg.connect(POSTGRES_BASE, connect_timeout=3):
             return None
-    except Exception as error:  # noqa: BLE001 - any failure means "no server here"
+    except Exception as error:
         return f"PostgreSQL at {POSTGRES_BASE} is not reachable: {error}"
 
 
@@ -70,7 +72,9 @@ def drop_schema(schema: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(POSTGRES_BASE, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        connection.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
 
 
 class Databases:

@@ -9,7 +9,7 @@ vote on one's own work...).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,12 +19,31 @@ from ledger import Citation, Ledger, Money, Relation
 from ledger.errors import LedgerError
 
 COMMANDS = (
-    "member", "member", "contribute", "contribute", "remix", "remix", "remix", "cite", "retract",
-    "comment", "retract_comment", "vote", "vote", "withdraw", "curator", "production", "include",
-    "exclude", "publish", "revenue", "credit", "rename",
+    "member",
+    "member",
+    "contribute",
+    "contribute",
+    "remix",
+    "remix",
+    "remix",
+    "cite",
+    "retract",
+    "comment",
+    "retract_comment",
+    "vote",
+    "vote",
+    "withdraw",
+    "curator",
+    "production",
+    "include",
+    "exclude",
+    "publish",
+    "revenue",
+    "credit",
+    "rename",
 )
 RELATIONS = list(Relation)
-EPOCH = datetime(2010, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2010, 1, 1, tzinfo=UTC)
 
 Step = tuple[str, int, int, int, bool]
 
@@ -61,7 +80,9 @@ def run_step(ledger: Ledger, made: Made, step: Step, number: int) -> None:
     if name == "member" or not made.members:
         handle = f"h{a % 12}" if not flag else f"H{a % 12}"
         made.members.append(
-            ledger.register_member(handle=handle, external_id=f"mem-{number}" if flag else None, occurred_at=when).id
+            ledger.register_member(
+                handle=handle, external_id=f"mem-{number}" if flag else None, occurred_at=when
+            ).id
         )
         return
     member = pick(made.members, a)
@@ -71,12 +92,19 @@ def run_step(ledger: Ledger, made: Made, step: Step, number: int) -> None:
         if name == "remix" and made.works:
             chosen = [pick(made.works, b), pick(made.works, c)] if flag else [pick(made.works, b)]
             sources = [
-                Citation(work, RELATIONS[(c + i) % len(RELATIONS)], Decimal(c % 7) if c % 3 else None)
+                Citation(
+                    work, RELATIONS[(c + i) % len(RELATIONS)], Decimal(c % 7) if c % 3 else None
+                )
                 for i, work in enumerate(chosen)
             ]
         work = ledger.remix(
-            authors=authors, title=f"work {number}", sources=sources, kind=["text", "image", "audio"][c % 3],
-            body="x" * c, external_id=f"rec-{number}" if c % 2 else None, occurred_at=when,
+            authors=authors,
+            title=f"work {number}",
+            sources=sources,
+            kind=["text", "image", "audio"][c % 3],
+            body="x" * c,
+            external_id=f"rec-{number}" if c % 2 else None,
+            occurred_at=when,
         ).id
         made.works.append(work)
         made.authors[work] = authors
@@ -85,11 +113,20 @@ def run_step(ledger: Ledger, made: Made, step: Step, number: int) -> None:
     author = made.authors[work][0]
     if name == "cite":
         source = pick(made.works, c)
-        ledger.cite_source(work, Citation(source, RELATIONS[a % len(RELATIONS)]), actor_id=author if not flag else member, occurred_at=when)
+        ledger.cite_source(
+            work,
+            Citation(source, RELATIONS[a % len(RELATIONS)]),
+            actor_id=author if not flag else member,
+            occurred_at=when,
+        )
     elif name == "retract":
-        ledger.retract_work(work, reason="asked" if flag else None, actor_id=author, occurred_at=when)
+        ledger.retract_work(
+            work, reason="asked" if flag else None, actor_id=author, occurred_at=when
+        )
     elif name == "comment":
-        comment = ledger.comment(work_id=work, author_id=member, text=f"comment {number}", occurred_at=when).id
+        comment = ledger.comment(
+            work_id=work, author_id=member, text=f"comment {number}", occurred_at=when
+        ).id
         made.comments.append((comment, member))
     elif name == "retract_comment" and made.comments:
         comment, by = made.comments[a % len(made.comments)]
@@ -102,7 +139,9 @@ def run_step(ledger: Ledger, made: Made, step: Step, number: int) -> None:
         ledger.grant_role(member, "curator", occurred_at=when)
     elif name == "production":
         made.productions.append(
-            ledger.create_production(title=f"production {number}", curator_id=member, occurred_at=when).id
+            ledger.create_production(
+                title=f"production {number}", curator_id=member, occurred_at=when
+            ).id
         )
     elif name in ("include", "exclude", "publish", "revenue") and made.productions:
         production = pick(made.productions, c)

@@ -28,7 +28,9 @@ __all__ = ["export_archive", "iter_events"]
 PAGE = 1_000
 
 
-def iter_events(ledger: Ledger, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, Any]]:
+def iter_events(
+    ledger: Ledger, start: int = 1, stop: int | None = None
+) -> Iterator[tuple[int, Any]]:
     """Yield (position, domain event) for the whole log (or a slice of it), in order."""
     position = start
     while True:

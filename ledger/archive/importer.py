@@ -92,7 +92,9 @@ def import_archive(
         start_position = report.lines
         try:
             with ledger.batch(cache) as uow:
-                _import_lines(ledger, uow, iterator, report, batch_lines, on_progress, keep_going=False)
+                _import_lines(
+                    ledger, uow, iterator, report, batch_lines, on_progress, keep_going=False
+                )
                 events = len(uow.events)
         except PersistenceError as error:
             first = start_position + 1
@@ -120,8 +122,7 @@ def _import_lines(
 ) -> None:
     applier = _Applier(ledger, uow)
     bytes_read = 0
-    taken = 0
-    for number, text in numbered_lines:
+    for taken, (number, text) in enumerate(numbered_lines, start=1):
         report.lines = number
         bytes_read = len(text.encode())
         if text.strip():
@@ -149,7 +150,6 @@ def _import_lines(
                 uow.events.clear()
         if on_progress is not None:
             on_progress(number, bytes_read)
-        taken += 1
         if limit is not None and taken >= limit:
             return
 
@@ -187,7 +187,12 @@ class _Applier:
     # -- references
 
     def _resolve(
-        self, reference: str, derive: Callable[[str], UUID], cls: type, error: type[LedgerError], what: str
+        self,
+        reference: str,
+        derive: Callable[[str], UUID],
+        cls: type,
+        error: type[LedgerError],
+        what: str,
     ) -> UUID:
         try:
             candidate: UUID | None = UUID(reference)

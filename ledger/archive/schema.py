@@ -64,7 +64,7 @@ def _vote_value(field: str, value: Any) -> int:
 
 def _amount(field: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise LineError(f"{field!r} must be a decimal string such as \"12.34\"")
+        raise LineError(f'{field!r} must be a decimal string such as "12.34"')
     return str(value)
 
 
@@ -123,9 +123,7 @@ LINE_TYPES: dict[str, LineType] = {
         {"id": _reference, "handle": _text},
         {"name": _text, "joined_at": _time, **_BY},
     ),
-    "member_renamed": LineType(
-        {"member": _reference, "name": _text, "renamed_at": _time}, {**_BY}
-    ),
+    "member_renamed": LineType({"member": _reference, "name": _text, "renamed_at": _time}, {**_BY}),
     "role": LineType({"member": _reference, "role": _text, "granted_at": _time}, {**_BY}),
     "credit_preference": LineType(
         {"member": _reference, "credit": _text, "set_at": _time},
@@ -198,7 +196,7 @@ def parse_line(text: str) -> Line:
         raise LineError("a line must be a JSON object")
     kind = raw.get("type")
     if not isinstance(kind, str):
-        raise LineError("the line has no \"type\"")
+        raise LineError('the line has no "type"')
     line_type = LINE_TYPES.get(kind)
     if line_type is None:
         raise LineError(f"unknown type {kind!r}; known: {', '.join(sorted(LINE_TYPES))}")

@@ -43,7 +43,9 @@ def _open_text(path: Path) -> IO[str]:
         raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
 
 
-def run_import(state_ledger: object, path: Path, *, dry_run: bool, batch_lines: int) -> ImportReport:
+def run_import(
+    state_ledger: object, path: Path, *, dry_run: bool, batch_lines: int
+) -> ImportReport:
     from ledger import Ledger
 
     assert isinstance(state_ledger, Ledger)
@@ -82,7 +84,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         file: Path = typer.Argument(..., help="A JSON Lines archive (docs/archive-format.md)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Check every line, record nothing."),
-        batch_lines: int = typer.Option(2000, "--batch-lines", min=1, help="Lines per transaction."),
+        batch_lines: int = typer.Option(
+            2000, "--batch-lines", min=1, help="Lines per transaction."
+        ),
     ) -> None:
         """Import an archive; re-importing records nothing new."""
         ledger = state_of(ctx).ledger
@@ -96,7 +100,9 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_command(
         ctx: typer.Context,
-        output: Path | None = typer.Option(None, "-o", "--output", help="File to write (default stdout)."),
+        output: Path | None = typer.Option(
+            None, "-o", "--output", help="File to write (default stdout)."
+        ),
     ) -> None:
         """Export the whole ledger as an archive (the same format import reads)."""
         ledger = state_of(ctx).ledger
@@ -109,7 +115,9 @@ def register(app: typer.Typer) -> None:
                 except OSError as error:
                     raise ArchiveError(f"{output}: cannot write: {error.strerror}") from None
             task = progress.add_task("exporting", total=ledger.head)
-            lines = export_archive(ledger, out, on_progress=lambda pos: progress.update(task, completed=pos))
+            lines = export_archive(
+                ledger, out, on_progress=lambda pos: progress.update(task, completed=pos)
+            )
         if output is not None:
             typer.echo(f"wrote {lines} lines to {output}")
 

@@ -65,10 +65,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as error:  # noqa: BLE001 - the one place that turns a bug into a line
+    except Exception as error:
         if os.environ.get("REMIX_LEDGER_DEBUG"):
             raise
-        _fail(f"internal error: {type(error).__name__}: {error} (set REMIX_LEDGER_DEBUG=1 for a traceback)", 1)
+        _fail(
+            f"internal error: {type(error).__name__}: {error}"
+            " (set REMIX_LEDGER_DEBUG=1 for a traceback)",
+            1,
+        )
     finally:
         state = _current_state()
         if state is not None:

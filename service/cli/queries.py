@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def history(
         ctx: typer.Context,
-        member: str | None = typer.Option(None, "--member", help="A member's id, external id or handle."),
+        member: str | None = typer.Option(
+            None, "--member", help="A member's id, external id or handle."
+        ),
         work: str | None = typer.Option(None, "--work", help="A work's id or external id."),
         after: int = typer.Option(0, "--after", min=0, help="Only events after this position."),
         limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many entries."),

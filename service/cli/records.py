@@ -60,15 +60,21 @@ def _body(body: str | None, body_file: Path | None) -> str | None:
 
 
 def register(app: typer.Typer) -> None:
-    member = typer.Typer(help="Register members and manage their roles and credit.", no_args_is_help=True)
-    production = typer.Typer(help="Create, fill and publish productions; record revenue.", no_args_is_help=True)
+    member = typer.Typer(
+        help="Register members and manage their roles and credit.", no_args_is_help=True
+    )
+    production = typer.Typer(
+        help="Create, fill and publish productions; record revenue.", no_args_is_help=True
+    )
     app.add_typer(member, name="member")
     app.add_typer(production, name="production")
 
     @member.command("add")
     def member_add(
         ctx: typer.Context,
-        handle: str = typer.Argument(..., help="Unique handle: 2-32 of a-z 0-9 _ - (case ignored)."),
+        handle: str = typer.Argument(
+            ..., help="Unique handle: 2-32 of a-z 0-9 _ - (case ignored)."
+        ),
         name: str | None = typer.Option(None, help="Display name (default: the handle)."),
         external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
         curator: bool = typer.Option(False, "--curator", help="Also grant the curator role."),
@@ -102,7 +108,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         member_ref: str = typer.Argument(..., metavar="MEMBER"),
         mode: str = typer.Argument(..., help="name, pseudonym or none."),
-        pseudonym: str | None = typer.Option(None, help="The name to credit (with mode pseudonym)."),
+        pseudonym: str | None = typer.Option(
+            None, help="The name to credit (with mode pseudonym)."
+        ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
     ) -> None:
         """Set how a member is credited: by name, by a pseudonym, or not at all."""
@@ -149,7 +157,9 @@ def register(app: typer.Typer) -> None:
         author: list[str] = typer.Option(..., "--author", help="An author; repeat for co-authors."),
         kind: str = typer.Option("text", help="text, image, audio, video or other."),
         body: str | None = typer.Option(None, help="The text of the work."),
-        body_file: Path | None = typer.Option(None, "--body-file", help="Read the text from a file."),
+        body_file: Path | None = typer.Option(
+            None, "--body-file", help="Read the text from a file."
+        ),
         uri: str | None = typer.Option(None, help="Where the media lives."),
         license_: str | None = typer.Option(None, "--license", help="e.g. CC-BY-4.0"),
         external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
@@ -157,7 +167,9 @@ def register(app: typer.Typer) -> None:
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
     ) -> None:
         """Contribute an original work."""
-        record_work(ctx, author, title, kind, [], body, body_file, uri, license_, external_id, acting, at)
+        record_work(
+            ctx, author, title, kind, [], body, body_file, uri, license_, external_id, acting, at
+        )
 
     @app.command()
     def remix(
@@ -169,7 +181,9 @@ def register(app: typer.Typer) -> None:
         ),
         kind: str = typer.Option("text", help="text, image, audio, video or other."),
         body: str | None = typer.Option(None, help="The text of the work."),
-        body_file: Path | None = typer.Option(None, "--body-file", help="Read the text from a file."),
+        body_file: Path | None = typer.Option(
+            None, "--body-file", help="Read the text from a file."
+        ),
         uri: str | None = typer.Option(None, help="Where the media lives."),
         license_: str | None = typer.Option(None, "--license", help="e.g. CC-BY-4.0"),
         external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
@@ -177,7 +191,20 @@ def register(app: typer.Typer) -> None:
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
     ) -> None:
         """Record a remix: a work built on 1 to 32 earlier works."""
-        record_work(ctx, author, title, kind, source, body, body_file, uri, license_, external_id, acting, at)
+        record_work(
+            ctx,
+            author,
+            title,
+            kind,
+            source,
+            body,
+            body_file,
+            uri,
+            license_,
+            external_id,
+            acting,
+            at,
+        )
 
     @app.command()
     def cite(
@@ -208,7 +235,10 @@ def register(app: typer.Typer) -> None:
         """Retract a work: hidden from rankings, never erased from the log."""
         ledger = state_of(ctx).ledger
         recorded = ledger.retract_work(
-            ledger.find_work(work), reason=reason, actor_id=_actor(ledger, acting), occurred_at=parse_when(at)
+            ledger.find_work(work),
+            reason=reason,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         _report("retracted work", recorded)
 
@@ -245,11 +275,16 @@ def register(app: typer.Typer) -> None:
         ledger = state_of(ctx).ledger
         member_id, work_id = ledger.find_member(member_ref), ledger.find_work(work)
         if withdraw:
-            recorded = ledger.withdraw_vote(member_id=member_id, work_id=work_id, occurred_at=parse_when(at))
+            recorded = ledger.withdraw_vote(
+                member_id=member_id, work_id=work_id, occurred_at=parse_when(at)
+            )
             _report("withdrew vote", recorded)
             return
         recorded = ledger.vote(
-            member_id=member_id, work_id=work_id, value=-1 if down else 1, occurred_at=parse_when(at)
+            member_id=member_id,
+            work_id=work_id,
+            value=-1 if down else 1,
+            occurred_at=parse_when(at),
         )
         _report("recorded vote", recorded)
 
@@ -257,7 +292,9 @@ def register(app: typer.Typer) -> None:
     def production_create(
         ctx: typer.Context,
         title: str = typer.Argument(...),
-        curator: str = typer.Option(..., "--curator", help="The curating member (must be a curator)."),
+        curator: str = typer.Option(
+            ..., "--curator", help="The curating member (must be a curator)."
+        ),
         external_id: str | None = typer.Option(None, "--external-id"),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
@@ -285,7 +322,10 @@ def register(app: typer.Typer) -> None:
         production_id = ledger.find_production(production_ref)
         work_ids = [ledger.find_work(work) for work in works]
         for work_id in work_ids:
-            _report("included in production", ledger.include_work(production_id, work_id, actor_id=_actor(ledger, acting)))
+            _report(
+                "included in production",
+                ledger.include_work(production_id, work_id, actor_id=_actor(ledger, acting)),
+            )
 
     @production.command("exclude")
     def production_exclude(
@@ -297,7 +337,9 @@ def register(app: typer.Typer) -> None:
         """Take a work out of an unpublished production."""
         ledger = state_of(ctx).ledger
         recorded = ledger.exclude_work(
-            ledger.find_production(production_ref), ledger.find_work(work), actor_id=_actor(ledger, acting)
+            ledger.find_production(production_ref),
+            ledger.find_work(work),
+            actor_id=_actor(ledger, acting),
         )
         _report("excluded from production", recorded)
 
@@ -311,7 +353,9 @@ def register(app: typer.Typer) -> None:
         """Publish a production (once)."""
         ledger = state_of(ctx).ledger
         recorded = ledger.publish(
-            ledger.find_production(production_ref), actor_id=_actor(ledger, acting), occurred_at=parse_when(at)
+            ledger.find_production(production_ref),
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         _report("published production", recorded)
 
@@ -321,7 +365,9 @@ def register(app: typer.Typer) -> None:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         amount: str = typer.Argument(..., help='A positive decimal amount, e.g. "1234.56".'),
         currency: str = typer.Option("USD", help="ISO 4217 code."),
-        external_id: str | None = typer.Option(None, "--external-id", help="Makes re-recording a no-op."),
+        external_id: str | None = typer.Option(
+            None, "--external-id", help="Makes re-recording a no-op."
+        ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
     ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -26,7 +26,9 @@ def test_a_community_records_works_remixes_comments_votes_and_revenue(any_ledger
         license="CC-BY-4.0",
     ).id
     reading = ledger.remix(
-        authors=[cast.cat], title="Moon, read aloud", kind="audio",
+        authors=[cast.cat],
+        title="Moon, read aloud",
+        kind="audio",
         sources=[Citation(story, Relation.AUDIO), Citation(picture, Relation.INSPIRATION)],
     ).id
     ledger.comment(work_id=picture, author_id=cast.ana, text="Love the colours")
@@ -34,7 +36,9 @@ def test_a_community_records_works_remixes_comments_votes_and_revenue(any_ledger
     ledger.vote(member_id=cast.ben, work_id=story, value=1)
     ledger.vote(member_id=cast.ben, work_id=story, value=-1)
     production = cast.published_production(story, picture, reading)
-    position = ledger.record_revenue(production, Money.parse("1234.56", "USD"), actor_id=cast.curator).position
+    position = ledger.record_revenue(
+        production, Money.parse("1234.56", "USD"), actor_id=cast.curator
+    ).position
 
     assert position == ledger.head
     reloaded = ledger.work(picture)
@@ -58,7 +62,7 @@ def test_a_community_records_works_remixes_comments_votes_and_revenue(any_ledger
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_the_ledger_survives_closing_and_reopening(ledger_url: str) -> None:
-    when = datetime(2010, 6, 1, tzinfo=timezone.utc)
+    when = datetime(2010, 6, 1, tzinfo=UTC)
     first = open_ledger(ledger_url)
     member = first.register_member(handle="wirrow", external_id="mem-1", occurred_at=when).id
     head = first.head

@@ -14,8 +14,8 @@ from ledger import Ledger, open_ledger
 from ledger.archive import export_archive, import_archive
 from ledger.unit_of_work import AggregateCache
 from ledger.work import Work
-from tests.strategies import Step, programs, run_step
 from tests.strategies import Made as MadeRecords
+from tests.strategies import Step, programs, run_step
 
 
 def export_text(ledger: Ledger) -> str:
@@ -90,7 +90,9 @@ def lineage_is_acyclic(ledger: Ledger, program: list[Step]) -> None:
 
 
 @given(programs)
-def test_every_aggregate_reloaded_from_the_store_equals_the_in_memory_one(program: list[Step]) -> None:
+def test_every_aggregate_reloaded_from_the_store_equals_the_in_memory_one(
+    program: list[Step],
+) -> None:
     in_each_backend(program, reloaded_aggregates_equal_the_in_memory_ones)
 
 

@@ -22,7 +22,14 @@ ROUNDS = 6
 pytestmark = pytest.mark.slow
 
 
-def _vote(url: str, member: str, work: str, value: int, barrier: Barrier, results: "multiprocessing.Queue[str]") -> None:
+def _vote(
+    url: str,
+    member: str,
+    work: str,
+    value: int,
+    barrier: Barrier,
+    results: multiprocessing.Queue[str],
+) -> None:
     ledger = None
     try:
         ledger = open_ledger(url)
@@ -30,14 +37,14 @@ def _vote(url: str, member: str, work: str, value: int, barrier: Barrier, result
         barrier.wait(timeout=30)
         ledger.vote(member_id=member_id, work_id=work_id, value=value)
         results.put("ok")
-    except Exception as error:  # noqa: BLE001 - reported to the parent, which asserts on it
+    except Exception as error:
         results.put(f"{type(error).__name__}: {error}")
     finally:
         if ledger is not None:
             ledger.close()
 
 
-def _register(url: str, handle: str, barrier: Barrier, results: "multiprocessing.Queue[str]") -> None:
+def _register(url: str, handle: str, barrier: Barrier, results: multiprocessing.Queue[str]) -> None:
     ledger = None
     try:
         ledger = open_ledger(url)
@@ -46,7 +53,7 @@ def _register(url: str, handle: str, barrier: Barrier, results: "multiprocessing
         results.put("ok")
     except HandleTakenError:
         results.put("taken")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         results.put(f"{type(error).__name__}: {error}")
     finally:
         if ledger is not None:
@@ -57,7 +64,9 @@ def _race(target: object, args_for: list[tuple[object, ...]]) -> list[str]:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(args_for))
     results = context.Queue()
-    processes = [context.Process(target=target, args=(*args, barrier, results)) for args in args_for]
+    processes = [
+        context.Process(target=target, args=(*args, barrier, results)) for args in args_for
+    ]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=90) for _ in processes]
@@ -67,7 +76,9 @@ def _race(target: object, args_for: list[tuple[object, ...]]) -> list[str]:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_two_processes_voting_at_once_leave_exactly_one_vote(backend: str, databases: Databases) -> None:
+def test_two_processes_voting_at_once_leave_exactly_one_vote(
+    backend: str, databases: Databases
+) -> None:
     url = databases.url(backend)
     ledger = open_ledger(url)
     voters = [ledger.register_member(handle=f"voter{n}").id for n in range(ROUNDS)]
@@ -79,7 +90,9 @@ def test_two_processes_voting_at_once_leave_exactly_one_vote(backend: str, datab
         assert outcomes == ["ok", "ok"]
     created = [event for _, event in iter_events(ledger) if isinstance(event, Vote.Voted)]
     assert len(created) == ROUNDS
-    assert {(event.member_id, event.work_id) for event in created} == set(zip(voters, works, strict=True))
+    assert {(event.member_id, event.work_id) for event in created} == set(
+        zip(voters, works, strict=True)
+    )
     for voter, work in zip(voters, works, strict=True):
         vote = ledger.vote_of(voter, work)
         assert vote is not None and vote.value in (1, -1) and vote.version <= 2
@@ -87,7 +100,9 @@ def test_two_processes_voting_at_once_leave_exactly_one_vote(backend: str, datab
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_two_processes_registering_one_handle_make_one_member(backend: str, databases: Databases) -> None:
+def test_two_processes_registering_one_handle_make_one_member(
+    backend: str, databases: Databases
+) -> None:
     url = databases.url(backend)
     ledger = open_ledger(url)
     for n in range(3):

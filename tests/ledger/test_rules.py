@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -57,14 +57,20 @@ def refused(
 
 
 def test_refuses_a_work_by_an_unknown_member(cast: Cast) -> None:
-    refused(cast.ledger, UnknownMemberError, lambda: cast.ledger.contribute(authors=[uuid4()], title="x"))
+    refused(
+        cast.ledger,
+        UnknownMemberError,
+        lambda: cast.ledger.contribute(authors=[uuid4()], title="x"),
+    )
 
 
 def test_refuses_a_remix_of_an_unknown_work(cast: Cast) -> None:
     refused(
         cast.ledger,
         UnknownWorkError,
-        lambda: cast.ledger.remix(authors=[cast.ana], title="x", sources=[Citation(uuid4(), Relation.REMIX)]),
+        lambda: cast.ledger.remix(
+            authors=[cast.ana], title="x", sources=[Citation(uuid4(), Relation.REMIX)]
+        ),
     )
 
 
@@ -134,12 +140,16 @@ def test_citing_a_descendant_as_a_source_is_refused_as_a_cycle(cast: Cast) -> No
     refused(
         cast.ledger,
         CycleError,
-        lambda: cast.ledger.cite_source(root, Citation(grandchild, Relation.INSPIRATION), actor_id=cast.ana),
+        lambda: cast.ledger.cite_source(
+            root, Citation(grandchild, Relation.INSPIRATION), actor_id=cast.ana
+        ),
         "its own ancestor",
     )
     # Citing an unrelated work is fine.
     other = cast.story("another")
-    assert cast.ledger.cite_source(child, Citation(other, Relation.REMIX), actor_id=cast.ben).position
+    assert cast.ledger.cite_source(
+        child, Citation(other, Relation.REMIX), actor_id=cast.ben
+    ).position
 
 
 def test_only_an_author_may_cite_sources_or_retract(cast: Cast) -> None:
@@ -189,13 +199,21 @@ def test_voting_again_changes_the_one_vote(cast: Cast) -> None:
 
 def test_members_do_not_vote_on_their_own_work(cast: Cast) -> None:
     work = cast.story()
-    refused(cast.ledger, OwnWorkVoteError, lambda: cast.ledger.vote(member_id=cast.ana, work_id=work, value=1))
+    refused(
+        cast.ledger,
+        OwnWorkVoteError,
+        lambda: cast.ledger.vote(member_id=cast.ana, work_id=work, value=1),
+    )
 
 
 def test_a_vote_is_plus_or_minus_one(cast: Cast) -> None:
     work = cast.story()
     for value in (0, 2, True):
-        refused(cast.ledger, InvalidValueError, lambda v=value: cast.ledger.vote(member_id=cast.ben, work_id=work, value=v))
+        refused(
+            cast.ledger,
+            InvalidValueError,
+            lambda v=value: cast.ledger.vote(member_id=cast.ben, work_id=work, value=v),
+        )
 
 
 def test_withdrawing_a_vote_and_voting_again(cast: Cast) -> None:
@@ -223,13 +241,21 @@ def test_handles_are_2_to_32_plain_characters(ledger: Ledger, handle: str) -> No
 
 def test_external_ids_are_unique(ledger: Ledger) -> None:
     ledger.register_member(handle="one", external_id="legacy-1")
-    refused(ledger, DuplicateExternalIdError, lambda: ledger.register_member(handle="two", external_id="legacy-1"))
+    refused(
+        ledger,
+        DuplicateExternalIdError,
+        lambda: ledger.register_member(handle="two", external_id="legacy-1"),
+    )
 
 
 def test_titles_bodies_and_comments_are_bounded(cast: Cast) -> None:
     ledger = cast.ledger
     assert ledger.contribute(authors=[cast.ana], title="t" * MAX_TITLE).position
-    refused(ledger, TextTooLongError, lambda: ledger.contribute(authors=[cast.ana], title="t" * (MAX_TITLE + 1)))
+    refused(
+        ledger,
+        TextTooLongError,
+        lambda: ledger.contribute(authors=[cast.ana], title="t" * (MAX_TITLE + 1)),
+    )
     refused(ledger, TextTooLongError, lambda: ledger.contribute(authors=[cast.ana], title="   "))
     assert ledger.contribute(authors=[cast.ana], title="b", body="b" * MAX_BODY).position
     refused(
@@ -258,7 +284,9 @@ def test_a_retracted_work_cannot_be_remixed_voted_included_or_commented(cast: Ca
     refused(ledger, RetractedError, lambda: cast.remix_of(work))
     refused(ledger, RetractedError, lambda: ledger.vote(member_id=cast.ben, work_id=work, value=1))
     refused(ledger, RetractedError, lambda: ledger.include_work(production, work))
-    refused(ledger, RetractedError, lambda: ledger.comment(work_id=work, author_id=cast.ben, text="hi"))
+    refused(
+        ledger, RetractedError, lambda: ledger.comment(work_id=work, author_id=cast.ben, text="hi")
+    )
     refused(ledger, RetractedError, lambda: ledger.retract_work(work, actor_id=cast.ana))
     # Never erased: the work is still there, marked retracted.
     assert ledger.work(work).retracted
@@ -267,7 +295,9 @@ def test_a_retracted_work_cannot_be_remixed_voted_included_or_commented(cast: Ca
 def test_only_the_author_retracts_a_comment(cast: Cast) -> None:
     work = cast.story()
     comment = cast.ledger.comment(work_id=work, author_id=cast.ben, text="nice").id
-    refused(cast.ledger, NotAuthorError, lambda: cast.ledger.retract_comment(comment, actor_id=cast.cat))
+    refused(
+        cast.ledger, NotAuthorError, lambda: cast.ledger.retract_comment(comment, actor_id=cast.cat)
+    )
     cast.ledger.retract_comment(comment, actor_id=cast.ben)
     assert cast.ledger.comment_record(comment).retracted
 
@@ -278,14 +308,20 @@ def test_only_the_author_retracts_a_comment(cast: Cast) -> None:
 def test_only_curators_create_fill_publish_and_record_revenue(cast: Cast) -> None:
     ledger = cast.ledger
     work = cast.story()
-    refused(ledger, NotCuratorError, lambda: ledger.create_production(title="Book", curator_id=cast.ana))
+    refused(
+        ledger, NotCuratorError, lambda: ledger.create_production(title="Book", curator_id=cast.ana)
+    )
     refused(
         ledger,
         NotCuratorError,
         lambda: ledger.create_production(title="Book", curator_id=cast.curator, actor_id=cast.ana),
     )
-    production = ledger.create_production(title="Book", curator_id=cast.curator, actor_id=cast.curator).id
-    refused(ledger, NotCuratorError, lambda: ledger.include_work(production, work, actor_id=cast.ben))
+    production = ledger.create_production(
+        title="Book", curator_id=cast.curator, actor_id=cast.curator
+    ).id
+    refused(
+        ledger, NotCuratorError, lambda: ledger.include_work(production, work, actor_id=cast.ben)
+    )
     ledger.include_work(production, work, actor_id=cast.curator)
     refused(ledger, NotCuratorError, lambda: ledger.publish(production, actor_id=cast.ben))
     ledger.publish(production, actor_id=cast.curator)
@@ -294,11 +330,17 @@ def test_only_curators_create_fill_publish_and_record_revenue(cast: Cast) -> Non
         NotCuratorError,
         lambda: ledger.record_revenue(production, Money.parse("10.00", "USD"), actor_id=cast.ben),
     )
-    assert ledger.record_revenue(production, Money.parse("10.00", "USD"), actor_id=cast.curator).position
+    assert ledger.record_revenue(
+        production, Money.parse("10.00", "USD"), actor_id=cast.curator
+    ).position
 
 
 def test_curators_are_made_by_the_operator_or_another_curator(cast: Cast) -> None:
-    refused(cast.ledger, NotCuratorError, lambda: cast.ledger.grant_role(cast.ben, "curator", actor_id=cast.ana))
+    refused(
+        cast.ledger,
+        NotCuratorError,
+        lambda: cast.ledger.grant_role(cast.ben, "curator", actor_id=cast.ana),
+    )
     assert cast.ledger.grant_role(cast.ben, "curator", actor_id=cast.curator).position
     assert cast.ledger.grant_role(cast.ben, "curator").position is None  # already held
     refused(cast.ledger, InvalidValueError, lambda: cast.ledger.grant_role(cast.ben, "emperor"))
@@ -329,10 +371,18 @@ def test_revenue_comes_after_publication(cast: Cast) -> None:
 
 @pytest.mark.parametrize(
     ("amount", "currency", "message"),
-    [("0", "USD", "positive"), ("-3.00", "USD", "positive"), ("1.234", "USD", "2 decimals"),
-     ("1.5", "JPY", "0 decimals"), ("10", "XYZ", "ISO 4217"), ("ten", "USD", "not a number")],
+    [
+        ("0", "USD", "positive"),
+        ("-3.00", "USD", "positive"),
+        ("1.234", "USD", "2 decimals"),
+        ("1.5", "JPY", "0 decimals"),
+        ("10", "XYZ", "ISO 4217"),
+        ("ten", "USD", "not a number"),
+    ],
 )
-def test_revenue_is_a_positive_amount_in_the_currency_minor_unit(amount: str, currency: str, message: str) -> None:
+def test_revenue_is_a_positive_amount_in_the_currency_minor_unit(
+    amount: str, currency: str, message: str
+) -> None:
     with pytest.raises(InvalidAmountError, match=message):
         Money.parse(amount, currency)
 
@@ -355,8 +405,10 @@ def test_revenue_with_an_external_id_is_recorded_once(cast: Cast) -> None:
 
 
 def test_every_event_records_its_actor_and_when_it_happened(cast: Cast) -> None:
-    when = datetime(2011, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
-    work = cast.ledger.contribute(authors=[cast.ana], title="x", actor_id=cast.ana, occurred_at=when).id
+    when = datetime(2011, 5, 4, 3, 2, 1, tzinfo=UTC)
+    work = cast.ledger.contribute(
+        authors=[cast.ana], title="x", actor_id=cast.ana, occurred_at=when
+    ).id
     cast.ledger.vote(member_id=cast.ben, work_id=work, value=1, occurred_at=when)
     notifications = cast.ledger.recorder.select_notifications(start=cast.ledger.head - 1, limit=2)
     events = [cast.ledger.mapper.to_domain_event(n) for n in notifications]

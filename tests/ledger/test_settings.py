@@ -18,7 +18,9 @@ def test_a_bare_path_or_sqlite_url_means_an_sqlite_file() -> None:
     assert resolve_db_setting("sqlite:///rel.db").backend == "sqlite"
 
 
-def test_the_default_is_remix_ledger_db_in_the_working_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_is_remix_ledger_db_in_the_working_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("REMIX_LEDGER_DB", raising=False)
     assert resolve_db_setting().env["SQLITE_DBNAME"] == "remix-ledger.db"
     monkeypatch.setenv("REMIX_LEDGER_DB", "memory://")
@@ -56,7 +58,9 @@ def test_a_malformed_setting_is_one_line_naming_the_setting(url: str, reason: st
 
 
 def test_an_unreachable_postgresql_is_one_line_naming_the_setting() -> None:
-    with pytest.raises(DatabaseSettingError, match="REMIX_LEDGER_DB .*cannot open the ledger") as caught:
+    with pytest.raises(
+        DatabaseSettingError, match=r"REMIX_LEDGER_DB .*cannot open the ledger"
+    ) as caught:
         open_ledger("postgresql://nobody:pw@127.0.0.1:9/nothing")
     assert "\n" not in str(caught.value) and "pw@" not in str(caught.value)
 

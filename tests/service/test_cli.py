@@ -38,21 +38,47 @@ def run_console(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the installed console script in a child process."""
     script = Path(sys.executable).with_name("remix-ledger")
     env = {k: v for k, v in os.environ.items() if k != "REMIX_LEDGER_DB"}
-    return subprocess.run([str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_a_member_contributes_another_remixes_and_the_history_shows_it(cli: Cli) -> None:
     cli("member", "add", "wirrow", "--name", "Wirrow W.", "--external-id", "mem-1")
     cli("member", "add", "bee")
-    assert "recorded work" in cli("contribute", "--title", "Tiny", "--author", "wirrow", "--body", "Once.", "--external-id", "rec-1")
-    cli("remix", "--title", "Pic", "--author", "bee", "--kind", "image", "--source", "rec-1:illustration:10", "--external-id", "rec-2")
+    assert "recorded work" in cli(
+        "contribute",
+        "--title",
+        "Tiny",
+        "--author",
+        "wirrow",
+        "--body",
+        "Once.",
+        "--external-id",
+        "rec-1",
+    )
+    cli(
+        "remix",
+        "--title",
+        "Pic",
+        "--author",
+        "bee",
+        "--kind",
+        "image",
+        "--source",
+        "rec-1:illustration:10",
+        "--external-id",
+        "rec-2",
+    )
     cli("comment", "rec-2", "Lovely", "--author", "mem-1")
     cli("vote", "rec-2", "--member", "wirrow")
     cli("vote", "rec-2", "--member", "wirrow", "--down")
     history = json.loads(cli("history", "--work", "rec-2", "--format", "json"))
     assert [entry["type"] for entry in history] == ["Remixed", "Commented", "Voted", "VoteChanged"]
     assert history[0]["summary"] == "'Pic' (image) by @bee: illustration of 'Tiny'"
-    assert [entry["position"] for entry in history] == sorted(entry["position"] for entry in history)
+    assert [entry["position"] for entry in history] == sorted(
+        entry["position"] for entry in history
+    )
     text = cli("history", "--member", "wirrow")
     assert "VoteChanged" in text and "@wirrow changed their vote on 'Pic': -1" in text
 
@@ -60,9 +86,13 @@ def test_a_member_contributes_another_remixes_and_the_history_shows_it(cli: Cli)
 def test_citing_a_descendant_is_refused_in_one_line_with_exit_code_2(cli: Cli) -> None:
     cli("member", "add", "ana")
     cli("contribute", "--title", "Root", "--author", "ana", "--external-id", "root")
-    cli("remix", "--title", "Child", "--author", "ana", "--source", "root", "--external-id", "child")
+    cli(
+        "remix", "--title", "Child", "--author", "ana", "--source", "root", "--external-id", "child"
+    )
     cli("cite", "root", "child:inspiration", "--as", "ana", expect=2)
-    assert cli.err.startswith("remix-ledger: error: citing 'Child' as a source of 'Root' would make")
+    assert cli.err.startswith(
+        "remix-ledger: error: citing 'Child' as a source of 'Root' would make"
+    )
     assert cli.err.count("\n") == 1
 
 
@@ -70,7 +100,17 @@ def test_productions_are_created_filled_published_and_paid(cli: Cli) -> None:
     cli("member", "add", "ana")
     cli("member", "add", "curie", "--curator")
     cli("contribute", "--title", "Story", "--author", "ana", "--external-id", "s1")
-    cli("production", "create", "The Tiny Book", "--curator", "curie", "--external-id", "book", "--as", "curie")
+    cli(
+        "production",
+        "create",
+        "The Tiny Book",
+        "--curator",
+        "curie",
+        "--external-id",
+        "book",
+        "--as",
+        "curie",
+    )
     cli("production", "include", "book", "s1", "--as", "curie")
     cli("production", "publish", "book", "--as", "curie")
     cli("production", "revenue", "book", "1234.56", "--currency", "USD", "--as", "ana", expect=2)
@@ -80,7 +120,9 @@ def test_productions_are_created_filled_published_and_paid(cli: Cli) -> None:
     assert census["revenue"] == {"USD": "1234.56 USD"} and census["published"] == 1
 
 
-def test_export_then_import_into_an_empty_ledger_gives_the_same_export(cli: Cli, tmp_path: Path) -> None:
+def test_export_then_import_into_an_empty_ledger_gives_the_same_export(
+    cli: Cli, tmp_path: Path
+) -> None:
     cli("member", "add", "ana")
     cli("member", "add", "bo")
     cli("contribute", "--title", "Story", "--author", "ana")
@@ -104,7 +146,9 @@ def test_a_dry_run_lists_every_bad_line_and_exits_2(cli: Cli, tmp_path: Path) ->
     )
     cli("import", str(archive), "--dry-run", expect=2)
     lines = cli.err.splitlines()
-    assert lines[0] == f"{archive}:2: handle 'no way' must be 2-32 characters of a-z, 0-9, '_' or '-'"
+    assert (
+        lines[0] == f"{archive}:2: handle 'no way' must be 2-32 characters of a-z, 0-9, '_' or '-'"
+    )
     assert lines[1] == f"{archive}:3: unknown work 'w9' (a line may only refer to records above it)"
     assert lines[2] == f"remix-ledger: error: 2 bad line(s) in {archive}; nothing was recorded"
     assert json.loads(cli("census", "--format", "json"))["events"] == 0
@@ -113,7 +157,10 @@ def test_a_dry_run_lists_every_bad_line_and_exits_2(cli: Cli, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["vote", "nothing", "--member", "nobody"], "no member has id, external id or handle 'nobody'"),
+        (
+            ["vote", "nothing", "--member", "nobody"],
+            "no member has id, external id or handle 'nobody'",
+        ),
         (["history"], "give exactly one of --member or --work"),
         (["import", "/no/such/file.jsonl"], "/no/such/file.jsonl: cannot read"),
         (["frobnicate"], "No such command 'frobnicate'"),
@@ -126,7 +173,9 @@ def test_user_errors_are_one_line_with_exit_code_2(cli: Cli, args: list[str], me
     assert cli.err.count("\n") == 1
 
 
-def test_the_installed_script_reports_a_bad_database_setting_without_a_traceback(tmp_path: Path) -> None:
+def test_the_installed_script_reports_a_bad_database_setting_without_a_traceback(
+    tmp_path: Path,
+) -> None:
     done = run_console("--db", "postgresql://nobody@127.0.0.1:9/none", "census", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("remix-ledger: error: REMIX_LEDGER_DB / --db")
