@@ -9,8 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.archive.exporter import iter_events
 from ledger.comment import Comment
+from ledger.log import iter_events
 from ledger.member import Member
 from ledger.production import Production
 from ledger.values import Money

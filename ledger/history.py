@@ -8,15 +8,15 @@ projections package keeps the same entries as a read model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.archive.exporter import iter_events
 from ledger.comment import Comment
+from ledger.log import iter_events
 from ledger.member import HandleClaim, Member
 from ledger.production import Production
 from ledger.values import Citation
@@ -57,10 +57,16 @@ class HistoryEntry:
 class Namebook:
     """Handles and titles learned from creation events, to write readable summaries."""
 
-    def __init__(self) -> None:
-        self.names: dict[UUID, str] = {}
-        self.votes: dict[UUID, tuple[UUID, UUID]] = {}
-        self.comments: dict[UUID, UUID] = {}
+    def __init__(
+        self,
+        names: MutableMapping[UUID, str] | None = None,
+        votes: MutableMapping[UUID, tuple[UUID, UUID]] | None = None,
+        comments: MutableMapping[UUID, UUID] | None = None,
+    ) -> None:
+        # In memory by default; a read model passes mappings backed by its tables.
+        self.names = names if names is not None else {}
+        self.votes = votes if votes is not None else {}
+        self.comments = comments if comments is not None else {}
 
     def name(self, aggregate_id: UUID | None) -> str:
         if aggregate_id is None:

@@ -25,7 +25,7 @@ from uuid import UUID
 import networkx as nx
 
 from ledger import Ledger
-from ledger.archive.exporter import iter_events
+from ledger.log import iter_events
 from ledger.member import Member
 from ledger.production import Production
 from ledger.values import CreditMode, Money

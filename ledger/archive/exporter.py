@@ -10,36 +10,21 @@ optional field left empty, so the same ledger always exports the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TextIO
 from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.archive.schema import FORMAT_NAME, FORMAT_VERSION
 from ledger.comment import Comment
+from ledger.log import iter_events
 from ledger.member import HandleClaim, Member
 from ledger.production import Production
 from ledger.values import Citation, format_time
 from ledger.vote import Vote
 from ledger.work import Work
 
-__all__ = ["export_archive", "iter_events"]
-
-PAGE = 1_000
-
-
-def iter_events(
-    ledger: Ledger, start: int = 1, stop: int | None = None
-) -> Iterator[tuple[int, Any]]:
-    """Yield (position, domain event) for the whole log (or a slice of it), in order."""
-    position = start
-    while True:
-        notifications = ledger.recorder.select_notifications(start=position, limit=PAGE, stop=stop)
-        if not notifications:
-            return
-        for notification in notifications:
-            yield notification.id, ledger.mapper.to_domain_event(notification)
-        position = notifications[-1].id + 1
+__all__ = ["export_archive"]
 
 
 def export_archive(

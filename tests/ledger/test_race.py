@@ -13,8 +13,8 @@ from uuid import UUID
 import pytest
 
 from ledger import open_ledger
-from ledger.archive.exporter import iter_events
 from ledger.errors import HandleTakenError
+from ledger.log import iter_events
 from ledger.vote import Vote
 from tests.conftest import Databases
 
