@@ -69,7 +69,7 @@ from ledger.values import (
 from ledger.vote import Vote, check_vote_value
 from ledger.work import Work
 
-__all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger"]
+__all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger", "postgres_setup_lock"]
 
 T = TypeVar("T")
 _RETRIES = 5
@@ -798,7 +798,7 @@ def open_ledger(url: str | None = None) -> Ledger:
                 f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist"
             )
     try:
-        with _setup_lock(setting.env) if setting.backend == "postgres" else nullcontext():
+        with postgres_setup_lock(setting.env) if setting.backend == "postgres" else nullcontext():
             ledger = Ledger(env=setting.env)
         ledger.recorder.max_notification_id()
     except (PersistenceError, OSError, ImportError, sqlite3.Error, _psycopg_error()) as error:
@@ -810,7 +810,7 @@ def open_ledger(url: str | None = None) -> Ledger:
 
 
 @contextmanager
-def _setup_lock(env: dict[str, str]) -> Iterator[None]:
+def postgres_setup_lock(env: dict[str, str]) -> Iterator[None]:
     """Hold a PostgreSQL advisory lock while tables are created.
 
     Several processes opening one new ledger at once would otherwise race on

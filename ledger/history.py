@@ -74,14 +74,19 @@ class Namebook:
         return self.names.get(aggregate_id, str(aggregate_id))
 
     def learn(self, event: Any) -> None:
+        """Remember names, and which member and work each vote and comment is about."""
+        self.learn_name(event)
+        if isinstance(event, Vote.Voted):
+            self.votes[event.originator_id] = (event.member_id, event.work_id)
+        elif isinstance(event, Comment.Commented):
+            self.comments[event.originator_id] = event.work_id
+
+    def learn_name(self, event: Any) -> None:
+        """Remember the display name a creation event gives its record."""
         if isinstance(event, Member.Registered):
             self.names[event.originator_id] = "@" + event.handle
         elif isinstance(event, Work.Contributed | Production.Created):
             self.names[event.originator_id] = repr(event.title)
-        elif isinstance(event, Vote.Voted):
-            self.votes[event.originator_id] = (event.member_id, event.work_id)
-        elif isinstance(event, Comment.Commented):
-            self.comments[event.originator_id] = event.work_id
 
     def involved(self, event: Any) -> tuple[UUID, ...]:
         """Every record the event is about: its aggregate and the ids in its payload."""
@@ -131,11 +136,11 @@ class Namebook:
                 return f"{n(event.author_id)} on {n(event.work_id)}: {text!r}"
             case Comment.CommentRetracted():
                 return f"a comment on {n(self.comments.get(event.originator_id))} was retracted"
-            case Vote.Voted() | Vote.VoteChanged():
+            case Vote.Voted():
+                return f"{n(event.member_id)} voted on {n(event.work_id)}: {event.value:+d}"
+            case Vote.VoteChanged():
                 member, work = self.votes[event.originator_id]
-                verb = (
-                    "changed their vote on" if isinstance(event, Vote.VoteChanged) else "voted on"
-                )
+                verb = "changed their vote on"
                 return f"{n(member)} {verb} {n(work)}: {event.value:+d}"
             case Vote.VoteWithdrawn():
                 member, work = self.votes[event.originator_id]

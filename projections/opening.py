@@ -1,0 +1,48 @@
+"""Where a ledger's read models live, chosen by the same database setting as the ledger.
+
+- SQLite ``path/ledger.db``: a file of their own beside it, ``path/ledger.views.db``
+  (the library fixes table names per SQLite file, and a separate file keeps the
+  projector from contending with the ledger's writer; delete it to start afresh);
+- PostgreSQL: tables ``rl_*`` and ``rl_tracking`` in the ledger's database and schema;
+- ``memory://``: in memory, in the process that holds the ledger.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.utils import Environment
+
+from ledger.application import postgres_setup_lock
+from ledger.settings import DatabaseSetting, resolve_db_setting
+from projections.memory_store import MemoryReadModels
+from projections.sql_store import PostgresReadModels, SQLiteReadModels
+from projections.store import ReadModelStore
+
+__all__ = ["open_read_models", "views_path"]
+
+
+def views_path(ledger_path: str) -> str:
+    """``ledger.db`` -> ``ledger.views.db`` (beside it)."""
+    path = Path(ledger_path)
+    return str(path.with_name(f"{path.stem}.views{path.suffix or '.db'}"))
+
+
+def open_read_models(setting: DatabaseSetting | str | None = None) -> ReadModelStore:
+    """Open (creating if needed) the read-model store for a database setting."""
+    if not isinstance(setting, DatabaseSetting):
+        setting = resolve_db_setting(setting)
+    if setting.backend == "memory":
+        return MemoryReadModels()
+    if setting.backend == "sqlite":
+        datastore = SQLiteDatastore(db_name=views_path(setting.env["SQLITE_DBNAME"]))
+        sqlite_store = SQLiteReadModels(datastore)
+        sqlite_store.create_table()
+        return sqlite_store
+    factory = PostgresFactory(Environment("RemixLedger", setting.env))
+    postgres_store = PostgresReadModels(factory.datastore)
+    with postgres_setup_lock(setting.env):
+        postgres_store.create_table()
+    return postgres_store

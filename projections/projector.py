@@ -1,0 +1,190 @@
+"""The projector: follows the ledger's log and applies it to the read models, exactly once.
+
+It catches up in batches from the store's tracked position, then follows new
+events: on PostgreSQL (and in memory) through the library's subscription
+(LISTEN/NOTIFY), on SQLite by polling ``select_notifications``, whose recorder
+has no ``subscribe()``. Each batch is one transaction holding both the rows and
+the tracking position, so a crash at any moment loses or doubles nothing: the
+next run starts after the last committed batch.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
+
+from ledger import Ledger
+from ledger.errors import LedgerError
+from projections.model import ReadModelWriter
+from projections.staging import RowCache, Staged
+from projections.store import UPSTREAM, ReadModelStore
+
+__all__ = ["DEFAULT_BATCH", "ProjectionStatus", "Projector", "ReadModelsBehindError"]
+
+DEFAULT_BATCH = 1_000
+
+
+class ReadModelsBehindError(LedgerError):
+    """The read models did not reach the asked position in time."""
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """Where the read models are: their position, the log's head, and the lag between."""
+
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"position": self.position, "head": self.head, "lag": self.lag}
+
+
+class Projector:
+    """Keeps one read-model store current with one ledger."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        store: ReadModelStore,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        poll_interval: float = 0.02,
+    ) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.cache = RowCache()
+        self._advanced = threading.Condition()
+
+    @property
+    def position(self) -> int:
+        return self.store.max_tracking_id(UPSTREAM) or 0
+
+    def status(self) -> ProjectionStatus:
+        return ProjectionStatus(self.position, self.ledger.head)
+
+    # ------------------------------------------------------------ catching up
+
+    def catch_up(
+        self, until: int | None = None, on_progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Apply every event after the tracked position (up to ``until``); return the position."""
+        while True:
+            start = self.position + 1
+            if until is not None and start > until:
+                return self.position
+            notifications = self.ledger.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=until
+            )
+            if not notifications:
+                return self.position
+            self.apply_batch(notifications)
+            if on_progress is not None:
+                on_progress(notifications[-1].id)
+
+    def apply_batch(self, notifications: Sequence[Notification]) -> bool:
+        """Apply one batch in one transaction; False if it had already been applied."""
+        staged = Staged(self.cache, self.store.load)
+        writer = ReadModelWriter(staged)
+        decode = self.ledger.mapper.to_domain_event
+        for notification in notifications:
+            writer.apply(notification.id, decode(notification))
+        try:
+            self.store.commit(staged.changes, Tracking(UPSTREAM, notifications[-1].id))
+        except IntegrityError:
+            # Another projector got there first; what we hold in memory may be stale.
+            self.cache.clear()
+            return False
+        staged.committed()
+        with self._advanced:
+            self._advanced.notify_all()
+        return True
+
+    def rebuild(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Throw the read models away and build them again from position 0."""
+        self.store.reset()
+        self.cache.clear()
+        return self.catch_up(on_progress=on_progress)
+
+    # ------------------------------------------------------------ following
+
+    def run(self, stop: threading.Event) -> None:
+        """Catch up, then follow new events until ``stop`` is set."""
+        self.catch_up()
+        try:
+            subscription = self.ledger.recorder.subscribe(gt=self.position)
+        except NotImplementedError:
+            self._poll(stop)
+        else:
+            self._follow(subscription, stop)
+
+    def _poll(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            before = self.position
+            if self.catch_up() == before:
+                stop.wait(self.poll_interval)
+
+    def _follow(self, subscription: Any, stop: threading.Event) -> None:
+        arrived: queue.Queue[Notification | BaseException] = queue.Queue()
+
+        def read() -> None:
+            try:
+                for notification in subscription:
+                    arrived.put(notification)
+            except BaseException as error:
+                arrived.put(error)
+
+        reader = threading.Thread(target=read, name="read-model-subscription", daemon=True)
+        with subscription:
+            reader.start()
+            while not stop.is_set():
+                try:
+                    first = arrived.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                batch = [first]
+                while len(batch) < self.batch_size:
+                    try:
+                        batch.append(arrived.get_nowait())
+                    except queue.Empty:
+                        break
+                failure = next((item for item in batch if isinstance(item, BaseException)), None)
+                notifications = [n for n in batch if isinstance(n, Notification)]
+                fresh = [n for n in notifications if n.id > self.position]
+                if fresh:
+                    self.apply_batch(fresh)
+                if failure is not None:
+                    raise failure
+            subscription.stop()
+        reader.join(timeout=2)
+
+    # ------------------------------------------------------------ waiting
+
+    def wait(self, position: int | None, timeout: float = 5.0) -> None:
+        """Block until the read models include ``position`` (read-your-writes)."""
+        if position is None:
+            return
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while self.position < position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ReadModelsBehindError(
+                    f"the read models reached position {self.position}, not {position},"
+                    f" within {timeout:g}s; is a projector running? (remix-ledger projections run)"
+                )
+            # Woken at once by an in-process projector; otherwise polls, backing off.
+            with self._advanced:
+                self._advanced.wait(min(pause, remaining))
+            pause = min(pause * 2, 0.05)

@@ -1,0 +1,227 @@
+"""The read models in SQL: SQLite for the embedded default, PostgreSQL at scale.
+
+Each store is the eventsourcing library's tracking recorder for its database,
+with the read models' tables created beside the tracking table; ``commit``
+writes a batch's rows and its tracking position in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from projections.ordering import RankBy, WorkFilter, sql_order
+from projections.rows import HistoryRow, MemberRow, WorkRow
+from projections.sql_tables import (
+    COLUMNS,
+    INDEXES,
+    TABLE_SQL,
+    from_record,
+    history_params,
+    insert_sql,
+    params_for,
+    upsert_sql,
+)
+from projections.staging import TABLES, Changes
+from projections.store import UPSTREAM
+
+__all__ = ["PostgresReadModels", "SQLiteReadModels"]
+
+_KEY = {table: columns[0] for table, columns in COLUMNS.items()}
+
+
+class _SqlReadModels:
+    """The SQL shared by both databases, written with ``:name`` parameters."""
+
+    prefix = "rl_"
+    types = {"real": "REAL", "int": "INTEGER"}
+
+    if TYPE_CHECKING:
+        # Provided by the subclasses and by the library's tracking recorders.
+        def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
+
+        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+
+    def _sql(self, text: str) -> str:
+        return text.replace("{prefix}", self.prefix)
+
+    def _view_table_statements(self) -> list[str]:
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.prefix}{table} ({body.format(**self.types)})"
+            for table, body in TABLE_SQL.items()
+        ]
+        return statements + [self._sql(index) for index in INDEXES]
+
+    def _rows(self, cursor: Any, text: str, params: dict[str, Any]) -> list[Any]:
+        cursor.execute(self._sql(text), params)
+        return list(cursor.fetchall())
+
+    # -- the store protocol
+
+    def load(self, table: str, key: UUID) -> Any:
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(
+                cursor,
+                f"SELECT * FROM {{prefix}}{table} WHERE {_KEY[table]} = :key",
+                {"key": key.hex},
+            )
+        return from_record(table, records[0]) if records else None
+
+    def commit(self, changes: Changes, tracking: Tracking) -> None:
+        with self._transaction(commit=True) as cursor:
+            # Tracking first: a batch already applied fails here, before any row.
+            self._insert_tracking(cursor, tracking)
+            for table in TABLES:
+                rows = changes.rows[table]
+                if rows:
+                    cursor.executemany(
+                        self._sql(upsert_sql("{prefix}", table)),
+                        [params_for(table, key, row) for key, row in rows.items()],
+                    )
+            if changes.edges:
+                cursor.executemany(
+                    self._sql(insert_sql("{prefix}", "edges")),
+                    [params_for("edges", edge.source, edge) for edge in changes.edges],
+                )
+            if changes.history:
+                cursor.executemany(
+                    self._sql(insert_sql("{prefix}", "history")),
+                    [history_params(row) for row in changes.history],
+                )
+
+    def _reset_tables(self, cursor: Any) -> None:
+        for table in (*TABLES, "edges", "history"):
+            cursor.execute(self._sql(f"DELETE FROM {{prefix}}{table}"), {})
+
+    def ranked_works(
+        self, by: RankBy, where: WorkFilter, limit: int, offset: int, half_life_hours: float
+    ) -> list[WorkRow]:
+        conditions = ["retracted = 0"]
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if where.kind is not None:
+            conditions.append("kind = :kind")
+            params["kind"] = where.kind
+        if where.since_epoch is not None:
+            conditions.append("created_epoch >= :since")
+            params["since"] = where.since_epoch
+        if where.until_epoch is not None:
+            conditions.append("created_epoch < :until")
+            params["until"] = where.until_epoch
+        if where.never_remixed:
+            conditions.append("direct_remixes = 0")
+        if by is RankBy.hot:
+            params["half_life"] = half_life_hours
+        text = (
+            f"SELECT * FROM {{prefix}}works WHERE {' AND '.join(conditions)}"
+            f" {sql_order(by)} LIMIT :limit OFFSET :offset"
+        )
+        with self._transaction(commit=False) as cursor:
+            return [from_record("works", r) for r in self._rows(cursor, text, params)]
+
+    def leaderboard(self, limit: int, offset: int) -> list[MemberRow]:
+        text = (
+            "SELECT * FROM {prefix}members ORDER BY remixes_received DESC,"
+            " (votes_up - votes_down) DESC, works DESC, handle ASC LIMIT :limit OFFSET :offset"
+        )
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(cursor, text, {"limit": limit, "offset": offset})
+        return [from_record("members", r) for r in records]
+
+    def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[HistoryRow]:
+        text = "SELECT * FROM {prefix}history WHERE subject_id = :subject AND position > :after"
+        params: dict[str, Any] = {"subject": subject.hex, "after": after, "limit": limit}
+        if as_of is not None:
+            text += " AND position <= :as_of"
+            params["as_of"] = as_of
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(cursor, text + " ORDER BY position LIMIT :limit", params)
+        return [from_record("history", r) for r in records]
+
+    def descendant_count(self, work_id: UUID) -> int:
+        text = (
+            "WITH RECURSIVE below(id) AS ("
+            " SELECT derived FROM {prefix}edges WHERE source = :work"
+            " UNION SELECT e.derived FROM {prefix}edges e JOIN below ON e.source = below.id)"
+            " SELECT COUNT(*) AS n FROM below"
+        )
+        with self._transaction(commit=False) as cursor:
+            return int(self._rows(cursor, text, {"work": work_id.hex})[0]["n"])
+
+    def dump(self) -> dict[str, list[Any]]:
+        dumped: dict[str, list[Any]] = {}
+        with self._transaction(commit=False) as cursor:
+            for table in TABLES:
+                records = self._rows(cursor, f"SELECT * FROM {{prefix}}{table}", {})
+                rows = [(UUID(r[_KEY[table]]), from_record(table, r)) for r in records]
+                dumped[table] = sorted(rows, key=lambda item: str(item[0]))
+            edges = [
+                from_record("edges", r)
+                for r in self._rows(cursor, "SELECT * FROM {prefix}edges", {})
+            ]
+            dumped["edges"] = sorted(edges, key=lambda e: (str(e.source), str(e.derived)))
+            history = [
+                from_record("history", r)
+                for r in self._rows(cursor, "SELECT * FROM {prefix}history", {})
+            ]
+            dumped["history"] = sorted(history, key=lambda r: (str(r.subject_id), r.position))
+        return dumped
+
+
+class SQLiteReadModels(_SqlReadModels, SQLiteTrackingRecorder):
+    """The read models in an SQLite file of their own (beside the ledger's file)."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self._view_table_statements()]
+
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def reset(self) -> None:
+        with self._transaction(commit=True) as cursor:
+            self._reset_tables(cursor)
+            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (UPSTREAM,))
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class PostgresReadModels(_SqlReadModels, PostgresTrackingRecorder):
+    """The read models in the ledger's PostgreSQL database (and schema)."""
+
+    types = {"real": "DOUBLE PRECISION", "int": "BIGINT"}
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        super().__init__(datastore, tracking_table_name="rl_tracking")
+        schema = datastore.schema.replace('"', '""')
+        self.prefix = f'"{schema}".rl_'
+        from psycopg.sql import SQL
+
+        for statement in self._view_table_statements():
+            self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
+
+    def _sql(self, text: str) -> str:
+        # psycopg takes %(name)s where SQLite takes :name.
+        return re.sub(r":([a-z_]+)", r"%(\1)s", super()._sql(text))
+
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def reset(self) -> None:
+        with self._transaction(commit=True) as cursor:
+            self._reset_tables(cursor)
+            cursor.execute(
+                f'DELETE FROM "{self.datastore.schema}".rl_tracking WHERE application_name = %s',
+                (UPSTREAM,),
+            )
+
+    def close(self) -> None:
+        self.datastore.close()

@@ -1,0 +1,134 @@
+"""Rows staged for one batch, read through to the store, written back all at once.
+
+The model reads a row (from what this batch changed, else from the rows the
+projector keeps in memory, else from the store) and marks it changed; at the end
+of the batch the store writes every changed row and the tracking position in one
+transaction. If the batch fails, the staged changes are dropped and the rows in
+memory are still exactly what the store holds.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from projections.rows import EdgeRow, HistoryRow
+
+__all__ = ["TABLES", "Changes", "RowCache", "Staged"]
+
+TABLES = ("works", "members", "votes", "comments", "names")
+R = TypeVar("R")
+
+
+class RowCache:
+    """Committed rows kept in memory between batches, bounded per table (LRU)."""
+
+    def __init__(self, maxsize: int = 500_000) -> None:
+        self.maxsize = maxsize
+        self.tables: dict[str, OrderedDict[UUID, Any]] = {name: OrderedDict() for name in TABLES}
+
+    def get(self, table: str, key: UUID) -> Any:
+        rows = self.tables[table]
+        row = rows.get(key)
+        if row is not None:
+            rows.move_to_end(key)
+        return row
+
+    def put(self, table: str, key: UUID, row: Any) -> None:
+        rows = self.tables[table]
+        rows[key] = row
+        rows.move_to_end(key)
+        if len(rows) > self.maxsize:
+            rows.popitem(last=False)
+
+    def clear(self) -> None:
+        for rows in self.tables.values():
+            rows.clear()
+
+
+class Changes:
+    """What one batch changed: rows by table, new edges, new history rows."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[UUID, Any]] = {name: {} for name in TABLES}
+        self.edges: list[EdgeRow] = []
+        self.history: list[HistoryRow] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.edges or self.history or any(self.rows.values()))
+
+
+Loader = Callable[[str, UUID], Any]
+
+
+class Staged:
+    """The tables as one batch sees them."""
+
+    def __init__(self, cache: RowCache, load: Loader) -> None:
+        self.cache = cache
+        self.load = load
+        self.changes = Changes()
+
+    def get(self, table: str, key: UUID) -> Any:
+        changed = self.changes.rows[table].get(key)
+        if changed is not None:
+            return changed
+        row = self.cache.get(table, key)
+        if row is None:
+            row = self.load(table, key)
+            if row is not None:
+                self.cache.put(table, key, row)
+        if row is not None and table != "names":
+            # Copy before changing it, so a failed batch leaves the cache intact.
+            row = _copy(row)
+        return row
+
+    def put(self, table: str, key: UUID, row: Any) -> None:
+        self.changes.rows[table][key] = row
+
+    def committed(self) -> None:
+        """The batch was saved: what it changed is now what the store holds."""
+        for table, rows in self.changes.rows.items():
+            for key, row in rows.items():
+                self.cache.put(table, key, row)
+        self.changes = Changes()
+
+    def mapping(
+        self, table: str, convert: Callable[[Any], Any] = lambda row: row
+    ) -> MutableMapping[UUID, Any]:
+        return _TableMapping(self, table, convert)
+
+
+def _copy(row: Any) -> Any:
+    return type(row)(*(getattr(row, name) for name in row.__slots__))
+
+
+class _TableMapping(MutableMapping[UUID, Any], Generic[R]):
+    """A dict-like window on one staged table (what ledger.history.Namebook expects)."""
+
+    def __init__(self, staged: Staged, table: str, convert: Callable[[Any], Any]) -> None:
+        self.staged = staged
+        self.table = table
+        self.convert = convert
+
+    def __getitem__(self, key: UUID) -> Any:
+        row = self.staged.get(self.table, key)
+        if row is None:
+            raise KeyError(key)
+        return self.convert(row)
+
+    def __setitem__(self, key: UUID, value: Any) -> None:
+        if self.table != "names":
+            raise TypeError("only names are set through the mapping")
+        self.staged.put(self.table, key, value)
+
+    def __delitem__(self, key: UUID) -> None:
+        raise TypeError("read models never delete")
+
+    def __iter__(self) -> Iterator[UUID]:
+        raise TypeError("a staged table cannot be listed")
+
+    def __len__(self) -> int:
+        raise TypeError("a staged table cannot be counted")
