@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from projections.rows import WorkRow
-from projections.scores import hot_key, log_votes, wilson_lower_bound
+from projections.scores import hot_key, wilson_lower_bound
 
 __all__ = ["RankBy", "WorkFilter", "sort_key", "sql_order"]
 
@@ -43,11 +43,17 @@ class WorkFilter:
         )
 
 
-def sort_key(by: RankBy, half_life_hours: float) -> Callable[[WorkRow], tuple[float, int]]:
+def sort_key(by: RankBy, half_life_hours: float) -> Callable[[WorkRow], tuple[float, ...]]:
     """A Python sort key (ascending) equivalent to ``sql_order``."""
+    if by is RankBy.hot:
+
+        def hot(row: WorkRow) -> tuple[float, ...]:
+            sign, magnitude = hot_key(row.up, row.down, row.created_at, half_life_hours)
+            return (-sign, -magnitude, row.position)
+
+        return hot
     scores: dict[RankBy, Callable[[WorkRow], float]] = {
         RankBy.wilson: lambda r: wilson_lower_bound(r.up, r.down),
-        RankBy.hot: lambda r: hot_key(log_votes(r.up, r.down), r.created_at, half_life_hours),
         RankBy.remixed: lambda r: float(r.direct_remixes),
         RankBy.newest: lambda r: r.created_at.timestamp(),
     }
@@ -59,7 +65,7 @@ def sql_order(by: RankBy) -> str:
     """The ORDER BY clause; ``:half_life`` is bound for ``hot``."""
     expressions = {
         RankBy.wilson: "wilson DESC",
-        RankBy.hot: "(log_net + hours / :half_life) DESC",
+        RankBy.hot: "net_sign DESC, net_sign * (log_abs + hours / :half_life) DESC",
         RankBy.remixed: "direct_remixes DESC",
         RankBy.newest: "created_epoch DESC",
     }

@@ -14,7 +14,8 @@ __all__ = [
     "Z_95",
     "hot_key",
     "hot_score",
-    "log_votes",
+    "hours_since_epoch",
+    "log_abs_net",
     "wilson_lower_bound",
 ]
 
@@ -46,23 +47,38 @@ def wilson_lower_bound(up: int, down: int, z: float = Z_95) -> float:
     return (centre - margin) / (1 + z2 / n)
 
 
-def log_votes(up: int, down: int) -> float:
-    """sign(s) * log2(max(|s|, 1)) for the net score s = up - down; stored per work."""
-    net = up - down
-    return math.copysign(math.log2(max(abs(net), 1)), net) if net else 0.0
+def hot_key(up: int, down: int, created_at: datetime, half_life_hours: float) -> tuple[int, float]:
+    """A sort key (descending) that orders works exactly as their hot scores do, at any time.
 
+    The hot score of a work with net votes s = up - down and age a is
+    s * 2^(-a / half_life): each half-life halves it. Its sign is sign(s); for
+    s != 0 its log2 magnitude is log2|s| + created/half_life - now/half_life,
+    and the last term is the same for every work. So (sign(s),
+    sign(s) * (log2|s| + created/half_life)) ranks works the same at every
+    moment (the Reddit trick, made exact for zero and negative scores), and it
+    can be stored and sorted in SQL.
 
-def hot_key(log_net: float, created_at: datetime, half_life_hours: float) -> float:
-    """A key that orders works by hot score; it never changes as time passes.
-
-    The hot score of a work with net votes s and age a is s * 2^(-a / half_life):
-    each half-life halves it. For positive s, log2 of that is
-    log2(s) + created/half_life - now/half_life, and the last term is the same
-    for every work, so ``log2(s) + created/half_life`` ranks them the same at any
-    moment (the Reddit trick), and can be stored.
+    >>> early = datetime(2011, 1, 1, tzinfo=timezone.utc)
+    >>> late = datetime(2011, 1, 8, tzinfo=timezone.utc)
+    >>> hot_key(4, 0, early, 168.0) > hot_key(1, 0, late, 168.0)  # 4 votes, one week older
+    True
+    >>> hot_key(0, 0, late, 168.0) > hot_key(0, 1, late, 168.0)
+    True
     """
-    hours = (created_at - _EPOCH).total_seconds() / 3600
-    return log_net + hours / half_life_hours
+    net = up - down
+    sign = (net > 0) - (net < 0)
+    return sign, sign * (log_abs_net(up, down) + hours_since_epoch(created_at) / half_life_hours)
+
+
+def log_abs_net(up: int, down: int) -> float:
+    """log2 |up - down| (0 when they are equal); stored per work for the hot ordering."""
+    net = abs(up - down)
+    return math.log2(net) if net else 0.0
+
+
+def hours_since_epoch(moment: datetime) -> float:
+    """Hours since 2000-01-01T00:00:00Z."""
+    return (moment - _EPOCH).total_seconds() / 3600
 
 
 def hot_score(

@@ -31,7 +31,11 @@ from projections.sql_tables import (
 from projections.staging import TABLES, Changes
 from projections.store import UPSTREAM
 
-__all__ = ["PostgresReadModels", "SQLiteReadModels"]
+__all__ = ["SCHEMA_VERSION", "PostgresReadModels", "SQLiteReadModels"]
+
+# Bump when the tables change: stores of another version are dropped and rebuilt
+# (read models are derived data, so nothing is lost).
+SCHEMA_VERSION = 2
 
 _KEY = {table: columns[0] for table, columns in COLUMNS.items()}
 
@@ -56,6 +60,9 @@ class _SqlReadModels:
             f"CREATE TABLE IF NOT EXISTS {self.prefix}{table} ({body.format(**self.types)})"
             for table, body in TABLE_SQL.items()
         ]
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {self.prefix}schema (version {self.types['int']})"
+        )
         return statements + [self._sql(index) for index in INDEXES]
 
     def _rows(self, cursor: Any, text: str, params: dict[str, Any]) -> list[Any]:
@@ -94,6 +101,24 @@ class _SqlReadModels:
                     self._sql(insert_sql("{prefix}", "history")),
                     [history_params(row) for row in changes.history],
                 )
+
+    def _schema_is_current(self) -> bool:
+        try:
+            with self._transaction(commit=False) as cursor:
+                rows = self._rows(cursor, "SELECT version FROM {prefix}schema", {})
+        except Exception:
+            return False
+        return bool(rows) and rows[0]["version"] == SCHEMA_VERSION
+
+    def _drop_tables(self, cursor: Any) -> None:
+        for table in (*TABLES, "edges", "history", "schema"):
+            cursor.execute(self._sql(f"DROP TABLE IF EXISTS {{prefix}}{table}"), {})
+
+    def _stamp_schema(self, cursor: Any) -> None:
+        cursor.execute(self._sql("DELETE FROM {prefix}schema"), {})
+        cursor.execute(
+            self._sql("INSERT INTO {prefix}schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION}
+        )
 
     def _reset_tables(self, cursor: Any) -> None:
         for table in (*TABLES, "edges", "history"):
@@ -182,6 +207,15 @@ class SQLiteReadModels(_SqlReadModels, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._view_table_statements()]
 
+    def create_table(self) -> None:
+        if not self._schema_is_current():
+            with self._transaction(commit=True) as cursor:
+                self._drop_tables(cursor)
+                cursor.execute("DROP TABLE IF EXISTS tracking")
+        super().create_table()
+        with self._transaction(commit=True) as cursor:
+            self._stamp_schema(cursor)
+
     def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
 
@@ -201,8 +235,8 @@ class PostgresReadModels(_SqlReadModels, PostgresTrackingRecorder):
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name="rl_tracking")
-        schema = datastore.schema.replace('"', '""')
-        self.prefix = f'"{schema}".rl_'
+        self._schema = datastore.schema.replace('"', '""')
+        self.prefix = f'"{self._schema}".rl_'
         from psycopg.sql import SQL
 
         for statement in self._view_table_statements():
@@ -215,11 +249,20 @@ class PostgresReadModels(_SqlReadModels, PostgresTrackingRecorder):
     def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
 
+    def create_table(self) -> None:
+        if not self._schema_is_current():
+            with self._transaction(commit=True) as cursor:
+                self._drop_tables(cursor)
+                cursor.execute(f'DROP TABLE IF EXISTS "{self._schema}".rl_tracking')
+        super().create_table()
+        with self._transaction(commit=True) as cursor:
+            self._stamp_schema(cursor)
+
     def reset(self) -> None:
         with self._transaction(commit=True) as cursor:
             self._reset_tables(cursor)
             cursor.execute(
-                f'DELETE FROM "{self.datastore.schema}".rl_tracking WHERE application_name = %s',
+                f'DELETE FROM "{self._schema}".rl_tracking WHERE application_name = %s',
                 (UPSTREAM,),
             )
 

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.rows import CommentRow, EdgeRow, HistoryRow, MemberRow, VoteRow, WorkRow
-from projections.scores import log_votes, wilson_lower_bound
+from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_bound
 
 __all__ = ["TABLE_SQL", "from_record", "history_params", "params_for", "upsert_sql"]
 
@@ -24,7 +24,7 @@ TABLE_SQL = {
         " created_at TEXT NOT NULL, created_epoch {real} NOT NULL, hours {real} NOT NULL,"
         " position {int} NOT NULL, retracted {int} NOT NULL, up {int} NOT NULL,"
         " down {int} NOT NULL, comments {int} NOT NULL, direct_remixes {int} NOT NULL,"
-        " wilson {real} NOT NULL, log_net {real} NOT NULL"
+        " wilson {real} NOT NULL, net_sign {int} NOT NULL, log_abs {real} NOT NULL"
     ),
     "members": (
         "member_id TEXT PRIMARY KEY, handle TEXT NOT NULL, name TEXT NOT NULL,"
@@ -69,7 +69,8 @@ COLUMNS = {
         "comments",
         "direct_remixes",
         "wilson",
-        "log_net",
+        "net_sign",
+        "log_abs",
     ),
     "members": (
         "member_id",
@@ -96,7 +97,6 @@ COLUMNS = {
         "ids",
     ),
 }
-_HOURS_EPOCH_OFFSET = 946684800.0  # 2000-01-01T00:00:00Z in Unix seconds
 
 
 def upsert_sql(prefix: str, table: str) -> str:
@@ -121,7 +121,7 @@ def params_for(table: str, key: UUID, row: Any) -> dict[str, Any]:
     """The column values of one row."""
     if table == "works":
         epoch = row.created_at.timestamp()
-        log_net = log_votes(row.up, row.down)
+        net = row.up - row.down
         return {
             "work_id": row.work_id.hex,
             "title": row.title,
@@ -129,7 +129,7 @@ def params_for(table: str, key: UUID, row: Any) -> dict[str, Any]:
             "authors": json.dumps([a.hex for a in row.authors]),
             "created_at": row.created_at.isoformat(),
             "created_epoch": epoch,
-            "hours": (epoch - _HOURS_EPOCH_OFFSET) / 3600,
+            "hours": hours_since_epoch(row.created_at),
             "position": row.position,
             "retracted": int(row.retracted),
             "up": row.up,
@@ -137,7 +137,8 @@ def params_for(table: str, key: UUID, row: Any) -> dict[str, Any]:
             "comments": row.comments,
             "direct_remixes": row.direct_remixes,
             "wilson": wilson_lower_bound(row.up, row.down),
-            "log_net": log_net,
+            "net_sign": (net > 0) - (net < 0),
+            "log_abs": log_abs_net(row.up, row.down),
         }
     if table == "members":
         return {

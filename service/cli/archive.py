@@ -16,7 +16,9 @@ from ledger.archive import ImportReport, export_archive, import_archive
 from ledger.census import Census, take_census
 from ledger.errors import ArchiveError
 from ledger.settings import resolve_db_setting
+from projections.opening import views_path
 from service.cli.context import Format, emit_json, state_of
+from service.cli.views import rankings_text
 
 __all__ = ["register"]
 
@@ -130,20 +132,34 @@ def register(app: typer.Typer) -> None:
         state = state_of(ctx)
         setting = resolve_db_setting(state.db)
         if setting.backend == "sqlite":
-            # Rebuild from scratch: the demo owns its file.
-            for suffix in ("", "-wal", "-shm"):
-                Path(setting.env["SQLITE_DBNAME"] + suffix).unlink(missing_ok=True)
+            # Rebuild from scratch: the demo owns its files (the ledger and its views).
+            for name in (setting.env["SQLITE_DBNAME"], views_path(setting.env["SQLITE_DBNAME"])):
+                for suffix in ("", "-wal", "-shm"):
+                    Path(name + suffix).unlink(missing_ok=True)
         ledger = state.ledger
         sample = resources.files("ledger").joinpath("samples", SAMPLE)
         with resources.as_file(sample) as path:
             report = run_import(ledger, path, dry_run=False, batch_lines=2000)
         census = take_census(ledger)
+        models = state.read_models
+        models.projector.catch_up()
+        top = models.rankings(limit=5)
         if output_format is Format.json:
-            emit_json({"import": _summary(report, dry_run=False), "ledger": census.as_dict()})
+            emit_json(
+                {
+                    "import": _summary(report, dry_run=False),
+                    "ledger": census.as_dict(),
+                    "rankings": [entry.as_dict() for entry in top],
+                }
+            )
             return
         typer.echo(f"Built the Tiny Stories demo ledger in {setting.redacted_url}")
         typer.echo(_summary(report, dry_run=False))
         typer.echo(_census_text(census))
+        typer.echo(
+            "\nTop works by Wilson score (remix-ledger rankings --by wilson|hot|remixed|newest):"
+        )
+        typer.echo(rankings_text(top))
 
 
 def _census_text(census: Census) -> str:

@@ -11,6 +11,8 @@ import typer
 
 from ledger import Ledger, open_ledger
 from ledger.values import parse_time
+from projections.opening import open_read_models
+from projections.queries import ReadModels
 
 __all__ = ["CliState", "Format", "emit_json", "parse_when", "state_of"]
 
@@ -28,6 +30,7 @@ class CliState:
     def __init__(self, db: str | None) -> None:
         self.db = db
         self._ledger: Ledger | None = None
+        self._read_models: ReadModels | None = None
         CliState.current = self
 
     @property
@@ -36,7 +39,16 @@ class CliState:
             self._ledger = open_ledger(self.db)
         return self._ledger
 
+    @property
+    def read_models(self) -> ReadModels:
+        if self._read_models is None:
+            self._read_models = ReadModels(self.ledger, open_read_models(self.db))
+        return self._read_models
+
     def close(self) -> None:
+        if self._read_models is not None:
+            self._read_models.store.close()
+            self._read_models = None
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None

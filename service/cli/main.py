@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from ledger.errors import LedgerError
-from service.cli import archive, queries, records
+from service.cli import archive, queries, records, views
 from service.cli.context import CliState
 
 __all__ = ["app", "main"]
@@ -45,6 +45,7 @@ def _global_options(
 records.register(app)
 archive.register(app)
 queries.register(app)
+views.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -73,7 +73,7 @@ def test_a_member_contributes_another_remixes_and_the_history_shows_it(cli: Cli)
     cli("comment", "rec-2", "Lovely", "--author", "mem-1")
     cli("vote", "rec-2", "--member", "wirrow")
     cli("vote", "rec-2", "--member", "wirrow", "--down")
-    history = json.loads(cli("history", "--work", "rec-2", "--format", "json"))
+    history = json.loads(cli("history", "--work", "rec-2", "--format", "json"))["entries"]
     assert [entry["type"] for entry in history] == ["Remixed", "Commented", "Voted", "VoteChanged"]
     assert history[0]["summary"] == "'Pic' (image) by @bee: illustration of 'Tiny'"
     assert [entry["position"] for entry in history] == sorted(

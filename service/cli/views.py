@@ -1,0 +1,221 @@
+"""Commands served by the read models: rankings, the leaderboard, history, projections.
+
+Before answering, a query catches the read models up with the log (cheap when
+they are current), so the CLI never shows stale rankings even when no projector
+process is running.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import datetime
+
+import typer
+
+from ledger.errors import InvalidValueError
+from ledger.values import parse_time
+from projections.ordering import RankBy, WorkFilter
+from projections.queries import RankedWork, ReadModels, resolve_as_of
+from service.cli.context import CliState, Format, emit_json, state_of
+from service.cli.progress import progress_bar
+
+__all__ = ["parse_as_of", "rankings_text", "register"]
+
+
+def parse_as_of(value: str | None) -> int | datetime | None:
+    """``--as-of``: a position (an integer) or an RFC 3339 time."""
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return int(value)
+    return parse_time(value, "--as-of")
+
+
+def _epoch(value: str | None, what: str) -> float | None:
+    return None if value is None else parse_time(value, what).timestamp()
+
+
+def current_read_models(state: CliState) -> ReadModels:
+    """The read models, caught up with the log (with a progress bar when far behind)."""
+    models = state.read_models
+    status = models.projector.status()
+    if status.lag > 5_000:
+        with progress_bar() as bar:
+            task = bar.add_task("catching up", total=status.lag)
+            models.projector.catch_up(
+                on_progress=lambda pos: bar.update(task, completed=pos - status.position)
+            )
+    else:
+        models.projector.catch_up()
+    return models
+
+
+def rankings_text(ranked: list[RankedWork]) -> str:
+    lines = [
+        f"{'#':>3}  {'wilson':>6} {'hot':>8} {'up':>4} {'down':>4} {'remixes':>7}"
+        f" {'desc':>5}  title (kind)"
+    ]
+    for entry in ranked:
+        w = entry.work
+        lines.append(
+            f"{entry.rank:>3}  {entry.wilson:6.3f} {entry.hot:8.3g} {w.up:>4} {w.down:>4}"
+            f" {w.direct_remixes:>7} {entry.descendants:>5}  {w.title} ({w.kind})"
+        )
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    projections = typer.Typer(
+        help="Run, rebuild and inspect the read models.", no_args_is_help=True
+    )
+    app.add_typer(projections, name="projections")
+
+    @app.command()
+    def rankings(
+        ctx: typer.Context,
+        by: RankBy = typer.Option(RankBy.wilson, "--by", help="wilson, hot, remixed or newest."),
+        kind: str | None = typer.Option(None, "--kind", help="Only works of this kind."),
+        since: str | None = typer.Option(
+            None, "--since", help="Only works created at or after (RFC 3339)."
+        ),
+        until: str | None = typer.Option(
+            None, "--until", help="Only works created before (RFC 3339)."
+        ),
+        never_remixed: bool = typer.Option(
+            False, "--never-remixed", help="Only works nobody remixed yet."
+        ),
+        limit: int = typer.Option(10, "--limit", min=1, max=1000),
+        offset: int = typer.Option(0, "--offset", min=0),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="A past position or time (RFC 3339)."
+        ),
+        output_format: Format = typer.Option(Format.text, "--format"),
+    ) -> None:
+        """Top works by Wilson score, hot score, remixes or recency."""
+        state = state_of(ctx)
+        models = current_read_models(state)
+        position = resolve_as_of(state.ledger, parse_as_of(as_of))
+        where = WorkFilter(kind, _epoch(since, "--since"), _epoch(until, "--until"), never_remixed)
+        ranked = models.rankings(by, where, limit=limit, offset=offset, as_of=position)
+        current = position if position is not None else models.projector.position
+        if output_format is Format.json:
+            emit_json({"position": current, "by": by.value, "works": [r.as_dict() for r in ranked]})
+            return
+        typer.echo(f"Top works by {by.value}, as of position {current}:")
+        typer.echo(rankings_text(ranked))
+
+    @app.command()
+    def leaderboard(
+        ctx: typer.Context,
+        limit: int = typer.Option(10, "--limit", min=1, max=1000),
+        offset: int = typer.Option(0, "--offset", min=0),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="A past position or time (RFC 3339)."
+        ),
+        output_format: Format = typer.Option(Format.text, "--format"),
+    ) -> None:
+        """Contributors by remixes others built on their works, votes received, works."""
+        state = state_of(ctx)
+        models = current_read_models(state)
+        position = resolve_as_of(state.ledger, parse_as_of(as_of))
+        rows = models.leaderboard(limit=limit, offset=offset, as_of=position)
+        if output_format is Format.json:
+            emit_json(
+                [
+                    {
+                        "rank": offset + i + 1,
+                        "member_id": str(r.member_id),
+                        "handle": r.handle,
+                        "name": r.name,
+                        "works": r.works,
+                        "remixes_received": r.remixes_received,
+                        "votes_up": r.votes_up,
+                        "votes_down": r.votes_down,
+                    }
+                    for i, r in enumerate(rows)
+                ]
+            )
+            return
+        typer.echo(f"{'#':>3}  {'remixed':>7} {'+votes':>6} {'-votes':>6} {'works':>5}  member")
+        for i, r in enumerate(rows):
+            typer.echo(
+                f"{offset + i + 1:>3}  {r.remixes_received:>7} {r.votes_up:>6} {r.votes_down:>6}"
+                f" {r.works:>5}  @{r.handle} ({r.name})"
+            )
+
+    @app.command()
+    def history(
+        ctx: typer.Context,
+        member: str | None = typer.Option(
+            None, "--member", help="A member's id, external id or handle."
+        ),
+        work: str | None = typer.Option(None, "--work", help="A work's id or external id."),
+        after: int = typer.Option(
+            0, "--after", min=0, help="Only events after this position (the page cursor)."
+        ),
+        limit: int = typer.Option(
+            100, "--limit", min=1, max=10_000, help="At most this many entries."
+        ),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="A past position or time (RFC 3339)."
+        ),
+        output_format: Format = typer.Option(Format.text, "--format"),
+    ) -> None:
+        """Every event about a member or a work, in order: position, time, type, actor, summary."""
+        if (member is None) == (work is None):
+            raise InvalidValueError("give exactly one of --member or --work")
+        state = state_of(ctx)
+        ledger = state.ledger
+        subject = ledger.find_member(member) if member is not None else ledger.find_work(work or "")
+        models = current_read_models(state)
+        position = resolve_as_of(ledger, parse_as_of(as_of))
+        page = models.history(subject, after=after, limit=limit, as_of=position)
+        if output_format is Format.json:
+            emit_json(page.as_dict())
+            return
+        for entry in page.entries:
+            typer.echo(
+                f"{entry.position:>8}  {entry.occurred_at:%Y-%m-%d %H:%M:%S}  {entry.type:<20} "
+                f"{entry.actor:<16} {entry.summary}"
+            )
+        if page.next_after is not None:
+            typer.echo(f"(more: --after {page.next_after})")
+
+    @projections.command("status")
+    def projections_status(
+        ctx: typer.Context, output_format: Format = typer.Option(Format.text, "--format")
+    ) -> None:
+        """Where the read models are: their position, the log's head, the lag."""
+        status = state_of(ctx).read_models.projector.status()
+        if output_format is Format.json:
+            emit_json(status.as_dict())
+        else:
+            typer.echo(f"position {status.position}, head {status.head}, lag {status.lag}")
+
+    @projections.command("rebuild")
+    def projections_rebuild(ctx: typer.Context) -> None:
+        """Throw the read models away and rebuild them from position 0."""
+        models = state_of(ctx).read_models
+        head = models.ledger.head
+        started = time.perf_counter()
+        with progress_bar() as bar:
+            task = bar.add_task("rebuilding", total=head)
+            position = models.projector.rebuild(
+                on_progress=lambda pos: bar.update(task, completed=pos)
+            )
+        seconds = time.perf_counter() - started
+        rate = position / seconds if seconds > 0 else 0.0
+        typer.echo(f"rebuilt to position {position} in {seconds:.2f}s ({rate:,.0f} events/s)")
+
+    @projections.command("run")
+    def projections_run(ctx: typer.Context) -> None:
+        """Catch up, then follow new events until interrupted (SIGINT or SIGTERM)."""
+        models = state_of(ctx).read_models
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        typer.echo(f"following the ledger from position {models.projector.position}; Ctrl-C stops")
+        models.projector.run(stop)
+        typer.echo(f"stopped at position {models.projector.position}")
