@@ -1,0 +1,202 @@
+"""Credits of a work: everyone whose work it was built on, what they made, and their share.
+
+``credits_for(lineage, work_id, policy)`` lists every author of the work and of
+all its ancestors (through every path), each once, with:
+
+- who they are: member id, external id, handle, and the name to credit them by,
+  honouring their credit preference at ``as_of`` (a pseudonym, or None for a
+  member who asked for no credit: they are still listed, still paid, and shown
+  as "Anonymous" wherever credits are rendered);
+- the works they made in this lineage, each with its shortest generation
+  distance to the published work and the relations on the citations along its
+  paths to it (a story illustrated, and the illustration animated, reaches the
+  film by ``illustration`` and ``adaptation``);
+- their shortest distance (0 for the published work's own authors) and their
+  exact share of a payment to the work under the policy, with its explanation.
+
+Credits are sorted by distance, then share (largest first), then handle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from lineage.ancestry import Ancestry
+from lineage.graph import LineageGraph
+from lineage.policies import RoyaltyPolicy, Share
+from lineage.rounding import format_percent
+
+__all__ = [
+    "ANONYMOUS",
+    "Credit",
+    "CreditedWork",
+    "Credits",
+    "credits_for",
+    "explanation_dict",
+    "share_dict",
+]
+
+#: How a member who asked for no credit is shown.
+ANONYMOUS = "Anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class CreditedWork:
+    """One work of a contributor within the lineage being credited."""
+
+    work_id: UUID
+    external_id: str | None
+    title: str
+    distance: int
+    relations: tuple[str, ...]
+    retracted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """One contributor to a work's lineage."""
+
+    member_id: UUID
+    external_id: str | None
+    handle: str
+    credited_as: str | None
+    works: tuple[CreditedWork, ...]
+    relations: tuple[str, ...]
+    distance: int
+    share: Fraction
+    explanation: Share
+
+    @property
+    def display_name(self) -> str:
+        """The name to print: the credited name, or "Anonymous"."""
+        return self.credited_as or ANONYMOUS
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    """The credits of one work under one policy, as of one log position."""
+
+    work_id: UUID
+    title: str
+    external_id: str | None
+    policy: str
+    position: int
+    credits: tuple[Credit, ...]
+
+    def __iter__(self) -> Iterator[Credit]:
+        return iter(self.credits)
+
+    def __len__(self) -> int:
+        return len(self.credits)
+
+    def as_text(self) -> str:
+        """One line per contributor, for a terminal or a plain-text page."""
+        lines = [f'Credits for "{self.title}" ({self.policy}):']
+        for credit in self.credits:
+            works = ", ".join(f'"{work.title}"' for work in credit.works)
+            lines.append(
+                f"  {credit.display_name}: {format_percent(credit.share)}%"
+                f" (generation {credit.distance}) for {works}"
+            )
+        return "\n".join(lines)
+
+    def as_dict(self, *, public: bool = False) -> dict[str, Any]:
+        """JSON-ready data; ``public`` leaves out who a no-credit member is."""
+        return {
+            "work": {"id": str(self.work_id), "external_id": self.external_id, "title": self.title},
+            "policy": self.policy,
+            "position": self.position,
+            "credits": [_credit_dict(credit, public) for credit in self.credits],
+        }
+
+
+def credits_for(
+    lineage: LineageGraph, work_id: UUID, policy: RoyaltyPolicy, as_of: int | None = None
+) -> Credits:
+    """Everyone credited for ``work_id`` (its authors and all its ancestors' authors).
+
+    Raises ``UnknownWorkError`` if the work is not in the lineage at ``as_of``, and
+    ``OverAllocationError`` if the policy's declared percentages exceed 100%.
+    """
+    ancestry = Ancestry(lineage, work_id, as_of)
+    shares = policy.member_shares_in(ancestry)
+    credits = [
+        _credit(ancestry, member, works, shares[member])
+        for member, works in ancestry.works_by.items()
+    ]
+    credits.sort(key=lambda credit: (credit.distance, -credit.share, credit.handle))
+    node = ancestry.node(work_id)
+    return Credits(
+        work_id, node["title"], node["external_id"], str(policy), ancestry.position, tuple(credits)
+    )
+
+
+def _credit(ancestry: Ancestry, member: UUID, works: tuple[UUID, ...], share: Share) -> Credit:
+    contributor = ancestry.lineage.contributor(member, ancestry.as_of)
+    made = tuple(
+        CreditedWork(
+            work,
+            ancestry.node(work)["external_id"],
+            ancestry.title(work),
+            ancestry.distance[work],
+            tuple(sorted(ancestry.relations_to_seed[work])),
+            ancestry.is_retracted(work),
+        )
+        for work in sorted(works, key=lambda w: (ancestry.distance[w], ancestry.sort_key(w)))
+    )
+    relations = sorted({relation for work in made for relation in work.relations})
+    return Credit(
+        member_id=member,
+        external_id=contributor.external_id,
+        handle=contributor.handle,
+        credited_as=contributor.credited_as,
+        works=made,
+        relations=tuple(relations),
+        distance=min(work.distance for work in made),
+        share=share.value,
+        explanation=share,
+    )
+
+
+def share_dict(share: Fraction) -> dict[str, str]:
+    """An exact share for JSON: ``{"fraction": "1/3", "percent": "33.33"}``."""
+    return {"fraction": str(share), "percent": format_percent(share)}
+
+
+def explanation_dict(share: Share) -> dict[str, Any]:
+    """A share's explanation for JSON: the listed paths (work ids), their count, the terms."""
+    return {
+        "paths": [[str(work) for work in path] for path in share.paths],
+        "path_count": share.path_count,
+        "terms": list(share.terms),
+    }
+
+
+def _credit_dict(credit: Credit, public: bool) -> dict[str, Any]:
+    hidden = public and credit.credited_as is None
+    return {
+        "member": None if hidden else str(credit.member_id),
+        "external_id": None if hidden else credit.external_id,
+        "handle": None if hidden else credit.handle,
+        "credited_as": credit.credited_as,
+        "display_name": credit.display_name,
+        "distance": credit.distance,
+        "relations": list(credit.relations),
+        "share": share_dict(credit.share),
+        "works": [
+            {
+                "id": str(work.work_id),
+                "external_id": work.external_id,
+                "title": work.title,
+                "distance": work.distance,
+                "relations": list(work.relations),
+                "retracted": work.retracted,
+            }
+            for work in credit.works
+        ],
+        "explanation": explanation_dict(credit.explanation),
+    }
