@@ -29,9 +29,16 @@ T = TypeVar("T")
 class AggregateCache:
     """A bounded LRU of committed aggregates, carried from one import batch to the next."""
 
-    def __init__(self, maxsize: int = 200_000) -> None:
+    def __init__(self, maxsize: int = 200_000, *, ledger_was_empty: bool = False) -> None:
         self.maxsize = maxsize
         self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
+        # An import into an empty ledger knows every record that exists: the ones
+        # it saved. Then an id it never saved needs no read to know it is absent.
+        self.ledger_was_empty = ledger_was_empty
+        self.saved: set[UUID] = set()
+
+    def known_absent(self, aggregate_id: UUID) -> bool:
+        return self.ledger_was_empty and aggregate_id not in self.saved
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
         item = self._items.get(aggregate_id)
@@ -40,6 +47,7 @@ class AggregateCache:
         return item
 
     def put(self, aggregate: Aggregate) -> None:
+        self.saved.add(aggregate.id)
         self._items[aggregate.id] = aggregate
         self._items.move_to_end(aggregate.id)
         while len(self._items) > self.maxsize:
@@ -56,6 +64,8 @@ class UnitOfWork:
         self._ledger = ledger
         self._cache = cache
         self._touched: dict[UUID, Aggregate] = {}
+        # What the running command touched, in order: only these can have new events.
+        self._recent: dict[UUID, Aggregate] = {}
         self._missing: set[UUID] = set()
         self.events: list[DomainEventProtocol[UUID]] = []
 
@@ -67,7 +77,9 @@ class UnitOfWork:
             if aggregate is not None:
                 self._touched[aggregate_id] = aggregate
         if aggregate is None:
-            if aggregate_id in self._missing:
+            if aggregate_id in self._missing or (
+                self._cache is not None and self._cache.known_absent(aggregate_id)
+            ):
                 return None
             try:
                 aggregate = self._ledger.repository.get(aggregate_id)
@@ -75,6 +87,7 @@ class UnitOfWork:
                 self._missing.add(aggregate_id)
                 return None
             self._touched[aggregate_id] = aggregate
+        self._recent[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, cls) else None
 
     def get(self, cls: type[A], aggregate_id: UUID, missing: Callable[[], Exception]) -> A:
@@ -92,9 +105,11 @@ class UnitOfWork:
         """Take a newly created aggregate into this unit of work."""
         self._missing.discard(aggregate.id)
         self._touched[aggregate.id] = aggregate
+        self._recent[aggregate.id] = aggregate
 
     def run(self, command: Callable[[UnitOfWork], T]) -> T:
         """Run ``command``; on success keep its events, on failure forget what it touched."""
+        self._recent = {}
         try:
             result = command(self)
         except BaseException:
@@ -106,16 +121,16 @@ class UnitOfWork:
     def _collect_pending(self) -> None:
         # Dicts keep insertion order, so events of different aggregates keep the
         # order in which the command first touched them.
-        for aggregate in self._touched.values():
+        for aggregate in self._recent.values():
             if aggregate.pending_events:
                 self.events.extend(aggregate.collect_events())
 
     def _forget_pending(self) -> None:
         # A command checks its rules before triggering events, so this only
         # matters if one failed half way: drop what it changed, reload later.
-        for aggregate_id, aggregate in list(self._touched.items()):
+        for aggregate_id, aggregate in self._recent.items():
             if aggregate.pending_events:
-                del self._touched[aggregate_id]
+                self._touched.pop(aggregate_id, None)
                 if self._cache is not None:
                     self._cache.discard(aggregate_id)
 

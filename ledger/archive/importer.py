@@ -87,7 +87,7 @@ def import_archive(
         with ledger.batch(dry_run=True) as uow:
             _import_lines(ledger, uow, iterator, report, None, on_progress, keep_going=True)
         return report
-    cache = AggregateCache()
+    cache = AggregateCache(ledger_was_empty=ledger.head == 0)
     while True:
         start_position = report.lines
         try:
