@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -31,6 +32,7 @@ from ledger.errors import (
     DatabaseSettingError,
     DuplicateExternalIdError,
     HandleTakenError,
+    InvalidValueError,
     LedgerError,
     NotCuratorError,
     OwnWorkVoteError,
@@ -50,7 +52,7 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import HandleClaim, Member
-from ledger.production import Production
+from ledger.production import DEFAULT_POOL_PERCENT, Production
 from ledger.settings import ENV_VAR, resolve_db_setting
 from ledger.transcodings import register_ledger_transcodings
 from ledger.unit_of_work import AggregateCache, UnitOfWork
@@ -732,6 +734,97 @@ class Ledger(Application[UUID]):
                     occurred_at=occurred_at or utc_now(),
                     idempotency_key=key,
                 )
+            return production_id
+
+        return self._recorded(command)
+
+    def choose_policy(
+        self,
+        production_id: UUID,
+        policy: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        pool_percent: Decimal = DEFAULT_POOL_PERCENT,
+        weights: Mapping[UUID, Decimal] | None = None,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Choose how the production's revenue is shared: the royalty policy (by name,
+        checked by the lineage layer), the contributor pool's percentage, and optional
+        weights of the included works.
+        """
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "choose royalty policies")
+            if weights is not None:
+                strangers = [w for w in weights if w not in production.work_ids]
+                if strangers:
+                    raise InvalidValueError(
+                        f"weights name works not in the production: {strangers[0]}"
+                    )
+                if any(not (value.is_finite() and value >= 0) for value in weights.values()):
+                    raise InvalidValueError("work weights are non-negative numbers")
+            if production.has_applied(idempotency_key):
+                return production_id
+            production.choose_policy(
+                idempotency_key=idempotency_key,
+                policy=policy,
+                params=dict(params or {}),
+                pool_percent=pool_percent,
+                weights=None if weights is None else {w.hex: str(v) for w, v in weights.items()},
+                actor_id=actor_id,
+                occurred_at=occurred_at or utc_now(),
+            )
+            return production_id
+
+        return self._recorded(command)
+
+    def waive_share(
+        self,
+        production_id: UUID,
+        member_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """A member gives up their share of the production's statements from now on;
+        it is redistributed proportionally among the other contributors."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            self._member(uow, member_id)
+            _check_self_or_operator(actor_id, member_id, "waive a share")
+            production.waive_share(
+                member_id=member_id, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+            )
+            return production_id
+
+        return self._recorded(command)
+
+    def issue_statement(
+        self,
+        production_id: UUID,
+        revenue_number: int,
+        statement: Mapping[str, Any],
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """Record the royalty statement of one revenue payment (1 = the first), once."""
+
+        def command(uow: UnitOfWork) -> UUID:
+            production = self._production(uow, production_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "issue royalty statements")
+            production.issue_statement(
+                revenue_number=revenue_number,
+                statement=dict(statement),
+                actor_id=actor_id,
+                occurred_at=occurred_at or utc_now(),
+            )
             return production_id
 
         return self._recorded(command)

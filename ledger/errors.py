@@ -7,6 +7,7 @@ these without pulling in the domain.
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyIssuedError",
     "AlreadyPublishedError",
     "ArchiveError",
     "CycleError",
@@ -102,6 +103,10 @@ class RetractedError(LedgerError):
 
 class AlreadyPublishedError(LedgerError):
     """The production was already published; its contents are frozen."""
+
+
+class AlreadyIssuedError(LedgerError):
+    """A royalty statement is issued once per revenue payment."""
 
 
 class NotPublishedError(LedgerError):

@@ -19,6 +19,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +28,7 @@ import networkx as nx
 from ledger import Ledger
 from ledger.log import iter_events
 from ledger.member import Member
-from ledger.production import Production
+from ledger.production import DEFAULT_POLICY, DEFAULT_POOL_PERCENT, Production
 from ledger.values import CreditMode, Money
 from ledger.work import Work
 
@@ -77,6 +78,12 @@ class ProductionState:
     work_ids: list[UUID] = field(default_factory=list)
     published_at: datetime | None = None
     revenue: list[Revenue] = field(default_factory=list)
+    policy: str = DEFAULT_POLICY
+    policy_params: dict[str, str] = field(default_factory=dict)
+    pool_percent: Decimal = DEFAULT_POOL_PERCENT
+    weights: dict[UUID, Decimal] | None = None
+    waived: set[UUID] = field(default_factory=set)
+    statements: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
 
 class LineageGraph:
@@ -99,6 +106,15 @@ class LineageGraph:
         lineage = cls()
         lineage.apply_all(iter_events(ledger, stop=as_of))
         return lineage
+
+    def catch_up(self, ledger: Ledger, until: int | None = None) -> int:
+        """Apply the events recorded since the graph's position; return the new position.
+
+        This keeps a long-lived graph current incrementally (a server calls it
+        before answering); ``from_ledger`` is the rebuild.
+        """
+        self.apply_all(iter_events(ledger, start=self.position + 1, stop=until))
+        return self.position
 
     def apply_all(self, events: Iterable[tuple[int, Any]]) -> None:
         for position, event in events:
@@ -136,6 +152,9 @@ class LineageGraph:
                 | Production.WorkExcluded()
                 | Production.Published()
                 | Production.RevenueRecorded()
+                | Production.PolicyChosen()
+                | Production.ShareWaived()
+                | Production.RoyaltyStatementIssued()
             ):
                 self._production_events.setdefault(event.originator_id, []).append(
                     (position, event)
@@ -227,6 +246,22 @@ class LineageGraph:
                     state.revenue.append(
                         Revenue(position, event.amount, event.occurred_at, event.external_id)
                     )
+                case Production.PolicyChosen():
+                    assert state is not None
+                    state.policy = event.policy
+                    state.policy_params = dict(event.params)
+                    state.pool_percent = event.pool_percent
+                    state.weights = (
+                        None
+                        if event.weights is None
+                        else {UUID(w): Decimal(v) for w, v in event.weights.items()}
+                    )
+                case Production.ShareWaived():
+                    assert state is not None
+                    state.waived.add(event.member_id)
+                case Production.RoyaltyStatementIssued():
+                    assert state is not None
+                    state.statements[event.revenue_number] = (position, event.statement)
         if state is None:
             raise KeyError(production_id)
         return state

@@ -299,6 +299,45 @@ class _ArchiveWriter:
             }
         )
 
+    def policy_chosen(self, e: Any) -> None:
+        self.write(
+            {
+                "type": "policy",
+                "production": self.ref(e.originator_id),
+                "policy": e.policy,
+                "params": e.params or None,
+                "pool_percent": str(e.pool_percent),
+                "weights": None
+                if e.weights is None
+                else {self.ids[UUID(w)]: v for w, v in e.weights.items()},
+                "chosen_at": format_time(e.occurred_at),
+                "by": self.ref(e.actor_id),
+            }
+        )
+
+    def share_waived(self, e: Any) -> None:
+        self.write(
+            {
+                "type": "waiver",
+                "production": self.ref(e.originator_id),
+                "member": self.ref(e.member_id),
+                "waived_at": format_time(e.occurred_at),
+                "by": self.ref(e.actor_id),
+            }
+        )
+
+    def statement_issued(self, e: Any) -> None:
+        self.write(
+            {
+                "type": "statement",
+                "production": self.ref(e.originator_id),
+                "revenue": e.revenue_number,
+                "statement": e.statement,
+                "issued_at": format_time(e.occurred_at),
+                "by": self.ref(e.actor_id),
+            }
+        )
+
     def revenue_recorded(self, e: Any) -> None:
         self.write(
             {
@@ -333,4 +372,7 @@ _HANDLERS: dict[type, Callable[[_ArchiveWriter, Any], None]] = {
     Production.WorkExcluded: _ArchiveWriter.work_excluded,
     Production.Published: _ArchiveWriter.published,
     Production.RevenueRecorded: _ArchiveWriter.revenue_recorded,
+    Production.PolicyChosen: _ArchiveWriter.policy_chosen,
+    Production.ShareWaived: _ArchiveWriter.share_waived,
+    Production.RoyaltyStatementIssued: _ArchiveWriter.statement_issued,
 }

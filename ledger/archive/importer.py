@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
@@ -36,7 +37,7 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import Member
-from ledger.production import Production
+from ledger.production import DEFAULT_POOL_PERCENT, Production
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import Citation, Money, Relation, Role, parse_enum, utc_now
 from ledger.vote import Vote
@@ -424,6 +425,53 @@ class _Applier:
             return
         self.ledger.publish(production_id, actor_id=self.by(line), occurred_at=line["published_at"])
 
+    def _policy(self, line: Line) -> None:
+        production_id = self.production(line["production"])
+        key = _content_key(line)
+        production = self.uow.find(Production, production_id)
+        if production is not None and production.has_applied(key):
+            return
+        try:
+            pool = Decimal(line["pool_percent"] or DEFAULT_POOL_PERCENT)
+        except InvalidOperation:
+            raise LineError(f"'pool_percent' {line['pool_percent']!r} is not a number") from None
+        weights = line["weights"]
+        self.ledger.choose_policy(
+            production_id,
+            line["policy"],
+            params=line["params"] or {},
+            pool_percent=pool,
+            weights=None
+            if weights is None
+            else {self.work(w): _weight(v) for w, v in weights.items()},
+            actor_id=self.by(line),
+            occurred_at=line["chosen_at"],
+            idempotency_key=key,
+        )
+
+    def _waiver(self, line: Line) -> None:
+        production_id = self.production(line["production"])
+        member_id = self.member(line["member"])
+        production = self.uow.find(Production, production_id)
+        if production is not None and member_id in production.waived:
+            return
+        self.ledger.waive_share(
+            production_id, member_id, actor_id=self.by(line), occurred_at=line["waived_at"]
+        )
+
+    def _statement(self, line: Line) -> None:
+        production_id = self.production(line["production"])
+        production = self.uow.find(Production, production_id)
+        if production is not None and line["revenue"] in production.statements:
+            return
+        self.ledger.issue_statement(
+            production_id,
+            line["revenue"],
+            line["statement"],
+            actor_id=self.by(line),
+            occurred_at=line["issued_at"],
+        )
+
     def _revenue(self, line: Line) -> None:
         production_id = self.production(line["production"])
         amount = Money.parse(line["amount"], line["currency"])
@@ -444,3 +492,10 @@ class _Applier:
 
 def _when(moment: datetime | None) -> datetime:
     return moment if moment is not None else utc_now()
+
+
+def _weight(value: str) -> Decimal:
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise LineError(f"weight {value!r} is not a number") from None

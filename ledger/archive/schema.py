@@ -20,7 +20,7 @@ from ledger.values import Citation, parse_time
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LINE_TYPES", "Line", "LineError", "parse_line"]
 
 FORMAT_NAME = "remix-ledger-archive"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class LineError(ValueError):
@@ -66,6 +66,26 @@ def _amount(field: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise LineError(f'{field!r} must be a decimal string such as "12.34"')
     return str(value)
+
+
+def _string_map(field: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise LineError(f"{field!r} must be an object of strings")
+    return dict(value)
+
+
+def _object(field: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LineError(f"{field!r} must be an object")
+    return dict(value)
+
+
+def _positive_int(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise LineError(f"{field!r} must be a whole number from 1")
+    return value
 
 
 def _version(field: str, value: Any) -> int:
@@ -167,6 +187,22 @@ LINE_TYPES: dict[str, LineType] = {
         {"production": _reference, "work": _reference, "excluded_at": _time}, {**_BY}
     ),
     "publication": LineType({"production": _reference, "published_at": _time}, {**_BY}),
+    "policy": LineType(
+        {"production": _reference, "policy": _text, "chosen_at": _time},
+        {"params": _string_map, "pool_percent": _amount, "weights": _string_map, **_BY},
+    ),
+    "waiver": LineType(
+        {"production": _reference, "member": _reference, "waived_at": _time}, {**_BY}
+    ),
+    "statement": LineType(
+        {
+            "production": _reference,
+            "revenue": _positive_int,
+            "statement": _object,
+            "issued_at": _time,
+        },
+        {**_BY},
+    ),
     "revenue": LineType(
         {"production": _reference, "amount": _amount, "currency": _text},
         {"id": _reference, "received_at": _time, **_BY},

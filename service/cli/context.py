@@ -11,6 +11,7 @@ import typer
 
 from ledger import Ledger, open_ledger
 from ledger.values import parse_time
+from lineage.graph import LineageGraph
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 
@@ -31,6 +32,7 @@ class CliState:
         self.db = db
         self._ledger: Ledger | None = None
         self._read_models: ReadModels | None = None
+        self._lineage: LineageGraph | None = None
         CliState.current = self
 
     @property
@@ -38,6 +40,13 @@ class CliState:
         if self._ledger is None:
             self._ledger = open_ledger(self.db)
         return self._ledger
+
+    @property
+    def lineage(self) -> LineageGraph:
+        """The lineage graph, built from the log on first use."""
+        if self._lineage is None:
+            self._lineage = LineageGraph.from_ledger(self.ledger)
+        return self._lineage
 
     @property
     def read_models(self) -> ReadModels:

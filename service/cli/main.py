@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from ledger.errors import LedgerError
-from service.cli import archive, queries, records, views
+from service.cli import archive, lineage_commands, queries, records, views
 from service.cli.context import CliState
 
 __all__ = ["app", "main"]
@@ -42,7 +42,8 @@ def _global_options(
     ctx.obj = CliState(db)
 
 
-records.register(app)
+production_app = records.register(app)
+lineage_commands.register(app, production_app)
 archive.register(app)
 queries.register(app)
 views.register(app)

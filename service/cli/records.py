@@ -59,7 +59,7 @@ def _body(body: str | None, body_file: Path | None) -> str | None:
     return body
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer) -> typer.Typer:
     member = typer.Typer(
         help="Register members and manage their roles and credit.", no_args_is_help=True
     )
@@ -381,3 +381,5 @@ def register(app: typer.Typer) -> None:
             occurred_at=parse_when(at),
         )
         _report("recorded revenue for production", recorded)
+
+    return production

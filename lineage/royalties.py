@@ -1,0 +1,77 @@
+"""The royalty statement of a production's revenue payment, as the production was then.
+
+A statement is computed *as of* the position of its revenue payment: the works,
+the lineage, the chosen policy and the waivers as they stood when the money
+came in. So recomputing it later, after new remixes or a new policy, gives the
+statement that was (or should have been) issued, and ``verify_issued`` can check
+an issued statement against the log.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from ledger.errors import UnknownProductionError
+from lineage.errors import StatementError
+from lineage.graph import LineageGraph, ProductionState
+from lineage.policies import RoyaltyPolicy, policy_from_name
+from lineage.statements import Statement, royalty_statement
+
+__all__ = ["policy_of", "statement_for_revenue", "statements_of"]
+
+
+def policy_of(production: ProductionState) -> RoyaltyPolicy:
+    """The royalty policy the production had chosen (decay(1/2) until one is chosen)."""
+    return policy_from_name(production.policy, **production.policy_params)
+
+
+def statement_for_revenue(
+    lineage: LineageGraph,
+    production_id: UUID,
+    revenue_number: int,
+    *,
+    policy: RoyaltyPolicy | None = None,
+) -> Statement:
+    """The statement for revenue payment ``revenue_number`` (1 = the first).
+
+    ``policy`` overrides the production's own (for "what if" questions).
+    """
+    try:
+        latest = lineage.production(production_id)
+    except KeyError:
+        raise UnknownProductionError(f"no production has id {production_id}") from None
+    if not 1 <= revenue_number <= len(latest.revenue):
+        raise StatementError(
+            f"production {latest.title!r} has {len(latest.revenue)} revenue payment(s),"
+            f" not #{revenue_number}"
+        )
+    revenue = latest.revenue[revenue_number - 1]
+    then = lineage.production(production_id, as_of=revenue.position)
+    weights = None if then.weights is None else {w: Fraction(v) for w, v in then.weights.items()}
+    return royalty_statement(
+        lineage,
+        production_id,
+        revenue.amount,
+        policy or policy_of(then),
+        pool_percent=Fraction(then.pool_percent) / 100,
+        weights=weights,
+        waived=frozenset(then.waived),
+        as_of=revenue.position,
+    )
+
+
+def statements_of(
+    lineage: LineageGraph, production_id: UUID
+) -> list[tuple[int, Statement, dict[str, Any] | None]]:
+    """Every revenue payment's statement, with the one issued for it (if any)."""
+    production = lineage.production(production_id)
+    return [
+        (
+            number,
+            statement_for_revenue(lineage, production_id, number),
+            production.statements.get(number, (0, None))[1],
+        )
+        for number in range(1, len(production.revenue) + 1)
+    ]
