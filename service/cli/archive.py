@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 from rich.console import Console
@@ -16,8 +17,14 @@ from ledger.archive import ImportReport, export_archive, import_archive
 from ledger.census import Census, take_census
 from ledger.errors import ArchiveError
 from ledger.settings import resolve_db_setting
+from lineage.credits import Credits, credits_for
+from lineage.family_tree import family_tree
+from lineage.render import GraphvizMissingError, write_tree
+from lineage.royalties import policy_of, statement_for_revenue
+from lineage.statements import Statement
 from projections.opening import views_path
-from service.cli.context import Format, emit_json, state_of
+from service.cli.context import CliState, Format, emit_json, state_of
+from service.cli.lineage_commands import statement_text
 from service.cli.views import rankings_text
 
 __all__ = ["register"]
@@ -126,6 +133,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         ctx: typer.Context,
+        tree_path: Path = typer.Option(
+            Path("tiny-stories-tree.svg"),
+            "--tree",
+            help="Where to write the family tree (.svg, .png...).",
+        ),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Build (or rebuild) a ledger from the sample Tiny Stories archive and show it."""
@@ -144,12 +156,16 @@ def register(app: typer.Typer) -> None:
         models = state.read_models
         models.projector.catch_up()
         top = models.rankings(limit=5)
+        showcase = demo_showcase(state, tree_path)
         if output_format is Format.json:
             emit_json(
                 {
                     "import": _summary(report, dry_run=False),
                     "ledger": census.as_dict(),
                     "rankings": [entry.as_dict() for entry in top],
+                    "credits": showcase.credits.as_dict(),
+                    "statement": showcase.statement.as_dict(),
+                    "tree": str(showcase.tree_path),
                 }
             )
             return
@@ -160,6 +176,11 @@ def register(app: typer.Typer) -> None:
             "\nTop works by Wilson score (remix-ledger rankings --by wilson|hot|remixed|newest):"
         )
         typer.echo(rankings_text(top))
+        typer.echo(f"\nThe published story {showcase.title!r} ({showcase.external_id}):")
+        typer.echo(showcase.credits.as_text())
+        typer.echo("")
+        typer.echo(statement_text(1, showcase.statement, showcase.issued))
+        typer.echo(f"\nIts family tree: {showcase.tree_path}")
 
 
 def _census_text(census: Census) -> str:
@@ -177,4 +198,50 @@ def _census_text(census: Census) -> str:
             f"  revenue      {census.revenue_text()}",
             f"  events       {census.events}, head position {census.position}",
         ]
+    )
+
+
+@dataclass(frozen=True)
+class Showcase:
+    title: str
+    external_id: str | None
+    credits: Credits
+    statement: Statement
+    issued: dict[str, Any] | None
+    tree_path: Path
+
+
+def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
+    """The published story with the deepest lineage: its credits, first statement, tree."""
+    ledger, lineage = state.ledger, state.lineage
+    published = [
+        production_id
+        for production_id in lineage.production_ids
+        if lineage.production(production_id).published_at is not None
+    ]
+    production_id = published[0]
+    story = max(
+        lineage.production(production_id).work_ids,
+        key=lambda work: (len(lineage.ancestors(work)), -lineage.graph.nodes[work]["position"]),
+    )
+    # Issue the first payment's statement, as a curator would (once; the demo is rebuilt).
+    statement = statement_for_revenue(lineage, production_id, 1)
+    ledger.issue_statement(production_id, 1, statement.as_dict())
+    lineage.catch_up(ledger)
+    issued = lineage.production(production_id).statements[1][1]
+    tree = family_tree(lineage, story)
+    try:
+        written = write_tree(tree, tree_path)
+    except GraphvizMissingError as missing:
+        # The demo still shows the tree's source; the message says how to get pictures.
+        written = write_tree(tree, tree_path.with_suffix(".dot"))
+        print(f"note: {missing}", file=sys.stderr)
+    node = lineage.graph.nodes[story]
+    return Showcase(
+        title=node["title"],
+        external_id=node["external_id"],
+        credits=credits_for(lineage, story, policy_of(lineage.production(production_id))),
+        statement=statement,
+        issued=issued,
+        tree_path=written,
     )
