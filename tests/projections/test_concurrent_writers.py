@@ -1,4 +1,4 @@
-"""Two writer processes and a following projector on PostgreSQL: no notification skipped or doubled."""
+"""Two writer processes and a following projector on PostgreSQL: nothing skipped or doubled."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 COMMANDS = 250
 
 
-def _write(url: str, writer: int, works: list[str], barrier: Barrier, done: "multiprocessing.Queue[str]") -> None:
+def _write(
+    url: str, writer: int, works: list[str], barrier: Barrier, done: multiprocessing.Queue[str]
+) -> None:
     ledger = open_ledger(url)
     try:
         rng = random.Random(writer)
@@ -33,23 +35,28 @@ def _write(url: str, writer: int, works: list[str], barrier: Barrier, done: "mul
             try:
                 choice = rng.random()
                 if choice < 0.3:
-                    pool.append(ledger.contribute(authors=[author], title=f"w{writer} story {n}").id)
+                    pool.append(
+                        ledger.contribute(authors=[author], title=f"w{writer} story {n}").id
+                    )
                 elif choice < 0.5:
                     source = rng.choice(pool)
                     pool.append(
                         ledger.remix(
-                            authors=[author], title=f"w{writer} remix {n}",
+                            authors=[author],
+                            title=f"w{writer} remix {n}",
                             sources=[Citation(source, Relation.REMIX)],
                         ).id
                     )
                 elif choice < 0.85:
-                    ledger.vote(member_id=author, work_id=rng.choice(pool), value=rng.choice((1, -1)))
+                    ledger.vote(
+                        member_id=author, work_id=rng.choice(pool), value=rng.choice((1, -1))
+                    )
                 else:
                     ledger.comment(work_id=rng.choice(pool), author_id=author, text=f"comment {n}")
             except LedgerError:
                 pass  # e.g. a vote on one's own remix: refused, as it should be
         done.put("ok")
-    except Exception as error:  # noqa: BLE001 - reported to the parent
+    except Exception as error:
         done.put(f"{type(error).__name__}: {error}")
     finally:
         ledger.close()

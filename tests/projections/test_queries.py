@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from tests.conftest import Databases
 from tests.projections.stores import ledger_and_models
 
 DAY = timedelta(days=1)
-T0 = datetime(2011, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2011, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -26,7 +26,10 @@ def studio(backend: str, databases: Databases) -> tuple[ReadModels, dict[str, ob
 
     def work(title: str, days: int, kind: str = "text", author=None, sources=()):  # type: ignore[no-untyped-def]
         return ledger.remix(
-            authors=[author or cast.ana], title=title, kind=kind, occurred_at=T0 + days * DAY,
+            authors=[author or cast.ana],
+            title=title,
+            kind=kind,
+            occurred_at=T0 + days * DAY,
             sources=[Citation(s, Relation.REMIX) for s in sources],
         ).id
 
@@ -47,7 +50,9 @@ def studio(backend: str, databases: Databases) -> tuple[ReadModels, dict[str, ob
     ledger.retract_work(gone, actor_id=cast.ana)
     ledger.comment(work_id=steady, author_id=cast.ben, text="a classic")
     models.projector.catch_up()
-    ids = dict(steady=steady, lucky=lucky, fresh=fresh, gone=gone, left=left, right=right, bottom=bottom)
+    ids = dict(
+        steady=steady, lucky=lucky, fresh=fresh, gone=gone, left=left, right=right, bottom=bottom
+    )
     return models, {**ids, "cast": cast}
 
 
@@ -94,11 +99,15 @@ def test_most_remixed_counts_direct_remixes_and_reports_all_descendants(studio) 
 def test_filters_by_kind_period_and_never_remixed(studio) -> None:  # type: ignore[no-untyped-def]
     models, _ = studio
     assert titles(models.rankings(RankBy.newest, WorkFilter(kind="image"))) == ["Fresh"]
-    january_2 = WorkFilter(since_epoch=(T0 + DAY).timestamp(), until_epoch=(T0 + 4 * DAY).timestamp())
+    january_2 = WorkFilter(
+        since_epoch=(T0 + DAY).timestamp(), until_epoch=(T0 + 4 * DAY).timestamp()
+    )
     assert titles(models.rankings(RankBy.newest, january_2)) == ["Left", "Lucky"]
     # Right is not among them: Bottom remixed it.
     assert titles(models.rankings(RankBy.newest, WorkFilter(never_remixed=True))) == [
-        "Fresh", "Bottom", "Lucky",
+        "Fresh",
+        "Bottom",
+        "Lucky",
     ]
 
 
