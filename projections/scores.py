@@ -58,8 +58,8 @@ def hot_key(up: int, down: int, created_at: datetime, half_life_hours: float) ->
     moment (the Reddit trick, made exact for zero and negative scores), and it
     can be stored and sorted in SQL.
 
-    >>> early = datetime(2011, 1, 1, tzinfo=timezone.utc)
-    >>> late = datetime(2011, 1, 8, tzinfo=timezone.utc)
+    >>> early = datetime(2011, 1, 1, tzinfo=UTC)
+    >>> late = datetime(2011, 1, 8, tzinfo=UTC)
     >>> hot_key(4, 0, early, 168.0) > hot_key(1, 0, late, 168.0)  # 4 votes, one week older
     True
     >>> hot_key(0, 0, late, 168.0) > hot_key(0, 1, late, 168.0)
@@ -87,7 +87,7 @@ def hot_score(
     """The hot score itself at ``now``: (up - down) * 2^(-age / half_life).
 
     >>> from datetime import timedelta
-    >>> now = datetime(2012, 1, 8, tzinfo=timezone.utc)
+    >>> now = datetime(2012, 1, 8, tzinfo=UTC)
     >>> hot_score(10, 2, now - timedelta(hours=168), now, 168.0)
     4.0
     """

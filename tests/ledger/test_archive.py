@@ -225,8 +225,9 @@ def test_a_dry_run_reports_every_bad_line_and_records_nothing(
         "bad.jsonl:5: not valid JSON"
         " (Expecting property name enclosed in double quotes at column 2)",
         "bad.jsonl:6: unknown type 'poem'; known: archive, citation, comment, comment_retraction,"
-        " credit_preference, exclusion, inclusion, member, member_renamed, production, publication,"
-        " revenue, role, vote, vote_withdrawal, work, work_retraction",
+        " credit_preference, exclusion, inclusion, member, member_renamed, policy, production,"
+        " publication, revenue, role, statement, vote, vote_withdrawal, waiver, work,"
+        " work_retraction",
         "bad.jsonl:7: members do not vote on their own work 'ok'",
         "bad.jsonl:8: unknown member 'm9' (a line may only refer to records above it)",
         "bad.jsonl:9: unknown field(s) for a vote: colour",
@@ -260,9 +261,9 @@ def test_a_real_import_stops_at_a_bad_line_and_keeps_whole_batches_before_it(
 def test_an_archive_from_a_newer_version_is_refused(ledger: Ledger, tmp_path: Path) -> None:
     archive = write_archive(
         tmp_path / "new.jsonl",
-        [{"type": "archive", "format": "remix-ledger-archive", "version": 2}, *MEMBERS],
+        [{"type": "archive", "format": "remix-ledger-archive", "version": 3}, *MEMBERS],
     )
-    with pytest.raises(ArchiveError, match=r"new\.jsonl:1: archive version 2 is newer"):
+    with pytest.raises(ArchiveError, match=r"new\.jsonl:1: archive version 3 is newer"):
         import_archive(ledger, lines_of(archive), source="new.jsonl")
 
 
@@ -298,7 +299,7 @@ def test_the_sample_archive_round_trips(tmp_path: Path) -> None:
 def test_the_export_keeps_the_version_one_production_shape(ledger: Ledger, tmp_path: Path) -> None:
     import_archive(ledger, lines_of(write_archive(tmp_path / "a.jsonl", ARCHIVE)))
     lines = [json.loads(line) for line in export_text(ledger).splitlines()]
-    assert lines[0] == {"type": "archive", "format": "remix-ledger-archive", "version": 1}
+    assert lines[0] == {"type": "archive", "format": "remix-ledger-archive", "version": 2}
     production = next(line for line in lines if line["type"] == "production")
     assert production == {
         "type": "production",
