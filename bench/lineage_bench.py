@@ -1,0 +1,254 @@
+"""Lineage benchmark on a synthetic 1 000 000-work ledger.
+
+    .venv/bin/python -m bench.lineage_bench --works 1000000
+    .venv/bin/python -m bench.lineage_bench --quick            # 100 000 works
+
+The ledger (built once under ``bench/.data/`` and reused) has members, works
+remixing earlier ones by preferential attachment (1-3 sources, each chosen with
+probability proportional to 1 + its uses so far), and a few deep chains; the
+longest chain ends in a work with about 10 000 ancestors. A published production
+of 100 works (that chain's last work among them) has one revenue payment.
+
+Measured, in one run:
+
+1. graph memory: the resident-set growth of building ``LineageGraph`` for all
+   works from the log (target <= 1 GiB for 1M works), and the build time;
+2. ``credits_for`` (policy decay) of the ~10 000-ancestor work: p50 and p99 of
+   repeated calls (targets 20 ms and 100 ms);
+3. the royalty statement of the 100-work production (target <= 1 s);
+4. the same ancestry question (every ancestor of that work) answered by the graph
+   and, as a user without this project would, by a recursive CTE over the SQLite
+   event data (``json_each`` over the stored citations); both times and the ratio.
+
+Prints PASS/FAIL per target; always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sqlite3
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.import_bench import machine
+from ledger import open_ledger
+from ledger.archive import import_archive
+from ledger.identity import work_id_for
+from lineage.credits import credits_for
+from lineage.graph import LineageGraph
+from lineage.policies import policy_from_name
+from lineage.royalties import statement_for_revenue
+
+DATA = Path(__file__).resolve().parent / ".data"
+RELATIONS = ("remix", "illustration", "adaptation", "translation", "audio", "edit", "inspiration")
+START = datetime(2015, 1, 1, tzinfo=UTC)
+
+CTE = """
+WITH RECURSIVE ancestors(id) AS (
+    SELECT :work
+    UNION
+    SELECT json_extract(source.value, '$._data_.work_id')
+    FROM ancestors
+    JOIN stored_events AS e ON e.originator_id = ancestors.id
+    JOIN json_each(CAST(e.state AS TEXT), '$.sources') AS source
+    UNION
+    SELECT json_extract(CAST(e.state AS TEXT), '$.citation._data_.work_id')
+    FROM ancestors
+    JOIN stored_events AS e ON e.originator_id = ancestors.id
+    WHERE e.topic = 'ledger.work:Work.SourceCited'
+)
+SELECT COUNT(*) - 1 FROM ancestors
+"""
+
+
+def archive_lines(works: int, chain: int, seed: int = 7) -> tuple[list[str], str]:
+    """The synthetic archive: members, works (with deep chains), a production, revenue."""
+    rng = random.Random(seed)
+    members = max(works // 100, 50)
+    lines = [json.dumps({"type": "archive", "format": "remix-ledger-archive", "version": 2})]
+    for n in range(members):
+        lines.append(
+            json.dumps(
+                {
+                    "type": "member",
+                    "id": f"m{n}",
+                    "handle": f"m{n}",
+                    "joined_at": "2015-01-01T00:00:00Z",
+                }
+            )
+        )
+    uses: list[int] = []  # work index repeated once per use, plus once for itself
+    chains = {0: chain, 1: chain // 4, 2: chain // 10}
+    chain_tips: dict[int, int] = {}
+    for n in range(works):
+        at = (START + timedelta(seconds=n * 30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        line: dict[str, object] = {
+            "type": "work",
+            "id": f"w{n}",
+            "authors": [f"m{rng.randrange(members)}"],
+            "title": f"work {n}",
+            "kind": "text",
+            "created_at": at,
+        }
+        chain_number = n % 50 if n % 50 in chains else None
+        sources: list[int] = []
+        if chain_number is not None and chain_number in chain_tips and chains[chain_number] > 0:
+            sources = [chain_tips[chain_number]]
+            chains[chain_number] -= 1
+        elif uses and rng.random() < 0.7:
+            for _ in range(rng.randint(1, 3)):
+                source = rng.choice(uses)
+                if source not in sources:
+                    sources.append(source)
+        if chain_number is not None:
+            chain_tips[chain_number] = n
+        if sources:
+            line["sources"] = [
+                {
+                    "id": f"w{s}",
+                    "relation": rng.choice(RELATIONS),
+                    "royalty_percent": str(rng.randint(0, 10)),
+                }
+                for s in sources
+            ]
+            uses.extend(sources)
+        uses.append(n)
+        lines.append(json.dumps(line))
+    deepest = chain_tips[0]
+    picked = [deepest, *rng.sample(range(works), 99)]
+    picked = list(dict.fromkeys(picked))[:100]
+    lines.append(json.dumps({"type": "member", "id": "curator", "handle": "curator"}))
+    lines.append(
+        json.dumps(
+            {
+                "type": "production",
+                "id": "book",
+                "title": "The Big Book",
+                "curator": "curator",
+                "works": [f"w{w}" for w in picked],
+                "published_at": "2030-01-01T00:00:00Z",
+            }
+        )
+    )
+    lines.append(
+        json.dumps(
+            {
+                "type": "revenue",
+                "production": "book",
+                "amount": "100000.00",
+                "currency": "USD",
+                "received_at": "2030-02-01T00:00:00Z",
+                "id": "pay-1",
+            }
+        )
+    )
+    return lines, f"w{deepest}"
+
+
+def ledger_file(works: int, chain: int) -> tuple[Path, str]:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"lineage-{works}-{chain}.db"
+    lines, deepest = archive_lines(works, chain)
+    if path.exists():
+        return path, deepest
+    print(f"building a {works:,}-work ledger in {path} (once) ...", flush=True)
+    started = time.perf_counter()
+    ledger = open_ledger(str(path))
+    import_archive(ledger, lines, batch_lines=10_000)
+    ledger.close()
+    print(f"  imported in {time.perf_counter() - started:.1f}s", flush=True)
+    return path, deepest
+
+
+def rss_bytes() -> int:
+    for row in Path("/proc/self/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) * 1024
+    return 0
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--works", type=int, default=1_000_000)
+    parser.add_argument("--chain", type=int, default=10_000, help="length of the deepest chain")
+    parser.add_argument("--quick", action="store_true", help="100 000 works, a 2 000-work chain")
+    parser.add_argument("--repeat", type=int, default=30, help="credits calls to time")
+    args = parser.parse_args()
+    works, chain = (100_000, 2_000) if args.quick else (args.works, args.chain)
+    for key, value in machine().items():
+        print(f"  {key:<14} {value}")
+    path, deepest = ledger_file(works, chain)
+    ledger = open_ledger(str(path))
+    work = work_id_for(deepest)
+
+    gc.collect()
+    before = rss_bytes()
+    started = time.perf_counter()
+    lineage = LineageGraph.from_ledger(ledger)
+    build_seconds = time.perf_counter() - started
+    gc.collect()
+    grown = rss_bytes() - before
+    print(
+        f"\ngraph: {lineage.graph.number_of_nodes():,} works,"
+        f" {lineage.graph.number_of_edges():,} citations,"
+        f" built from the log in {build_seconds:.1f}s"
+    )
+    print(
+        f"graph memory (RSS growth): {grown / 2**20:,.0f} MiB"
+        f"  {'PASS' if grown <= 2**30 else 'FAIL'} (target <= 1024 MiB)"
+    )
+
+    ancestors = lineage.ancestors(work)
+    print(f"\nthe deepest work has {len(ancestors):,} ancestors")
+    policy = policy_from_name("decay")
+    timings = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        credits = credits_for(lineage, work, policy)
+        timings.append((time.perf_counter() - started) * 1000)
+    p50, p99 = statistics.median(timings), percentile(timings, 0.99)
+    print(
+        f"credits_for ({len(credits.credits):,} contributors, {args.repeat} calls):"
+        f" p50 {p50:.1f} ms {'PASS' if p50 <= 20 else 'FAIL'} (<= 20),"
+        f" p99 {p99:.1f} ms {'PASS' if p99 <= 100 else 'FAIL'} (<= 100)"
+    )
+
+    production = ledger.find_production("book")
+    started = time.perf_counter()
+    statement = statement_for_revenue(lineage, production, 1)
+    statement_seconds = time.perf_counter() - started
+    print(
+        f"royalty statement, 100 works, {len(statement.lines):,} payees: {statement_seconds:.2f}s"
+        f"  {'PASS' if statement_seconds <= 1 else 'FAIL'} (<= 1 s)"
+    )
+
+    started = time.perf_counter()
+    graph_count = len(lineage.ancestors(work))
+    graph_ms = (time.perf_counter() - started) * 1000
+    connection = sqlite3.connect(str(path))
+    started = time.perf_counter()
+    (cte_count,) = connection.execute(CTE, {"work": work.hex}).fetchone()
+    cte_ms = (time.perf_counter() - started) * 1000
+    connection.close()
+    print(
+        f"\nall ancestors of the deepest work: graph {graph_ms:.1f} ms ({graph_count:,}),"
+        f" recursive CTE over the events {cte_ms:.1f} ms ({cte_count:,});"
+        f" CTE / graph = {cte_ms / graph_ms:.1f}x"
+    )
+    ledger.close()
+
+
+if __name__ == "__main__":
+    main()
