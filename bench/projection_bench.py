@@ -107,6 +107,7 @@ def follow_lag(folder: Path, seconds: float, rate: int) -> list[float]:
     ledger = open_ledger(str(db))
     members = [ledger.register_member(handle=f"m{n}").id for n in range(50)]
     works = [ledger.contribute(authors=[members[n % 50]], title=f"work {n}").id for n in range(200)]
+    author_of = {work: members[n % 50] for n, work in enumerate(works)}
     script = Path(sys.executable).with_name("remix-ledger")
     follower = subprocess.Popen(
         [str(script), "--db", str(db), "projections", "run"],
@@ -153,6 +154,8 @@ def follow_lag(folder: Path, seconds: float, rate: int) -> list[float]:
             if pause > 0:
                 time.sleep(pause)
             member, work = rng.choice(members), rng.choice(works)
+            while author_of[work] == member:  # members do not vote on their own works
+                work = rng.choice(works)
             if n % 3:
                 recorded = ledger.vote(member_id=member, work_id=work, value=rng.choice((1, -1)))
             else:

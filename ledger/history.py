@@ -100,9 +100,10 @@ class Namebook:
         citation = getattr(event, "citation", None)
         if citation is not None:
             ids.append(citation.work_id)
-        if event.originator_id in self.votes:
+        # Only votes and comments need a look-up (their events name no member or work).
+        if isinstance(event, Vote.VoteChanged | Vote.VoteWithdrawn):
             ids.extend(self.votes[event.originator_id])
-        if event.originator_id in self.comments:
+        elif isinstance(event, Comment.CommentRetracted):
             ids.append(self.comments[event.originator_id])
         return tuple(dict.fromkeys(each for each in ids if each is not None))
 

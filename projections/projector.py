@@ -65,6 +65,8 @@ class Projector:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.cache = RowCache()
+        # A store at position 0 holds no rows: reads can be skipped (see RowCache).
+        self.cache.complete = self.position == 0
         self._advanced = threading.Condition()
 
     @property
@@ -114,7 +116,7 @@ class Projector:
     def rebuild(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Throw the read models away and build them again from position 0."""
         self.store.reset()
-        self.cache.clear()
+        self.cache.clear(store_is_empty=True)
         return self.catch_up(on_progress=on_progress)
 
     # ------------------------------------------------------------ following

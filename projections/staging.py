@@ -23,11 +23,22 @@ R = TypeVar("R")
 
 
 class RowCache:
-    """Committed rows kept in memory between batches, bounded per table (LRU)."""
+    """Committed rows kept in memory between batches, bounded per table (LRU).
+
+    When the projector starts on an empty store (a rebuild), ``complete`` is set:
+    every row the store holds was then written through this cache, so a key it
+    never wrote needs no read to know it is absent (``written`` keeps just the
+    keys, which outlive the bounded rows).
+    """
 
     def __init__(self, maxsize: int = 500_000) -> None:
         self.maxsize = maxsize
         self.tables: dict[str, OrderedDict[UUID, Any]] = {name: OrderedDict() for name in TABLES}
+        self.complete = False
+        self.written: dict[str, set[UUID]] = {name: set() for name in TABLES}
+
+    def known_absent(self, table: str, key: UUID) -> bool:
+        return self.complete and key not in self.written[table]
 
     def get(self, table: str, key: UUID) -> Any:
         rows = self.tables[table]
@@ -43,9 +54,12 @@ class RowCache:
         if len(rows) > self.maxsize:
             rows.popitem(last=False)
 
-    def clear(self) -> None:
+    def clear(self, *, store_is_empty: bool = False) -> None:
         for rows in self.tables.values():
             rows.clear()
+        for keys in self.written.values():
+            keys.clear()
+        self.complete = store_is_empty
 
 
 class Changes:
@@ -77,6 +91,8 @@ class Staged:
             return changed
         row = self.cache.get(table, key)
         if row is None:
+            if self.cache.known_absent(table, key):
+                return None
             row = self.load(table, key)
             if row is not None:
                 self.cache.put(table, key, row)
@@ -91,8 +107,10 @@ class Staged:
     def committed(self) -> None:
         """The batch was saved: what it changed is now what the store holds."""
         for table, rows in self.changes.rows.items():
+            written = self.cache.written[table]
             for key, row in rows.items():
                 self.cache.put(table, key, row)
+                written.add(key)
         self.changes = Changes()
 
     def mapping(
