@@ -19,6 +19,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 __all__ = ["EVENTS_PER_LINE", "Archive", "generate", "write_archive"]
@@ -36,7 +37,34 @@ _CO_AUTHORED_SHARE = 0.1
 _KINDS = ("text", "text", "text", "image", "audio", "video")
 _RELATIONS = ("remix", "illustration", "adaptation", "translation", "audio", "edit", "inspiration")
 _LICENSES = ("CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", None)
-_WORDS = ["river", "lantern", "paper", "echo", "garden", "signal", "velvet", "orbit", "chalk", "meadow", "copper", "whisper", "tide", "harbor", "ember", "quartz", "willow", "canvas", "thread", "mirror", "static", "bloom", "cinder", "drift", "fable", "glyph"]
+_WORDS = [
+    "river",
+    "lantern",
+    "paper",
+    "echo",
+    "garden",
+    "signal",
+    "velvet",
+    "orbit",
+    "chalk",
+    "meadow",
+    "copper",
+    "whisper",
+    "tide",
+    "harbor",
+    "ember",
+    "quartz",
+    "willow",
+    "canvas",
+    "thread",
+    "mirror",
+    "static",
+    "bloom",
+    "cinder",
+    "drift",
+    "fable",
+    "glyph",
+]
 _START = datetime(2021, 3, 1, tzinfo=UTC)
 
 
@@ -204,8 +232,8 @@ def generate(events: int = 200_000, *, seed: int = 20261126) -> Archive:
     )
 
 
-def write_archive(archive: Archive, path: Any) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
+def write_archive(archive: Archive, path: str | Path) -> None:
+    with Path(path).open("w", encoding="utf-8", newline="\n") as out:
         for text in archive.lines:
             out.write(text)
             out.write("\n")

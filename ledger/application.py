@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
 
 from ledger.comment import Comment
 from ledger.errors import (
@@ -149,6 +150,21 @@ class Ledger(Application[UUID]):
                 # decide (a second vote becomes a change, a taken handle an error).
                 continue
         raise ConcurrencyError("the records kept changing under this command; try again")
+
+    def save_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[Recording[UUID]]:
+        """``save(*events)`` for a list of new events: one transaction, same steps.
+
+        ``Application.save`` checks each object against a runtime ``Protocol``
+        (``isinstance(obj, DomainEventProtocol)``, ~8 us an event, a tenth of an
+        import's time); these are known to be events, so they go straight in.
+        """
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.events.extend(events)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the deprecated hook save() also calls
+        return recordings
 
     @property
     def head(self) -> int:

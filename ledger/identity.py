@@ -9,6 +9,7 @@ which is what makes "one vote per member per work" hold under concurrency.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid4, uuid5
 
 __all__ = [
@@ -35,26 +36,31 @@ def new_id() -> UUID:
     return uuid4()
 
 
+@lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def member_id_for(external_id: str) -> UUID:
     """The member id that belongs to ``external_id``."""
     return uuid5(_MEMBER, external_id)
 
 
+@lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def work_id_for(external_id: str) -> UUID:
     """The work id that belongs to ``external_id``."""
     return uuid5(_WORK, external_id)
 
 
+@lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def comment_id_for(external_id: str) -> UUID:
     """The comment id that belongs to ``external_id``."""
     return uuid5(_COMMENT, external_id)
 
 
+@lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def production_id_for(external_id: str) -> UUID:
     """The production id that belongs to ``external_id``."""
     return uuid5(_PRODUCTION, external_id)
 
 
+@lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def vote_id_for(member_id: UUID, work_id: UUID) -> UUID:
     """The one vote aggregate a member can have on a work."""
     return uuid5(_VOTE, f"{member_id.hex}/{work_id.hex}")

@@ -8,7 +8,7 @@ transaction, or not at all.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -52,6 +52,17 @@ class AggregateCache:
         self._items.move_to_end(aggregate.id)
         while len(self._items) > self.maxsize:
             self._items.popitem(last=False)
+
+    def put_new(self, aggregates: Iterable[Aggregate]) -> None:
+        """Put those of ``aggregates`` this cache does not hold yet.
+
+        The others came from ``get``, which already marked them recently used,
+        and they are the very objects the cache holds.
+        """
+        items = self._items
+        for aggregate in aggregates:
+            if aggregate.id not in items:
+                self.put(aggregate)
 
     def discard(self, aggregate_id: UUID) -> None:
         self._items.pop(aggregate_id, None)
@@ -138,11 +149,10 @@ class UnitOfWork:
         """Save every collected event in one transaction; return the last position."""
         if not self.events:
             return None
-        recordings = self._ledger.save(*self.events)
+        recordings = self._ledger.save_events(self.events)
         self.events = []
         if self._cache is not None:
-            for aggregate in self._touched.values():
-                self._cache.put(aggregate)
+            self._cache.put_new(self._touched.values())
         self._touched.clear()
         return recordings[-1].notification.id if recordings else None
 

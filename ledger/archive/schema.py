@@ -133,6 +133,10 @@ def _sources(field: str, value: Any) -> list[SourceRef]:
 class LineType:
     required: Mapping[str, Converter]
     optional: Mapping[str, Converter]
+    allowed: frozenset[str] = frozenset()  # filled in: "type" and every field above
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed", frozenset({"type", *self.required, *self.optional}))
 
 
 _BY = {"by": _reference}
@@ -236,7 +240,7 @@ def parse_line(text: str) -> Line:
     line_type = LINE_TYPES.get(kind)
     if line_type is None:
         raise LineError(f"unknown type {kind!r}; known: {', '.join(sorted(LINE_TYPES))}")
-    unknown = set(raw) - {"type"} - set(line_type.required) - set(line_type.optional)
+    unknown = raw.keys() - line_type.allowed
     if unknown:
         raise LineError(f"unknown field(s) for a {kind}: {', '.join(sorted(unknown))}")
     fields: dict[str, Any] = {}
@@ -245,6 +249,7 @@ def parse_line(text: str) -> Line:
             raise LineError(f"a {kind} needs {name!r}")
         fields[name] = convert(name, raw[name])
     for name, convert in line_type.optional.items():
-        if raw.get(name) is not None:
-            fields[name] = convert(name, raw[name])
+        value = raw.get(name)
+        if value is not None:
+            fields[name] = convert(name, value)
     return Line(kind, fields, raw)
