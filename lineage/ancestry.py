@@ -132,22 +132,34 @@ class Ancestry:
             )
         return found
 
+    @cached_property
+    def _onward(self) -> dict[UUID, tuple[UUID, ...]]:
+        # For each work, the works built on it, nearest to W first.
+        return {
+            work: tuple(sorted(built, key=lambda w: (self.distance[w], self.sort_key(w))))
+            for work, built in self.derived.items()
+        }
+
     def paths(self, target: UUID, limit: int = MAX_EXPLAINED_PATHS) -> tuple[Path, ...]:
         """Up to ``limit`` paths ``(W, ..., target)``; the first is a shortest one."""
         # Walk down from the target: every work here leads to W, so no step is
         # wasted, and taking the works nearest W first makes the first path a
-        # shortest one.
+        # shortest one. Each stack entry links to the one it came from, so a
+        # path is only spelled out (once, in its length) when it reaches W.
         found: list[Path] = []
-        stack: list[Path] = [(target,)]
+        onward = self._onward
+        stack: list[tuple[UUID, Any]] = [(target, None)]
         while stack and len(found) < limit:
-            path = stack.pop()
-            if path[-1] == self.seed:
-                found.append(path[::-1])
+            entry = stack.pop()
+            if entry[0] == self.seed:
+                path: list[UUID] = []
+                link: Any = entry
+                while link is not None:
+                    path.append(link[0])
+                    link = link[1]
+                found.append(tuple(path))
                 continue
-            onward = sorted(
-                self.derived[path[-1]], key=lambda w: (self.distance[w], self.sort_key(w))
-            )
-            stack.extend((*path, built) for built in reversed(onward))
+            stack.extend((built, entry) for built in reversed(onward[entry[0]]))
         return tuple(found)
 
     def describe_path(self, path: Path) -> str:

@@ -59,6 +59,38 @@ __all__ = [
 ]
 
 
+class PathSource:
+    """The paths that explain a share, listed only when someone asks for them.
+
+    Listing paths costs time in the length of each path; for a work at the end
+    of a long chain that is quadratic over its ancestry, so a share only keeps
+    which works' paths explain it, and lists them (once) on first use.
+    """
+
+    __slots__ = ("_ancestry", "_listed", "_works")
+
+    def __init__(
+        self,
+        ancestry: Ancestry | None,
+        works: tuple[UUID, ...],
+        listed: tuple[Path, ...] | None = None,
+    ) -> None:
+        self._ancestry = ancestry
+        self._works = works
+        self._listed = listed
+
+    def paths(self) -> tuple[Path, ...]:
+        if self._listed is None:
+            assert self._ancestry is not None
+            found: list[Path] = []
+            for work in self._works:
+                found.extend(self._ancestry.paths(work, MAX_EXPLAINED_PATHS - len(found)))
+                if len(found) >= MAX_EXPLAINED_PATHS:
+                    break
+            self._listed = tuple(found)
+        return self._listed
+
+
 @dataclass(frozen=True, slots=True)
 class Share:
     """One exact share of a payment and why.
@@ -69,18 +101,16 @@ class Share:
     """
 
     value: Fraction
-    paths: tuple[Path, ...]
+    path_source: PathSource
     path_count: int
     terms: tuple[str, ...]
 
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return self.path_source.paths()
+
 
 Shares = dict[UUID, Share]
-
-
-def _merge_paths(groups: list[tuple[tuple[Path, ...], int]]) -> tuple[tuple[Path, ...], int]:
-    """Join several (paths, count) explanations, keeping at most the listing limit."""
-    paths = tuple(path for listed, _ in groups for path in listed)
-    return paths[:MAX_EXPLAINED_PATHS], sum(count for _, count in groups)
 
 
 class RoyaltyPolicy(ABC):
@@ -134,7 +164,8 @@ class RoyaltyPolicy(ABC):
                     f'"{ancestry.title(work)}" earns {shares[work].value}{split}: '
                     + "; ".join(shares[work].terms)
                 )
-            paths, count = _merge_paths([(shares[w].paths, shares[w].path_count) for w in works])
+            paths = PathSource(ancestry, tuple(works))
+            count = sum(ancestry.path_counts[w] for w in works)
             found[member] = Share(value, paths, count, tuple(terms))
         return found
 
@@ -143,7 +174,7 @@ def _share_of(
     ancestry: Ancestry, work: UUID, value: Fraction, terms: list[str] | tuple[str, ...]
 ) -> Share:
     """A work's share with its paths from the seed filled in."""
-    return Share(value, ancestry.paths(work), ancestry.path_counts[work], tuple(terms))
+    return Share(value, PathSource(ancestry, (work,)), ancestry.path_counts[work], tuple(terms))
 
 
 def _as_percent(value: Fraction) -> str:
@@ -196,9 +227,8 @@ class Equal(RoyaltyPolicy):
         count = len(ancestry.contributors)
         found: Shares = {}
         for member, works in ancestry.works_by.items():
-            paths, paths_count = _merge_paths(
-                [(ancestry.paths(work), ancestry.path_counts[work]) for work in works]
-            )
+            paths = PathSource(ancestry, tuple(works))
+            paths_count = sum(ancestry.path_counts[work] for work in works)
             terms = (
                 f'one of {count} contributors to the lineage of "{ancestry.title(ancestry.seed)}"',
             )
