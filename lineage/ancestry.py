@@ -13,6 +13,7 @@ retraction hides a work from rankings, not from the credits of what was built on
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from fractions import Fraction
 from functools import cached_property
@@ -58,16 +59,20 @@ class Ancestry:
             when = "" if as_of is None else f" as of position {as_of}"
             raise UnknownWorkError(f"no work has id {work_id}{when}") from None
         self.distance: dict[UUID, int] = {work_id: 0, **ancestors}
-        inside = self.graph.subgraph(self.distance)
-        # Reversed, the seed is the only work nothing points to: it comes first.
-        order = nx.lexicographical_topological_sort(inside.reverse(copy=False), key=self.sort_key)
-        self.order: tuple[UUID, ...] = tuple(order)
+        inside = self.distance
+        pred, succ = self.graph.pred, self.graph.succ
+        # Plain dictionaries, not subgraph views: this runs for every credits and
+        # royalty question, and views cost a filter call per adjacency step.
+        keys = {work: self.sort_key(work) for work in inside}
         self.sources: dict[UUID, tuple[UUID, ...]] = {
-            work: tuple(sorted(inside.predecessors(work), key=self.sort_key)) for work in self.order
+            work: tuple(sorted((s for s in pred[work] if s in inside), key=keys.__getitem__))
+            for work in inside
         }
         self.derived: dict[UUID, tuple[UUID, ...]] = {
-            work: tuple(sorted(inside.successors(work), key=self.sort_key)) for work in self.order
+            work: tuple(sorted((d for d in succ[work] if d in inside), key=keys.__getitem__))
+            for work in inside
         }
+        self.order: tuple[UUID, ...] = _seed_first_order(work_id, self.sources, self.derived, keys)
 
     def sort_key(self, work_id: UUID) -> tuple[int, str]:
         """Works in the order they were recorded, then by id."""
@@ -165,3 +170,27 @@ class Ancestry:
     def describe_path(self, path: Path) -> str:
         """A path in words: ``"W" <- "B" <- "A"`` (each work built on the next)."""
         return " <- ".join(f'"{self.title(work)}"' for work in path)
+
+
+def _seed_first_order(
+    seed: UUID,
+    sources: Mapping[UUID, tuple[UUID, ...]],
+    derived: Mapping[UUID, tuple[UUID, ...]],
+    keys: Mapping[UUID, tuple[int, str]],
+) -> tuple[UUID, ...]:
+    """Each work after every work built on it; among the ready ones, the smallest key first.
+
+    Kahn's algorithm with a heap: the same order as networkx's
+    ``lexicographical_topological_sort`` of the reversed ancestry.
+    """
+    waiting = {work: len(built) for work, built in derived.items()}
+    ready = [(keys[seed], seed)]
+    order: list[UUID] = []
+    while ready:
+        _, work = heapq.heappop(ready)
+        order.append(work)
+        for source in sources[work]:
+            waiting[source] -= 1
+            if waiting[source] == 0:
+                heapq.heappush(ready, (keys[source], source))
+    return tuple(order)
