@@ -88,6 +88,10 @@ class MemoryReadModels(POPOTrackingRecorder):
                     stack.extend(self.children.get(work, ()))
             return len(seen)
 
+    def keys(self) -> dict[str, set[UUID]]:
+        with self._database_lock:
+            return {table: set(rows) for table, rows in self.tables.items()}
+
     def dump(self) -> dict[str, list[Any]]:
         with self._database_lock:
             dumped: dict[str, list[Any]] = {

@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from ledger import Ledger
 from ledger.errors import LedgerError
 from projections.model import ReadModelWriter
-from projections.staging import RowCache, Staged
+from projections.staging import TABLES, RowCache, Staged
 from projections.store import UPSTREAM, ReadModelStore
 
 __all__ = ["DEFAULT_BATCH", "ProjectionStatus", "Projector", "ReadModelsBehindError"]
@@ -65,8 +65,9 @@ class Projector:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.cache = RowCache()
-        # A store at position 0 holds no rows: reads can be skipped (see RowCache).
-        self.cache.complete = self.position == 0
+        # The position this projector last saw the store at; when the store moves
+        # without it (another projector), what it holds in memory is stale.
+        self._seen: int | None = None
         self._advanced = threading.Condition()
 
     @property
@@ -91,6 +92,7 @@ class Projector:
             )
             if not notifications:
                 return self.position
+            self._check_cache(start - 1)
             self.apply_batch(notifications)
             if on_progress is not None:
                 on_progress(notifications[-1].id)
@@ -107,8 +109,10 @@ class Projector:
         except IntegrityError:
             # Another projector got there first; what we hold in memory may be stale.
             self.cache.clear()
+            self._seen = None
             return False
         staged.committed()
+        self._seen = notifications[-1].id
         with self._advanced:
             self._advanced.notify_all()
         return True
@@ -116,8 +120,17 @@ class Projector:
     def rebuild(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Throw the read models away and build them again from position 0."""
         self.store.reset()
-        self.cache.clear(store_is_empty=True)
+        self.cache.clear()
+        self._seen = None
         return self.catch_up(on_progress=on_progress)
+
+    def _check_cache(self, position: int) -> None:
+        # Resuming, or after another writer: learn which rows exist (keys only),
+        # so that rows the store does not have are never read for.
+        if self._seen != position:
+            self.cache.clear()
+            self.cache.know(self.store.keys() if position else {t: set() for t in TABLES})
+            self._seen = position
 
     # ------------------------------------------------------------ following
 

@@ -178,6 +178,14 @@ class _SqlReadModels:
         with self._transaction(commit=False) as cursor:
             return int(self._rows(cursor, text, {"work": work_id.hex})[0]["n"])
 
+    def keys(self) -> dict[str, set[UUID]]:
+        found: dict[str, set[UUID]] = {}
+        with self._transaction(commit=False) as cursor:
+            for table in TABLES:
+                text = f"SELECT {_KEY[table]} AS k FROM {{prefix}}{table}"
+                found[table] = {UUID(record["k"]) for record in self._rows(cursor, text, {})}
+        return found
+
     def dump(self) -> dict[str, list[Any]]:
         dumped: dict[str, list[Any]] = {}
         with self._transaction(commit=False) as cursor:

@@ -25,20 +25,24 @@ R = TypeVar("R")
 class RowCache:
     """Committed rows kept in memory between batches, bounded per table (LRU).
 
-    When the projector starts on an empty store (a rebuild), ``complete`` is set:
-    every row the store holds was then written through this cache, so a key it
-    never wrote needs no read to know it is absent (``written`` keeps just the
-    keys, which outlive the bounded rows).
+    ``known`` holds the keys of every row the store has, per table (the keys
+    only, which outlive the bounded rows): loaded once when a projector resumes,
+    empty for a rebuild, and grown with every row this cache writes. So a key not
+    in it needs no read to know its row is absent. It is only valid while this
+    projector is the one writing; ``invalidate`` drops it.
     """
 
     def __init__(self, maxsize: int = 500_000) -> None:
         self.maxsize = maxsize
         self.tables: dict[str, OrderedDict[UUID, Any]] = {name: OrderedDict() for name in TABLES}
-        self.complete = False
-        self.written: dict[str, set[UUID]] = {name: set() for name in TABLES}
+        self.known: dict[str, set[UUID]] | None = None
+
+    def know(self, keys: dict[str, set[UUID]]) -> None:
+        """Every key the store holds, per table (empty sets for an empty store)."""
+        self.known = keys
 
     def known_absent(self, table: str, key: UUID) -> bool:
-        return self.complete and key not in self.written[table]
+        return self.known is not None and key not in self.known[table]
 
     def get(self, table: str, key: UUID) -> Any:
         rows = self.tables[table]
@@ -54,12 +58,11 @@ class RowCache:
         if len(rows) > self.maxsize:
             rows.popitem(last=False)
 
-    def clear(self, *, store_is_empty: bool = False) -> None:
+    def clear(self) -> None:
+        """Forget every row and key (another writer may have changed the store)."""
         for rows in self.tables.values():
             rows.clear()
-        for keys in self.written.values():
-            keys.clear()
-        self.complete = store_is_empty
+        self.known = None
 
 
 class Changes:
@@ -106,11 +109,12 @@ class Staged:
 
     def committed(self) -> None:
         """The batch was saved: what it changed is now what the store holds."""
+        known = self.cache.known
         for table, rows in self.changes.rows.items():
-            written = self.cache.written[table]
             for key, row in rows.items():
                 self.cache.put(table, key, row)
-                written.add(key)
+                if known is not None:
+                    known[table].add(key)
         self.changes = Changes()
 
     def mapping(

@@ -57,6 +57,9 @@ class ReadModelStore(Protocol):
 
     def descendant_count(self, work_id: UUID) -> int: ...
 
+    def keys(self) -> dict[str, set[UUID]]:
+        """The key of every row, per table (what exists, without the rows)."""
+
     def dump(self) -> dict[str, list[Any]]:
         """Every row of every table, in a canonical order (for comparing two views)."""
 
