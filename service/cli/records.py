@@ -7,6 +7,7 @@ acting member; without it the operator (the person at this terminal) acts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -20,6 +21,23 @@ __all__ = ["parse_source", "register"]
 
 AS_HELP = "The acting member (id, external id or handle); omit to act as the operator."
 AT_HELP = "When the act happened (RFC 3339); default now."
+
+
+# The options a work is recorded with, shared by ``contribute`` and ``remix``.
+TitleOption = Annotated[str, typer.Option(help="The work's title (up to 200 characters).")]
+AuthorsOption = Annotated[
+    list[str], typer.Option("--author", help="An author; repeat for co-authors.")
+]
+KindOption = Annotated[str, typer.Option(help="text, image, audio, video or other.")]
+BodyOption = Annotated[str | None, typer.Option(help="The text of the work.")]
+BodyFileOption = Annotated[
+    Path | None, typer.Option("--body-file", help="Read the text from a file.")
+]
+UriOption = Annotated[str | None, typer.Option(help="Where the media lives.")]
+LicenseOption = Annotated[str | None, typer.Option("--license", help="e.g. CC-BY-4.0")]
+ExternalIdOption = Annotated[str | None, typer.Option("--external-id", help="A legacy id; unique.")]
+ActingOption = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
+AtOption = Annotated[str | None, typer.Option("--at", help=AT_HELP)]
 
 
 def parse_source(ledger: Ledger, spec: str) -> Citation:
@@ -153,18 +171,16 @@ def register(app: typer.Typer) -> typer.Typer:
     @app.command()
     def contribute(
         ctx: typer.Context,
-        title: str = typer.Option(..., help="The work's title (up to 200 characters)."),
-        author: list[str] = typer.Option(..., "--author", help="An author; repeat for co-authors."),
-        kind: str = typer.Option("text", help="text, image, audio, video or other."),
-        body: str | None = typer.Option(None, help="The text of the work."),
-        body_file: Path | None = typer.Option(
-            None, "--body-file", help="Read the text from a file."
-        ),
-        uri: str | None = typer.Option(None, help="Where the media lives."),
-        license_: str | None = typer.Option(None, "--license", help="e.g. CC-BY-4.0"),
-        external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
-        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
-        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        title: TitleOption,
+        author: AuthorsOption,
+        kind: KindOption = "text",
+        body: BodyOption = None,
+        body_file: BodyFileOption = None,
+        uri: UriOption = None,
+        license_: LicenseOption = None,
+        external_id: ExternalIdOption = None,
+        acting: ActingOption = None,
+        at: AtOption = None,
     ) -> None:
         """Contribute an original work."""
         record_work(
@@ -174,21 +190,22 @@ def register(app: typer.Typer) -> typer.Typer:
     @app.command()
     def remix(
         ctx: typer.Context,
-        title: str = typer.Option(..., help="The work's title (up to 200 characters)."),
-        author: list[str] = typer.Option(..., "--author", help="An author; repeat for co-authors."),
-        source: list[str] = typer.Option(
-            ..., "--source", help="A source as WORK[:RELATION[:ROYALTY_PERCENT]]; repeat for more."
-        ),
-        kind: str = typer.Option("text", help="text, image, audio, video or other."),
-        body: str | None = typer.Option(None, help="The text of the work."),
-        body_file: Path | None = typer.Option(
-            None, "--body-file", help="Read the text from a file."
-        ),
-        uri: str | None = typer.Option(None, help="Where the media lives."),
-        license_: str | None = typer.Option(None, "--license", help="e.g. CC-BY-4.0"),
-        external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
-        acting: str | None = typer.Option(None, "--as", help=AS_HELP),
-        at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        title: TitleOption,
+        author: AuthorsOption,
+        source: Annotated[
+            list[str],
+            typer.Option(
+                "--source", help="A source as WORK[:RELATION[:ROYALTY_PERCENT]]; repeat for more."
+            ),
+        ],
+        kind: KindOption = "text",
+        body: BodyOption = None,
+        body_file: BodyFileOption = None,
+        uri: UriOption = None,
+        license_: LicenseOption = None,
+        external_id: ExternalIdOption = None,
+        acting: ActingOption = None,
+        at: AtOption = None,
     ) -> None:
         """Record a remix: a work built on 1 to 32 earlier works."""
         record_work(
