@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment
 
 from ledger.application import postgres_setup_lock
 from ledger.settings import DatabaseSetting, resolve_db_setting
 from projections.memory_store import MemoryReadModels
-from projections.sql_store import PostgresReadModels, SQLiteReadModels
+from projections.sql_store import SQLiteReadModels
 from projections.store import ReadModelStore
 
 __all__ = ["open_read_models", "views_path"]
@@ -41,6 +40,11 @@ def open_read_models(setting: DatabaseSetting | str | None = None) -> ReadModelS
         sqlite_store = SQLiteReadModels(datastore)
         sqlite_store.create_table()
         return sqlite_store
+    # Imported here: the PostgreSQL driver is an optional extra.
+    from eventsourcing.postgres import PostgresFactory
+
+    from projections.postgres_store import PostgresReadModels
+
     factory = PostgresFactory(Environment("RemixLedger", setting.env))
     postgres_store = PostgresReadModels(factory.datastore)
     with postgres_setup_lock(setting.env):

@@ -1,4 +1,4 @@
-"""The read models in SQL: SQLite for the embedded default, PostgreSQL at scale.
+"""The read models in SQL: the SQL both databases share, and the SQLite store.
 
 Each store is the eventsourcing library's tracking recorder for its database,
 with the read models' tables created beside the tracking table; ``commit``
@@ -7,13 +7,11 @@ writes a batch's rows and its tracking position in one transaction.
 
 from __future__ import annotations
 
-import re
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.ordering import RankBy, WorkFilter, sql_order
@@ -31,7 +29,7 @@ from projections.sql_tables import (
 from projections.staging import TABLES, Changes
 from projections.store import UPSTREAM
 
-__all__ = ["SCHEMA_VERSION", "PostgresReadModels", "SQLiteReadModels"]
+__all__ = ["SCHEMA_VERSION", "SQLiteReadModels", "SqlReadModels"]
 
 # Bump when the tables change: stores of another version are dropped and rebuilt
 # (read models are derived data, so nothing is lost).
@@ -40,7 +38,7 @@ SCHEMA_VERSION = 2
 _KEY = {table: columns[0] for table, columns in COLUMNS.items()}
 
 
-class _SqlReadModels:
+class SqlReadModels:
     """The SQL shared by both databases, written with ``:name`` parameters."""
 
     prefix = "rl_"
@@ -206,7 +204,7 @@ class _SqlReadModels:
         return dumped
 
 
-class SQLiteReadModels(_SqlReadModels, SQLiteTrackingRecorder):
+class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):
     """The read models in an SQLite file of their own (beside the ledger's file)."""
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
@@ -231,48 +229,6 @@ class SQLiteReadModels(_SqlReadModels, SQLiteTrackingRecorder):
         with self._transaction(commit=True) as cursor:
             self._reset_tables(cursor)
             cursor.execute("DELETE FROM tracking WHERE application_name = ?", (UPSTREAM,))
-
-    def close(self) -> None:
-        self.datastore.close()
-
-
-class PostgresReadModels(_SqlReadModels, PostgresTrackingRecorder):
-    """The read models in the ledger's PostgreSQL database (and schema)."""
-
-    types = {"real": "DOUBLE PRECISION", "int": "BIGINT"}
-
-    def __init__(self, datastore: PostgresDatastore) -> None:
-        super().__init__(datastore, tracking_table_name="rl_tracking")
-        self._schema = datastore.schema.replace('"', '""')
-        self.prefix = f'"{self._schema}".rl_'
-        from psycopg.sql import SQL
-
-        for statement in self._view_table_statements():
-            self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
-
-    def _sql(self, text: str) -> str:
-        # psycopg takes %(name)s where SQLite takes :name.
-        return re.sub(r":([a-z_]+)", r"%(\1)s", super()._sql(text))
-
-    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
-        return self.datastore.transaction(commit=commit)
-
-    def create_table(self) -> None:
-        if not self._schema_is_current():
-            with self._transaction(commit=True) as cursor:
-                self._drop_tables(cursor)
-                cursor.execute(f'DROP TABLE IF EXISTS "{self._schema}".rl_tracking')
-        super().create_table()
-        with self._transaction(commit=True) as cursor:
-            self._stamp_schema(cursor)
-
-    def reset(self) -> None:
-        with self._transaction(commit=True) as cursor:
-            self._reset_tables(cursor)
-            cursor.execute(
-                f'DELETE FROM "{self._schema}".rl_tracking WHERE application_name = %s',
-                (UPSTREAM,),
-            )
 
     def close(self) -> None:
         self.datastore.close()

@@ -13,7 +13,8 @@ from eventsourcing.utils import Environment
 
 from ledger.settings import resolve_db_setting
 from projections.memory_store import MemoryReadModels
-from projections.sql_store import PostgresReadModels, SQLiteReadModels
+from projections.postgres_store import PostgresReadModels
+from projections.sql_store import SQLiteReadModels
 from tests.conftest import POSTGRES_BASE, drop_schema, require_postgres
 
 

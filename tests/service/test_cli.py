@@ -195,3 +195,20 @@ def test_the_demo_builds_the_tiny_stories_ledger_in_the_default_file(tmp_path: P
     assert summary["published"] >= 1 and summary["revenue"]
     assert summary["comments"] > 0 and summary["votes"] > 0
     assert summary["works_by_kind"]["image"] > 0 and summary["works_by_kind"]["audio"] > 0
+
+
+def test_the_embedded_installation_runs_without_the_postgres_driver(tmp_path: Path) -> None:
+    """`pip install .` (no postgres extra) must be enough for SQLite: psycopg is never imported."""
+    program = (
+        "import sys; sys.modules['psycopg'] = None\n"  # any import of it now fails
+        "from service.cli import main\n"
+        "main(['--db', sys.argv[1], 'demo', '--tree', sys.argv[2]])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "d.db"), str(tmp_path / "t.dot")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Built the Tiny Stories demo ledger" in done.stdout
