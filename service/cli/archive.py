@@ -152,6 +152,7 @@ def register(app: typer.Typer) -> None:
         sample = resources.files("ledger").joinpath("samples", SAMPLE)
         with resources.as_file(sample) as path:
             report = run_import(ledger, path, dry_run=False, batch_lines=2000)
+        report.source = f"the sample archive {SAMPLE}"
         census = take_census(ledger)
         models = state.read_models
         models.projector.catch_up()
