@@ -97,16 +97,19 @@ def archive_lines(works: int, chain: int, seed: int = 7) -> tuple[list[str], str
         }
         chain_number = n % 50 if n % 50 in chains else None
         sources: list[int] = []
-        if chain_number is not None and chain_number in chain_tips and chains[chain_number] > 0:
+        extends_chain = chain_number is not None and chains[chain_number] > 0
+        if extends_chain and chain_number in chain_tips:
             sources = [chain_tips[chain_number]]
-            chains[chain_number] -= 1
         elif uses and rng.random() < 0.7:
             for _ in range(rng.randint(1, 3)):
                 source = rng.choice(uses)
                 if source not in sources:
                     sources.append(source)
-        if chain_number is not None:
+        if extends_chain:
+            # The chain grows by this work until its length is reached; then it stops.
+            assert chain_number is not None
             chain_tips[chain_number] = n
+            chains[chain_number] -= 1
         if sources:
             line["sources"] = [
                 {
@@ -152,7 +155,7 @@ def archive_lines(works: int, chain: int, seed: int = 7) -> tuple[list[str], str
 
 def ledger_file(works: int, chain: int) -> tuple[Path, str]:
     DATA.mkdir(exist_ok=True)
-    path = DATA / f"lineage-{works}-{chain}.db"
+    path = DATA / f"lineage-v2-{works}-{chain}.db"
     lines, deepest = archive_lines(works, chain)
     if path.exists():
         return path, deepest
@@ -212,6 +215,7 @@ def main() -> None:
 
     ancestors = lineage.ancestors(work)
     print(f"\nthe deepest work has {len(ancestors):,} ancestors")
+    assert len(ancestors) >= chain - 1, "the synthetic chain did not come out as long as asked"
     policy = policy_from_name("decay")
     timings = []
     for _ in range(args.repeat):
