@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -107,25 +106,47 @@ def take_census(ledger: Ledger) -> Census:
                 )
     census.votes = sum(1 for value in vote_values.values() if value)
 
-    @cache
-    def ancestors(work_id: UUID) -> frozenset[UUID]:
-        found: set[UUID] = set()
-        for source in sources.get(work_id, ()):
-            found.add(source)
-            found |= ancestors(source)
-        return frozenset(found)
-
-    @cache
-    def depth(work_id: UUID) -> int:
-        return 1 + max((depth(source) for source in sources.get(work_id, ())), default=0)
-
-    for work_id, cited in sources.items():
-        census.deepest_chain = max(census.deepest_chain, depth(work_id))
-        # A diamond: two sources of one work share an ancestor (or one is the other's).
-        lineages = [ancestors(source) | {source} for source in cited]
-        census.diamonds += any(
-            lineages[i] & lineages[j]
-            for i in range(len(lineages))
-            for j in range(i + 1, len(lineages))
-        )
+    census.deepest_chain = _deepest_chain(sources)
+    census.diamonds = sum(1 for cited in sources.values() if _is_diamond(cited, sources))
     return census
+
+
+def _deepest_chain(sources: dict[UUID, list[UUID]]) -> int:
+    """The most works on one path from an original down, in topological order.
+
+    Iterative (Kahn's algorithm): a chain of any length, no recursion limit. Log
+    order alone is not topological, since a citation may be added to an older work.
+    """
+    derived: dict[UUID, list[UUID]] = {work: [] for work in sources}
+    waiting = {work: len(cited) for work, cited in sources.items()}
+    for work, cited in sources.items():
+        for source in cited:
+            derived[source].append(work)
+    depth = dict.fromkeys(sources, 1)
+    ready = [work for work, count in waiting.items() if count == 0]
+    while ready:
+        work = ready.pop()
+        for built in derived[work]:
+            depth[built] = max(depth[built], depth[work] + 1)
+            waiting[built] -= 1
+            if waiting[built] == 0:
+                ready.append(built)
+    return max(depth.values(), default=0)
+
+
+def _is_diamond(cited: list[UUID], sources: dict[UUID, list[UUID]]) -> bool:
+    """Whether two of a work's sources share an ancestor (or one is the other's)."""
+    if len(cited) < 2:
+        return False
+    reached_from: dict[UUID, int] = {}
+    stack = [(source, index) for index, source in enumerate(cited)]
+    while stack:
+        work, origin = stack.pop()
+        seen = reached_from.get(work)
+        if seen is not None:
+            if seen != origin:
+                return True
+            continue
+        reached_from[work] = origin
+        stack.extend((source, origin) for source in sources.get(work, ()))
+    return False
