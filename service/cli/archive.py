@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.archive import ImportReport, export_archive, import_archive
 from ledger.census import Census, take_census
@@ -25,24 +23,12 @@ from lineage.statements import Statement
 from projections.opening import views_path
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.lineage_commands import statement_text
+from service.cli.progress import progress_bar
 from service.cli.views import rankings_text
 
 __all__ = ["register"]
 
 SAMPLE = "tiny-stories.jsonl"
-_err = Console(stderr=True)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=_err,
-        transient=True,
-        disable=not _err.is_terminal,
-    )
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -59,7 +45,7 @@ def run_import(
 
     assert isinstance(state_ledger, Ledger)
     size = path.stat().st_size if path.is_file() else None
-    with _open_text(path) as stream, _progress() as progress:
+    with _open_text(path) as stream, progress_bar(in_bytes=True) as progress:
         task = progress.add_task("checking" if dry_run else "importing", total=size)
         try:
             return import_archive(
@@ -115,7 +101,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export the whole ledger as an archive (the same format import reads)."""
         ledger = state_of(ctx).ledger
-        with ExitStack() as stack, _progress() as progress:
+        with ExitStack() as stack, progress_bar() as progress:
             if output is None:
                 out = sys.stdout
             else:

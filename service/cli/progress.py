@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 __all__ = ["progress_bar"]
 
 _err = Console(stderr=True)
 
 
-def progress_bar() -> Progress:
+def progress_bar(*, in_bytes: bool = False) -> Progress:
+    """A bar counting events (or, with ``in_bytes``, bytes of a file read)."""
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        DownloadColumn() if in_bytes else MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=_err,
         transient=True,
