@@ -27,6 +27,11 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
 
+from ledger.citation_guard import (
+    check_citations_acyclic,
+    citation_lock_for,
+    records_citation,
+)
 from ledger.comment import Comment
 from ledger.errors import (
     CycleError,
@@ -102,6 +107,8 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._local = threading.local()
+        settings = dict(self.env)
+        self._citation_lock = citation_lock_for(settings, lambda: _postgres_connect(settings))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -158,6 +165,15 @@ class Ledger(Application[UUID]):
         (``isinstance(obj, DomainEventProtocol)``, ~8 us an event, a tenth of an
         import's time); these are known to be events, so they go straight in.
         """
+        if records_citation(events):
+            # Check again, under the lock every writer shares, against the store
+            # as it is now: another process may have cited the other way round.
+            with self._citation_lock():
+                check_citations_acyclic(events, self._stored_work)
+                return self._save_unchecked(events)
+        return self._save_unchecked(events)
+
+    def _save_unchecked(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[Recording[UUID]]:
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
         processing_event.events.extend(events)
         recordings = self._record(processing_event)
@@ -165,6 +181,13 @@ class Ledger(Application[UUID]):
         self._notify(recordings)
         self.notify(processing_event.events)  # the deprecated hook save() also calls
         return recordings
+
+    def _stored_work(self, work_id: UUID) -> Work | None:
+        try:
+            work: Any = self.repository.get(work_id)
+        except AggregateNotFoundError:
+            return None
+        return work if isinstance(work, Work) else None
 
     @property
     def head(self) -> int:
@@ -927,18 +950,9 @@ def postgres_setup_lock(env: dict[str, str]) -> Iterator[None]:
     first connection also fails fast and plainly on a wrong URL, and creates the
     URL's ``?schema=`` when it is missing.
     """
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        autocommit=True,
-    ) as connection:
+    with _postgres_connect(env) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
         try:
             if "POSTGRES_SCHEMA" in env:
@@ -947,6 +961,21 @@ def postgres_setup_lock(env: dict[str, str]) -> Iterator[None]:
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+
+
+def _postgres_connect(env: dict[str, str]) -> Any:
+    """A connection of its own (autocommit) to the database ``env`` names."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        autocommit=True,
+    )
 
 
 # An arbitrary constant that names "remix-ledger is creating its tables".

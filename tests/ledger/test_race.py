@@ -13,8 +13,9 @@ from uuid import UUID
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import HandleTakenError
+from ledger.errors import CycleError, HandleTakenError
 from ledger.log import iter_events
+from ledger.values import Citation, Relation
 from ledger.vote import Vote
 from tests.conftest import Databases
 
@@ -112,4 +113,43 @@ def test_two_processes_registering_one_handle_make_one_member(
 
     registered = [event for _, event in iter_events(ledger) if isinstance(event, Member.Registered)]
     assert sorted(event.handle for event in registered) == ["same0", "same1", "same2"]
+    ledger.close()
+
+
+def _cite(
+    url: str, work: str, source: str, barrier: Barrier, results: multiprocessing.Queue[str]
+) -> None:
+    ledger = None
+    try:
+        ledger = open_ledger(url)
+        work_id, source_id = UUID(work), UUID(source)
+        citation = Citation(source_id, Relation.INSPIRATION, None)
+        barrier.wait(timeout=30)
+        ledger.cite_source(work_id, citation)
+        results.put("ok")
+    except CycleError:
+        results.put("cycle")
+    except Exception as error:
+        results.put(f"{type(error).__name__}: {error}")
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_processes_citing_each_other_at_once_never_close_a_cycle(
+    backend: str, databases: Databases
+) -> None:
+    # Each process's own check passes against the state it read; only a check
+    # made under a lock shared by every writer can refuse the second citation.
+    url = databases.url(backend)
+    ledger = open_ledger(url)
+    author = ledger.register_member(handle="author").id
+    for n in range(ROUNDS):
+        first = ledger.contribute(authors=[author], title=f"first {n}").id
+        second = ledger.contribute(authors=[author], title=f"second {n}").id
+        outcomes = _race(_cite, [(url, str(first), str(second)), (url, str(second), str(first))])
+        assert sorted(outcomes) == ["cycle", "ok"]
+        sources = {work: ledger.work(work).source_ids for work in (first, second)}
+        assert (second in sources[first]) != (first in sources[second])
     ledger.close()
