@@ -71,7 +71,9 @@ class Namebook:
     def name(self, aggregate_id: UUID | None) -> str:
         if aggregate_id is None:
             return OPERATOR
-        return self.names.get(aggregate_id, str(aggregate_id))
+        name = self.names.get(aggregate_id)
+        # str() only when needed: a read-model rebuild names ~3 records an event.
+        return str(aggregate_id) if name is None else name
 
     def learn(self, event: Any) -> None:
         """Remember names, and which member and work each vote and comment is about."""

@@ -22,7 +22,8 @@ __all__ = ["PostgresReadModels"]
 class PostgresReadModels(SqlReadModels, PostgresTrackingRecorder):
     """The read models in the ledger's PostgreSQL database (and schema)."""
 
-    types = {"real": "DOUBLE PRECISION", "int": "BIGINT"}
+    types = {"real": "DOUBLE PRECISION", "int": "BIGINT", "without_rowid": ""}
+    param = "%s"
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name="rl_tracking")

@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from ledger import Ledger
 from ledger.errors import LedgerError
+from projections.decoding import EventDecoder
 from projections.model import ReadModelWriter
 from projections.staging import TABLES, RowCache, Staged
 from projections.store import UPSTREAM, ReadModelStore
@@ -65,6 +66,7 @@ class Projector:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.cache = RowCache()
+        self.decode = EventDecoder(ledger.mapper)
         # The position this projector last saw the store at; when the store moves
         # without it (another projector), what it holds in memory is stale.
         self._seen: int | None = None
@@ -101,16 +103,19 @@ class Projector:
         """Apply one batch in one transaction; False if it had already been applied."""
         staged = Staged(self.cache, self.store.load)
         writer = ReadModelWriter(staged)
-        decode = self.ledger.mapper.to_domain_event
-        for notification in notifications:
-            writer.apply(notification.id, decode(notification))
+        decode = self.decode
         try:
+            for notification in notifications:
+                writer.apply(notification.id, decode(notification))
             self.store.commit(staged.changes, Tracking(UPSTREAM, notifications[-1].id))
         except IntegrityError:
             # Another projector got there first; what we hold in memory may be stale.
-            self.cache.clear()
-            self._seen = None
+            self._forget()
             return False
+        except BaseException:
+            # The rows in memory were changed in place by a batch that was not saved.
+            self._forget()
+            raise
         staged.committed()
         self._seen = notifications[-1].id
         with self._advanced:
@@ -123,6 +128,10 @@ class Projector:
         self.cache.clear()
         self._seen = None
         return self.catch_up(on_progress=on_progress)
+
+    def _forget(self) -> None:
+        self.cache.clear()
+        self._seen = None
 
     def _check_cache(self, position: int) -> None:
         # Resuming, or after another writer: learn which rows exist (keys only),
