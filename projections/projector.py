@@ -10,10 +10,12 @@ next run starts after the last committed batch.
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +28,37 @@ from projections.model import ReadModelWriter
 from projections.staging import TABLES, RowCache, Staged
 from projections.store import UPSTREAM, ReadModelStore
 
-__all__ = ["DEFAULT_BATCH", "ProjectionStatus", "Projector", "ReadModelsBehindError"]
+__all__ = [
+    "DEFAULT_BATCH",
+    "REBUILD_BATCH",
+    "ProjectionStatus",
+    "Projector",
+    "ReadModelsBehindError",
+]
 
 DEFAULT_BATCH = 1_000
+# A rebuild's batches: fewer, larger transactions, each writing a row touched by
+# many of its events (a popular work, its authors) once.
+REBUILD_BATCH = 10_000
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a rebuild runs.
+
+    A rebuild keeps every row it writes in memory (``RowCache``), millions of
+    objects on a large log, and each full collection walks them all again: about
+    15% of a rebuild's time. The projection makes no reference cycles, so
+    reference counting alone frees what it drops; the collector is switched back
+    on (if it was on) when the rebuild ends, however it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ReadModelsBehindError(LedgerError):
@@ -127,7 +157,13 @@ class Projector:
         self.store.reset()
         self.cache.clear()
         self._seen = None
-        return self.catch_up(on_progress=on_progress)
+        batch_size = self.batch_size
+        self.batch_size = max(batch_size, REBUILD_BATCH)
+        try:
+            with _collector_paused():
+                return self.catch_up(on_progress=on_progress)
+        finally:
+            self.batch_size = batch_size
 
     def _forget(self) -> None:
         self.cache.clear()

@@ -26,6 +26,7 @@ from projections.sql_tables import (
     INDEXES,
     TABLE_OPTIONS,
     TABLE_SQL,
+    WorkColumns,
     event_values,
     from_record,
     insert_sql,
@@ -58,6 +59,8 @@ class SqlReadModels:
         def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
 
         def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+
+    _work_columns: WorkColumns  # set by each store's __init__
 
     def _sql(self, text: str) -> str:
         return text.replace("{prefix}", self.prefix)
@@ -97,7 +100,10 @@ class SqlReadModels:
                 if rows:
                     cursor.executemany(
                         upsert_sql(self.prefix, table, self.param),
-                        [values_for(table, key, row) for key, row in rows.items()],
+                        [
+                            values_for(table, key, row, self._work_columns)
+                            for key, row in rows.items()
+                        ],
                     )
             if changes.edges:
                 cursor.executemany(
@@ -225,6 +231,8 @@ class SqlReadModels:
 
 # Page cache per connection (KiB): a rebuild's tables and indexes stay in memory.
 VIEWS_CACHE_KIB = 262_144
+# Pages in the write-ahead log before it is copied into the file (4 KiB each).
+VIEWS_CHECKPOINT_PAGES = 32_768
 
 
 class _ViewsConnectionPool(SQLiteConnectionPool):
@@ -238,6 +246,9 @@ class _ViewsConnectionPool(SQLiteConnectionPool):
         # projector then applies again). The ledger keeps its own, full sync.
         raw.execute("PRAGMA synchronous=NORMAL")
         raw.execute(f"PRAGMA cache_size=-{VIEWS_CACHE_KIB}")
+        # A batch of a rebuild dirties thousands of pages (keys are random ids); with
+        # the default 1 000-page threshold nearly every commit ran a checkpoint.
+        raw.execute(f"PRAGMA wal_autocheckpoint={VIEWS_CHECKPOINT_PAGES}")
         return connection
 
 
@@ -254,6 +265,7 @@ class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
+        self._work_columns = WorkColumns()
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._view_table_statements()]

@@ -20,6 +20,7 @@ from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_boun
 
 __all__ = [
     "TABLE_SQL",
+    "WorkColumns",
     "event_values",
     "from_record",
     "insert_sql",
@@ -133,18 +134,55 @@ def insert_sql(prefix: str, table: str, param: str) -> str:
     return f"INSERT INTO {prefix}{table} ({', '.join(columns)}) VALUES ({values})"
 
 
-def values_for(table: str, key: UUID, row: Any) -> tuple[Any, ...]:
+class WorkColumns:
+    """The columns of a work that never change after it is contributed, computed once.
+
+    A popular work is written again by every batch in which it gets votes; its
+    authors' JSON and its creation time in three forms are the same each time.
+    An entry is used only while the row holds the very same ``authors`` and
+    ``created_at`` objects it was computed from, so a row read back from the
+    store (new objects) is computed afresh rather than trusted.
+    """
+
+    def __init__(self, maxsize: int = 500_000) -> None:
+        self.maxsize = maxsize
+        self.columns: dict[UUID, tuple[tuple[UUID, ...], datetime, tuple[Any, ...]]] = {}
+
+    def __call__(self, row: WorkRow) -> tuple[Any, ...]:
+        cached = self.columns.get(row.work_id)
+        if cached is not None and cached[0] is row.authors and cached[1] is row.created_at:
+            return cached[2]
+        created = row.created_at
+        columns = (
+            json.dumps([a.hex for a in row.authors]),
+            created.isoformat(),
+            created.timestamp(),
+            hours_since_epoch(created),
+        )
+        if len(self.columns) >= self.maxsize:
+            self.columns.clear()
+        self.columns[row.work_id] = (row.authors, created, columns)
+        return columns
+
+    def clear(self) -> None:
+        self.columns.clear()
+
+
+def values_for(
+    table: str, key: UUID, row: Any, work_columns: WorkColumns | None = None
+) -> tuple[Any, ...]:
     """The column values of one row, in ``COLUMNS`` order."""
     if table == "works":
         net = row.up - row.down
+        authors, created_at, created_epoch, hours = (work_columns or WorkColumns())(row)
         return (
             row.work_id.hex,
             row.title,
             row.kind,
-            json.dumps([a.hex for a in row.authors]),
-            row.created_at.isoformat(),
-            row.created_at.timestamp(),
-            hours_since_epoch(row.created_at),
+            authors,
+            created_at,
+            created_epoch,
+            hours,
             row.position,
             int(row.retracted),
             row.up,

@@ -26,7 +26,7 @@ R = TypeVar("R")
 
 
 class RowCache:
-    """Committed rows kept in memory between batches, bounded per table (LRU).
+    """Committed rows kept in memory between batches, bounded per table (oldest out).
 
     ``known`` holds the keys of every row the store has, per table (the keys
     only, which outlive the bounded rows): loaded once when a projector resumes,
@@ -48,16 +48,13 @@ class RowCache:
         return self.known is not None and key not in self.known[table]
 
     def get(self, table: str, key: UUID) -> Any:
-        rows = self.tables[table]
-        row = rows.get(key)
-        if row is not None:
-            rows.move_to_end(key)
-        return row
+        return self.tables[table].get(key)
 
     def put(self, table: str, key: UUID, row: Any) -> None:
+        # First in, first out: cheaper than keeping the order of use, and a row
+        # dropped too early costs one read from the store.
         rows = self.tables[table]
         rows[key] = row
-        rows.move_to_end(key)
         if len(rows) > self.maxsize:
             rows.popitem(last=False)
 
