@@ -71,11 +71,13 @@ class EdgeRow:
     position: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EventRow:
     """One event as the histories show it, written once however many subjects it has.
 
     ``subjects`` are the histories it appears in (each is a ``HistoryRow`` when read).
+    Not frozen only because a frozen dataclass is slower to make (one per event);
+    nothing changes it.
     """
 
     position: int

@@ -116,11 +116,31 @@ COLUMNS = {
 }
 
 
+# The columns a row's later events can change; an upsert of a row already there
+# sets only these (not, say, a work's created_epoch, which would touch its index).
+CHANGING = {
+    "works": (
+        "retracted",
+        "up",
+        "down",
+        "comments",
+        "direct_remixes",
+        "wilson",
+        "net_sign",
+        "log_abs",
+    ),
+    "members": ("name", "works", "remixes_received", "votes_up", "votes_down"),
+    "votes": ("value",),
+    "comments": ("retracted",),
+    "names": ("name",),
+}
+
+
 def upsert_sql(prefix: str, table: str, param: str) -> str:
     """INSERT ... ON CONFLICT DO UPDATE, with positional parameters (``param``)."""
     columns = COLUMNS[table]
     key = columns[0]
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGING[table])
     values = ", ".join(param for _ in columns)
     return (
         f"INSERT INTO {prefix}{table} ({', '.join(columns)}) VALUES ({values})"
