@@ -55,6 +55,9 @@ class MemoryReadModels(POPOTrackingRecorder):
             self.histories.clear()
             self._max_tracking_ids.pop(UPSTREAM, None)
 
+    def rebuilt(self) -> None:
+        return None
+
     def ranked_works(
         self, by: RankBy, where: WorkFilter, limit: int, offset: int, half_life_hours: float
     ) -> list[WorkRow]:

@@ -23,7 +23,7 @@ __all__ = ["PostgresReadModels"]
 class PostgresReadModels(SqlReadModels, PostgresTrackingRecorder):
     """The read models in the ledger's PostgreSQL database (and schema)."""
 
-    types = {"real": "DOUBLE PRECISION", "int": "BIGINT", "without_rowid": ""}
+    types = {"real": "DOUBLE PRECISION", "int": "BIGINT"}
     param = "%s"
 
     def __init__(self, datastore: PostgresDatastore) -> None:

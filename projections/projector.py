@@ -98,6 +98,7 @@ class Projector:
         self.ledger = ledger
         self.store = store
         self.batch_size = batch_size
+        self.rebuild_batch_size = REBUILD_BATCH
         self.poll_interval = poll_interval
         self.cache = RowCache()
         self.decode = EventDecoder(ledger.mapper)
@@ -162,10 +163,12 @@ class Projector:
         self.cache.clear()
         self._seen = None
         batch_size = self.batch_size
-        self.batch_size = max(batch_size, REBUILD_BATCH)
+        self.batch_size = max(batch_size, self.rebuild_batch_size)
         try:
             with _collector_paused():
-                return self.catch_up(on_progress=on_progress)
+                position = self.catch_up(on_progress=on_progress)
+                self.store.rebuilt()
+                return position
         finally:
             self.batch_size = batch_size
 

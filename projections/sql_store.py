@@ -23,8 +23,8 @@ from projections.ordering import RankBy, WorkFilter, sql_order
 from projections.rows import HistoryRow, MemberRow, WorkRow
 from projections.sql_tables import (
     COLUMNS,
+    DEFERRED_INDEXES,
     INDEXES,
-    TABLE_OPTIONS,
     TABLE_SQL,
     WorkColumns,
     event_values,
@@ -41,7 +41,7 @@ __all__ = ["SCHEMA_VERSION", "SQLiteReadModels", "SqlReadModels", "ViewsDatastor
 
 # Bump when the tables change: stores of another version are dropped and rebuilt
 # (read models are derived data, so nothing is lost).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _KEY = {table: columns[0] for table, columns in COLUMNS.items()}
 
@@ -50,7 +50,7 @@ class SqlReadModels:
     """The SQL shared by both databases, written with ``:name`` parameters."""
 
     prefix = "rl_"
-    types = {"real": "REAL", "int": "INTEGER", "without_rowid": " WITHOUT ROWID"}
+    types = {"real": "REAL", "int": "INTEGER"}
     # The positional parameter marker of the driver (writes pass tuples, not dicts).
     param = "?"
 
@@ -68,13 +68,13 @@ class SqlReadModels:
     def _view_table_statements(self) -> list[str]:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.prefix}{table} ({body.format(**self.types)})"
-            + TABLE_OPTIONS.get(table, "").format(**self.types)
             for table, body in TABLE_SQL.items()
         ]
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {self.prefix}schema (version {self.types['int']})"
         )
-        return statements + [self._sql(index) for index in INDEXES]
+        indexes = [*INDEXES, *DEFERRED_INDEXES.values()]
+        return statements + [self._sql(index) for index in indexes]
 
     def _rows(self, cursor: Any, text: str, params: dict[str, Any]) -> list[Any]:
         cursor.execute(self._sql(text), params)
@@ -141,6 +141,13 @@ class SqlReadModels:
     def _reset_tables(self, cursor: Any) -> None:
         for table in (*TABLES, "edges", "history", "history_subjects"):
             cursor.execute(self._sql(f"DELETE FROM {{prefix}}{table}"), {})
+        for name in DEFERRED_INDEXES:
+            cursor.execute(self._sql(f"DROP INDEX IF EXISTS {{prefix}}{name}"), {})
+
+    def rebuilt(self) -> None:
+        with self._transaction(commit=True) as cursor:
+            for index in DEFERRED_INDEXES.values():
+                cursor.execute(self._sql(index), {})
 
     def ranked_works(
         self, by: RankBy, where: WorkFilter, limit: int, offset: int, half_life_hours: float

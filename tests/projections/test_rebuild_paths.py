@@ -4,18 +4,20 @@ the collector paused. Each ends with the same views as a plain projection in mem
 from __future__ import annotations
 
 import gc
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from bench.synthetic import generate
 from ledger import Ledger, open_ledger
 from ledger.archive import import_archive
 from projections.memory_store import MemoryReadModels
-from projections.opening import open_read_models
+from projections.opening import open_read_models, views_path
 from projections.projector import Projector
 from projections.rows import WorkRow
 from projections.sql_tables import WorkColumns, values_for
@@ -152,3 +154,75 @@ def test_the_memo_of_work_columns_stays_bounded() -> None:
             "works", row.work_id, row
         )
     assert len(columns.columns) <= 3
+
+
+def subject_index_exists(url: str) -> bool:
+    views = sqlite3.connect(views_path(url))
+    try:
+        found = views.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'rl_history_subjects_key'"
+        ).fetchall()
+    finally:
+        views.close()
+    return bool(found)
+
+
+def test_a_rebuild_drops_the_histories_index_and_builds_it_at_the_end(
+    databases: Databases,
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    assert subject_index_exists(url)
+    projector = Projector(ledger, store)
+    projector.rebuild_batch_size = 700
+
+    seen: list[bool] = []
+    projector.rebuild(on_progress=lambda position: seen.append(subject_index_exists(url)))
+    assert len(seen) > 2 and not any(seen)  # built once, after the last batch
+    assert subject_index_exists(url)
+    assert store.dump() == clean_views(ledger)
+
+
+def test_a_rebuild_that_stops_half_way_gets_its_index_back_when_the_store_is_opened(
+    databases: Databases,
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    flaky = FailingCommits(store, failing={3})
+    projector = Projector(ledger, flaky)  # type: ignore[arg-type]
+    projector.rebuild_batch_size = 700
+    with pytest.raises(OSError):
+        projector.rebuild()
+    assert not subject_index_exists(url)
+    # Without the index, histories are slower to read, not different.
+    half_way = store.max_tracking_id("RemixLedger") or 0
+    partial = MemoryReadModels()
+    Projector(ledger, partial).catch_up(until=half_way)
+    assert half_way > 0 and store.dump() == partial.dump()
+    store.close()
+
+    reopened = open_read_models(url)
+    assert subject_index_exists(url)
+    Projector(ledger, reopened).catch_up()
+    assert reopened.dump() == clean_views(ledger)
+
+
+@pytest.mark.postgres
+def test_a_rebuild_on_postgres_ends_with_its_histories_indexed(databases: Databases) -> None:
+    url = databases.url("postgres")
+    ledger = synthetic_ledger(url, events=1_500)
+    store = open_read_models(url)
+    projector = Projector(ledger, store)
+    projector.rebuild_batch_size = 400
+    projector.rebuild()
+    assert store.dump() == clean_views(ledger)
+    # The unique index is back: a second copy of a history row is refused.
+    sql_store: Any = store
+    prefix = sql_store.prefix
+    with pytest.raises(IntegrityError), sql_store._transaction(commit=True) as cursor:
+        cursor.execute(
+            f"INSERT INTO {prefix}history_subjects (subject_id, position)"
+            f" SELECT subject_id, position FROM {prefix}history_subjects LIMIT 1"
+        )
