@@ -238,8 +238,6 @@ class SqlReadModels:
 
 # Page cache per connection (KiB): a rebuild's tables and indexes stay in memory.
 VIEWS_CACHE_KIB = 262_144
-# Pages in the write-ahead log before it is copied into the file (4 KiB each).
-VIEWS_CHECKPOINT_PAGES = 32_768
 
 
 class _ViewsConnectionPool(SQLiteConnectionPool):
@@ -253,9 +251,6 @@ class _ViewsConnectionPool(SQLiteConnectionPool):
         # projector then applies again). The ledger keeps its own, full sync.
         raw.execute("PRAGMA synchronous=NORMAL")
         raw.execute(f"PRAGMA cache_size=-{VIEWS_CACHE_KIB}")
-        # A batch of a rebuild dirties thousands of pages (keys are random ids); with
-        # the default 1 000-page threshold nearly every commit ran a checkpoint.
-        raw.execute(f"PRAGMA wal_autocheckpoint={VIEWS_CHECKPOINT_PAGES}")
         return connection
 
 
