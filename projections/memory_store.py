@@ -10,7 +10,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 
 from projections.ordering import RankBy, WorkFilter, sort_key
-from projections.rows import EdgeRow, HistoryRow, MemberRow, WorkRow
+from projections.rows import EdgeRow, EventRow, HistoryRow, MemberRow, WorkRow
 from projections.staging import TABLES, Changes
 from projections.store import UPSTREAM
 
@@ -25,23 +25,25 @@ class MemoryReadModels(POPOTrackingRecorder):
         self.tables: dict[str, dict[UUID, Any]] = {name: {} for name in TABLES}
         self.edges: dict[tuple[UUID, UUID], EdgeRow] = {}
         self.children: dict[UUID, list[UUID]] = defaultdict(list)
-        self.histories: dict[UUID, list[HistoryRow]] = defaultdict(list)
+        self.histories: dict[UUID, list[EventRow]] = defaultdict(list)
 
     def load(self, table: str, key: UUID) -> Any:
         with self._database_lock:
-            return self.tables[table].get(key)
+            # A copy: the projector changes the rows it reads in place before it commits.
+            return _copy(self.tables[table].get(key))
 
     def commit(self, changes: Changes, tracking: Tracking) -> None:
         with self._database_lock:
             # Check first: a batch already applied changes nothing.
             self._assert_tracking_uniqueness(tracking)
             for table, rows in changes.rows.items():
-                self.tables[table].update(rows)
+                self.tables[table].update((key, _copy(row)) for key, row in rows.items())
             for edge in changes.edges:
                 self.edges[edge.source, edge.derived] = edge
                 self.children[edge.source].append(edge.derived)
-            for row in changes.history:
-                self.histories[row.subject_id].append(row)
+            for event in changes.history:
+                for subject in event.subjects:
+                    self.histories[subject].append(event)
             self._insert_tracking(tracking)
 
     def reset(self) -> None:
@@ -52,6 +54,9 @@ class MemoryReadModels(POPOTrackingRecorder):
             self.children.clear()
             self.histories.clear()
             self._max_tracking_ids.pop(UPSTREAM, None)
+
+    def rebuilt(self) -> None:
+        return None
 
     def ranked_works(
         self, by: RankBy, where: WorkFilter, limit: int, offset: int, half_life_hours: float
@@ -71,7 +76,7 @@ class MemoryReadModels(POPOTrackingRecorder):
         with self._database_lock:
             rows = self.histories.get(subject, [])
             chosen = [
-                row
+                row.for_subject(subject)
                 for row in rows
                 if row.position > after and (as_of is None or row.position <= as_of)
             ]
@@ -102,13 +107,23 @@ class MemoryReadModels(POPOTrackingRecorder):
                 self.edges.values(), key=lambda e: (str(e.source), str(e.derived))
             )
             dumped["history"] = sorted(
-                (row for rows in self.histories.values() for row in rows),
+                (
+                    row.for_subject(subject)
+                    for subject, rows in self.histories.items()
+                    for row in rows
+                ),
                 key=lambda r: (str(r.subject_id), r.position),
             )
         return dumped
 
     def close(self) -> None:
         return None
+
+
+def _copy(row: Any) -> Any:
+    if row is None or isinstance(row, str):  # names are immutable strings
+        return row
+    return type(row)(*(getattr(row, name) for name in row.__slots__))
 
 
 def _leaderboard_key(row: MemberRow) -> tuple[int, int, int, str]:

@@ -15,7 +15,7 @@ from ledger.history import Namebook
 from ledger.member import HandleClaim, Member
 from ledger.vote import Vote
 from ledger.work import Work
-from projections.rows import CommentRow, EdgeRow, HistoryRow, MemberRow, VoteRow, WorkRow
+from projections.rows import CommentRow, EdgeRow, EventRow, MemberRow, VoteRow, WorkRow
 from projections.staging import Staged
 
 __all__ = ["ReadModelWriter"]
@@ -130,24 +130,24 @@ class ReadModelWriter:
     def _record_history(self, position: int, event: Any) -> None:
         actor_id = getattr(event, "actor_id", None)
         ids = self.names.involved(event)
-        summary = self.names.summary(event)
-        actor = self.names.name(actor_id)
-        for subject in ids:
-            if subject == event.originator_id and isinstance(event, _VOTE_EVENTS):
-                continue  # a vote's own id is no one's subject; its member and work are
-            self.staged.changes.history.append(
-                HistoryRow(
-                    subject_id=subject,
-                    position=position,
-                    occurred_at=event.occurred_at,
-                    recorded_at=event.timestamp,
-                    type=type(event).__name__,
-                    actor_id=actor_id,
-                    actor=actor,
-                    summary=summary,
-                    ids=ids,
-                )
+        if isinstance(event, _VOTE_EVENTS):
+            # A vote's own id is no one's subject; its member and work are.
+            subjects = tuple(subject for subject in ids if subject != event.originator_id)
+        else:
+            subjects = ids
+        self.staged.changes.history.append(
+            EventRow(
+                position=position,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+                type=type(event).__name__,
+                actor_id=actor_id,
+                actor=self.names.name(actor_id),
+                summary=self.names.summary(event),
+                ids=ids,
+                subjects=subjects,
             )
+        )
 
     # -- rows
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment
 
 from ledger.application import postgres_setup_lock
 from ledger.settings import DatabaseSetting, resolve_db_setting
 from projections.memory_store import MemoryReadModels
-from projections.sql_store import SQLiteReadModels
+from projections.sql_store import SQLiteReadModels, ViewsDatastore
 from projections.store import ReadModelStore
 
 __all__ = ["open_read_models", "views_path"]
@@ -36,7 +35,7 @@ def open_read_models(setting: DatabaseSetting | str | None = None) -> ReadModelS
     if setting.backend == "memory":
         return MemoryReadModels()
     if setting.backend == "sqlite":
-        datastore = SQLiteDatastore(db_name=views_path(setting.env["SQLITE_DBNAME"]))
+        datastore = ViewsDatastore(views_path(setting.env["SQLITE_DBNAME"]))
         sqlite_store = SQLiteReadModels(datastore)
         sqlite_store.create_table()
         return sqlite_store

@@ -14,6 +14,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.sql import SQL
 
 from projections.sql_store import SqlReadModels
+from projections.sql_tables import WorkColumns
 from projections.store import UPSTREAM
 
 __all__ = ["PostgresReadModels"]
@@ -23,9 +24,11 @@ class PostgresReadModels(SqlReadModels, PostgresTrackingRecorder):
     """The read models in the ledger's PostgreSQL database (and schema)."""
 
     types = {"real": "DOUBLE PRECISION", "int": "BIGINT"}
+    param = "%s"
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name="rl_tracking")
+        self._work_columns = WorkColumns()
         self._schema = datastore.schema.replace('"', '""')
         self.prefix = f'"{self._schema}".rl_'
         for statement in self._view_table_statements():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-__all__ = ["CommentRow", "EdgeRow", "HistoryRow", "MemberRow", "VoteRow", "WorkRow"]
+__all__ = ["CommentRow", "EdgeRow", "EventRow", "HistoryRow", "MemberRow", "VoteRow", "WorkRow"]
 
 
 @dataclass(slots=True)
@@ -69,6 +69,39 @@ class EdgeRow:
     derived: UUID
     relation: str
     position: int
+
+
+@dataclass(slots=True)
+class EventRow:
+    """One event as the histories show it, written once however many subjects it has.
+
+    ``subjects`` are the histories it appears in (each is a ``HistoryRow`` when read).
+    Not frozen only because a frozen dataclass is slower to make (one per event);
+    nothing changes it.
+    """
+
+    position: int
+    occurred_at: datetime
+    recorded_at: datetime
+    type: str
+    actor_id: UUID | None
+    actor: str
+    summary: str
+    ids: tuple[UUID, ...]
+    subjects: tuple[UUID, ...]
+
+    def for_subject(self, subject_id: UUID) -> HistoryRow:
+        return HistoryRow(
+            subject_id,
+            self.position,
+            self.occurred_at,
+            self.recorded_at,
+            self.type,
+            self.actor_id,
+            self.actor,
+            self.summary,
+            self.ids,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,28 +12,36 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import (
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteDatastore,
+    SQLiteTrackingRecorder,
+)
 
 from projections.ordering import RankBy, WorkFilter, sql_order
 from projections.rows import HistoryRow, MemberRow, WorkRow
 from projections.sql_tables import (
     COLUMNS,
+    DEFERRED_INDEXES,
     INDEXES,
     TABLE_SQL,
+    WorkColumns,
+    event_values,
     from_record,
-    history_params,
     insert_sql,
-    params_for,
+    subject_values,
     upsert_sql,
+    values_for,
 )
 from projections.staging import TABLES, Changes
 from projections.store import UPSTREAM
 
-__all__ = ["SCHEMA_VERSION", "SQLiteReadModels", "SqlReadModels"]
+__all__ = ["SCHEMA_VERSION", "SQLiteReadModels", "SqlReadModels", "ViewsDatastore"]
 
 # Bump when the tables change: stores of another version are dropped and rebuilt
 # (read models are derived data, so nothing is lost).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 _KEY = {table: columns[0] for table, columns in COLUMNS.items()}
 
@@ -43,12 +51,16 @@ class SqlReadModels:
 
     prefix = "rl_"
     types = {"real": "REAL", "int": "INTEGER"}
+    # The positional parameter marker of the driver (writes pass tuples, not dicts).
+    param = "?"
 
     if TYPE_CHECKING:
         # Provided by the subclasses and by the library's tracking recorders.
         def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
 
         def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+
+    _work_columns: WorkColumns  # set by each store's __init__
 
     def _sql(self, text: str) -> str:
         return text.replace("{prefix}", self.prefix)
@@ -61,7 +73,8 @@ class SqlReadModels:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {self.prefix}schema (version {self.types['int']})"
         )
-        return statements + [self._sql(index) for index in INDEXES]
+        indexes = [*INDEXES, *DEFERRED_INDEXES.values()]
+        return statements + [self._sql(index) for index in indexes]
 
     def _rows(self, cursor: Any, text: str, params: dict[str, Any]) -> list[Any]:
         cursor.execute(self._sql(text), params)
@@ -86,18 +99,25 @@ class SqlReadModels:
                 rows = changes.rows[table]
                 if rows:
                     cursor.executemany(
-                        self._sql(upsert_sql("{prefix}", table)),
-                        [params_for(table, key, row) for key, row in rows.items()],
+                        upsert_sql(self.prefix, table, self.param),
+                        [
+                            values_for(table, key, row, self._work_columns)
+                            for key, row in rows.items()
+                        ],
                     )
             if changes.edges:
                 cursor.executemany(
-                    self._sql(insert_sql("{prefix}", "edges")),
-                    [params_for("edges", edge.source, edge) for edge in changes.edges],
+                    insert_sql(self.prefix, "edges", self.param),
+                    [values_for("edges", edge.source, edge) for edge in changes.edges],
                 )
             if changes.history:
                 cursor.executemany(
-                    self._sql(insert_sql("{prefix}", "history")),
-                    [history_params(row) for row in changes.history],
+                    insert_sql(self.prefix, "history", self.param),
+                    [event_values(event) for event in changes.history],
+                )
+                cursor.executemany(
+                    insert_sql(self.prefix, "history_subjects", self.param),
+                    subject_values(changes.history),
                 )
 
     def _schema_is_current(self) -> bool:
@@ -109,7 +129,7 @@ class SqlReadModels:
         return bool(rows) and rows[0]["version"] == SCHEMA_VERSION
 
     def _drop_tables(self, cursor: Any) -> None:
-        for table in (*TABLES, "edges", "history", "schema"):
+        for table in (*TABLES, "edges", "history", "history_subjects", "schema"):
             cursor.execute(self._sql(f"DROP TABLE IF EXISTS {{prefix}}{table}"), {})
 
     def _stamp_schema(self, cursor: Any) -> None:
@@ -119,8 +139,15 @@ class SqlReadModels:
         )
 
     def _reset_tables(self, cursor: Any) -> None:
-        for table in (*TABLES, "edges", "history"):
+        for table in (*TABLES, "edges", "history", "history_subjects"):
             cursor.execute(self._sql(f"DELETE FROM {{prefix}}{table}"), {})
+        for name in DEFERRED_INDEXES:
+            cursor.execute(self._sql(f"DROP INDEX IF EXISTS {{prefix}}{name}"), {})
+
+    def rebuilt(self) -> None:
+        with self._transaction(commit=True) as cursor:
+            for index in DEFERRED_INDEXES.values():
+                cursor.execute(self._sql(index), {})
 
     def ranked_works(
         self, by: RankBy, where: WorkFilter, limit: int, offset: int, half_life_hours: float
@@ -157,13 +184,17 @@ class SqlReadModels:
         return [from_record("members", r) for r in records]
 
     def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[HistoryRow]:
-        text = "SELECT * FROM {prefix}history WHERE subject_id = :subject AND position > :after"
+        text = (
+            "SELECT s.subject_id, h.* FROM {prefix}history_subjects s"
+            " JOIN {prefix}history h ON h.position = s.position"
+            " WHERE s.subject_id = :subject AND s.position > :after"
+        )
         params: dict[str, Any] = {"subject": subject.hex, "after": after, "limit": limit}
         if as_of is not None:
-            text += " AND position <= :as_of"
+            text += " AND s.position <= :as_of"
             params["as_of"] = as_of
         with self._transaction(commit=False) as cursor:
-            records = self._rows(cursor, text + " ORDER BY position LIMIT :limit", params)
+            records = self._rows(cursor, text + " ORDER BY s.position LIMIT :limit", params)
         return [from_record("history", r) for r in records]
 
     def descendant_count(self, work_id: UUID) -> int:
@@ -196,12 +227,39 @@ class SqlReadModels:
                 for r in self._rows(cursor, "SELECT * FROM {prefix}edges", {})
             ]
             dumped["edges"] = sorted(edges, key=lambda e: (str(e.source), str(e.derived)))
-            history = [
-                from_record("history", r)
-                for r in self._rows(cursor, "SELECT * FROM {prefix}history", {})
-            ]
+            text = (
+                "SELECT s.subject_id, h.* FROM {prefix}history_subjects s"
+                " JOIN {prefix}history h ON h.position = s.position"
+            )
+            history = [from_record("history", r) for r in self._rows(cursor, text, {})]
             dumped["history"] = sorted(history, key=lambda r: (str(r.subject_id), r.position))
         return dumped
+
+
+# Page cache per connection (KiB): a rebuild's tables and indexes stay in memory.
+VIEWS_CACHE_KIB = 262_144
+
+
+class _ViewsConnectionPool(SQLiteConnectionPool):
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        raw = connection._sqlite_conn
+        # In WAL mode, NORMAL syncs only at checkpoints, not at every commit. A
+        # transaction is still atomic: after a crash, or a power loss, the views
+        # hold the rows of exactly the batches whose tracking position they hold
+        # (a power loss may roll back the last few of both together, which the
+        # projector then applies again). The ledger keeps its own, full sync.
+        raw.execute("PRAGMA synchronous=NORMAL")
+        raw.execute(f"PRAGMA cache_size=-{VIEWS_CACHE_KIB}")
+        return connection
+
+
+class ViewsDatastore(SQLiteDatastore):
+    """The library's SQLite datastore, with the pragmas the read models' file uses."""
+
+    def __init__(self, db_name: str) -> None:
+        super().__init__(db_name=db_name)
+        self.pool = _ViewsConnectionPool(db_name=db_name)
 
 
 class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):
@@ -209,6 +267,7 @@ class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
+        self._work_columns = WorkColumns()
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._view_table_statements()]

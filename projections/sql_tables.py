@@ -2,7 +2,9 @@
 
 One schema for SQLite and PostgreSQL: ids and times are text (UUID hex, ISO 8601
 in UTC), counts are integers, scores are floats; only the float and integer type
-names differ. ``created_epoch`` (Unix seconds) and ``hours`` (since 2000-01-01)
+names differ. A history event is one row of ``history`` (keyed by its position),
+and one narrow row of ``history_subjects`` for each member, work... whose history
+it appears in. ``created_epoch`` (Unix seconds) and ``hours`` (since 2000-01-01)
 are stored beside ``created_at`` so that periods and the hot ordering run in SQL.
 """
 
@@ -13,10 +15,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from projections.rows import CommentRow, EdgeRow, HistoryRow, MemberRow, VoteRow, WorkRow
+from projections.rows import CommentRow, EdgeRow, EventRow, HistoryRow, MemberRow, VoteRow, WorkRow
 from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_bound
 
-__all__ = ["TABLE_SQL", "from_record", "history_params", "params_for", "upsert_sql"]
+__all__ = [
+    "DEFERRED_INDEXES",
+    "INDEXES",
+    "TABLE_SQL",
+    "WorkColumns",
+    "event_values",
+    "from_record",
+    "insert_sql",
+    "subject_values",
+    "upsert_sql",
+    "values_for",
+]
 
 TABLE_SQL = {
     "works": (
@@ -42,16 +55,30 @@ TABLE_SQL = {
         " position {int} NOT NULL, PRIMARY KEY (source, derived)"
     ),
     "history": (
-        "subject_id TEXT NOT NULL, position {int} NOT NULL, occurred_at TEXT NOT NULL,"
+        "position {int} PRIMARY KEY, occurred_at TEXT NOT NULL,"
         " recorded_at TEXT NOT NULL, type TEXT NOT NULL, actor_id TEXT, actor TEXT NOT NULL,"
-        " summary TEXT NOT NULL, ids TEXT NOT NULL, PRIMARY KEY (subject_id, position)"
+        " summary TEXT NOT NULL, ids TEXT NOT NULL"
     ),
+    # The index of the histories: which events (positions) each subject appears in.
+    # Its key is a unique index, not a primary key, so a rebuild can drop it and
+    # build it once at the end (DEFERRED_INDEXES).
+    "history_subjects": "subject_id TEXT NOT NULL, position {int} NOT NULL",
 }
 INDEXES = (
     # Index names are never schema-qualified (PostgreSQL puts them beside their table).
     "CREATE INDEX IF NOT EXISTS rl_works_created ON {prefix}works (created_epoch)",
     "CREATE INDEX IF NOT EXISTS rl_edges_derived ON {prefix}edges (derived)",
 )
+# Indexes a rebuild drops at its start and creates at its end: inserting 2.5
+# (subject, position) pairs an event into a B-tree keyed by random ids cost a 1M-event
+# rebuild more than sorting them all once. Both are created whenever the store is
+# opened too, so a rebuild that stopped half-way leaves them missing only until then.
+DEFERRED_INDEXES = {
+    "history_subjects_key": (
+        "CREATE UNIQUE INDEX IF NOT EXISTS rl_history_subjects_key"
+        " ON {prefix}history_subjects (subject_id, position)"
+    ),
+}
 
 COLUMNS = {
     "works": (
@@ -86,7 +113,6 @@ COLUMNS = {
     "names": ("id", "name"),
     "edges": ("source", "derived", "relation", "position"),
     "history": (
-        "subject_id",
         "position",
         "occurred_at",
         "recorded_at",
@@ -96,97 +122,146 @@ COLUMNS = {
         "summary",
         "ids",
     ),
+    "history_subjects": ("subject_id", "position"),
 }
 
 
-def upsert_sql(prefix: str, table: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE with named parameters (``:column``)."""
+# The columns a row's later events can change; an upsert of a row already there
+# sets only these (not, say, a work's created_epoch, which would touch its index).
+CHANGING = {
+    "works": (
+        "retracted",
+        "up",
+        "down",
+        "comments",
+        "direct_remixes",
+        "wilson",
+        "net_sign",
+        "log_abs",
+    ),
+    "members": ("name", "works", "remixes_received", "votes_up", "votes_down"),
+    "votes": ("value",),
+    "comments": ("retracted",),
+    "names": ("name",),
+}
+
+
+def upsert_sql(prefix: str, table: str, param: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE, with positional parameters (``param``)."""
     columns = COLUMNS[table]
     key = columns[0]
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-    values = ", ".join(f":{c}" for c in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGING[table])
+    values = ", ".join(param for _ in columns)
     return (
         f"INSERT INTO {prefix}{table} ({', '.join(columns)}) VALUES ({values})"
         f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
     )
 
 
-def insert_sql(prefix: str, table: str) -> str:
+def insert_sql(prefix: str, table: str, param: str) -> str:
     columns = COLUMNS[table]
-    values = ", ".join(f":{c}" for c in columns)
+    values = ", ".join(param for _ in columns)
     return f"INSERT INTO {prefix}{table} ({', '.join(columns)}) VALUES ({values})"
 
 
-def params_for(table: str, key: UUID, row: Any) -> dict[str, Any]:
-    """The column values of one row."""
+class WorkColumns:
+    """The columns of a work that never change after it is contributed, computed once.
+
+    A popular work is written again by every batch in which it gets votes; its
+    authors' JSON and its creation time in three forms are the same each time.
+    An entry is used only while the row holds the very same ``authors`` and
+    ``created_at`` objects it was computed from, so a row read back from the
+    store (new objects) is computed afresh rather than trusted.
+    """
+
+    def __init__(self, maxsize: int = 500_000) -> None:
+        self.maxsize = maxsize
+        self.columns: dict[UUID, tuple[tuple[UUID, ...], datetime, tuple[Any, ...]]] = {}
+
+    def __call__(self, row: WorkRow) -> tuple[Any, ...]:
+        cached = self.columns.get(row.work_id)
+        if cached is not None and cached[0] is row.authors and cached[1] is row.created_at:
+            return cached[2]
+        created = row.created_at
+        columns = (
+            json.dumps([a.hex for a in row.authors]),
+            created.isoformat(),
+            created.timestamp(),
+            hours_since_epoch(created),
+        )
+        if len(self.columns) >= self.maxsize:
+            self.columns.clear()
+        self.columns[row.work_id] = (row.authors, created, columns)
+        return columns
+
+    def clear(self) -> None:
+        self.columns.clear()
+
+
+def values_for(
+    table: str, key: UUID, row: Any, work_columns: WorkColumns | None = None
+) -> tuple[Any, ...]:
+    """The column values of one row, in ``COLUMNS`` order."""
     if table == "works":
-        epoch = row.created_at.timestamp()
         net = row.up - row.down
-        return {
-            "work_id": row.work_id.hex,
-            "title": row.title,
-            "kind": row.kind,
-            "authors": json.dumps([a.hex for a in row.authors]),
-            "created_at": row.created_at.isoformat(),
-            "created_epoch": epoch,
-            "hours": hours_since_epoch(row.created_at),
-            "position": row.position,
-            "retracted": int(row.retracted),
-            "up": row.up,
-            "down": row.down,
-            "comments": row.comments,
-            "direct_remixes": row.direct_remixes,
-            "wilson": wilson_lower_bound(row.up, row.down),
-            "net_sign": (net > 0) - (net < 0),
-            "log_abs": log_abs_net(row.up, row.down),
-        }
+        authors, created_at, created_epoch, hours = (work_columns or WorkColumns())(row)
+        return (
+            row.work_id.hex,
+            row.title,
+            row.kind,
+            authors,
+            created_at,
+            created_epoch,
+            hours,
+            row.position,
+            int(row.retracted),
+            row.up,
+            row.down,
+            row.comments,
+            row.direct_remixes,
+            wilson_lower_bound(row.up, row.down),
+            (net > 0) - (net < 0),
+            log_abs_net(row.up, row.down),
+        )
     if table == "members":
-        return {
-            "member_id": row.member_id.hex,
-            "handle": row.handle,
-            "name": row.name,
-            "works": row.works,
-            "remixes_received": row.remixes_received,
-            "votes_up": row.votes_up,
-            "votes_down": row.votes_down,
-        }
+        return (
+            row.member_id.hex,
+            row.handle,
+            row.name,
+            row.works,
+            row.remixes_received,
+            row.votes_up,
+            row.votes_down,
+        )
     if table == "votes":
-        return {
-            "vote_id": row.vote_id.hex,
-            "member_id": row.member_id.hex,
-            "work_id": row.work_id.hex,
-            "value": row.value,
-        }
+        return (row.vote_id.hex, row.member_id.hex, row.work_id.hex, row.value)
     if table == "comments":
-        return {
-            "comment_id": row.comment_id.hex,
-            "work_id": row.work_id.hex,
-            "retracted": int(row.retracted),
-        }
+        return (row.comment_id.hex, row.work_id.hex, int(row.retracted))
     if table == "names":
-        return {"id": key.hex, "name": row}
+        return (key.hex, row)
     if table == "edges":
-        return {
-            "source": row.source.hex,
-            "derived": row.derived.hex,
-            "relation": row.relation,
-            "position": row.position,
-        }
+        return (row.source.hex, row.derived.hex, row.relation, row.position)
     raise KeyError(table)
 
 
-def history_params(row: HistoryRow) -> dict[str, Any]:
-    return {
-        "subject_id": row.subject_id.hex,
-        "position": row.position,
-        "occurred_at": row.occurred_at.isoformat(),
-        "recorded_at": row.recorded_at.isoformat(),
-        "type": row.type,
-        "actor_id": None if row.actor_id is None else row.actor_id.hex,
-        "actor": row.actor,
-        "summary": row.summary,
-        "ids": json.dumps([i.hex for i in row.ids]),
-    }
+def event_values(event: EventRow) -> tuple[Any, ...]:
+    """The ``history`` row of one event (its ids as hex, space-separated)."""
+    actor_id = event.actor_id
+    return (
+        event.position,
+        event.occurred_at.isoformat(),
+        event.recorded_at.isoformat(),
+        event.type,
+        None if actor_id is None else actor_id.hex,
+        event.actor,
+        event.summary,
+        " ".join([each.hex for each in event.ids]),
+    )
+
+
+def subject_values(events: list[EventRow]) -> list[tuple[str, int]]:
+    """The ``history_subjects`` rows of some events."""
+    return [(subject.hex, event.position) for event in events for subject in event.subjects]
 
 
 def from_record(table: str, record: Any) -> Any:
@@ -242,6 +317,6 @@ def from_record(table: str, record: Any) -> Any:
             None if record["actor_id"] is None else UUID(record["actor_id"]),
             record["actor"],
             record["summary"],
-            tuple(UUID(i) for i in json.loads(record["ids"])),
+            tuple(UUID(i) for i in record["ids"].split()),
         )
     raise KeyError(table)

@@ -1,10 +1,13 @@
 """Rows staged for one batch, read through to the store, written back all at once.
 
 The model reads a row (from what this batch changed, else from the rows the
-projector keeps in memory, else from the store) and marks it changed; at the end
-of the batch the store writes every changed row and the tracking position in one
-transaction. If the batch fails, the staged changes are dropped and the rows in
-memory are still exactly what the store holds.
+projector keeps in memory, else from the store), changes it in place and marks it
+changed; at the end of the batch the store writes every changed row and the
+tracking position in one transaction. Rows are not copied before they change: if
+the batch fails, the projector forgets every row it holds in memory
+(``RowCache.clear``), so what it reads next comes from the store again. A store
+must therefore never hand out, or keep, row objects it also holds itself (the
+in-memory store copies).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from projections.rows import EdgeRow, HistoryRow
+from projections.rows import EdgeRow, EventRow
 
 __all__ = ["TABLES", "Changes", "RowCache", "Staged"]
 
@@ -23,7 +26,7 @@ R = TypeVar("R")
 
 
 class RowCache:
-    """Committed rows kept in memory between batches, bounded per table (LRU).
+    """Committed rows kept in memory between batches, bounded per table (oldest out).
 
     ``known`` holds the keys of every row the store has, per table (the keys
     only, which outlive the bounded rows): loaded once when a projector resumes,
@@ -45,16 +48,13 @@ class RowCache:
         return self.known is not None and key not in self.known[table]
 
     def get(self, table: str, key: UUID) -> Any:
-        rows = self.tables[table]
-        row = rows.get(key)
-        if row is not None:
-            rows.move_to_end(key)
-        return row
+        return self.tables[table].get(key)
 
     def put(self, table: str, key: UUID, row: Any) -> None:
+        # First in, first out: cheaper than keeping the order of use, and a row
+        # dropped too early costs one read from the store.
         rows = self.tables[table]
         rows[key] = row
-        rows.move_to_end(key)
         if len(rows) > self.maxsize:
             rows.popitem(last=False)
 
@@ -66,12 +66,12 @@ class RowCache:
 
 
 class Changes:
-    """What one batch changed: rows by table, new edges, new history rows."""
+    """What one batch changed: rows by table, new edges, new history events."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[UUID, Any]] = {name: {} for name in TABLES}
         self.edges: list[EdgeRow] = []
-        self.history: list[HistoryRow] = []
+        self.history: list[EventRow] = []
 
     def __bool__(self) -> bool:
         return bool(self.edges or self.history or any(self.rows.values()))
@@ -89,19 +89,15 @@ class Staged:
         self.changes = Changes()
 
     def get(self, table: str, key: UUID) -> Any:
-        changed = self.changes.rows[table].get(key)
-        if changed is not None:
-            return changed
-        row = self.cache.get(table, key)
-        if row is None:
-            if self.cache.known_absent(table, key):
-                return None
+        row = self.changes.rows[table].get(key)
+        if row is not None:
+            return row
+        cache = self.cache
+        row = cache.get(table, key)
+        if row is None and not cache.known_absent(table, key):
             row = self.load(table, key)
             if row is not None:
-                self.cache.put(table, key, row)
-        if row is not None and table != "names":
-            # Copy before changing it, so a failed batch leaves the cache intact.
-            row = _copy(row)
+                cache.put(table, key, row)
         return row
 
     def put(self, table: str, key: UUID, row: Any) -> None:
@@ -123,10 +119,6 @@ class Staged:
         return _TableMapping(self, table, convert)
 
 
-def _copy(row: Any) -> Any:
-    return type(row)(*(getattr(row, name) for name in row.__slots__))
-
-
 class _TableMapping(MutableMapping[UUID, Any], Generic[R]):
     """A dict-like window on one staged table (what ledger.history.Namebook expects)."""
 
@@ -134,6 +126,11 @@ class _TableMapping(MutableMapping[UUID, Any], Generic[R]):
         self.staged = staged
         self.table = table
         self.convert = convert
+
+    def get(self, key: UUID, default: Any = None) -> Any:
+        # Namebook asks with get() for every name: one call instead of the mixin's three.
+        row = self.staged.get(self.table, key)
+        return default if row is None else self.convert(row)
 
     def __getitem__(self, key: UUID) -> Any:
         row = self.staged.get(self.table, key)

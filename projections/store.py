@@ -37,7 +37,14 @@ class ReadModelStore(Protocol):
         """
 
     def reset(self) -> None:
-        """Forget every row and the position: the start of a rebuild."""
+        """Forget every row and the position: the start of a rebuild.
+
+        A store may also drop indexes here that are cheaper to build once at
+        the end (``rebuilt``); queries stay correct meanwhile, only slower.
+        """
+
+    def rebuilt(self) -> None:
+        """A rebuild reached the log's head: build what ``reset`` put off (indexes)."""
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
