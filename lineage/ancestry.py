@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -45,6 +46,12 @@ class Ancestry:
         The work W; ``UnknownWorkError`` if it is not in the graph at ``as_of``.
     as_of : int or None
         A log position; works and citations recorded later are not seen.
+
+    Besides the id-keyed views (``order``, ``sources``, ``derived``, ``distance``),
+    the ancestry numbers its works 0, 1, ... in ``order`` (W is 0) and keeps
+    per-number lists (``source_index``, ``derived_index``, ``author_lists``, ...):
+    the policies run on those, since hashing a UUID costs a Python call and a
+    10 000-work lineage is walked several times per question.
     """
 
     def __init__(self, lineage: LineageGraph, work_id: UUID, as_of: int | None = None) -> None:
@@ -60,23 +67,71 @@ class Ancestry:
             raise UnknownWorkError(f"no work has id {work_id}{when}") from None
         self.distance: dict[UUID, int] = {work_id: 0, **ancestors}
         inside = self.distance
-        pred, succ = self.graph.pred, self.graph.succ
-        # Plain dictionaries, not subgraph views: this runs for every credits and
-        # royalty question, and views cost a filter call per adjacency step.
-        keys = {work: self.sort_key(work) for work in inside}
-        self.sources: dict[UUID, tuple[UUID, ...]] = {
-            work: tuple(sorted((s for s in pred[work] if s in inside), key=keys.__getitem__))
-            for work in inside
-        }
-        self.derived: dict[UUID, tuple[UUID, ...]] = {
-            work: tuple(sorted((d for d in succ[work] if d in inside), key=keys.__getitem__))
-            for work in inside
-        }
-        self.order: tuple[UUID, ...] = _seed_first_order(work_id, self.sources, self.derived, keys)
+        # The raw adjacency and node dictionaries (filtered ones for a past view):
+        # networkx's public views cost a wrapper call per step.
+        raw: Any = self.graph
+        pred, nodes = raw._pred, raw._node
+        # A work's position is unique (one event records it), so ordering by
+        # position alone is the same as by (position, id).
+        positions = {work: nodes[work]["position"] for work in inside}
+        by_position = positions.__getitem__
+        cited: dict[UUID, list[tuple[UUID, dict[str, Any]]]] = {}
+        built_on: dict[UUID, list[UUID]] = {work: [] for work in inside}
+        for work in inside:
+            found = [(s, data) for s, data in pred[work].items() if s in inside]
+            found.sort(key=lambda item: positions[item[0]])
+            cited[work] = found
+            for source, _ in found:
+                built_on[source].append(work)
+        order = _seed_first_order(work_id, cited, built_on, positions)
+        self.order: tuple[UUID, ...] = order
+        index = {work: number for number, work in enumerate(order)}
+        #: Each work's number in ``order``.
+        self.index: dict[UUID, int] = index
+        #: Per number: the sources' numbers (by position), and the relation and
+        #: declared royalty percentage (Decimal or None) of each citation.
+        self.source_index: list[tuple[int, ...]] = []
+        self.source_relations: list[tuple[str, ...]] = []
+        self.source_percents: list[tuple[Decimal | None, ...]] = []
+        #: Per number: the numbers of the works built on it inside the ancestry (by position).
+        self.derived_index: list[tuple[int, ...]] = []
+        #: Per number: the node's attributes, authors, title, position and distance to W.
+        self.node_data: list[Mapping[str, Any]] = []
+        self.author_lists: list[tuple[UUID, ...]] = []
+        self.titles: list[str] = []
+        self.positions: list[int] = []
+        self.distances: list[int] = []
+        for work in order:
+            found = cited[work]
+            self.source_index.append(tuple(index[s] for s, _ in found))
+            self.source_relations.append(tuple(data["relation"] for _, data in found))
+            self.source_percents.append(tuple(data["royalty_percent"] for _, data in found))
+            built_on[work].sort(key=by_position)
+            self.derived_index.append(tuple(index[d] for d in built_on[work]))
+            node = nodes[work]
+            self.node_data.append(node)
+            self.author_lists.append(tuple(node["authors"]))
+            self.titles.append(str(node["title"]))
+            self.positions.append(positions[work])
+            self.distances.append(inside[work])
 
     def sort_key(self, work_id: UUID) -> tuple[int, str]:
         """Works in the order they were recorded, then by id."""
         return (self.graph.nodes[work_id]["position"], str(work_id))
+
+    @cached_property
+    def sources(self) -> dict[UUID, tuple[UUID, ...]]:
+        """Each work's sources inside the ancestry, in the order they were recorded."""
+        order = self.order
+        return {work: tuple(order[s] for s in self.source_index[n]) for n, work in enumerate(order)}
+
+    @cached_property
+    def derived(self) -> dict[UUID, tuple[UUID, ...]]:
+        """Each work's derived works inside the ancestry, in the order they were recorded."""
+        order = self.order
+        return {
+            work: tuple(order[d] for d in self.derived_index[n]) for n, work in enumerate(order)
+        }
 
     # ------------------------------------------------------------ attributes
 
@@ -103,45 +158,84 @@ class Ancestry:
     @cached_property
     def contributors(self) -> tuple[UUID, ...]:
         """Every distinct author in the ancestry, in order of first appearance from W."""
-        seen = dict.fromkeys(author for work in self.order for author in self.authors(work))
+        seen = dict.fromkeys(author for authors in self.author_lists for author in authors)
         return tuple(seen)
+
+    @cached_property
+    def works_made(self) -> dict[UUID, list[int]]:
+        """For each contributor, the numbers of the works of the ancestry they are an author of."""
+        made: dict[UUID, list[int]] = {}
+        for number, authors in enumerate(self.author_lists):
+            for author in authors:
+                if author in made:
+                    made[author].append(number)
+                else:
+                    made[author] = [number]
+        return made
 
     @cached_property
     def works_by(self) -> dict[UUID, tuple[UUID, ...]]:
         """For each contributor, the works of the ancestry they are an author of."""
-        made: dict[UUID, list[UUID]] = {member: [] for member in self.contributors}
-        for work in self.order:
-            for author in self.authors(work):
-                made[author].append(work)
-        return {member: tuple(works) for member, works in made.items()}
+        order = self.order
+        return {
+            member: tuple(order[n] for n in numbers) for member, numbers in self.works_made.items()
+        }
 
     # ------------------------------------------------------------------ paths
 
     @cached_property
+    def path_count_list(self) -> list[int]:
+        """Per number: how many distinct paths lead from W back to the work (1 for W)."""
+        counts = [0] * len(self.order)
+        counts[0] = 1
+        for number, sources in enumerate(self.source_index):
+            here = counts[number]
+            for source in sources:
+                counts[source] += here
+        return counts
+
+    @cached_property
     def path_counts(self) -> dict[UUID, int]:
         """How many distinct paths lead from W back to each work (1 for W itself)."""
-        counts = dict.fromkeys(self.order, 0)
-        counts[self.seed] = 1
-        for work in self.order:
-            for source in self.sources[work]:
-                counts[source] += counts[work]
-        return counts
+        return dict(zip(self.order, self.path_count_list, strict=True))
+
+    @cached_property
+    def relation_sets(self) -> list[tuple[str, ...]]:
+        """Per number: the relations on every citation along its paths to W, sorted."""
+        # Relations as bits of a small integer: one OR per citation instead of a set union.
+        bits: dict[str, int] = {}
+        masks = [0] * len(self.order)
+        for number, sources in enumerate(self.source_index):
+            mask = masks[number]
+            for source, relation in zip(sources, self.source_relations[number], strict=True):
+                bit = bits.get(relation)
+                if bit is None:
+                    bit = bits[relation] = 1 << len(bits)
+                masks[source] |= mask | bit
+        names = {bit: relation for relation, bit in bits.items()}
+        spelled: dict[int, tuple[str, ...]] = {}
+        found: list[tuple[str, ...]] = []
+        for mask in masks:
+            if mask not in spelled:
+                spelled[mask] = tuple(sorted(n for b, n in names.items() if mask & b))
+            found.append(spelled[mask])
+        return found
 
     @cached_property
     def relations_to_seed(self) -> dict[UUID, frozenset[str]]:
         """For each work, the relations on every citation along its paths to W."""
-        found: dict[UUID, frozenset[str]] = {}
-        for work in self.order:
-            found[work] = frozenset().union(
-                *({self.relation(work, built)} | found[built] for built in self.derived[work])
-            )
-        return found
+        return {
+            work: frozenset(relations)
+            for work, relations in zip(self.order, self.relation_sets, strict=True)
+        }
 
     @cached_property
     def _onward(self) -> dict[UUID, tuple[UUID, ...]]:
         # For each work, the works built on it, nearest to W first.
         return {
-            work: tuple(sorted(built, key=lambda w: (self.distance[w], self.sort_key(w))))
+            work: tuple(
+                sorted(built, key=lambda w: (self.distance[w], self.positions[self.index[w]]))
+            )
             for work, built in self.derived.items()
         }
 
@@ -174,23 +268,24 @@ class Ancestry:
 
 def _seed_first_order(
     seed: UUID,
-    sources: Mapping[UUID, tuple[UUID, ...]],
-    derived: Mapping[UUID, tuple[UUID, ...]],
-    keys: Mapping[UUID, tuple[int, str]],
+    cited: Mapping[UUID, list[tuple[UUID, Any]]],
+    built_on: Mapping[UUID, list[UUID]],
+    positions: Mapping[UUID, int],
 ) -> tuple[UUID, ...]:
-    """Each work after every work built on it; among the ready ones, the smallest key first.
+    """Each work after every work built on it; among the ready ones, the earliest recorded first.
 
     Kahn's algorithm with a heap: the same order as networkx's
-    ``lexicographical_topological_sort`` of the reversed ancestry.
+    ``lexicographical_topological_sort`` of the reversed ancestry keyed by
+    (position, id), positions being unique.
     """
-    waiting = {work: len(built) for work, built in derived.items()}
-    ready = [(keys[seed], seed)]
+    waiting = {work: len(built) for work, built in built_on.items()}
+    ready = [(positions[seed], seed)]
     order: list[UUID] = []
     while ready:
         _, work = heapq.heappop(ready)
         order.append(work)
-        for source in sources[work]:
+        for source, _ in cited[work]:
             waiting[source] -= 1
             if waiting[source] == 0:
-                heapq.heappush(ready, (keys[source], source))
+                heapq.heappush(ready, (positions[source], source))
     return tuple(order)

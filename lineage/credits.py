@@ -123,43 +123,73 @@ def credits_for(
     ``OverAllocationError`` if the policy's declared percentages exceed 100%.
     """
     ancestry = Ancestry(lineage, work_id, as_of)
-    shares = policy.member_shares_in(ancestry)
-    credits = [
-        _credit(ancestry, member, works, shares[member])
-        for member, works in ancestry.works_by.items()
-    ]
-    credits.sort(key=lambda credit: (credit.distance, -credit.share, credit.handle))
+    members = policy.member_values(ancestry)
+    shares = members.shares(ancestry)
+    numerators = members.values.numerators
+    relations = ancestry.relation_sets
+    distances, positions = ancestry.distances, ancestry.positions
+    made = ancestry.works_made
+    keyed = []
+    for index, member in enumerate(members.members):
+        works = sorted(made[member], key=lambda n: (distances[n], positions[n]))
+        credit = _credit(ancestry, member, works, shares[index], relations)
+        # Every share is a numerator over one common denominator: comparing the
+        # numerators orders the shares without building a Fraction for each.
+        keyed.append(((credit.distance, -numerators[index], credit.handle), credit))
+    keyed.sort(key=lambda item: item[0])
     node = ancestry.node(work_id)
     return Credits(
-        work_id, node["title"], node["external_id"], str(policy), ancestry.position, tuple(credits)
+        work_id,
+        node["title"],
+        node["external_id"],
+        str(policy),
+        ancestry.position,
+        tuple(credit for _, credit in keyed),
     )
 
 
-def _credit(ancestry: Ancestry, member: UUID, works: tuple[UUID, ...], share: Share) -> Credit:
+def _credit(
+    ancestry: Ancestry,
+    member: UUID,
+    works: list[int],
+    share: Share,
+    relations: list[tuple[str, ...]],
+) -> Credit:
     contributor = ancestry.lineage.contributor(member, ancestry.as_of)
+    order, data, titles, distances = (
+        ancestry.order,
+        ancestry.node_data,
+        ancestry.titles,
+        ancestry.distances,
+    )
+    as_of = ancestry.as_of
     made = tuple(
         CreditedWork(
-            work,
-            ancestry.node(work)["external_id"],
-            ancestry.title(work),
-            ancestry.distance[work],
-            tuple(sorted(ancestry.relations_to_seed[work])),
-            ancestry.is_retracted(work),
+            order[n],
+            data[n]["external_id"],
+            titles[n],
+            distances[n],
+            relations[n],
+            _retracted(data[n]["retracted_at"], as_of),
         )
-        for work in sorted(works, key=lambda w: (ancestry.distance[w], ancestry.sort_key(w)))
+        for n in works
     )
-    relations = sorted({relation for work in made for relation in work.relations})
+    found = sorted({relation for n in works for relation in relations[n]})
     return Credit(
         member_id=member,
         external_id=contributor.external_id,
         handle=contributor.handle,
         credited_as=contributor.credited_as,
         works=made,
-        relations=tuple(relations),
-        distance=min(work.distance for work in made),
+        relations=tuple(found),
+        distance=distances[works[0]],
         share=share.value,
         explanation=share,
     )
+
+
+def _retracted(retracted_at: int | None, as_of: int | None) -> bool:
+    return retracted_at is not None and (as_of is None or retracted_at <= as_of)
 
 
 def share_dict(share: Fraction) -> dict[str, str]:
