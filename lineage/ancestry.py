@@ -14,7 +14,7 @@ retraction hides a work from rankings, not from the credits of what was built on
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -59,35 +59,35 @@ class Ancestry:
         self.seed = work_id
         self.as_of = as_of
         self.position = lineage.position if as_of is None else min(as_of, lineage.position)
-        self.graph: nx.DiGraph[UUID] = lineage.view(as_of)
+        #: The lineage graph (nodes are the graph's work numbers) as of ``as_of``.
+        self.graph: nx.DiGraph[int] = lineage.view(as_of)
         try:
-            ancestors = lineage.ancestors(work_id, as_of=as_of)
+            ancestors = lineage.ancestor_numbers(work_id, as_of=as_of)
         except KeyError:
             when = "" if as_of is None else f" as of position {as_of}"
             raise UnknownWorkError(f"no work has id {work_id}{when}") from None
-        self.distance: dict[UUID, int] = {work_id: 0, **ancestors}
-        inside = self.distance
-        # The raw adjacency and node dictionaries (filtered ones for a past view):
-        # networkx's public views cost a wrapper call per step.
+        start = lineage.number(work_id)
+        inside = {start: 0, **ancestors}
+        # The raw adjacency (a filtered one for a past view): networkx's public
+        # views cost a wrapper call per step.
         raw: Any = self.graph
-        pred, nodes = raw._pred, raw._node
+        pred = raw._pred
         # A work's position is unique (one event records it), so ordering by
         # position alone is the same as by (position, id).
-        positions = {work: nodes[work]["position"] for work in inside}
-        by_position = positions.__getitem__
-        cited: dict[UUID, list[tuple[UUID, dict[str, Any]]]] = {}
-        built_on: dict[UUID, list[UUID]] = {work: [] for work in inside}
+        position_at = lineage.position_at
+        cited: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        built_on: dict[int, list[int]] = {work: [] for work in inside}
         for work in inside:
             found = [(s, data) for s, data in pred[work].items() if s in inside]
-            found.sort(key=lambda item: positions[item[0]])
+            if len(found) > 1:
+                found.sort(key=lambda item: position_at(item[0]))
             cited[work] = found
             for source, _ in found:
                 built_on[source].append(work)
-        order = _seed_first_order(work_id, cited, built_on, positions)
-        self.order: tuple[UUID, ...] = order
-        index = {work: number for number, work in enumerate(order)}
-        #: Each work's number in ``order``.
-        self.index: dict[UUID, int] = index
+        numbers = _seed_first_order(start, cited, built_on, position_at)
+        #: The graph's node numbers of the works, in ``order``.
+        self.numbers: tuple[int, ...] = numbers
+        index = {work: number for number, work in enumerate(numbers)}
         #: Per number: the sources' numbers (by position), and the relation and
         #: declared royalty percentage (Decimal or None) of each citation.
         self.source_index: list[tuple[int, ...]] = []
@@ -95,29 +95,45 @@ class Ancestry:
         self.source_percents: list[tuple[Decimal | None, ...]] = []
         #: Per number: the numbers of the works built on it inside the ancestry (by position).
         self.derived_index: list[tuple[int, ...]] = []
-        #: Per number: the node's attributes, authors, title, position and distance to W.
-        self.node_data: list[Mapping[str, Any]] = []
+        #: Per number: the authors, title, position and distance to W.
         self.author_lists: list[tuple[UUID, ...]] = []
         self.titles: list[str] = []
         self.positions: list[int] = []
         self.distances: list[int] = []
-        for work in order:
+        authors_at, title_at = lineage.authors_at, lineage.title_at
+        for work in numbers:
             found = cited[work]
             self.source_index.append(tuple(index[s] for s, _ in found))
             self.source_relations.append(tuple(data["relation"] for _, data in found))
             self.source_percents.append(tuple(data["royalty_percent"] for _, data in found))
-            built_on[work].sort(key=by_position)
-            self.derived_index.append(tuple(index[d] for d in built_on[work]))
-            node = nodes[work]
-            self.node_data.append(node)
-            self.author_lists.append(tuple(node["authors"]))
-            self.titles.append(str(node["title"]))
-            self.positions.append(positions[work])
+            built = built_on[work]
+            if len(built) > 1:
+                built.sort(key=position_at)
+            self.derived_index.append(tuple(index[d] for d in built))
+            self.author_lists.append(authors_at(work))
+            self.titles.append(title_at(work))
+            self.positions.append(position_at(work))
             self.distances.append(inside[work])
+
+    @cached_property
+    def order(self) -> tuple[UUID, ...]:
+        """W, then its ancestors, each after every work built on it (earliest recorded first)."""
+        work_id = self.lineage.work_id
+        return tuple(work_id(work) for work in self.numbers)
+
+    @cached_property
+    def index(self) -> dict[UUID, int]:
+        """Each work's number in ``order``."""
+        return {work: number for number, work in enumerate(self.order)}
+
+    @cached_property
+    def distance(self) -> dict[UUID, int]:
+        """Each work's shortest generation distance to W (0 for W)."""
+        return dict(zip(self.order, self.distances, strict=True))
 
     def sort_key(self, work_id: UUID) -> tuple[int, str]:
         """Works in the order they were recorded, then by id."""
-        return (self.graph.nodes[work_id]["position"], str(work_id))
+        return (self.positions[self.index[work_id]], str(work_id))
 
     @cached_property
     def sources(self) -> dict[UUID, tuple[UUID, ...]]:
@@ -136,24 +152,34 @@ class Ancestry:
     # ------------------------------------------------------------ attributes
 
     def node(self, work_id: UUID) -> Mapping[str, Any]:
-        return self.graph.nodes[work_id]
+        """The work's facts, as ``LineageGraph.work`` gives them."""
+        return self.lineage.work(work_id)
 
     def title(self, work_id: UUID) -> str:
-        return str(self.graph.nodes[work_id]["title"])
+        return self.titles[self.index[work_id]]
 
     def authors(self, work_id: UUID) -> tuple[UUID, ...]:
-        return tuple(self.graph.nodes[work_id]["authors"])
+        return self.author_lists[self.index[work_id]]
 
     def relation(self, source: UUID, derived: UUID) -> str:
-        return str(self.graph.edges[source, derived]["relation"])
+        n = self.index[derived]
+        return self.source_relations[n][self.source_index[n].index(self.index[source])]
 
     def percent(self, source: UUID, derived: UUID) -> Fraction:
         """The royalty share declared on a citation, as a fraction (a missing one is 0)."""
-        declared = self.graph.edges[source, derived]["royalty_percent"]
+        n = self.index[derived]
+        declared = self.source_percents[n][self.source_index[n].index(self.index[source])]
         return Fraction(0) if declared is None else Fraction(declared) / 100
 
     def is_retracted(self, work_id: UUID) -> bool:
         return self.lineage.is_retracted(work_id, self.as_of)
+
+    def retracted_at(self, number: int) -> bool:
+        """``is_retracted`` by number in ``order``."""
+        return self.lineage.retracted_at(self.numbers[number], self.as_of)
+
+    def external_id_at(self, number: int) -> str | None:
+        return self.lineage.external_id_at(self.numbers[number])
 
     @cached_property
     def contributors(self) -> tuple[UUID, ...]:
@@ -267,11 +293,11 @@ class Ancestry:
 
 
 def _seed_first_order(
-    seed: UUID,
-    cited: Mapping[UUID, list[tuple[UUID, Any]]],
-    built_on: Mapping[UUID, list[UUID]],
-    positions: Mapping[UUID, int],
-) -> tuple[UUID, ...]:
+    seed: int,
+    cited: Mapping[int, list[tuple[int, Any]]],
+    built_on: Mapping[int, list[int]],
+    position_at: Callable[[int], int],
+) -> tuple[int, ...]:
     """Each work after every work built on it; among the ready ones, the earliest recorded first.
 
     Kahn's algorithm with a heap: the same order as networkx's
@@ -279,13 +305,13 @@ def _seed_first_order(
     (position, id), positions being unique.
     """
     waiting = {work: len(built) for work, built in built_on.items()}
-    ready = [(positions[seed], seed)]
-    order: list[UUID] = []
+    ready = [(position_at(seed), seed)]
+    order: list[int] = []
     while ready:
         _, work = heapq.heappop(ready)
         order.append(work)
         for source, _ in cited[work]:
             waiting[source] -= 1
             if waiting[source] == 0:
-                heapq.heappush(ready, (positions[source], source))
+                heapq.heappush(ready, (position_at(source), source))
     return tuple(order)

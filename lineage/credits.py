@@ -137,11 +137,10 @@ def credits_for(
         # numerators orders the shares without building a Fraction for each.
         keyed.append(((credit.distance, -numerators[index], credit.handle), credit))
     keyed.sort(key=lambda item: item[0])
-    node = ancestry.node(work_id)
     return Credits(
         work_id,
-        node["title"],
-        node["external_id"],
+        ancestry.titles[0],
+        ancestry.external_id_at(0),
         str(policy),
         ancestry.position,
         tuple(credit for _, credit in keyed),
@@ -156,21 +155,15 @@ def _credit(
     relations: list[tuple[str, ...]],
 ) -> Credit:
     contributor = ancestry.lineage.contributor(member, ancestry.as_of)
-    order, data, titles, distances = (
-        ancestry.order,
-        ancestry.node_data,
-        ancestry.titles,
-        ancestry.distances,
-    )
-    as_of = ancestry.as_of
+    order, titles, distances = ancestry.order, ancestry.titles, ancestry.distances
     made = tuple(
         CreditedWork(
             order[n],
-            data[n]["external_id"],
+            ancestry.external_id_at(n),
             titles[n],
             distances[n],
             relations[n],
-            _retracted(data[n]["retracted_at"], as_of),
+            ancestry.retracted_at(n),
         )
         for n in works
     )
@@ -186,10 +179,6 @@ def _credit(
         share=share.value,
         explanation=share,
     )
-
-
-def _retracted(retracted_at: int | None, as_of: int | None) -> bool:
-    return retracted_at is not None and (as_of is None or retracted_at <= as_of)
 
 
 def share_dict(share: Fraction) -> dict[str, str]:
