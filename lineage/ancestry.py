@@ -95,22 +95,28 @@ class Ancestry:
         self.source_percents: list[tuple[Decimal | None, ...]] = []
         #: Per number: the numbers of the works built on it inside the ancestry (by position).
         self.derived_index: list[tuple[int, ...]] = []
-        #: Per number: the authors, title, position and distance to W.
-        self.author_lists: list[tuple[UUID, ...]] = []
+        #: Per number: the authors' member numbers, title, position and distance to W.
+        self.author_numbers: list[tuple[int, ...]] = []
         self.titles: list[str] = []
         self.positions: list[int] = []
         self.distances: list[int] = []
-        authors_at, title_at = lineage.authors_at, lineage.title_at
+        authors_at, title_at = lineage.author_numbers_at, lineage.title_at
         for work in numbers:
             found = cited[work]
-            self.source_index.append(tuple(index[s] for s, _ in found))
-            self.source_relations.append(tuple(data["relation"] for _, data in found))
-            self.source_percents.append(tuple(data["royalty_percent"] for _, data in found))
+            if len(found) == 1:  # most works: one source, or none
+                (source, data), *_ = found
+                self.source_index.append((index[source],))
+                self.source_relations.append((data["relation"],))
+                self.source_percents.append((data["royalty_percent"],))
+            else:
+                self.source_index.append(tuple([index[s] for s, _ in found]))
+                self.source_relations.append(tuple([data["relation"] for _, data in found]))
+                self.source_percents.append(tuple([data["royalty_percent"] for _, data in found]))
             built = built_on[work]
             if len(built) > 1:
                 built.sort(key=position_at)
-            self.derived_index.append(tuple(index[d] for d in built))
-            self.author_lists.append(authors_at(work))
+            self.derived_index.append(tuple([index[d] for d in built]))
+            self.author_numbers.append(authors_at(work))
             self.titles.append(title_at(work))
             self.positions.append(position_at(work))
             self.distances.append(inside[work])
@@ -156,6 +162,8 @@ class Ancestry:
         return self.lineage.work(work_id)
 
     def title(self, work_id: UUID) -> str:
+        if work_id == self.seed:
+            return self.titles[0]
         return self.titles[self.index[work_id]]
 
     def authors(self, work_id: UUID) -> tuple[UUID, ...]:
@@ -182,22 +190,35 @@ class Ancestry:
         return self.lineage.external_id_at(self.numbers[number])
 
     @cached_property
-    def contributors(self) -> tuple[UUID, ...]:
-        """Every distinct author in the ancestry, in order of first appearance from W."""
-        seen = dict.fromkeys(author for authors in self.author_lists for author in authors)
-        return tuple(seen)
+    def author_lists(self) -> list[tuple[UUID, ...]]:
+        """Per number: the authors' member ids."""
+        member_id = self.lineage.member_id
+        return [tuple(member_id(m) for m in authors) for authors in self.author_numbers]
 
     @cached_property
-    def works_made(self) -> dict[UUID, list[int]]:
-        """For each contributor, the numbers of the works of the ancestry they are an author of."""
-        made: dict[UUID, list[int]] = {}
-        for number, authors in enumerate(self.author_lists):
+    def member_works(self) -> dict[int, list[int]]:
+        """For each contributor (by member number, in order of first appearance from W),
+        the numbers of the works of the ancestry they are an author of."""
+        made: dict[int, list[int]] = {}
+        for number, authors in enumerate(self.author_numbers):
             for author in authors:
                 if author in made:
                     made[author].append(number)
                 else:
                     made[author] = [number]
         return made
+
+    @cached_property
+    def contributors(self) -> tuple[UUID, ...]:
+        """Every distinct author in the ancestry, in order of first appearance from W."""
+        member_id = self.lineage.member_id
+        return tuple(member_id(m) for m in self.member_works)
+
+    @cached_property
+    def works_made(self) -> dict[UUID, list[int]]:
+        """For each contributor, the numbers of the works of the ancestry they are an author of."""
+        member_id = self.lineage.member_id
+        return {member_id(m): works for m, works in self.member_works.items()}
 
     @cached_property
     def works_by(self) -> dict[UUID, tuple[UUID, ...]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from lineage.ancestry import Ancestry
@@ -44,9 +44,12 @@ __all__ = [
 ANONYMOUS = "Anonymous"
 
 
-@dataclass(frozen=True, slots=True)
-class CreditedWork:
-    """One work of a contributor within the lineage being credited."""
+class CreditedWork(NamedTuple):
+    """One work of a contributor within the lineage being credited.
+
+    A named tuple rather than a frozen dataclass: credits for a 10 000-work
+    lineage make 10 000 of them, and a tuple is built several times faster.
+    """
 
     work_id: UUID
     external_id: str | None
@@ -67,8 +70,12 @@ class Credit:
     works: tuple[CreditedWork, ...]
     relations: tuple[str, ...]
     distance: int
-    share: Fraction
     explanation: Share
+
+    @property
+    def share(self) -> Fraction:
+        """The exact share of a payment to the work (reduced when first asked for)."""
+        return self.explanation.value
 
     @property
     def display_name(self) -> str:
@@ -128,11 +135,27 @@ def credits_for(
     numerators = members.values.numerators
     relations = ancestry.relation_sets
     distances, positions = ancestry.distances, ancestry.positions
-    made = ancestry.works_made
+    made = ancestry.member_works
+    # One record per work, shared by its co-authors' credits.
+    lineage, numbers = ancestry.lineage, ancestry.numbers
+    credited = list(
+        map(
+            CreditedWork,
+            ancestry.order,
+            lineage.external_ids_of(numbers),
+            ancestry.titles,
+            distances,
+            relations,
+            lineage.retractions_of(numbers, ancestry.as_of),
+        )
+    )
     keyed = []
     for index, member in enumerate(members.members):
-        works = sorted(made[member], key=lambda n: (distances[n], positions[n]))
-        credit = _credit(ancestry, member, works, shares[index], relations)
+        works = made[member]
+        if len(works) > 1:
+            works = sorted(works, key=lambda n: (distances[n], positions[n]))
+        member_id = lineage.member_id(member)
+        credit = _credit(ancestry, member_id, [credited[n] for n in works], shares[index])
         # Every share is a numerator over one common denominator: comparing the
         # numerators orders the shares without building a Fraction for each.
         keyed.append(((credit.distance, -numerators[index], credit.handle), credit))
@@ -147,36 +170,19 @@ def credits_for(
     )
 
 
-def _credit(
-    ancestry: Ancestry,
-    member: UUID,
-    works: list[int],
-    share: Share,
-    relations: list[tuple[str, ...]],
-) -> Credit:
+def _credit(ancestry: Ancestry, member: UUID, made: list[CreditedWork], share: Share) -> Credit:
     contributor = ancestry.lineage.contributor(member, ancestry.as_of)
-    order, titles, distances = ancestry.order, ancestry.titles, ancestry.distances
-    made = tuple(
-        CreditedWork(
-            order[n],
-            ancestry.external_id_at(n),
-            titles[n],
-            distances[n],
-            relations[n],
-            ancestry.retracted_at(n),
-        )
-        for n in works
-    )
-    found = sorted({relation for n in works for relation in relations[n]})
+    found = made[0].relations
+    if len(made) > 1:
+        found = tuple(sorted({relation for work in made for relation in work.relations}))
     return Credit(
         member_id=member,
         external_id=contributor.external_id,
         handle=contributor.handle,
         credited_as=contributor.credited_as,
-        works=made,
-        relations=tuple(found),
-        distance=distances[works[0]],
-        share=share.value,
+        works=tuple(made),
+        relations=found,
+        distance=made[0].distance,
         explanation=share,
     )
 

@@ -25,7 +25,15 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Over", "coprime_fraction", "over_fractions", "prime_factors", "reduced"]
+__all__ = [
+    "Over",
+    "Reducer",
+    "coprime_fraction",
+    "over_fractions",
+    "prime_factors",
+    "primes_of",
+    "reduced",
+]
 
 # Trial division up to this bound: enough for counts of sources and the
 # denominators people write as rates; anything else falls back to gcds.
@@ -116,26 +124,51 @@ def reduced(numerator: int, denominator: int, primes: Sequence[int] | None) -> F
     """
     if primes is None:
         return Fraction(numerator, denominator)
-    if numerator == 0:
-        return Fraction(0)
-    for prime in primes:
-        if prime == 2:
-            shift = min(
-                (numerator & -numerator).bit_length(), (denominator & -denominator).bit_length()
-            )
-            if shift > 1:
-                numerator >>= shift - 1
-                denominator >>= shift - 1
-            continue
-        while True:
-            numerator_quotient, numerator_rest = divmod(numerator, prime)
-            if numerator_rest:
-                break
-            denominator_quotient, denominator_rest = divmod(denominator, prime)
-            if denominator_rest:
-                break
-            numerator, denominator = numerator_quotient, denominator_quotient
-    return coprime_fraction(numerator, denominator)
+    return Reducer(denominator, primes)(numerator)
+
+
+class Reducer:
+    """Reduces values over one denominator whose primes are known, without a gcd of its size.
+
+    The denominator's odd prime powers are found once; a value's factor 2 is
+    found from its trailing zero bits, and each odd prime only costs a
+    remainder by that prime, plus, when it divides the value, a gcd with the
+    prime's power in the denominator (small next to the value).
+    """
+
+    __slots__ = ("_denominator", "_odd", "_twos")
+
+    def __init__(self, denominator: int, primes: Sequence[int]) -> None:
+        self._denominator = denominator
+        self._twos = (denominator & -denominator).bit_length() - 1
+        self._odd: list[tuple[int, int]] = []
+        rest = denominator >> self._twos
+        for prime in primes:
+            if prime == 2:
+                continue
+            power = 1
+            while True:
+                quotient, remainder = divmod(rest, prime)
+                if remainder:
+                    break
+                rest, power = quotient, power * prime
+            if power > 1:
+                self._odd.append((prime, power))
+
+    def __call__(self, numerator: int) -> Fraction:
+        if numerator == 0:
+            return Fraction(0)
+        denominator = self._denominator
+        shift = min((numerator & -numerator).bit_length() - 1, self._twos)
+        if shift:
+            numerator >>= shift
+            denominator >>= shift
+        for prime, power in self._odd:
+            if numerator % prime == 0:
+                common = math.gcd(numerator, power)
+                numerator //= common
+                denominator //= common
+        return coprime_fraction(numerator, denominator)
 
 
 class Over:
@@ -145,7 +178,7 @@ class Over:
     known, and then values are reduced by gcd).
     """
 
-    __slots__ = ("denominator", "numerators", "primes")
+    __slots__ = ("_reducer", "denominator", "numerators", "primes")
 
     def __init__(
         self, numerators: list[int], denominator: int, primes: Sequence[int] | None
@@ -153,13 +186,18 @@ class Over:
         self.numerators = numerators
         self.denominator = denominator
         self.primes = None if primes is None else tuple(primes)
+        self._reducer: Reducer | None = None
 
     def __len__(self) -> int:
         return len(self.numerators)
 
     def fraction(self, index: int) -> Fraction:
         """The value at ``index`` as a Fraction in lowest terms."""
-        return reduced(self.numerators[index], self.denominator, self.primes)
+        if self.primes is None:
+            return Fraction(self.numerators[index], self.denominator)
+        if self._reducer is None:
+            self._reducer = Reducer(self.denominator, self.primes)
+        return self._reducer(self.numerators[index])
 
     def fractions(self) -> list[Fraction]:
         return [self.fraction(index) for index in range(len(self.numerators))]

@@ -23,9 +23,10 @@ shared between the edges that have the same pair (read-only, like the views);
 from __future__ import annotations
 
 import bisect
+import gc
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -128,8 +129,8 @@ class LineageGraph:
         self._positions = array("q")
         self._titles: list[str] = []
         self._kinds: list[str] = []
-        # One author is kept bare, several as a tuple: most works have one.
-        self._authors: list[UUID | tuple[UUID, ...]] = []
+        # Authors by member number; one is kept bare, several as a tuple (most have one).
+        self._authors: list[int | tuple[int, ...]] = []
         self._created: list[datetime] = []
         self._external_ids: list[str | None] = []
         # Rare facts by number: only the works that have them.
@@ -141,8 +142,9 @@ class LineageGraph:
         self._late_citations: dict[tuple[int, int], int] = {}
         # Edge data shared by every citation with the same relation and percentage.
         self._edge_data: dict[tuple[str, Any], dict[str, Any]] = {}
-        # One id object per member, however many works name them.
-        self._member_ids: dict[UUID, UUID] = {}
+        # Members by number (in order of first appearance), like works.
+        self._member_numbers: dict[UUID, int] = {}
+        self._member_ids: list[UUID] = []
         # Each member's states over time: positions (sorted) and the state from each.
         self._member_positions: dict[UUID, list[int]] = {}
         self._member_states: dict[UUID, list[Contributor]] = {}
@@ -152,10 +154,25 @@ class LineageGraph:
     # ------------------------------------------------------------ building
 
     @classmethod
-    def from_ledger(cls, ledger: Ledger, as_of: int | None = None) -> LineageGraph:
-        """Build the graph from the ledger's log (up to ``as_of``, inclusive)."""
+    def from_ledger(
+        cls, ledger: Ledger, as_of: int | None = None, *, long_lived: bool = False
+    ) -> LineageGraph:
+        """Build the graph from the ledger's log (up to ``as_of``, inclusive).
+
+        ``long_lived`` says the graph is kept for the rest of the process (a
+        server, a CLI session): once it is built, everything alive is moved out
+        of the cyclic garbage collector's generations (``gc.freeze``). A graph of
+        a million works is millions of dicts, and every full collection walked
+        them all (about 3 s each on the benchmark machine), stalling whichever
+        question happened to trigger it. Frozen objects are still freed when no
+        longer referenced; only reference cycles among them would outlive their
+        use, and the graph is kept anyway.
+        """
         lineage = cls()
         lineage.apply_all(iter_events(ledger, stop=as_of))
+        if long_lived:
+            gc.collect()
+            gc.freeze()
         return lineage
 
     def catch_up(self, ledger: Ledger, until: int | None = None) -> int:
@@ -220,7 +237,7 @@ class LineageGraph:
         self._positions.append(position)
         self._titles.append(event.title)
         self._kinds.append(sys.intern(event.kind))
-        authors = tuple(self._member_ids.setdefault(a, a) for a in event.authors)
+        authors = tuple(self.member_number(author, add=True) for author in event.authors)
         self._authors.append(authors[0] if len(authors) == 1 else authors)
         self._created.append(event.occurred_at)
         self._external_ids.append(event.external_id)
@@ -314,14 +331,44 @@ class LineageGraph:
         return self._titles[number]
 
     def authors_at(self, number: int) -> tuple[UUID, ...]:
+        member_ids = self._member_ids
+        return tuple(member_ids[m] for m in self.author_numbers_at(number))
+
+    def author_numbers_at(self, number: int) -> tuple[int, ...]:
+        """The member numbers of the work's authors (see ``member_number``)."""
         authors = self._authors[number]
         return authors if isinstance(authors, tuple) else (authors,)
+
+    def member_number(self, member_id: UUID, *, add: bool = False) -> int:
+        """A member's number (KeyError if no work names them, unless ``add``)."""
+        number = self._member_numbers.get(member_id)
+        if number is None:
+            if not add:
+                raise KeyError(member_id)
+            number = self._member_numbers[member_id] = len(self._member_ids)
+            self._member_ids.append(member_id)
+        return number
+
+    def member_id(self, number: int) -> UUID:
+        """The id of the member with ``number``."""
+        return self._member_ids[number]
 
     def position_at(self, number: int) -> int:
         return self._positions[number]
 
     def external_id_at(self, number: int) -> str | None:
         return self._external_ids[number]
+
+    def external_ids_of(self, numbers: Iterable[int]) -> list[str | None]:
+        """The external ids of the works at ``numbers``, in that order."""
+        external_ids = self._external_ids
+        return [external_ids[n] for n in numbers]
+
+    def retractions_of(self, numbers: Sequence[int], as_of: int | None = None) -> list[bool]:
+        """Whether each work at ``numbers`` was retracted (by ``as_of``), in that order."""
+        if not self._retracted:
+            return [False] * len(numbers)
+        return [self.retracted_at(n, as_of) for n in numbers]
 
     def retracted_at(self, number: int, as_of: int | None = None) -> bool:
         """Whether the work at ``number`` was retracted (by ``as_of``)."""

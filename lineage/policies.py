@@ -165,15 +165,19 @@ class WorkValues:
 
 @dataclass(frozen=True, slots=True)
 class MemberValues:
-    """Every contributor's exact share (``members[i]`` gets value ``i``), terms on demand."""
+    """Every contributor's exact share (``members[i]`` gets value ``i``), terms on demand.
 
-    members: tuple[UUID, ...]
+    Members are given by number (``LineageGraph.member_number``), in order of
+    first appearance from W.
+    """
+
+    members: tuple[int, ...]
     values: Over
     explain: Explainer
 
     def shares(self, ancestry: Ancestry) -> list[Share]:
         """A ``Share`` per member, in the order of ``members``."""
-        made = ancestry.works_made
+        made = ancestry.member_works
         order, counts = ancestry.order, ancestry.path_count_list
         found: list[Share] = []
         for index, member in enumerate(self.members):
@@ -232,16 +236,17 @@ class RoyaltyPolicy(ABC):
     def member_shares_in(self, ancestry: Ancestry) -> Shares:
         """Each contributor of ``ancestry`` with their exact share; the shares sum to 1."""
         members = self.member_values(ancestry)
-        return dict(zip(members.members, members.shares(ancestry), strict=True))
+        ids = map(ancestry.lineage.member_id, members.members)
+        return dict(zip(ids, members.shares(ancestry), strict=True))
 
     def member_values(self, ancestry: Ancestry) -> MemberValues:
         """Split each work's share equally among its authors, summed per member."""
         works = self.work_values(ancestry)
-        authors = ancestry.author_lists
+        authors = ancestry.author_numbers
         # Over a denominator times every author count, each split is exact.
         spread = math.lcm(*{len(names) for names in authors})
         numerators = works.values.numerators
-        made = ancestry.works_made
+        made = ancestry.member_works
         members = tuple(made)
         split = [
             sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
@@ -327,7 +332,7 @@ class Equal(RoyaltyPolicy):
     name: ClassVar[str] = "equal"
 
     def member_values(self, ancestry: Ancestry) -> MemberValues:
-        members = tuple(ancestry.works_made)
+        members = tuple(ancestry.member_works)
         count = len(members)
         terms = (
             f'one of {count} contributors to the lineage of "{ancestry.title(ancestry.seed)}"',
@@ -336,11 +341,11 @@ class Equal(RoyaltyPolicy):
         return MemberValues(members, values, lambda _: terms)
 
     def work_values(self, ancestry: Ancestry) -> WorkValues:
-        made = ancestry.works_made
+        made = ancestry.member_works
         each = Fraction(1, len(made))
         values = over_fractions(
             sum((each / len(made[author]) for author in authors), Fraction(0))
-            for authors in ancestry.author_lists
+            for authors in ancestry.author_numbers
         )
         terms = (f"1/{len(made)} of each author, spread over the works they made",)
         return WorkValues(values, lambda _: terms)

@@ -34,7 +34,7 @@ from ledger.values import Money
 from lineage.ancestry import Ancestry
 from lineage.credits import ANONYMOUS, explanation_dict, share_dict
 from lineage.errors import StatementError
-from lineage.exact import primes_of, reduced
+from lineage.exact import Reducer, primes_of
 from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy, Share
 from lineage.rounding import largest_remainder_over
@@ -155,24 +155,29 @@ def royalty_statement(
     ancestries = {work: Ancestry(lineage, work, as_of) for work in works}
     parts = _work_parts(ancestries, weights)
     before, sources = _member_shares(ancestries, parts, policy)
+    member_id = lineage.member_id
+    # Members by number from here on: hashing a small int is cheaper than a UUID.
     members = list(before.numerators)
-    waived_units = sum(before.numerators[m] for m in members if m in waived)
+    waived_numbers = {m for m in members if member_id(m) in waived}
+    waived_units = sum(before.numerators[m] for m in waived_numbers)
     if waived_units == before.denominator:
         raise StatementError(f"every contributor to {production.title!r} waived their share")
     # Dividing by 1 minus the waived total: the same numerators over what is left.
     after = _Family(
-        {m: 0 if m in waived else n for m, n in before.numerators.items()},
+        {m: 0 if m in waived_numbers else n for m, n in before.numerators.items()},
         before.denominator - waived_units,
         before.primes if waived_units == 0 else None,
     )
     pool = revenue.minor_units * pool_percent
     pool_units = pool.numerator // pool.denominator
-    units = largest_remainder_over(after.numerators, after.denominator, pool_units, tie_break=str)
+    units = largest_remainder_over(
+        after.numerators, after.denominator, pool_units, tie_break=lambda m: str(member_id(m))
+    )
     keyed = []
     for member in members:
-        contributor = lineage.contributor(member, as_of)
+        contributor = lineage.contributor(member_id(member), as_of)
         line = StatementLine(
-            member_id=member,
+            member_id=member_id(member),
             external_id=contributor.external_id,
             handle=contributor.handle,
             credited_as=contributor.credited_as,
@@ -180,7 +185,7 @@ def royalty_statement(
             currency=revenue.currency,
             share=after.fraction(member),
             share_before_waivers=before.fraction(member),
-            waived=member in waived,
+            waived=member in waived_numbers,
             sources=tuple(sources[member]),
         )
         # Numerators over common denominators order the shares as the fractions would.
@@ -197,7 +202,7 @@ def royalty_statement(
         policy=str(policy),
         position=lineage.position if as_of is None else min(as_of, lineage.position),
         works=tuple((work, ancestries[work].title(work), parts[work]) for work in works),
-        waived=tuple(sorted((m for m in members if m in waived), key=str)),
+        waived=tuple(sorted((member_id(m) for m in waived_numbers), key=str)),
         lines=tuple(lines),
     )
 
@@ -220,22 +225,27 @@ def _work_parts(
     return {work: weight / total for work, weight in given.items()}
 
 
-@dataclass(frozen=True, slots=True)
 class _Family:
     """Each member's exact share as a numerator over one common denominator."""
 
-    numerators: dict[UUID, int]
-    denominator: int
-    primes: tuple[int, ...] | None
+    def __init__(
+        self, numerators: dict[int, int], denominator: int, primes: tuple[int, ...] | None
+    ) -> None:
+        self.numerators = numerators
+        self.denominator = denominator
+        self.primes = primes
+        self._reduce = None if primes is None else Reducer(denominator, primes)
 
-    def fraction(self, member: UUID) -> Fraction:
-        return reduced(self.numerators[member], self.denominator, self.primes)
+    def fraction(self, member: int) -> Fraction:
+        if self._reduce is None:
+            return Fraction(self.numerators[member], self.denominator)
+        return self._reduce(self.numerators[member])
 
 
 def _member_shares(
     ancestries: Mapping[UUID, Ancestry], parts: Mapping[UUID, Fraction], policy: RoyaltyPolicy
-) -> tuple[_Family, dict[UUID, list[LineSource]]]:
-    """Each member's exact share of the pool, and the works it came through."""
+) -> tuple[_Family, dict[int, list[LineSource]]]:
+    """Each member's (by number) exact share of the pool, and the works it came through."""
     per_work = {work: policy.member_values(ancestry) for work, ancestry in ancestries.items()}
     # One denominator for the whole pool: each work's part times its family's.
     scales = {
@@ -251,8 +261,8 @@ def _member_shares(
             *(parts[work].denominator for work in per_work), *(p for ps in known for p in ps or ())
         )
     )
-    shares: dict[UUID, int] = {}
-    sources: dict[UUID, list[LineSource]] = {}
+    shares: dict[int, int] = {}
+    sources: dict[int, list[LineSource]] = {}
     for work, values in per_work.items():
         ancestry = ancestries[work]
         title = ancestry.title(work)
