@@ -61,30 +61,42 @@ class Ancestry:
         self.position = lineage.position if as_of is None else min(as_of, lineage.position)
         #: The lineage graph (nodes are the graph's work numbers) as of ``as_of``.
         self.graph: nx.DiGraph[int] = lineage.view(as_of)
-        try:
-            ancestors = lineage.ancestor_numbers(work_id, as_of=as_of)
-        except KeyError:
+        if not lineage.has_work(work_id, as_of):
             when = "" if as_of is None else f" as of position {as_of}"
-            raise UnknownWorkError(f"no work has id {work_id}{when}") from None
+            raise UnknownWorkError(f"no work has id {work_id}{when}")
         start = lineage.number(work_id)
-        inside = {start: 0, **ancestors}
+        # One breadth-first walk up the sources gives both the distances (the
+        # first time a work is met is by a shortest path) and every citation
+        # inside the ancestry: all sources of an ancestor are ancestors too.
         # The raw adjacency (a filtered one for a past view): networkx's public
         # views cost a wrapper call per step.
         raw: Any = self.graph
         pred = raw._pred
+        distance = {start: 0}
+        cited: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        waiting: dict[int, int] = {start: 0}  # works built on each, inside the ancestry
+        frontier = [start]
+        level = 0
         # A work's position is unique (one event records it), so ordering by
         # position alone is the same as by (position, id).
         position_at = lineage.position_at
-        cited: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-        built_on: dict[int, list[int]] = {work: [] for work in inside}
-        for work in inside:
-            found = [(s, data) for s, data in pred[work].items() if s in inside]
-            if len(found) > 1:
-                found.sort(key=lambda item: position_at(item[0]))
-            cited[work] = found
-            for source, _ in found:
-                built_on[source].append(work)
-        numbers = _seed_first_order(start, cited, built_on, position_at)
+        while frontier:
+            level += 1
+            following: list[int] = []
+            for work in frontier:
+                found = list(pred[work].items())
+                if len(found) > 1:
+                    found.sort(key=lambda item: position_at(item[0]))
+                cited[work] = found
+                for source, _ in found:
+                    if source in distance:
+                        waiting[source] += 1
+                    else:
+                        distance[source] = level
+                        waiting[source] = 1
+                        following.append(source)
+            frontier = following
+        numbers = _seed_first_order(start, cited, waiting, position_at)
         #: The graph's node numbers of the works, in ``order``.
         self.numbers: tuple[int, ...] = numbers
         index = {work: number for number, work in enumerate(numbers)}
@@ -93,14 +105,6 @@ class Ancestry:
         self.source_index: list[tuple[int, ...]] = []
         self.source_relations: list[tuple[str, ...]] = []
         self.source_percents: list[tuple[Decimal | None, ...]] = []
-        #: Per number: the numbers of the works built on it inside the ancestry (by position).
-        self.derived_index: list[tuple[int, ...]] = []
-        #: Per number: the authors' member numbers, title, position and distance to W.
-        self.author_numbers: list[tuple[int, ...]] = []
-        self.titles: list[str] = []
-        self.positions: list[int] = []
-        self.distances: list[int] = []
-        authors_at, title_at = lineage.author_numbers_at, lineage.title_at
         for work in numbers:
             found = cited[work]
             if len(found) == 1:  # most works: one source, or none
@@ -112,14 +116,32 @@ class Ancestry:
                 self.source_index.append(tuple([index[s] for s, _ in found]))
                 self.source_relations.append(tuple([data["relation"] for _, data in found]))
                 self.source_percents.append(tuple([data["royalty_percent"] for _, data in found]))
-            built = built_on[work]
-            if len(built) > 1:
-                built.sort(key=position_at)
-            self.derived_index.append(tuple([index[d] for d in built]))
-            self.author_numbers.append(authors_at(work))
-            self.titles.append(title_at(work))
-            self.positions.append(position_at(work))
-            self.distances.append(inside[work])
+        #: Per number: the authors' member numbers, and the distance to W.
+        self.author_numbers: list[tuple[int, ...]] = list(map(lineage.author_numbers_at, numbers))
+        self.distances: list[int] = [distance[work] for work in numbers]
+
+    @cached_property
+    def titles(self) -> list[str]:
+        """Per number: the work's title."""
+        return list(map(self.lineage.title_at, self.numbers))
+
+    @cached_property
+    def positions(self) -> list[int]:
+        """Per number: the position at which the work was recorded."""
+        return list(map(self.lineage.position_at, self.numbers))
+
+    @cached_property
+    def derived_index(self) -> list[tuple[int, ...]]:
+        """Per number: the numbers of the works built on it inside the ancestry (by position)."""
+        built: list[list[int]] = [[] for _ in self.numbers]
+        for number, sources in enumerate(self.source_index):
+            for source in sources:
+                built[source].append(number)
+        positions = self.positions
+        return [
+            tuple(found if len(found) < 2 else sorted(found, key=positions.__getitem__))
+            for found in built
+        ]
 
     @cached_property
     def order(self) -> tuple[UUID, ...]:
@@ -316,16 +338,16 @@ class Ancestry:
 def _seed_first_order(
     seed: int,
     cited: Mapping[int, list[tuple[int, Any]]],
-    built_on: Mapping[int, list[int]],
+    waiting: dict[int, int],
     position_at: Callable[[int], int],
 ) -> tuple[int, ...]:
     """Each work after every work built on it; among the ready ones, the earliest recorded first.
 
     Kahn's algorithm with a heap: the same order as networkx's
     ``lexicographical_topological_sort`` of the reversed ancestry keyed by
-    (position, id), positions being unique.
+    (position, id), positions being unique. ``waiting`` (how many works inside
+    the ancestry are built on each) is used up.
     """
-    waiting = {work: len(built) for work, built in built_on.items()}
     ready = [(position_at(seed), seed)]
     order: list[int] = []
     while ready:

@@ -62,35 +62,36 @@ __all__ = [
 
 
 class PathSource:
-    """The paths that explain a share, listed only when someone asks for them.
+    """The paths that explain a share, listed (and counted) only when someone asks.
 
     Listing paths costs time in the length of each path; for a work at the end
     of a long chain that is quadratic over its ancestry, so a share only keeps
-    which works' paths explain it, and lists them (once) on first use.
+    which works' paths explain it (by number in ``Ancestry.order``), and lists
+    them (once) on first use.
     """
 
-    __slots__ = ("_ancestry", "_listed", "_works")
+    __slots__ = ("_ancestry", "_listed", "_numbers")
 
-    def __init__(
-        self,
-        ancestry: Ancestry | None,
-        works: tuple[UUID, ...],
-        listed: tuple[Path, ...] | None = None,
-    ) -> None:
+    def __init__(self, ancestry: Ancestry, numbers: tuple[int, ...] | list[int]) -> None:
         self._ancestry = ancestry
-        self._works = works
-        self._listed = listed
+        self._numbers = numbers
+        self._listed: tuple[Path, ...] | None = None
 
     def paths(self) -> tuple[Path, ...]:
         if self._listed is None:
-            assert self._ancestry is not None
             found: list[Path] = []
-            for work in self._works:
-                found.extend(self._ancestry.paths(work, MAX_EXPLAINED_PATHS - len(found)))
+            order = self._ancestry.order
+            for number in self._numbers:
+                found.extend(self._ancestry.paths(order[number], MAX_EXPLAINED_PATHS - len(found)))
                 if len(found) >= MAX_EXPLAINED_PATHS:
                     break
             self._listed = tuple(found)
         return self._listed
+
+    def count(self) -> int:
+        """How many paths lead from the published work to the works, in all."""
+        counts = self._ancestry.path_count_list
+        return sum(counts[number] for number in self._numbers)
 
 
 #: Spells out the terms behind the value at one index of a family of values.
@@ -109,15 +110,10 @@ class Share:
     a term along a 10 000-work chain hold numbers of thousands of digits.
     """
 
-    __slots__ = ("_explain", "_index", "_terms", "_value", "_values", "path_count", "path_source")
+    __slots__ = ("_explain", "_index", "_terms", "_value", "_values", "path_source")
 
     def __init__(
-        self,
-        values: Over,
-        index: int,
-        path_source: PathSource,
-        path_count: int,
-        explain: Explainer,
+        self, values: Over, index: int, path_source: PathSource, explain: Explainer
     ) -> None:
         self._values = values
         self._index = index
@@ -125,7 +121,10 @@ class Share:
         self._explain = explain
         self._terms: tuple[str, ...] | None = None
         self.path_source = path_source
-        self.path_count = path_count
+
+    @property
+    def path_count(self) -> int:
+        return self.path_source.count()
 
     @property
     def value(self) -> Fraction:
@@ -178,14 +177,11 @@ class MemberValues:
     def shares(self, ancestry: Ancestry) -> list[Share]:
         """A ``Share`` per member, in the order of ``members``."""
         made = ancestry.member_works
-        order, counts = ancestry.order, ancestry.path_count_list
-        found: list[Share] = []
-        for index, member in enumerate(self.members):
-            numbers = made[member]
-            paths = PathSource(ancestry, tuple(order[n] for n in numbers))
-            count = sum(counts[n] for n in numbers)
-            found.append(Share(self.values, index, paths, count, self.explain))
-        return found
+        values, explain = self.values, self.explain
+        return [
+            Share(values, index, PathSource(ancestry, made[member]), explain)
+            for index, member in enumerate(self.members)
+        ]
 
 
 class RoyaltyPolicy(ABC):
@@ -227,9 +223,8 @@ class RoyaltyPolicy(ABC):
     def work_shares_in(self, ancestry: Ancestry) -> Shares:
         """Each work of ``ancestry`` with its exact share; the shares sum to 1."""
         works = self.work_values(ancestry)
-        counts = ancestry.path_count_list
         return {
-            work: Share(works.values, n, PathSource(ancestry, (work,)), counts[n], works.explain)
+            work: Share(works.values, n, PathSource(ancestry, (n,)), works.explain)
             for n, work in enumerate(ancestry.order)
         }
 
