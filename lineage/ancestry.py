@@ -185,7 +185,7 @@ class Ancestry:
 
     def title(self, work_id: UUID) -> str:
         if work_id == self.seed:
-            return self.titles[0]
+            return self.lineage.title_at(self.numbers[0])
         return self.titles[self.index[work_id]]
 
     def authors(self, work_id: UUID) -> tuple[UUID, ...]:

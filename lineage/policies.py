@@ -416,10 +416,10 @@ class Decay(RoyaltyPolicy):
         primes = primes_of(base, *counts)
         values = Over(kept, denominator, primes)
         reached = Over(reach, denominator, primes)
-        titles, derived = ancestry.titles, ancestry.derived_index
         r = self.r
 
         def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
                 f"{r} x {reached.fraction(built)} / {len(sources[built])} passed on by"
                 f' "{titles[built]}"'
@@ -490,9 +490,10 @@ class Absolute(RoyaltyPolicy):
                 _over_allocation(ancestry, values, Fraction(total, denominator))
             )
         owed[0] = denominator - total
-        titles, derived, index = ancestry.titles, ancestry.derived_index, ancestry.source_index
+        index = ancestry.source_index
 
         def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
             if number == 0:
                 rest = Fraction(total, denominator)
                 return (f"keeps the rest: 100% - {_as_percent(rest)} to its ancestors",)
@@ -566,9 +567,9 @@ class Relative(RoyaltyPolicy):
             kept[number] = here * (q - owed) // q
         primes = primes_of(q)
         reached = Over(reach, denominator, primes)
-        titles, derived = ancestry.titles, ancestry.derived_index
 
         def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
                 f"{_as_percent(percents[built][sources[built].index(number)])} of the"
                 f' {reached.fraction(built)} reaching "{titles[built]}"'
@@ -663,9 +664,9 @@ class Flow(RoyaltyPolicy):
                     visits[source] += onward * visits[number] * weight / total
         all_visits = sum(visits, Fraction(0))
         values = over_fractions(visit / all_visits for visit in visits)
-        titles, derived = ancestry.titles, ancestry.derived_index
 
         def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
                 f"{onward} x {visits[built]} x {weights[built][sources[built].index(number)]}/"
                 f'{totals[built]} stepping back from "{titles[built]}"'
