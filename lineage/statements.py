@@ -163,11 +163,13 @@ def royalty_statement(
     if waived_units == before.denominator:
         raise StatementError(f"every contributor to {production.title!r} waived their share")
     # Dividing by 1 minus the waived total: the same numerators over what is left.
-    after = _Family(
-        {m: 0 if m in waived_numbers else n for m, n in before.numerators.items()},
-        before.denominator - waived_units,
-        before.primes if waived_units == 0 else None,
-    )
+    after = before
+    if waived_numbers:
+        after = _Family(
+            {m: 0 if m in waived_numbers else n for m, n in before.numerators.items()},
+            before.denominator - waived_units,
+            before.primes if waived_units == 0 else None,
+        )
     pool = revenue.minor_units * pool_percent
     pool_units = pool.numerator // pool.denominator
     units = largest_remainder_over(
@@ -175,6 +177,7 @@ def royalty_statement(
     )
     keyed = []
     for member in members:
+        share = after.fraction(member)
         contributor = lineage.contributor(member_id(member), as_of)
         line = StatementLine(
             member_id=member_id(member),
@@ -183,8 +186,8 @@ def royalty_statement(
             credited_as=contributor.credited_as,
             minor_units=units[member],
             currency=revenue.currency,
-            share=after.fraction(member),
-            share_before_waivers=before.fraction(member),
+            share=share,
+            share_before_waivers=share if after is before else before.fraction(member),
             waived=member in waived_numbers,
             sources=tuple(sources[member]),
         )
