@@ -243,10 +243,18 @@ class RoyaltyPolicy(ABC):
         numerators = works.values.numerators
         made = ancestry.member_works
         members = tuple(made)
-        split = [
-            sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
-            for member in members
-        ]
+        if spread == 1:  # every work has one author: a member's share is their works' sum
+            split = [
+                numerators[works_of[0]]
+                if len(works_of := made[member]) == 1
+                else sum(numerators[n] for n in works_of)
+                for member in members
+            ]
+        else:
+            split = [
+                sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
+                for member in members
+            ]
         primes = None if works.values.primes is None else primes_of(spread, *works.values.primes)
         values = Over(split, works.values.denominator * spread, primes)
 
@@ -404,15 +412,23 @@ class Decay(RoyaltyPolicy):
         reach = [0] * len(sources)
         reach[0] = denominator
         kept = [0] * len(sources)
+        keeps = base - passes
+        # r = 1/2 and a single source (every step of a chain) is a shift: the
+        # numerators there have thousands of bits, and a division costs more.
+        halves = passes == 1 and base == 2
         for number, found in enumerate(sources):
             here = reach[number]
-            if found:
+            if not found:
+                kept[number] = here
+            elif halves and len(found) == 1:
+                half = here >> 1
+                reach[found[0]] += half
+                kept[number] = half
+            else:
                 passed = here * passes // (base * len(found))
                 for source in found:
                     reach[source] += passed
-                kept[number] = here * (base - passes) // base
-            else:
-                kept[number] = here
+                kept[number] = here * keeps // base
         primes = primes_of(base, *counts)
         values = Over(kept, denominator, primes)
         reached = Over(reach, denominator, primes)
