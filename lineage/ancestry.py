@@ -14,7 +14,8 @@ retraction hides a work from rankings, not from the credits of what was built on
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -45,6 +46,12 @@ class Ancestry:
         The work W; ``UnknownWorkError`` if it is not in the graph at ``as_of``.
     as_of : int or None
         A log position; works and citations recorded later are not seen.
+
+    Besides the id-keyed views (``order``, ``sources``, ``derived``, ``distance``),
+    the ancestry numbers its works 0, 1, ... in ``order`` (W is 0) and keeps
+    per-number lists (``source_index``, ``derived_index``, ``author_lists``, ...):
+    the policies run on those, since hashing a UUID costs a Python call and a
+    10 000-work lineage is walked several times per question.
     """
 
     def __init__(self, lineage: LineageGraph, work_id: UUID, as_of: int | None = None) -> None:
@@ -52,96 +59,252 @@ class Ancestry:
         self.seed = work_id
         self.as_of = as_of
         self.position = lineage.position if as_of is None else min(as_of, lineage.position)
-        self.graph: nx.DiGraph[UUID] = lineage.view(as_of)
-        try:
-            ancestors = lineage.ancestors(work_id, as_of=as_of)
-        except KeyError:
+        #: The lineage graph (nodes are the graph's work numbers) as of ``as_of``.
+        self.graph: nx.DiGraph[int] = lineage.view(as_of)
+        if not lineage.has_work(work_id, as_of):
             when = "" if as_of is None else f" as of position {as_of}"
-            raise UnknownWorkError(f"no work has id {work_id}{when}") from None
-        self.distance: dict[UUID, int] = {work_id: 0, **ancestors}
-        inside = self.distance
-        pred, succ = self.graph.pred, self.graph.succ
-        # Plain dictionaries, not subgraph views: this runs for every credits and
-        # royalty question, and views cost a filter call per adjacency step.
-        keys = {work: self.sort_key(work) for work in inside}
-        self.sources: dict[UUID, tuple[UUID, ...]] = {
-            work: tuple(sorted((s for s in pred[work] if s in inside), key=keys.__getitem__))
-            for work in inside
-        }
-        self.derived: dict[UUID, tuple[UUID, ...]] = {
-            work: tuple(sorted((d for d in succ[work] if d in inside), key=keys.__getitem__))
-            for work in inside
-        }
-        self.order: tuple[UUID, ...] = _seed_first_order(work_id, self.sources, self.derived, keys)
+            raise UnknownWorkError(f"no work has id {work_id}{when}")
+        start = lineage.number(work_id)
+        # One breadth-first walk up the sources gives both the distances (the
+        # first time a work is met is by a shortest path) and every citation
+        # inside the ancestry: all sources of an ancestor are ancestors too.
+        # The raw adjacency (a filtered one for a past view): networkx's public
+        # views cost a wrapper call per step.
+        raw: Any = self.graph
+        pred = raw._pred
+        distance = {start: 0}
+        cited: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        waiting: dict[int, int] = {start: 0}  # works built on each, inside the ancestry
+        frontier = [start]
+        level = 0
+        # A work's position is unique (one event records it), so ordering by
+        # position alone is the same as by (position, id).
+        position_at = lineage.position_at
+        while frontier:
+            level += 1
+            following: list[int] = []
+            for work in frontier:
+                found = list(pred[work].items())
+                if len(found) > 1:
+                    found.sort(key=lambda item: position_at(item[0]))
+                cited[work] = found
+                for source, _ in found:
+                    if source in distance:
+                        waiting[source] += 1
+                    else:
+                        distance[source] = level
+                        waiting[source] = 1
+                        following.append(source)
+            frontier = following
+        numbers = _seed_first_order(start, cited, waiting, position_at)
+        #: The graph's node numbers of the works, in ``order``.
+        self.numbers: tuple[int, ...] = numbers
+        index = {work: number for number, work in enumerate(numbers)}
+        #: Per number: the sources' numbers (by position), and the relation and
+        #: declared royalty percentage (Decimal or None) of each citation.
+        self.source_index: list[tuple[int, ...]] = []
+        self.source_relations: list[tuple[str, ...]] = []
+        self.source_percents: list[tuple[Decimal | None, ...]] = []
+        for work in numbers:
+            found = cited[work]
+            if len(found) == 1:  # most works: one source, or none
+                (source, data), *_ = found
+                self.source_index.append((index[source],))
+                self.source_relations.append((data["relation"],))
+                self.source_percents.append((data["royalty_percent"],))
+            else:
+                self.source_index.append(tuple([index[s] for s, _ in found]))
+                self.source_relations.append(tuple([data["relation"] for _, data in found]))
+                self.source_percents.append(tuple([data["royalty_percent"] for _, data in found]))
+        #: Per number: the authors' member numbers, and the distance to W.
+        self.author_numbers: list[tuple[int, ...]] = list(map(lineage.author_numbers_at, numbers))
+        self.distances: list[int] = [distance[work] for work in numbers]
+
+    @cached_property
+    def titles(self) -> list[str]:
+        """Per number: the work's title."""
+        return list(map(self.lineage.title_at, self.numbers))
+
+    @cached_property
+    def positions(self) -> list[int]:
+        """Per number: the position at which the work was recorded."""
+        return list(map(self.lineage.position_at, self.numbers))
+
+    @cached_property
+    def derived_index(self) -> list[tuple[int, ...]]:
+        """Per number: the numbers of the works built on it inside the ancestry (by position)."""
+        built: list[list[int]] = [[] for _ in self.numbers]
+        for number, sources in enumerate(self.source_index):
+            for source in sources:
+                built[source].append(number)
+        positions = self.positions
+        return [
+            tuple(found if len(found) < 2 else sorted(found, key=positions.__getitem__))
+            for found in built
+        ]
+
+    @cached_property
+    def order(self) -> tuple[UUID, ...]:
+        """W, then its ancestors, each after every work built on it (earliest recorded first)."""
+        work_id = self.lineage.work_id
+        return tuple(work_id(work) for work in self.numbers)
+
+    @cached_property
+    def index(self) -> dict[UUID, int]:
+        """Each work's number in ``order``."""
+        return {work: number for number, work in enumerate(self.order)}
+
+    @cached_property
+    def distance(self) -> dict[UUID, int]:
+        """Each work's shortest generation distance to W (0 for W)."""
+        return dict(zip(self.order, self.distances, strict=True))
 
     def sort_key(self, work_id: UUID) -> tuple[int, str]:
         """Works in the order they were recorded, then by id."""
-        return (self.graph.nodes[work_id]["position"], str(work_id))
+        return (self.positions[self.index[work_id]], str(work_id))
+
+    @cached_property
+    def sources(self) -> dict[UUID, tuple[UUID, ...]]:
+        """Each work's sources inside the ancestry, in the order they were recorded."""
+        order = self.order
+        return {work: tuple(order[s] for s in self.source_index[n]) for n, work in enumerate(order)}
+
+    @cached_property
+    def derived(self) -> dict[UUID, tuple[UUID, ...]]:
+        """Each work's derived works inside the ancestry, in the order they were recorded."""
+        order = self.order
+        return {
+            work: tuple(order[d] for d in self.derived_index[n]) for n, work in enumerate(order)
+        }
 
     # ------------------------------------------------------------ attributes
 
     def node(self, work_id: UUID) -> Mapping[str, Any]:
-        return self.graph.nodes[work_id]
+        """The work's facts, as ``LineageGraph.work`` gives them."""
+        return self.lineage.work(work_id)
 
     def title(self, work_id: UUID) -> str:
-        return str(self.graph.nodes[work_id]["title"])
+        if work_id == self.seed:
+            return self.lineage.title_at(self.numbers[0])
+        return self.titles[self.index[work_id]]
 
     def authors(self, work_id: UUID) -> tuple[UUID, ...]:
-        return tuple(self.graph.nodes[work_id]["authors"])
+        return self.author_lists[self.index[work_id]]
 
     def relation(self, source: UUID, derived: UUID) -> str:
-        return str(self.graph.edges[source, derived]["relation"])
+        n = self.index[derived]
+        return self.source_relations[n][self.source_index[n].index(self.index[source])]
 
     def percent(self, source: UUID, derived: UUID) -> Fraction:
         """The royalty share declared on a citation, as a fraction (a missing one is 0)."""
-        declared = self.graph.edges[source, derived]["royalty_percent"]
+        n = self.index[derived]
+        declared = self.source_percents[n][self.source_index[n].index(self.index[source])]
         return Fraction(0) if declared is None else Fraction(declared) / 100
 
     def is_retracted(self, work_id: UUID) -> bool:
         return self.lineage.is_retracted(work_id, self.as_of)
 
+    def retracted_at(self, number: int) -> bool:
+        """``is_retracted`` by number in ``order``."""
+        return self.lineage.retracted_at(self.numbers[number], self.as_of)
+
+    def external_id_at(self, number: int) -> str | None:
+        return self.lineage.external_id_at(self.numbers[number])
+
+    @cached_property
+    def author_lists(self) -> list[tuple[UUID, ...]]:
+        """Per number: the authors' member ids."""
+        member_id = self.lineage.member_id
+        return [tuple(member_id(m) for m in authors) for authors in self.author_numbers]
+
+    @cached_property
+    def member_works(self) -> dict[int, list[int]]:
+        """For each contributor (by member number, in order of first appearance from W),
+        the numbers of the works of the ancestry they are an author of."""
+        made: dict[int, list[int]] = {}
+        for number, authors in enumerate(self.author_numbers):
+            for author in authors:
+                if author in made:
+                    made[author].append(number)
+                else:
+                    made[author] = [number]
+        return made
+
     @cached_property
     def contributors(self) -> tuple[UUID, ...]:
         """Every distinct author in the ancestry, in order of first appearance from W."""
-        seen = dict.fromkeys(author for work in self.order for author in self.authors(work))
-        return tuple(seen)
+        member_id = self.lineage.member_id
+        return tuple(member_id(m) for m in self.member_works)
+
+    @cached_property
+    def works_made(self) -> dict[UUID, list[int]]:
+        """For each contributor, the numbers of the works of the ancestry they are an author of."""
+        member_id = self.lineage.member_id
+        return {member_id(m): works for m, works in self.member_works.items()}
 
     @cached_property
     def works_by(self) -> dict[UUID, tuple[UUID, ...]]:
         """For each contributor, the works of the ancestry they are an author of."""
-        made: dict[UUID, list[UUID]] = {member: [] for member in self.contributors}
-        for work in self.order:
-            for author in self.authors(work):
-                made[author].append(work)
-        return {member: tuple(works) for member, works in made.items()}
+        order = self.order
+        return {
+            member: tuple(order[n] for n in numbers) for member, numbers in self.works_made.items()
+        }
 
     # ------------------------------------------------------------------ paths
 
     @cached_property
+    def path_count_list(self) -> list[int]:
+        """Per number: how many distinct paths lead from W back to the work (1 for W)."""
+        counts = [0] * len(self.order)
+        counts[0] = 1
+        for number, sources in enumerate(self.source_index):
+            here = counts[number]
+            for source in sources:
+                counts[source] += here
+        return counts
+
+    @cached_property
     def path_counts(self) -> dict[UUID, int]:
         """How many distinct paths lead from W back to each work (1 for W itself)."""
-        counts = dict.fromkeys(self.order, 0)
-        counts[self.seed] = 1
-        for work in self.order:
-            for source in self.sources[work]:
-                counts[source] += counts[work]
-        return counts
+        return dict(zip(self.order, self.path_count_list, strict=True))
+
+    @cached_property
+    def relation_sets(self) -> list[tuple[str, ...]]:
+        """Per number: the relations on every citation along its paths to W, sorted."""
+        # Relations as bits of a small integer: one OR per citation instead of a set union.
+        bits: dict[str, int] = {}
+        masks = [0] * len(self.order)
+        for number, sources in enumerate(self.source_index):
+            mask = masks[number]
+            for source, relation in zip(sources, self.source_relations[number], strict=True):
+                bit = bits.get(relation)
+                if bit is None:
+                    bit = bits[relation] = 1 << len(bits)
+                masks[source] |= mask | bit
+        names = {bit: relation for relation, bit in bits.items()}
+        spelled: dict[int, tuple[str, ...]] = {}
+        found: list[tuple[str, ...]] = []
+        for mask in masks:
+            if mask not in spelled:
+                spelled[mask] = tuple(sorted(n for b, n in names.items() if mask & b))
+            found.append(spelled[mask])
+        return found
 
     @cached_property
     def relations_to_seed(self) -> dict[UUID, frozenset[str]]:
         """For each work, the relations on every citation along its paths to W."""
-        found: dict[UUID, frozenset[str]] = {}
-        for work in self.order:
-            found[work] = frozenset().union(
-                *({self.relation(work, built)} | found[built] for built in self.derived[work])
-            )
-        return found
+        return {
+            work: frozenset(relations)
+            for work, relations in zip(self.order, self.relation_sets, strict=True)
+        }
 
     @cached_property
     def _onward(self) -> dict[UUID, tuple[UUID, ...]]:
         # For each work, the works built on it, nearest to W first.
         return {
-            work: tuple(sorted(built, key=lambda w: (self.distance[w], self.sort_key(w))))
+            work: tuple(
+                sorted(built, key=lambda w: (self.distance[w], self.positions[self.index[w]]))
+            )
             for work, built in self.derived.items()
         }
 
@@ -173,24 +336,25 @@ class Ancestry:
 
 
 def _seed_first_order(
-    seed: UUID,
-    sources: Mapping[UUID, tuple[UUID, ...]],
-    derived: Mapping[UUID, tuple[UUID, ...]],
-    keys: Mapping[UUID, tuple[int, str]],
-) -> tuple[UUID, ...]:
-    """Each work after every work built on it; among the ready ones, the smallest key first.
+    seed: int,
+    cited: Mapping[int, list[tuple[int, Any]]],
+    waiting: dict[int, int],
+    position_at: Callable[[int], int],
+) -> tuple[int, ...]:
+    """Each work after every work built on it; among the ready ones, the earliest recorded first.
 
     Kahn's algorithm with a heap: the same order as networkx's
-    ``lexicographical_topological_sort`` of the reversed ancestry.
+    ``lexicographical_topological_sort`` of the reversed ancestry keyed by
+    (position, id), positions being unique. ``waiting`` (how many works inside
+    the ancestry are built on each) is used up.
     """
-    waiting = {work: len(built) for work, built in derived.items()}
-    ready = [(keys[seed], seed)]
-    order: list[UUID] = []
+    ready = [(position_at(seed), seed)]
+    order: list[int] = []
     while ready:
         _, work = heapq.heappop(ready)
         order.append(work)
-        for source in sources[work]:
+        for source, _ in cited[work]:
             waiting[source] -= 1
             if waiting[source] == 0:
-                heapq.heappush(ready, (keys[source], source))
+                heapq.heappush(ready, (position_at(source), source))
     return tuple(order)

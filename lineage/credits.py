@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from lineage.ancestry import Ancestry
@@ -44,9 +44,12 @@ __all__ = [
 ANONYMOUS = "Anonymous"
 
 
-@dataclass(frozen=True, slots=True)
-class CreditedWork:
-    """One work of a contributor within the lineage being credited."""
+class CreditedWork(NamedTuple):
+    """One work of a contributor within the lineage being credited.
+
+    A named tuple rather than a frozen dataclass: credits for a 10 000-work
+    lineage make 10 000 of them, and a tuple is built several times faster.
+    """
 
     work_id: UUID
     external_id: str | None
@@ -67,8 +70,12 @@ class Credit:
     works: tuple[CreditedWork, ...]
     relations: tuple[str, ...]
     distance: int
-    share: Fraction
     explanation: Share
+
+    @property
+    def share(self) -> Fraction:
+        """The exact share of a payment to the work (reduced when first asked for)."""
+        return self.explanation.value
 
     @property
     def display_name(self) -> str:
@@ -123,41 +130,59 @@ def credits_for(
     ``OverAllocationError`` if the policy's declared percentages exceed 100%.
     """
     ancestry = Ancestry(lineage, work_id, as_of)
-    shares = policy.member_shares_in(ancestry)
-    credits = [
-        _credit(ancestry, member, works, shares[member])
-        for member, works in ancestry.works_by.items()
-    ]
-    credits.sort(key=lambda credit: (credit.distance, -credit.share, credit.handle))
-    node = ancestry.node(work_id)
-    return Credits(
-        work_id, node["title"], node["external_id"], str(policy), ancestry.position, tuple(credits)
-    )
-
-
-def _credit(ancestry: Ancestry, member: UUID, works: tuple[UUID, ...], share: Share) -> Credit:
-    contributor = ancestry.lineage.contributor(member, ancestry.as_of)
-    made = tuple(
-        CreditedWork(
-            work,
-            ancestry.node(work)["external_id"],
-            ancestry.title(work),
-            ancestry.distance[work],
-            tuple(sorted(ancestry.relations_to_seed[work])),
-            ancestry.is_retracted(work),
+    members = policy.member_values(ancestry)
+    shares = members.shares(ancestry)
+    numerators = members.values.numerators
+    relations = ancestry.relation_sets
+    distances, positions = ancestry.distances, ancestry.positions
+    made = ancestry.member_works
+    # One record per work, shared by its co-authors' credits.
+    lineage, numbers = ancestry.lineage, ancestry.numbers
+    credited = list(
+        map(
+            CreditedWork,
+            ancestry.order,
+            lineage.external_ids_of(numbers),
+            ancestry.titles,
+            distances,
+            relations,
+            lineage.retractions_of(numbers, ancestry.as_of),
         )
-        for work in sorted(works, key=lambda w: (ancestry.distance[w], ancestry.sort_key(w)))
     )
-    relations = sorted({relation for work in made for relation in work.relations})
+    keyed = []
+    for index, member in enumerate(members.members):
+        works = made[member]
+        if len(works) > 1:
+            works = sorted(works, key=lambda n: (distances[n], positions[n]))
+        member_id = lineage.member_id(member)
+        credit = _credit(ancestry, member_id, [credited[n] for n in works], shares[index])
+        # Every share is a numerator over one common denominator: comparing the
+        # numerators orders the shares without building a Fraction for each.
+        keyed.append(((credit.distance, -numerators[index], credit.handle), credit))
+    keyed.sort(key=lambda item: item[0])
+    return Credits(
+        work_id,
+        ancestry.titles[0],
+        ancestry.external_id_at(0),
+        str(policy),
+        ancestry.position,
+        tuple(credit for _, credit in keyed),
+    )
+
+
+def _credit(ancestry: Ancestry, member: UUID, made: list[CreditedWork], share: Share) -> Credit:
+    contributor = ancestry.lineage.contributor(member, ancestry.as_of)
+    found = made[0].relations
+    if len(made) > 1:
+        found = tuple(sorted({relation for work in made for relation in work.relations}))
     return Credit(
         member_id=member,
         external_id=contributor.external_id,
         handle=contributor.handle,
         credited_as=contributor.credited_as,
-        works=made,
-        relations=tuple(relations),
-        distance=min(work.distance for work in made),
-        share=share.value,
+        works=tuple(made),
+        relations=found,
+        distance=made[0].distance,
         explanation=share,
     )
 

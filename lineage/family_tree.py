@@ -153,27 +153,28 @@ def family_tree(
     1
     """
     _check_limits(up, down, max_nodes)
-    graph = lineage.view(as_of)
-    if work_id not in graph:
+    if not lineage.has_work(work_id, as_of):
         raise UnknownWorkError(f"no work has id {work_id}")
+    graph = lineage.view(as_of)
     ancestors = lineage.ancestors(work_id, as_of=as_of)
     descendants = lineage.descendants(work_id, as_of=as_of)
 
     # Signed distance: ancestors negative, so one number places a work on its side.
     candidates = [(work, -d) for work, d in ancestors.items() if up is None or d <= up]
     candidates += [(work, d) for work, d in descendants.items() if down is None or d <= down]
-    candidates.sort(key=lambda item: (abs(item[1]), graph.nodes[item[0]]["position"]))
+    position, number = lineage.position_at, lineage.number
+    candidates.sort(key=lambda item: (abs(item[1]), position(number(item[0]))))
     shown: dict[UUID, int] = {work_id: 0}
     shown.update(candidates[: max_nodes - 1])
 
     tree: nx.DiGraph[str] = nx.DiGraph()
     for work, distance in shown.items():
         tree.add_node(str(work), **_work_attributes(lineage, work, distance, as_of))
-    for source, derived in graph.subgraph(shown).edges:
-        edge = graph.edges[source, derived]
+    shown_numbers = [number(work) for work in shown]
+    for source, derived, edge in graph.subgraph(shown_numbers).edges(data=True):
         tree.add_edge(
-            str(source),
-            str(derived),
+            str(lineage.work_id(source)),
+            str(lineage.work_id(derived)),
             type="citation",
             relation=edge["relation"],
             royalty_percent=edge["royalty_percent"],
@@ -181,8 +182,8 @@ def family_tree(
 
     hidden_up = {work: d for work, d in ancestors.items() if work not in shown}
     hidden_down = {work: d for work, d in descendants.items() if work not in shown}
-    _add_more_node(tree, graph, shown, hidden_up, "ancestors")
-    _add_more_node(tree, graph, shown, hidden_down, "descendants")
+    _add_more_node(tree, lineage, as_of, shown, hidden_up, "ancestors")
+    _add_more_node(tree, lineage, as_of, shown, hidden_down, "descendants")
     return FamilyTree(tree, str(work_id), len(hidden_up), len(hidden_down))
 
 
@@ -197,7 +198,7 @@ def _check_limits(up: int | None, down: int | None, max_nodes: int) -> None:
 def _work_attributes(
     lineage: LineageGraph, work: UUID, distance: int, as_of: int | None
 ) -> dict[str, object]:
-    node = lineage.graph.nodes[work]
+    node = lineage.work(work)
     return {
         "type": "work",
         "title": node["title"],
@@ -214,7 +215,8 @@ def _work_attributes(
 
 def _add_more_node(
     tree: nx.DiGraph[str],
-    graph: nx.DiGraph[UUID],
+    lineage: LineageGraph,
+    as_of: int | None,
     shown: dict[UUID, int],
     hidden: dict[UUID, int],
     side: Side,
@@ -235,7 +237,7 @@ def _add_more_node(
     # Hang the node from every shown work that has a hidden neighbour on that side,
     # so the drawing shows where the family goes on.
     for work in shown:
-        neighbours = graph.predecessors(work) if upward else graph.successors(work)
+        neighbours = lineage.sources_of(work, as_of) if upward else lineage.derived_of(work, as_of)
         if any(neighbour in hidden for neighbour in neighbours):
             if upward:
                 tree.add_edge(node, str(work), type="more")

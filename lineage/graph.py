@@ -1,22 +1,32 @@
 """The lineage graph: works as nodes, ``source -> derived`` edges, built from the log.
 
-``LineageGraph`` follows the ledger's events (``apply``) and keeps, besides the
-``networkx.DiGraph``, the contributors (members with their credit preferences)
-and the productions. Every node and edge remembers the position at which it was
+``LineageGraph`` follows the ledger's events (``apply``) and keeps the remix
+graph, the contributors (members with their credit preferences) and the
+productions. Every work and citation remembers the position at which it was
 recorded, so any question can be asked *as of* a past position: ``view(as_of)``
 hides what came later without copying the graph.
 
-Node attributes: ``title``, ``kind``, ``authors`` (tuple of member ids),
-``created_at``, ``external_id``, ``license``, ``uri``, ``position``, and
-``retracted_at`` (the position of its retraction, or None).
-Edge attributes: ``relation`` (str), ``royalty_percent`` (Decimal or None),
-``position``.
+The graph is a ``networkx.DiGraph`` whose nodes are work *numbers* (0, 1, ... in
+the order works were recorded), not UUIDs: a million works are kept in well
+under a gigabyte that way, and walking the graph hashes small integers instead
+of calling ``UUID.__hash__``. The public methods take and return UUIDs
+(``number``/``work_id`` translate); the works' facts are kept in per-column
+lists beside the graph and read with ``work(work_id)``, which gives the
+attributes the nodes used to carry: ``title``, ``kind``, ``authors`` (tuple of
+member ids), ``created_at``, ``external_id``, ``license``, ``uri``,
+``position``, and ``retracted_at`` (the position of its retraction, or None).
+An edge's data is ``relation`` (str) and ``royalty_percent`` (Decimal or None),
+shared between the edges that have the same pair (read-only, like the views);
+``citation(source, derived)`` adds its ``position``.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+import gc
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -86,12 +96,55 @@ class ProductionState:
     statements: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
 
+class _SharedEmpty(dict[str, Any]):
+    """One empty attribute dictionary for every node: the facts live in columns."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise TypeError("lineage graph nodes carry no attributes; see LineageGraph.work")
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        if (args and args[0]) or kwargs:
+            raise TypeError("lineage graph nodes carry no attributes; see LineageGraph.work")
+
+
+_NO_ATTRIBUTES = _SharedEmpty()
+
+
+class _WorkGraph(nx.DiGraph):  # type: ignore[type-arg]
+    """A DiGraph whose nodes share one empty attribute dictionary (64 bytes a node saved)."""
+
+    def node_attr_dict_factory(self) -> dict[str, Any]:
+        return _NO_ATTRIBUTES
+
+
 class LineageGraph:
     """The remix lineage, its contributors and productions, current to ``position``."""
 
     def __init__(self) -> None:
-        self.graph: nx.DiGraph[UUID] = nx.DiGraph()
+        self.graph: nx.DiGraph[int] = _WorkGraph()
         self.position = 0
+        # Work number <-> id, and each work's facts by number (columns, not dicts).
+        self._numbers: dict[UUID, int] = {}
+        self._ids: list[UUID] = []
+        self._positions = array("q")
+        self._titles: list[str] = []
+        self._kinds: list[str] = []
+        # Authors by member number; one is kept bare, several as a tuple (most have one).
+        self._authors: list[int | tuple[int, ...]] = []
+        self._created: list[datetime] = []
+        self._external_ids: list[str | None] = []
+        # Rare facts by number: only the works that have them.
+        self._licenses: dict[int, str] = {}
+        self._uris: dict[int, str] = {}
+        self._retracted: dict[int, int] = {}
+        # A citation recorded with its derived work has that work's position; only
+        # the ones cited later keep their own.
+        self._late_citations: dict[tuple[int, int], int] = {}
+        # Edge data shared by every citation with the same relation and percentage.
+        self._edge_data: dict[tuple[str, Any], dict[str, Any]] = {}
+        # Members by number (in order of first appearance), like works.
+        self._member_numbers: dict[UUID, int] = {}
+        self._member_ids: list[UUID] = []
         # Each member's states over time: positions (sorted) and the state from each.
         self._member_positions: dict[UUID, list[int]] = {}
         self._member_states: dict[UUID, list[Contributor]] = {}
@@ -101,10 +154,25 @@ class LineageGraph:
     # ------------------------------------------------------------ building
 
     @classmethod
-    def from_ledger(cls, ledger: Ledger, as_of: int | None = None) -> LineageGraph:
-        """Build the graph from the ledger's log (up to ``as_of``, inclusive)."""
+    def from_ledger(
+        cls, ledger: Ledger, as_of: int | None = None, *, long_lived: bool = False
+    ) -> LineageGraph:
+        """Build the graph from the ledger's log (up to ``as_of``, inclusive).
+
+        ``long_lived`` says the graph is kept for the rest of the process (a
+        server, a CLI session): once it is built, everything alive is moved out
+        of the cyclic garbage collector's generations (``gc.freeze``). A graph of
+        a million works is millions of dicts, and every full collection walked
+        them all (about 3 s each on the benchmark machine), stalling whichever
+        question happened to trigger it. Frozen objects are still freed when no
+        longer referenced; only reference cycles among them would outlive their
+        use, and the graph is kept anyway.
+        """
         lineage = cls()
         lineage.apply_all(iter_events(ledger, stop=as_of))
+        if long_lived:
+            gc.collect()
+            gc.freeze()
         return lineage
 
     def catch_up(self, ledger: Ledger, until: int | None = None) -> int:
@@ -127,9 +195,9 @@ class LineageGraph:
             case Work.Contributed():
                 self._add_work(position, event)
             case Work.SourceCited():
-                self._add_edge(event.citation, event.originator_id, position)
+                self._add_edge(event.citation, self._numbers[event.originator_id], position)
             case Work.Retracted():
-                self.graph.nodes[event.originator_id]["retracted_at"] = position
+                self._retracted[self._numbers[event.originator_id]] = position
             case Member.Registered():
                 self._member_changed(
                     position,
@@ -161,29 +229,43 @@ class LineageGraph:
                 )
 
     def _add_work(self, position: int, event: Any) -> None:
-        self.graph.add_node(
-            event.originator_id,
-            title=event.title,
-            kind=event.kind,
-            authors=tuple(event.authors),
-            created_at=event.occurred_at,
-            external_id=event.external_id,
-            license=event.license,
-            uri=event.uri,
-            position=position,
-            retracted_at=None,
-        )
+        number = len(self._ids)
+        work_id = event.originator_id
+        self._numbers[work_id] = number
+        self._ids.append(work_id)
+        self.graph.add_node(number)
+        self._positions.append(position)
+        self._titles.append(event.title)
+        self._kinds.append(sys.intern(event.kind))
+        authors = tuple(self.member_number(author, add=True) for author in event.authors)
+        self._authors.append(authors[0] if len(authors) == 1 else authors)
+        self._created.append(event.occurred_at)
+        self._external_ids.append(event.external_id)
+        if event.license is not None:
+            self._licenses[number] = event.license
+        if event.uri is not None:
+            self._uris[number] = event.uri
         for citation in getattr(event, "sources", ()):
-            self._add_edge(citation, event.originator_id, position)
+            self._add_edge(citation, number, position)
 
-    def _add_edge(self, citation: Any, derived: UUID, position: int) -> None:
-        self.graph.add_edge(
-            citation.work_id,
-            derived,
-            relation=citation.relation.value,
-            royalty_percent=citation.royalty_percent,
-            position=position,
-        )
+    def _add_edge(self, citation: Any, derived: int, position: int) -> None:
+        source = self._numbers[citation.work_id]
+        percent = citation.royalty_percent
+        # Keyed by the percentage's digits, so "5" and "5.0" stay as they were written.
+        key = (citation.relation.value, None if percent is None else percent.as_tuple())
+        data = self._edge_data.get(key)
+        if data is None:
+            data = self._edge_data[key] = {
+                "relation": citation.relation.value,
+                "royalty_percent": percent,
+            }
+        graph: Any = self.graph
+        if source in graph._pred[derived] or position != self._positions[derived]:
+            self._late_citations[(source, derived)] = position
+        # Straight into the adjacency: add_edge would make a data dict per edge.
+        graph._succ[source][derived] = data
+        graph._pred[derived][source] = data
+        nx._clear_cache(graph)
 
     def _member_changed(self, position: int, state: Contributor) -> None:
         self._member_positions.setdefault(state.member_id, []).append(position)
@@ -194,21 +276,127 @@ class LineageGraph:
 
     # ------------------------------------------------------------ as of
 
-    def view(self, as_of: int | None = None) -> nx.DiGraph[UUID]:
-        """The graph as it was at ``as_of`` (a read-only view; the whole graph when None)."""
+    def view(self, as_of: int | None = None) -> nx.DiGraph[int]:
+        """The graph (of work numbers) as it was at ``as_of``; the whole graph when None.
+
+        A read-only view: nothing is copied.
+        """
         if as_of is None or as_of >= self.position:
             return self.graph
-        nodes = self.graph.nodes
-        view: nx.DiGraph[UUID] = nx.subgraph_view(
+        positions = self._positions
+        view: nx.DiGraph[int] = nx.subgraph_view(
             self.graph,
-            filter_node=lambda n: nodes[n]["position"] <= as_of,
-            filter_edge=lambda u, v: self.graph.edges[u, v]["position"] <= as_of,
+            filter_node=lambda n: positions[n] <= as_of,
+            filter_edge=lambda u, v: self.citation_position(u, v) <= as_of,
         )
         return view
 
+    # ------------------------------------------------------------ works
+
+    def number(self, work_id: UUID) -> int:
+        """The work's node in ``graph`` (KeyError if there is no such work)."""
+        return self._numbers[work_id]
+
+    def work_id(self, number: int) -> UUID:
+        """The id of the work at node ``number``."""
+        return self._ids[number]
+
+    def has_work(self, work_id: UUID, as_of: int | None = None) -> bool:
+        """Whether the work was recorded (by ``as_of``)."""
+        number = self._numbers.get(work_id)
+        return number is not None and (as_of is None or self._positions[number] <= as_of)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def work(self, work_id: UUID) -> dict[str, Any]:
+        """The work's facts (a new dictionary): title, kind, authors, created_at, ids, ..."""
+        return self.work_at(self._numbers[work_id])
+
+    def work_at(self, number: int) -> dict[str, Any]:
+        """``work`` by node number."""
+        return {
+            "title": self._titles[number],
+            "kind": self._kinds[number],
+            "authors": self.authors_at(number),
+            "created_at": self._created[number],
+            "external_id": self._external_ids[number],
+            "license": self._licenses.get(number),
+            "uri": self._uris.get(number),
+            "position": self._positions[number],
+            "retracted_at": self._retracted.get(number),
+        }
+
+    def title_at(self, number: int) -> str:
+        return self._titles[number]
+
+    def authors_at(self, number: int) -> tuple[UUID, ...]:
+        member_ids = self._member_ids
+        return tuple(member_ids[m] for m in self.author_numbers_at(number))
+
+    def author_numbers_at(self, number: int) -> tuple[int, ...]:
+        """The member numbers of the work's authors (see ``member_number``)."""
+        authors = self._authors[number]
+        return authors if isinstance(authors, tuple) else (authors,)
+
+    def member_number(self, member_id: UUID, *, add: bool = False) -> int:
+        """A member's number (KeyError if no work names them, unless ``add``)."""
+        number = self._member_numbers.get(member_id)
+        if number is None:
+            if not add:
+                raise KeyError(member_id)
+            number = self._member_numbers[member_id] = len(self._member_ids)
+            self._member_ids.append(member_id)
+        return number
+
+    def member_id(self, number: int) -> UUID:
+        """The id of the member with ``number``."""
+        return self._member_ids[number]
+
+    def position_at(self, number: int) -> int:
+        return self._positions[number]
+
+    def external_id_at(self, number: int) -> str | None:
+        return self._external_ids[number]
+
+    def external_ids_of(self, numbers: Iterable[int]) -> list[str | None]:
+        """The external ids of the works at ``numbers``, in that order."""
+        external_ids = self._external_ids
+        return [external_ids[n] for n in numbers]
+
+    def retractions_of(self, numbers: Sequence[int], as_of: int | None = None) -> list[bool]:
+        """Whether each work at ``numbers`` was retracted (by ``as_of``), in that order."""
+        if not self._retracted:
+            return [False] * len(numbers)
+        return [self.retracted_at(n, as_of) for n in numbers]
+
+    def retracted_at(self, number: int, as_of: int | None = None) -> bool:
+        """Whether the work at ``number`` was retracted (by ``as_of``)."""
+        retracted = self._retracted.get(number)
+        return retracted is not None and (as_of is None or retracted <= as_of)
+
+    def citation_position(self, source: int, derived: int) -> int:
+        """The position at which ``derived`` cited ``source`` (node numbers)."""
+        return self._late_citations.get((source, derived), self._positions[derived])
+
+    def citation(self, source: UUID, derived: UUID) -> dict[str, Any]:
+        """A citation's data: relation, royalty_percent (Decimal or None) and position."""
+        s, d = self._numbers[source], self._numbers[derived]
+        data: dict[str, Any] = self.graph.adj[s][d]
+        return {**data, "position": self.citation_position(s, d)}
+
+    def sources_of(self, work_id: UUID, as_of: int | None = None) -> list[UUID]:
+        """The works ``work_id`` cites (as of ``as_of``), in no particular order."""
+        graph = self.view(as_of)
+        return [self._ids[s] for s in graph.predecessors(self._numbers[work_id])]
+
+    def derived_of(self, work_id: UUID, as_of: int | None = None) -> list[UUID]:
+        """The works citing ``work_id`` (as of ``as_of``), in no particular order."""
+        graph = self.view(as_of)
+        return [self._ids[d] for d in graph.successors(self._numbers[work_id])]
+
     def is_retracted(self, work_id: UUID, as_of: int | None = None) -> bool:
-        retracted_at = self.graph.nodes[work_id]["retracted_at"]
-        return retracted_at is not None and (as_of is None or retracted_at <= as_of)
+        return self.retracted_at(self._numbers[work_id], as_of)
 
     def contributor(self, member_id: UUID, as_of: int | None = None) -> Contributor:
         """The member as they were at ``as_of`` (their latest state when None)."""
@@ -276,40 +464,52 @@ class LineageGraph:
         self, work_id: UUID, *, depth: int | None = None, as_of: int | None = None
     ) -> dict[UUID, int]:
         """Every ancestor of ``work_id`` with its shortest generation distance (1 = a source)."""
-        return _distances(self.view(as_of), work_id, depth, upward=True)
+        ids = self._ids
+        found = self.ancestor_numbers(work_id, depth=depth, as_of=as_of)
+        return {ids[n]: d for n, d in found.items()}
+
+    def ancestor_numbers(
+        self, work_id: UUID, *, depth: int | None = None, as_of: int | None = None
+    ) -> dict[int, int]:
+        """``ancestors`` by node number."""
+        return self._distances(work_id, depth, as_of, upward=True)
 
     def descendants(
         self, work_id: UUID, *, depth: int | None = None, as_of: int | None = None
     ) -> dict[UUID, int]:
         """Every work built (transitively) on ``work_id``, with its shortest distance."""
-        return _distances(self.view(as_of), work_id, depth, upward=False)
+        ids = self._ids
+        found = self._distances(work_id, depth, as_of, upward=False)
+        return {ids[n]: d for n, d in found.items()}
 
     def roots(self, work_id: UUID, *, as_of: int | None = None) -> list[UUID]:
         """The originals (works without sources) that ``work_id`` descends from."""
         graph = self.view(as_of)
-        found = [a for a in self.ancestors(work_id, as_of=as_of) if graph.in_degree(a) == 0]
-        return sorted(found, key=lambda a: graph.nodes[a]["position"])
+        found = [n for n in self.ancestor_numbers(work_id, as_of=as_of) if graph.in_degree(n) == 0]
+        return [self._ids[n] for n in sorted(found, key=self._positions.__getitem__)]
 
-
-def _distances(
-    graph: nx.DiGraph[UUID], start: UUID, depth: int | None, *, upward: bool
-) -> dict[UUID, int]:
-    # Breadth-first, so the first time a work is met is by its shortest path.
-    if start not in graph:
-        raise KeyError(start)
-    neighbours = graph.predecessors if upward else graph.successors
-    distances: dict[UUID, int] = {}
-    frontier = [start]
-    level = 0
-    seen = {start}
-    while frontier and (depth is None or level < depth):
-        level += 1
-        following: list[UUID] = []
-        for work in frontier:
-            for neighbour in neighbours(work):
-                if neighbour not in seen:
-                    seen.add(neighbour)
-                    distances[neighbour] = level
-                    following.append(neighbour)
-        frontier = following
-    return distances
+    def _distances(
+        self, work_id: UUID, depth: int | None, as_of: int | None, *, upward: bool
+    ) -> dict[int, int]:
+        # Breadth-first, so the first time a work is met is by its shortest path.
+        if not self.has_work(work_id, as_of):
+            raise KeyError(work_id)
+        start = self._numbers[work_id]
+        graph: Any = self.view(as_of)
+        # The raw adjacency (a filtered one for a past view): the public views
+        # cost a wrapper call per step.
+        adjacency = graph._pred if upward else graph._succ
+        distances: dict[int, int] = {start: 0}
+        frontier = [start]
+        level = 0
+        while frontier and (depth is None or level < depth):
+            level += 1
+            following: list[int] = []
+            for work in frontier:
+                for neighbour in adjacency[work]:
+                    if neighbour not in distances:
+                        distances[neighbour] = level
+                        following.append(neighbour)
+            frontier = following
+        del distances[start]
+        return distances

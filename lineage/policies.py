@@ -31,8 +31,9 @@ credits and royalties of what was built on it.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -42,6 +43,7 @@ from uuid import UUID
 from ledger.values import Relation
 from lineage.ancestry import MAX_EXPLAINED_PATHS, Ancestry, Path
 from lineage.errors import InvalidPolicyError, OverAllocationError, UnknownPolicyError
+from lineage.exact import Over, over_fractions, primes_of
 from lineage.graph import LineageGraph
 
 __all__ = [
@@ -60,72 +62,141 @@ __all__ = [
 
 
 class PathSource:
-    """The paths that explain a share, listed only when someone asks for them.
+    """The paths that explain a share, listed (and counted) only when someone asks.
 
     Listing paths costs time in the length of each path; for a work at the end
     of a long chain that is quadratic over its ancestry, so a share only keeps
-    which works' paths explain it, and lists them (once) on first use.
+    which works' paths explain it (by number in ``Ancestry.order``), and lists
+    them (once) on first use.
     """
 
-    __slots__ = ("_ancestry", "_listed", "_works")
+    __slots__ = ("_ancestry", "_listed", "_numbers")
 
-    def __init__(
-        self,
-        ancestry: Ancestry | None,
-        works: tuple[UUID, ...],
-        listed: tuple[Path, ...] | None = None,
-    ) -> None:
+    def __init__(self, ancestry: Ancestry, numbers: tuple[int, ...] | list[int]) -> None:
         self._ancestry = ancestry
-        self._works = works
-        self._listed = listed
+        self._numbers = numbers
+        self._listed: tuple[Path, ...] | None = None
 
     def paths(self) -> tuple[Path, ...]:
         if self._listed is None:
-            assert self._ancestry is not None
             found: list[Path] = []
-            for work in self._works:
-                found.extend(self._ancestry.paths(work, MAX_EXPLAINED_PATHS - len(found)))
+            order = self._ancestry.order
+            for number in self._numbers:
+                found.extend(self._ancestry.paths(order[number], MAX_EXPLAINED_PATHS - len(found)))
                 if len(found) >= MAX_EXPLAINED_PATHS:
                     break
             self._listed = tuple(found)
         return self._listed
 
+    def count(self) -> int:
+        """How many paths lead from the published work to the works, in all."""
+        counts = self._ancestry.path_count_list
+        return sum(counts[number] for number in self._numbers)
 
-@dataclass(frozen=True, slots=True)
+
+#: Spells out the terms behind the value at one index of a family of values.
+Explainer = Callable[[int], tuple[str, ...]]
+
+
 class Share:
     """One exact share of a payment and why.
 
-    ``paths`` lists up to ``MAX_EXPLAINED_PATHS`` of the ``path_count`` paths from
-    the published work back to the credited work(s); ``terms`` says in words
-    which policy terms produced ``value``.
+    ``value`` is the exact share; ``paths`` lists up to ``MAX_EXPLAINED_PATHS`` of
+    the ``path_count`` paths from the published work back to the credited
+    work(s); ``terms`` says in words which policy terms produced ``value``.
+
+    The value, paths and terms are worked out on first use: a statement or a
+    credits list holds thousands of shares, most never printed, and the words of
+    a term along a 10 000-work chain hold numbers of thousands of digits.
     """
 
-    value: Fraction
-    path_source: PathSource
-    path_count: int
-    terms: tuple[str, ...]
+    __slots__ = ("_explain", "_index", "_terms", "_value", "_values", "path_source")
+
+    def __init__(
+        self, values: Over, index: int, path_source: PathSource, explain: Explainer
+    ) -> None:
+        self._values = values
+        self._index = index
+        self._value: Fraction | None = None
+        self._explain = explain
+        self._terms: tuple[str, ...] | None = None
+        self.path_source = path_source
+
+    @property
+    def path_count(self) -> int:
+        return self.path_source.count()
+
+    @property
+    def value(self) -> Fraction:
+        if self._value is None:
+            self._value = self._values.fraction(self._index)
+        return self._value
+
+    @property
+    def numerator_over(self) -> tuple[int, int]:
+        """The share as an integer over the common denominator of its family (not reduced)."""
+        return self._values.numerators[self._index], self._values.denominator
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        if self._terms is None:
+            self._terms = self._explain(self._index)
+        return self._terms
 
     @property
     def paths(self) -> tuple[Path, ...]:
         return self.path_source.paths()
 
+    def __repr__(self) -> str:
+        return f"Share({self.value!r}, path_count={self.path_count})"
+
 
 Shares = dict[UUID, Share]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkValues:
+    """Every work's exact share, by its number in ``Ancestry.order``, and its terms on demand."""
+
+    values: Over
+    explain: Explainer
+
+
+@dataclass(frozen=True, slots=True)
+class MemberValues:
+    """Every contributor's exact share (``members[i]`` gets value ``i``), terms on demand.
+
+    Members are given by number (``LineageGraph.member_number``), in order of
+    first appearance from W.
+    """
+
+    members: tuple[int, ...]
+    values: Over
+    explain: Explainer
+
+    def shares(self, ancestry: Ancestry) -> list[Share]:
+        """A ``Share`` per member, in the order of ``members``."""
+        made = ancestry.member_works
+        values, explain = self.values, self.explain
+        return [
+            Share(values, index, PathSource(ancestry, made[member]), explain)
+            for index, member in enumerate(self.members)
+        ]
 
 
 class RoyaltyPolicy(ABC):
     """How a payment attributed to one work is shared over that work's ancestry.
 
-    Subclasses implement ``work_shares_in``; ``equal`` also overrides
-    ``member_shares_in``. ``name`` is the registry name and ``params`` the
+    Subclasses implement ``work_values``; ``equal`` also overrides
+    ``member_values``. ``name`` is the registry name and ``params`` the
     parameters that, with it, rebuild the policy (``policy_from_name``).
     """
 
     name: ClassVar[str]
 
     @abstractmethod
-    def work_shares_in(self, ancestry: Ancestry) -> Shares:
-        """Each work of ``ancestry`` with its exact share; the shares sum to 1."""
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        """Each work of ``ancestry`` (by number) with its exact share; the shares sum to 1."""
 
     def params(self) -> dict[str, str]:
         """The policy's parameters as strings (empty when it has none)."""
@@ -149,32 +220,56 @@ class RoyaltyPolicy(ABC):
         """Each contributor to ``work_id``'s lineage with their exact share."""
         return self.member_shares_in(Ancestry(lineage, work_id, as_of))
 
+    def work_shares_in(self, ancestry: Ancestry) -> Shares:
+        """Each work of ``ancestry`` with its exact share; the shares sum to 1."""
+        works = self.work_values(ancestry)
+        return {
+            work: Share(works.values, n, PathSource(ancestry, (n,)), works.explain)
+            for n, work in enumerate(ancestry.order)
+        }
+
     def member_shares_in(self, ancestry: Ancestry) -> Shares:
+        """Each contributor of ``ancestry`` with their exact share; the shares sum to 1."""
+        members = self.member_values(ancestry)
+        ids = map(ancestry.lineage.member_id, members.members)
+        return dict(zip(ids, members.shares(ancestry), strict=True))
+
+    def member_values(self, ancestry: Ancestry) -> MemberValues:
         """Split each work's share equally among its authors, summed per member."""
-        shares = self.work_shares_in(ancestry)
-        found: Shares = {}
-        for member, works in ancestry.works_by.items():
-            value = Fraction(0)
+        works = self.work_values(ancestry)
+        authors = ancestry.author_numbers
+        # Over a denominator times every author count, each split is exact.
+        spread = math.lcm(*{len(names) for names in authors})
+        numerators = works.values.numerators
+        made = ancestry.member_works
+        members = tuple(made)
+        if spread == 1:  # every work has one author: a member's share is their works' sum
+            split = [
+                numerators[works_of[0]]
+                if len(works_of := made[member]) == 1
+                else sum(numerators[n] for n in works_of)
+                for member in members
+            ]
+        else:
+            split = [
+                sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
+                for member in members
+            ]
+        primes = None if works.values.primes is None else primes_of(spread, *works.values.primes)
+        values = Over(split, works.values.denominator * spread, primes)
+
+        def explain(index: int) -> tuple[str, ...]:
             terms: list[str] = []
-            for work in works:
-                authors = len(ancestry.authors(work))
-                value += shares[work].value / authors
-                split = "" if authors == 1 else f", split among its {authors} authors"
+            for n in made[members[index]]:
+                count = len(authors[n])
+                split = "" if count == 1 else f", split among its {count} authors"
                 terms.append(
-                    f'"{ancestry.title(work)}" earns {shares[work].value}{split}: '
-                    + "; ".join(shares[work].terms)
+                    f'"{ancestry.titles[n]}" earns {works.values.fraction(n)}{split}: '
+                    + "; ".join(works.explain(n))
                 )
-            paths = PathSource(ancestry, tuple(works))
-            count = sum(ancestry.path_counts[w] for w in works)
-            found[member] = Share(value, paths, count, tuple(terms))
-        return found
+            return tuple(terms)
 
-
-def _share_of(
-    ancestry: Ancestry, work: UUID, value: Fraction, terms: list[str] | tuple[str, ...]
-) -> Share:
-    """A work's share with its paths from the seed filled in."""
-    return Share(value, PathSource(ancestry, (work,)), ancestry.path_counts[work], tuple(terms))
+        return MemberValues(members, values, explain)
 
 
 def _as_percent(value: Fraction) -> str:
@@ -189,6 +284,22 @@ def _as_percent(value: Fraction) -> str:
         if scaled.denominator == 1:
             return f"{Decimal(scaled.numerator).scaleb(-digits):f}%"
     return f"{percent}%"
+
+
+def _percent(declared: Decimal | None) -> Fraction:
+    """A citation's declared royalty percentage as a fraction (a missing one is 0)."""
+    return Fraction(0) if declared is None else Fraction(declared) / 100
+
+
+def _longest_paths(ancestry: Ancestry) -> int:
+    """The number of citations on the longest path from W back to an original."""
+    depth = [0] * len(ancestry.order)
+    for number, sources in enumerate(ancestry.source_index):
+        onward = depth[number] + 1
+        for source in sources:
+            if depth[source] < onward:
+                depth[source] = onward
+    return max(depth)
 
 
 # ------------------------------------------------------------------ policies
@@ -223,31 +334,24 @@ class Equal(RoyaltyPolicy):
 
     name: ClassVar[str] = "equal"
 
-    def member_shares_in(self, ancestry: Ancestry) -> Shares:
-        count = len(ancestry.contributors)
-        found: Shares = {}
-        for member, works in ancestry.works_by.items():
-            paths = PathSource(ancestry, tuple(works))
-            paths_count = sum(ancestry.path_counts[work] for work in works)
-            terms = (
-                f'one of {count} contributors to the lineage of "{ancestry.title(ancestry.seed)}"',
-            )
-            found[member] = Share(Fraction(1, count), paths, paths_count, terms)
-        return found
+    def member_values(self, ancestry: Ancestry) -> MemberValues:
+        members = tuple(ancestry.member_works)
+        count = len(members)
+        terms = (
+            f'one of {count} contributors to the lineage of "{ancestry.title(ancestry.seed)}"',
+        )
+        values = Over([1] * count, count, primes_of(count))
+        return MemberValues(members, values, lambda _: terms)
 
-    def work_shares_in(self, ancestry: Ancestry) -> Shares:
-        each = Fraction(1, len(ancestry.contributors))
-        found: Shares = {}
-        for work in ancestry.order:
-            value = sum(
-                (each / len(ancestry.works_by[author]) for author in ancestry.authors(work)),
-                Fraction(0),
-            )
-            terms = [
-                f"1/{len(ancestry.contributors)} of each author, spread over the works they made"
-            ]
-            found[work] = _share_of(ancestry, work, value, terms)
-        return found
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        made = ancestry.member_works
+        each = Fraction(1, len(made))
+        values = over_fractions(
+            sum((each / len(made[author]) for author in authors), Fraction(0))
+            for authors in ancestry.author_numbers
+        )
+        terms = (f"1/{len(made)} of each author, spread over the works they made",)
+        return WorkValues(values, lambda _: terms)
 
 
 @dataclass(frozen=True)
@@ -291,26 +395,61 @@ class Decay(RoyaltyPolicy):
     def params(self) -> dict[str, str]:
         return {"r": str(self.r)}
 
-    def work_shares_in(self, ancestry: Ancestry) -> Shares:
-        reach = {work: Fraction(0) for work in ancestry.order}
-        reach[ancestry.seed] = Fraction(1)
-        found: Shares = {}
-        for work in ancestry.order:
-            sources = ancestry.sources[work]
-            kept = (1 - self.r) * reach[work] if sources else reach[work]
-            terms = [
-                f'{self.r} x {reach[built]} / {len(ancestry.sources[built])} passed on by "'
-                f'{ancestry.title(built)}"'
-                for built in ancestry.derived[work]
-            ]
-            if sources:
-                terms.append(f"keeps {1 - self.r} of the {reach[work]} reaching it")
-                for source in sources:
-                    reach[source] += self.r * reach[work] / len(sources)
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        # Exact integers over one denominator D chosen up front: a path of k
+        # citations brings a term whose denominator divides b^k times the source
+        # counts of the works on it (r = a/b), so D = b^L * m^L, with L the
+        # longest path and m the least common multiple of the source counts,
+        # makes every value below an integer (the product of all source counts
+        # over all works would do too; the smaller of the two is taken).
+        passes, base = self.r.numerator, self.r.denominator
+        sources = ancestry.source_index
+        longest = _longest_paths(ancestry)
+        counts = {len(found) for found in sources if found}
+        spread = math.lcm(*counts) ** longest
+        product = math.prod(len(found) for found in sources if len(found) > 1)
+        denominator = base**longest * min(spread, product)
+        reach = [0] * len(sources)
+        reach[0] = denominator
+        kept = [0] * len(sources)
+        keeps = base - passes
+        # r = 1/2 and a single source (every step of a chain) is a shift: the
+        # numerators there have thousands of bits, and a division costs more.
+        halves = passes == 1 and base == 2
+        for number, found in enumerate(sources):
+            here = reach[number]
+            if not found:
+                kept[number] = here
+            elif halves and len(found) == 1:
+                half = here >> 1
+                reach[found[0]] += half
+                kept[number] = half
             else:
-                terms.append(f"keeps all of the {reach[work]} reaching it (an original)")
-            found[work] = _share_of(ancestry, work, kept, terms)
-        return found
+                passed = here * passes // (base * len(found))
+                for source in found:
+                    reach[source] += passed
+                kept[number] = here * keeps // base
+        primes = primes_of(base, *counts)
+        values = Over(kept, denominator, primes)
+        reached = Over(reach, denominator, primes)
+        r = self.r
+
+        def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
+            terms = [
+                f"{r} x {reached.fraction(built)} / {len(sources[built])} passed on by"
+                f' "{titles[built]}"'
+                for built in derived[number]
+            ]
+            if sources[number]:
+                terms.append(f"keeps {1 - r} of the {reached.fraction(number)} reaching it")
+            else:
+                terms.append(
+                    f"keeps all of the {reached.fraction(number)} reaching it (an original)"
+                )
+            return tuple(terms)
+
+        return WorkValues(values, explain)
 
 
 @dataclass(frozen=True)
@@ -347,28 +486,40 @@ class Absolute(RoyaltyPolicy):
 
     name: ClassVar[str] = "absolute"
 
-    def work_shares_in(self, ancestry: Ancestry) -> Shares:
-        counts = ancestry.path_counts
-        values: dict[UUID, Fraction] = {}
-        terms: dict[UUID, list[str]] = {}
-        for work in ancestry.order[1:]:
-            values[work] = Fraction(0)
-            terms[work] = []
-            for built in ancestry.derived[work]:
-                percent = ancestry.percent(work, built)
-                values[work] += counts[built] * percent
-                terms[work].append(
-                    f'{_as_percent(percent)} cited by "{ancestry.title(built)}"'
-                    f" on {counts[built]} path(s) from the published work"
-                )
-        owed = sum(values.values(), Fraction(0))
-        if owed > 1:
-            raise OverAllocationError(_over_allocation(ancestry, values, owed))
-        values[ancestry.seed] = 1 - owed
-        terms[ancestry.seed] = [f"keeps the rest: 100% - {_as_percent(owed)} to its ancestors"]
-        return {
-            work: _share_of(ancestry, work, values[work], terms[work]) for work in ancestry.order
-        }
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        # Integers over q, the least common multiple of the percentages' denominators.
+        counts = ancestry.path_count_list
+        percents = _percents(ancestry)
+        denominator = math.lcm(*(p.denominator for found in percents for p in found))
+        owed = [0] * len(counts)
+        for number, found in enumerate(ancestry.source_index):
+            paths = counts[number]
+            for source, percent in zip(found, percents[number], strict=True):
+                if percent:
+                    owed[source] += paths * percent.numerator * (denominator // percent.denominator)
+        total = sum(owed)
+        if total > denominator:
+            values = {
+                ancestry.order[n]: Fraction(owed[n], denominator) for n in range(1, len(owed))
+            }
+            raise OverAllocationError(
+                _over_allocation(ancestry, values, Fraction(total, denominator))
+            )
+        owed[0] = denominator - total
+        index = ancestry.source_index
+
+        def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
+            if number == 0:
+                rest = Fraction(total, denominator)
+                return (f"keeps the rest: 100% - {_as_percent(rest)} to its ancestors",)
+            return tuple(
+                f"{_as_percent(percents[built][index[built].index(number)])} cited by"
+                f' "{titles[built]}" on {counts[built]} path(s) from the published work'
+                for built in derived[number]
+            )
+
+        return WorkValues(Over(owed, denominator, primes_of(denominator)), explain)
 
 
 @dataclass(frozen=True)
@@ -409,24 +560,44 @@ class Relative(RoyaltyPolicy):
 
     name: ClassVar[str] = "relative"
 
-    def work_shares_in(self, ancestry: Ancestry) -> Shares:
-        reach = {work: Fraction(0) for work in ancestry.order}
-        reach[ancestry.seed] = Fraction(1)
-        found: Shares = {}
-        for work in ancestry.order:
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        # Integers over q^(L+1): q the least common multiple of the percentages'
+        # denominators, L the longest path; a path of k citations brings a term
+        # over q^k, and keeping (1 - owed) one more q.
+        percents = _percents(ancestry)
+        sources = ancestry.source_index
+        q = math.lcm(*(p.denominator for found in percents for p in found))
+        denominator = q ** (_longest_paths(ancestry) + 1)
+        scaled = [tuple(p.numerator * (q // p.denominator) for p in found) for found in percents]
+        reach = [0] * len(sources)
+        reach[0] = denominator
+        kept = [0] * len(sources)
+        for number, found in enumerate(sources):
+            here = reach[number]
+            owed = sum(scaled[number])
+            if owed > q and here > 0:
+                work = ancestry.order[number]
+                raise OverAllocationError(_over_citation(ancestry, work, Fraction(owed, q)))
+            for source, percent in zip(found, scaled[number], strict=True):
+                reach[source] += percent * here // q
+            kept[number] = here * (q - owed) // q
+        primes = primes_of(q)
+        reached = Over(reach, denominator, primes)
+
+        def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
-                f'{_as_percent(ancestry.percent(work, built))} of the {reach[built]} reaching "'
-                f'{ancestry.title(built)}"'
-                for built in ancestry.derived[work]
+                f"{_as_percent(percents[built][sources[built].index(number)])} of the"
+                f' {reached.fraction(built)} reaching "{titles[built]}"'
+                for built in derived[number]
             ]
-            owed = sum((ancestry.percent(s, work) for s in ancestry.sources[work]), Fraction(0))
-            if owed > 1 and reach[work] > 0:
-                raise OverAllocationError(_over_citation(ancestry, work, owed))
-            for source in ancestry.sources[work]:
-                reach[source] += ancestry.percent(source, work) * reach[work]
-            terms.append(f"keeps {_as_percent(1 - owed)} of the {reach[work]} reaching it")
-            found[work] = _share_of(ancestry, work, reach[work] * (1 - owed), terms)
-        return found
+            keeps = 1 - sum(percents[number], Fraction(0))
+            terms.append(
+                f"keeps {_as_percent(keeps)} of the {reached.fraction(number)} reaching it"
+            )
+            return tuple(terms)
+
+        return WorkValues(Over(kept, denominator, primes), explain)
 
 
 @dataclass(frozen=True)
@@ -491,30 +662,36 @@ class Flow(RoyaltyPolicy):
     def weight(self, relation: str) -> Fraction:
         return Fraction((self.relation_weights or {}).get(relation, 1))
 
-    def work_shares_in(self, ancestry: Ancestry) -> Shares:
-        visits = {work: Fraction(0) for work in ancestry.order}
-        visits[ancestry.seed] = Fraction(1)
-        weights = {
-            work: {s: self.weight(ancestry.relation(s, work)) for s in ancestry.sources[work]}
-            for work in ancestry.order
-        }
-        for work in ancestry.order:
-            total = sum(weights[work].values(), Fraction(0))
-            for source, weight in weights[work].items():
-                if total:
-                    visits[source] += (1 - self.alpha) * visits[work] * weight / total
-        all_visits = sum(visits.values(), Fraction(0))
-        found: Shares = {}
-        for work in ancestry.order:
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        # Weights are any fractions, so this pass stays in Fractions.
+        sources = ancestry.source_index
+        weights = [
+            tuple(self.weight(relation) for relation in relations)
+            for relations in ancestry.source_relations
+        ]
+        totals = [sum(found, Fraction(0)) for found in weights]
+        visits = [Fraction(0)] * len(sources)
+        visits[0] = Fraction(1)
+        onward = 1 - self.alpha
+        for number, found in enumerate(sources):
+            total = totals[number]
+            if total:
+                for source, weight in zip(found, weights[number], strict=True):
+                    visits[source] += onward * visits[number] * weight / total
+        all_visits = sum(visits, Fraction(0))
+        values = over_fractions(visit / all_visits for visit in visits)
+
+        def explain(number: int) -> tuple[str, ...]:
+            titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
-                f"{1 - self.alpha} x {visits[built]} x {weights[built][work]}/"
-                f'{sum(weights[built].values(), Fraction(0))} stepping back from "'
-                f'{ancestry.title(built)}"'
-                for built in ancestry.derived[work]
+                f"{onward} x {visits[built]} x {weights[built][sources[built].index(number)]}/"
+                f'{totals[built]} stepping back from "{titles[built]}"'
+                for built in derived[number]
             ]
-            terms.append(f"{visits[work]} visits per walk, of {all_visits} in all")
-            found[work] = _share_of(ancestry, work, visits[work] / all_visits, terms)
-        return found
+            terms.append(f"{visits[number]} visits per walk, of {all_visits} in all")
+            return tuple(terms)
+
+        return WorkValues(values, explain)
 
 
 # ------------------------------------------------------------------ registry
@@ -578,6 +755,18 @@ def parse_fraction(value: object, what: str) -> Fraction:
         raise InvalidPolicyError(
             f'{what} {value!r} is not a number such as "1/2" or "0.3"'
         ) from None
+
+
+def _percents(ancestry: Ancestry) -> list[tuple[Fraction, ...]]:
+    """Per work number: the declared percentages of its citations, as fractions."""
+    known: dict[Decimal | None, Fraction] = {}
+    found: list[tuple[Fraction, ...]] = []
+    for declared in ancestry.source_percents:
+        for percent in declared:
+            if percent not in known:
+                known[percent] = _percent(percent)
+        found.append(tuple(known[percent] for percent in declared))
+    return found
 
 
 def _check_unit_interval(policy: str, param: str, value: Fraction) -> None:

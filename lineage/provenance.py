@@ -108,18 +108,19 @@ def provenance_document(
     >>> document["wasDerivedFrom"]["_:derivation1"]["rl:relation"]
     'illustration'
     """
-    graph = lineage.view(as_of)
-    if work_id not in graph:
+    if not lineage.has_work(work_id, as_of):
         raise UnknownWorkError(f"no work has id {work_id}")
     ancestors = lineage.ancestors(work_id, as_of=as_of)
-    works = [work_id, *sorted(ancestors, key=lambda a: (ancestors[a], graph.nodes[a]["position"]))]
+    position = lineage.position_at
+    number = lineage.number
+    works = [work_id, *sorted(ancestors, key=lambda a: (ancestors[a], position(number(a))))]
 
     entities: dict[str, Any] = {}
     agents: dict[str, Any] = {}
     derivations: dict[str, Any] = {}
     attributions: dict[str, Any] = {}
     for work in works:
-        node = graph.nodes[work]
+        node = lineage.work(work)
         entities[work_qname(work)] = _entity(node, lineage.is_retracted(work, as_of))
         for author in node["authors"]:
             if member_qname(author) not in agents:
@@ -129,11 +130,10 @@ def provenance_document(
                 "prov:agent": member_qname(author),
             }
         # Sources in the order they were cited, so the numbering is stable.
-        sources = sorted(graph.predecessors(work), key=lambda s: graph.edges[s, work]["position"])
-        for source in sources:
-            derivations[f"_:derivation{len(derivations) + 1}"] = _derivation(
-                graph.edges[source, work], source, work
-            )
+        citations = [(s, lineage.citation(s, work)) for s in lineage.sources_of(work, as_of)]
+        citations.sort(key=lambda cited: cited[1]["position"])
+        for source, citation in citations:
+            derivations[f"_:derivation{len(derivations) + 1}"] = _derivation(citation, source, work)
 
     document: dict[str, Any] = {"prefix": dict(PREFIXES), "entity": entities, "agent": agents}
     # PROV-JSON leaves out a kind of record that has no records.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
 
-__all__ = ["format_percent", "largest_remainder"]
+__all__ = ["format_percent", "largest_remainder", "largest_remainder_over"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -78,6 +78,41 @@ def largest_remainder(
         exact = share * total_minor_units
         units[key] = exact.numerator // exact.denominator
         remainders[key] = exact - units[key]
+    left_over = total_minor_units - sum(units.values())
+    ranked = sorted(remainders, key=lambda key: (-remainders[key], tie_break(key)))
+    for key in ranked[:left_over]:
+        units[key] += 1
+    return units
+
+
+def largest_remainder_over(
+    numerators: Mapping[K, int],
+    denominator: int,
+    total_minor_units: int,
+    tie_break: Callable[[K], SupportsRichComparison] = str,
+) -> dict[K, int]:
+    """``largest_remainder`` for shares given as integers over one common denominator.
+
+    The share of ``key`` is ``numerators[key] / denominator``; the result is the
+    same as ``largest_remainder`` on those fractions, without building them (their
+    denominators may have thousands of digits, and a Fraction reduces by gcd).
+
+    >>> largest_remainder_over({"b": 1, "a": 1, "c": 1}, 3, 100)
+    {'b': 33, 'a': 34, 'c': 33}
+    """
+    if total_minor_units < 0:
+        raise ValueError(f"cannot split a negative total ({total_minor_units})")
+    if denominator <= 0:
+        raise ValueError(f"the denominator must be positive, not {denominator}")
+    if any(numerator < 0 for numerator in numerators.values()):
+        raise ValueError("shares must not be negative")
+    if sum(numerators.values()) != denominator:
+        raise ValueError("shares must sum to exactly 1")
+    units: dict[K, int] = {}
+    remainders: dict[K, int] = {}
+    for key, numerator in numerators.items():
+        # share * total = numerator * total / denominator: floor and remainder at once.
+        units[key], remainders[key] = divmod(numerator * total_minor_units, denominator)
     left_over = total_minor_units - sum(units.values())
     ranked = sorted(remainders, key=lambda key: (-remainders[key], tie_break(key)))
     for key in ranked[:left_over]:

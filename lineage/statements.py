@@ -20,6 +20,7 @@ The same input always gives the same statement.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,22 +34,30 @@ from ledger.values import Money
 from lineage.ancestry import Ancestry
 from lineage.credits import ANONYMOUS, explanation_dict, share_dict
 from lineage.errors import StatementError
+from lineage.exact import Reducer, primes_of
 from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy, Share
-from lineage.rounding import largest_remainder
+from lineage.rounding import largest_remainder_over
 
 __all__ = ["LineSource", "Statement", "StatementLine", "format_minor", "royalty_statement"]
 
 
 @dataclass(frozen=True, slots=True)
 class LineSource:
-    """What one included work brought to a member's line."""
+    """What one included work brought to a member's line.
+
+    ``member_share`` is the member's share of a payment to that work (worked out
+    when first asked for, like the explanation behind it).
+    """
 
     work_id: UUID
     title: str
     work_share: Fraction
-    member_share: Fraction
     explanation: Share
+
+    @property
+    def member_share(self) -> Fraction:
+        return self.explanation.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,31 +155,47 @@ def royalty_statement(
     ancestries = {work: Ancestry(lineage, work, as_of) for work in works}
     parts = _work_parts(ancestries, weights)
     before, sources = _member_shares(ancestries, parts, policy)
-    waived_total = sum((before[m] for m in before if m in waived), Fraction(0))
-    if waived_total == 1:
+    member_id = lineage.member_id
+    # Members by number from here on: hashing a small int is cheaper than a UUID.
+    members = list(before.numerators)
+    waived_numbers = {m for m in members if member_id(m) in waived}
+    waived_units = sum(before.numerators[m] for m in waived_numbers)
+    if waived_units == before.denominator:
         raise StatementError(f"every contributor to {production.title!r} waived their share")
-    after = {m: Fraction(0) if m in waived else v / (1 - waived_total) for m, v in before.items()}
+    # Dividing by 1 minus the waived total: the same numerators over what is left.
+    after = before
+    if waived_numbers:
+        after = _Family(
+            {m: 0 if m in waived_numbers else n for m, n in before.numerators.items()},
+            before.denominator - waived_units,
+            before.primes if waived_units == 0 else None,
+        )
     pool = revenue.minor_units * pool_percent
     pool_units = pool.numerator // pool.denominator
-    units = largest_remainder(after, pool_units, tie_break=str)
-    lines = []
-    for member, share in after.items():
-        contributor = lineage.contributor(member, as_of)
-        lines.append(
-            StatementLine(
-                member_id=member,
-                external_id=contributor.external_id,
-                handle=contributor.handle,
-                credited_as=contributor.credited_as,
-                minor_units=units[member],
-                currency=revenue.currency,
-                share=share,
-                share_before_waivers=before[member],
-                waived=member in waived,
-                sources=tuple(sources[member]),
-            )
+    units = largest_remainder_over(
+        after.numerators, after.denominator, pool_units, tie_break=lambda m: str(member_id(m))
+    )
+    keyed = []
+    for member in members:
+        share = after.fraction(member)
+        contributor = lineage.contributor(member_id(member), as_of)
+        line = StatementLine(
+            member_id=member_id(member),
+            external_id=contributor.external_id,
+            handle=contributor.handle,
+            credited_as=contributor.credited_as,
+            minor_units=units[member],
+            currency=revenue.currency,
+            share=share,
+            share_before_waivers=share if after is before else before.fraction(member),
+            waived=member in waived_numbers,
+            sources=tuple(sources[member]),
         )
-    lines.sort(key=lambda line: (-line.share, -line.share_before_waivers, line.handle))
+        # Numerators over common denominators order the shares as the fractions would.
+        key = (-after.numerators[member], -before.numerators[member], line.handle)
+        keyed.append((key, line))
+    keyed.sort(key=lambda item: item[0])
+    lines = [line for _, line in keyed]
     return Statement(
         production_id=production_id,
         production_title=production.title,
@@ -180,7 +205,7 @@ def royalty_statement(
         policy=str(policy),
         position=lineage.position if as_of is None else min(as_of, lineage.position),
         works=tuple((work, ancestries[work].title(work), parts[work]) for work in works),
-        waived=tuple(sorted((m for m in before if m in waived), key=str)),
+        waived=tuple(sorted((member_id(m) for m in waived_numbers), key=str)),
         lines=tuple(lines),
     )
 
@@ -203,18 +228,55 @@ def _work_parts(
     return {work: weight / total for work, weight in given.items()}
 
 
+class _Family:
+    """Each member's exact share as a numerator over one common denominator."""
+
+    def __init__(
+        self, numerators: dict[int, int], denominator: int, primes: tuple[int, ...] | None
+    ) -> None:
+        self.numerators = numerators
+        self.denominator = denominator
+        self.primes = primes
+        self._reduce = None if primes is None else Reducer(denominator, primes)
+
+    def fraction(self, member: int) -> Fraction:
+        if self._reduce is None:
+            return Fraction(self.numerators[member], self.denominator)
+        return self._reduce(self.numerators[member])
+
+
 def _member_shares(
     ancestries: Mapping[UUID, Ancestry], parts: Mapping[UUID, Fraction], policy: RoyaltyPolicy
-) -> tuple[dict[UUID, Fraction], dict[UUID, list[LineSource]]]:
-    """Each member's exact share of the pool, and the works it came through."""
-    shares: dict[UUID, Fraction] = {}
-    sources: dict[UUID, list[LineSource]] = {}
-    for work, ancestry in ancestries.items():
-        for member, share in policy.member_shares_in(ancestry).items():
-            shares[member] = shares.get(member, Fraction(0)) + parts[work] * share.value
-            source = LineSource(work, ancestry.title(work), parts[work], share.value, share)
-            sources.setdefault(member, []).append(source)
-    return shares, sources
+) -> tuple[_Family, dict[int, list[LineSource]]]:
+    """Each member's (by number) exact share of the pool, and the works it came through."""
+    per_work = {work: policy.member_values(ancestry) for work, ancestry in ancestries.items()}
+    # One denominator for the whole pool: each work's part times its family's.
+    scales = {
+        work: parts[work].denominator * values.values.denominator
+        for work, values in per_work.items()
+    }
+    denominator = math.lcm(*scales.values())
+    known = [values.values.primes for values in per_work.values()]
+    primes = (
+        None
+        if any(p is None for p in known)
+        else primes_of(
+            *(parts[work].denominator for work in per_work), *(p for ps in known for p in ps or ())
+        )
+    )
+    shares: dict[int, int] = {}
+    sources: dict[int, list[LineSource]] = {}
+    for work, values in per_work.items():
+        ancestry = ancestries[work]
+        title = ancestry.title(work)
+        factor = parts[work].numerator * (denominator // scales[work])
+        numerators = values.values.numerators
+        for index, (member, share) in enumerate(
+            zip(values.members, values.shares(ancestry), strict=True)
+        ):
+            shares[member] = shares.get(member, 0) + numerators[index] * factor
+            sources.setdefault(member, []).append(LineSource(work, title, parts[work], share))
+    return _Family(shares, denominator, primes), sources
 
 
 def format_minor(minor_units: int, currency: str) -> str:

@@ -209,7 +209,7 @@ def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
     production_id = published[0]
     story = max(
         lineage.production(production_id).work_ids,
-        key=lambda work: (len(lineage.ancestors(work)), -lineage.graph.nodes[work]["position"]),
+        key=lambda work: (len(lineage.ancestors(work)), -lineage.work(work)["position"]),
     )
     # Issue the first payment's statement, as a curator would (once; the demo is rebuilt).
     statement = statement_for_revenue(lineage, production_id, 1)
@@ -223,7 +223,7 @@ def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
         # The demo still shows the tree's source; the message says how to get pictures.
         written = write_tree(tree, tree_path.with_suffix(".dot"))
         print(f"note: {missing}", file=sys.stderr)
-    node = lineage.graph.nodes[story]
+    node = lineage.work(story)
     return Showcase(
         title=node["title"],
         external_id=node["external_id"],

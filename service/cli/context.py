@@ -45,7 +45,7 @@ class CliState:
     def lineage(self) -> LineageGraph:
         """The lineage graph, built from the log on first use."""
         if self._lineage is None:
-            self._lineage = LineageGraph.from_ledger(self.ledger)
+            self._lineage = LineageGraph.from_ledger(self.ledger, long_lived=True)
         return self._lineage
 
     @property

@@ -120,7 +120,7 @@ def test_the_sample_chain_reads_back_with_every_record(sample: tuple[Ledger, Lin
     ledger, lineage = sample
     focus = ledger.find_work("rec-0109")
     works = [focus, *lineage.ancestors(focus)]
-    authors = [a for work in works for a in lineage.graph.nodes[work]["authors"]]
+    authors = [a for work in works for a in lineage.work(work)["authors"]]
 
     document = read_back(json.dumps(provenance_document(lineage, focus)))
 

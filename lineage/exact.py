@@ -1,0 +1,220 @@
+"""Exact shares as integer numerators over one common denominator.
+
+``fractions.Fraction`` reduces to lowest terms (a gcd) after every operation.
+Along a 10 000-work chain decay's shares have denominators near 2^10 000, and a
+gcd of such numbers costs about 0.3 ms, so a credits question spent seconds in
+gcds. The policies instead choose, before they start, a common denominator D
+that every value of the pass is known to divide into, and work on integer
+numerators over D: additions and multiplications by small integers, no gcd.
+
+``Over`` holds such a family of values together with the primes of D (D is a
+product of small known numbers: the denominator of a rate, counts of sources,
+the denominators of percentages). Turning one value into a Fraction then takes
+no gcd either: dividing out those primes while both numerator and denominator
+are divisible by them leaves them coprime (for 2, by counting trailing zero
+bits). When D's primes are not known, ``Fraction`` reduces as usual.
+
+A leaf module: the standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "Over",
+    "Reducer",
+    "coprime_fraction",
+    "over_fractions",
+    "prime_factors",
+    "primes_of",
+    "reduced",
+]
+
+# Trial division up to this bound: enough for counts of sources and the
+# denominators people write as rates; anything else falls back to gcds.
+_TRIAL_LIMIT = 1 << 16
+
+_make: Any = getattr(Fraction, "_from_coprime_ints", None)
+
+
+def coprime_fraction(numerator: int, denominator: int) -> Fraction:
+    """``numerator / denominator``, already in lowest terms with a positive denominator.
+
+    Builds the Fraction without its gcd; the caller vouches they are coprime.
+
+    >>> coprime_fraction(3, 8) == Fraction(3, 8)
+    True
+    """
+    if _make is not None:  # Python 3.12 and later
+        return _make(numerator, denominator)  # type: ignore[no-any-return]
+    return Fraction(numerator, denominator, _normalize=False)  # type: ignore[call-overload,no-any-return]
+
+
+@lru_cache(maxsize=4096)
+def prime_factors(number: int) -> tuple[int, ...] | None:
+    """The distinct primes of a positive integer, or None if it has a large one not proven prime.
+
+    >>> prime_factors(360), prime_factors(1), prime_factors(2**61 - 1)
+    ((2, 3, 5), (), (2305843009213693951,))
+    """
+    if number < 1:
+        raise ValueError(f"not a positive integer: {number}")
+    found: list[int] = []
+    rest = number
+    if rest & 1 == 0:
+        found.append(2)
+        rest >>= (rest & -rest).bit_length() - 1
+    divisor = 3
+    while divisor * divisor <= rest and divisor < _TRIAL_LIMIT:
+        if rest % divisor == 0:
+            found.append(divisor)
+            while rest % divisor == 0:
+                rest //= divisor
+        divisor += 2
+    if rest > 1:
+        if divisor * divisor <= rest and not _is_probable_prime(rest):
+            return None
+        found.append(rest)
+    return tuple(found)
+
+
+def _is_probable_prime(number: int) -> bool:
+    # Deterministic Miller-Rabin for numbers below 3.3 * 10^24; larger ones count as unknown.
+    if number >= 3_317_044_064_679_887_385_961_981:
+        return False
+    odd, twos = number - 1, 0
+    while odd % 2 == 0:
+        odd, twos = odd // 2, twos + 1
+    for base in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41):
+        x = pow(base, odd, number)
+        if x in (1, number - 1):
+            continue
+        for _ in range(twos - 1):
+            x = x * x % number
+            if x == number - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def primes_of(*numbers: int) -> tuple[int, ...] | None:
+    """The distinct primes of a product of positive integers (None if any is unknown)."""
+    found: set[int] = set()
+    for number in numbers:
+        primes = prime_factors(number)
+        if primes is None:
+            return None
+        found.update(primes)
+    return tuple(sorted(found))
+
+
+def reduced(numerator: int, denominator: int, primes: Sequence[int] | None) -> Fraction:
+    """``numerator / denominator`` in lowest terms, given every prime that divides the denominator.
+
+    With ``primes`` None the Fraction reduces itself (by gcd).
+
+    >>> reduced(12, 2**4 * 3, (2, 3))
+    Fraction(1, 4)
+    """
+    if primes is None:
+        return Fraction(numerator, denominator)
+    return Reducer(denominator, primes)(numerator)
+
+
+class Reducer:
+    """Reduces values over one denominator whose primes are known, without a gcd of its size.
+
+    The denominator's odd prime powers are found once; a value's factor 2 is
+    found from its trailing zero bits, and each odd prime only costs a
+    remainder by that prime, plus, when it divides the value, a gcd with the
+    prime's power in the denominator (small next to the value).
+    """
+
+    __slots__ = ("_denominator", "_odd", "_twos")
+
+    def __init__(self, denominator: int, primes: Sequence[int]) -> None:
+        self._denominator = denominator
+        self._twos = (denominator & -denominator).bit_length() - 1
+        self._odd: list[tuple[int, int]] = []
+        rest = denominator >> self._twos
+        for prime in primes:
+            if prime == 2:
+                continue
+            power = 1
+            while True:
+                quotient, remainder = divmod(rest, prime)
+                if remainder:
+                    break
+                rest, power = quotient, power * prime
+            if power > 1:
+                self._odd.append((prime, power))
+
+    def __call__(self, numerator: int) -> Fraction:
+        if numerator == 0:
+            return Fraction(0)
+        denominator = self._denominator
+        shift = min((numerator & -numerator).bit_length() - 1, self._twos)
+        if shift:
+            numerator >>= shift
+            denominator >>= shift
+        for prime, power in self._odd:
+            if numerator % prime == 0:
+                common = math.gcd(numerator, power)
+                numerator //= common
+                denominator //= common
+        return coprime_fraction(numerator, denominator)
+
+
+class Over:
+    """Exact values ``numerators[i] / denominator``, the primes of the denominator known.
+
+    ``primes`` lists every prime dividing ``denominator`` (None when they are not
+    known, and then values are reduced by gcd).
+    """
+
+    __slots__ = ("_reducer", "denominator", "numerators", "primes")
+
+    def __init__(
+        self, numerators: list[int], denominator: int, primes: Sequence[int] | None
+    ) -> None:
+        self.numerators = numerators
+        self.denominator = denominator
+        self.primes = None if primes is None else tuple(primes)
+        self._reducer: Reducer | None = None
+
+    def __len__(self) -> int:
+        return len(self.numerators)
+
+    def fraction(self, index: int) -> Fraction:
+        """The value at ``index`` as a Fraction in lowest terms."""
+        if self.primes is None:
+            return Fraction(self.numerators[index], self.denominator)
+        if self._reducer is None:
+            self._reducer = Reducer(self.denominator, self.primes)
+        return self._reducer(self.numerators[index])
+
+    def fractions(self) -> list[Fraction]:
+        return [self.fraction(index) for index in range(len(self.numerators))]
+
+    def scaled(self, factor: int) -> Over:
+        """The same values over ``denominator * factor`` (``factor`` a positive integer)."""
+        if factor == 1:
+            return self
+        primes = None if self.primes is None else primes_of(factor, *self.primes)
+        return Over([n * factor for n in self.numerators], self.denominator * factor, primes)
+
+
+def over_fractions(values: Iterable[Fraction]) -> Over:
+    """Fractions over their least common denominator (for policies that compute in Fractions)."""
+    listed = list(values)
+    denominator = math.lcm(*(value.denominator for value in listed)) if listed else 1
+    numerators = [value.numerator * (denominator // value.denominator) for value in listed]
+    distinct = {value.denominator for value in listed}
+    primes = primes_of(*distinct) if all(d < _TRIAL_LIMIT**2 for d in distinct) else None
+    return Over(numerators, denominator, primes)
