@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from lineage.ancestry import Ancestry
+from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy, Share
 from lineage.rounding import format_percent
@@ -189,7 +190,7 @@ def _credit(ancestry: Ancestry, member: UUID, made: list[CreditedWork], share: S
 
 def share_dict(share: Fraction) -> dict[str, str]:
     """An exact share for JSON: ``{"fraction": "1/3", "percent": "33.33"}``."""
-    return {"fraction": str(share), "percent": format_percent(share)}
+    return {"fraction": fraction_text(share), "percent": format_percent(share)}
 
 
 def explanation_dict(share: Share) -> dict[str, Any]:

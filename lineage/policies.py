@@ -43,7 +43,7 @@ from uuid import UUID
 from ledger.values import Relation
 from lineage.ancestry import MAX_EXPLAINED_PATHS, Ancestry, Path
 from lineage.errors import InvalidPolicyError, OverAllocationError, UnknownPolicyError
-from lineage.exact import Over, over_fractions, primes_of
+from lineage.exact import Over, fraction_text, over_fractions, primes_of
 from lineage.graph import LineageGraph
 
 __all__ = [
@@ -264,7 +264,7 @@ class RoyaltyPolicy(ABC):
                 count = len(authors[n])
                 split = "" if count == 1 else f", split among its {count} authors"
                 terms.append(
-                    f'"{ancestry.titles[n]}" earns {works.values.fraction(n)}{split}: '
+                    f'"{ancestry.titles[n]}" earns {works.values.text(n)}{split}: '
                     + "; ".join(works.explain(n))
                 )
             return tuple(terms)
@@ -283,7 +283,7 @@ def _as_percent(value: Fraction) -> str:
         scaled = percent * 10**digits
         if scaled.denominator == 1:
             return f"{Decimal(scaled.numerator).scaleb(-digits):f}%"
-    return f"{percent}%"
+    return f"{fraction_text(percent)}%"
 
 
 def _percent(declared: Decimal | None) -> Fraction:
@@ -437,16 +437,15 @@ class Decay(RoyaltyPolicy):
         def explain(number: int) -> tuple[str, ...]:
             titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
-                f"{r} x {reached.fraction(built)} / {len(sources[built])} passed on by"
+                f"{fraction_text(r)} x {reached.text(built)} / {len(sources[built])} passed on by"
                 f' "{titles[built]}"'
                 for built in derived[number]
             ]
             if sources[number]:
-                terms.append(f"keeps {1 - r} of the {reached.fraction(number)} reaching it")
+                kept = fraction_text(1 - r)
+                terms.append(f"keeps {kept} of the {reached.text(number)} reaching it")
             else:
-                terms.append(
-                    f"keeps all of the {reached.fraction(number)} reaching it (an original)"
-                )
+                terms.append(f"keeps all of the {reached.text(number)} reaching it (an original)")
             return tuple(terms)
 
         return WorkValues(values, explain)
@@ -588,13 +587,11 @@ class Relative(RoyaltyPolicy):
             titles, derived = ancestry.titles, ancestry.derived_index
             terms = [
                 f"{_as_percent(percents[built][sources[built].index(number)])} of the"
-                f' {reached.fraction(built)} reaching "{titles[built]}"'
+                f' {reached.text(built)} reaching "{titles[built]}"'
                 for built in derived[number]
             ]
             keeps = 1 - sum(percents[number], Fraction(0))
-            terms.append(
-                f"keeps {_as_percent(keeps)} of the {reached.fraction(number)} reaching it"
-            )
+            terms.append(f"keeps {_as_percent(keeps)} of the {reached.text(number)} reaching it")
             return tuple(terms)
 
         return WorkValues(Over(kept, denominator, primes), explain)

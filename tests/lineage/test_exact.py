@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from fractions import Fraction
 
 import pytest
@@ -21,7 +22,15 @@ from ledger import Ledger, Money, open_ledger
 from lineage.ancestry import Ancestry
 from lineage.credits import credits_for
 from lineage.errors import OverAllocationError, StatementError
-from lineage.exact import Over, coprime_fraction, over_fractions, prime_factors, reduced
+from lineage.exact import (
+    Over,
+    coprime_fraction,
+    fraction_text,
+    int_text,
+    over_fractions,
+    prime_factors,
+    reduced,
+)
 from lineage.policies import Absolute, Decay, Equal, Flow, Relative, RoyaltyPolicy
 from lineage.rounding import largest_remainder, largest_remainder_over
 from lineage.statements import royalty_statement
@@ -271,3 +280,45 @@ def test_larger_random_lineages_equal_the_reference(count: int, rng: random.Rand
         for members in (False, True):
             expected = reference_or_over(policy, Ancestry(lineage, seed), members)
             assert fast_or_over(policy, Ancestry(lineage, seed), members) == expected
+
+
+@given(st.integers(min_value=-(10**9000), max_value=10**9000))
+@settings(max_examples=60)
+def test_int_text_writes_any_integer_as_str_would_without_the_digit_limit(number: int) -> None:
+    text = int_text(number)
+    assert text == _unlimited_str(number)
+    assert fraction_text(Fraction(number * 7 + 1, 7)) == f"{int_text(number * 7 + 1)}/7"
+
+
+def test_credits_of_a_chain_past_the_digit_limit_still_write_exact_fractions(
+    ledger: Ledger,
+) -> None:
+    # Decay halves per generation: 14 500 generations give denominators of
+    # 2^14 500, over 4 300 decimal digits, which str() refuses by default.
+    depth = 14_500
+    sketch = Sketch(ledger)
+    with ledger.batch():
+        sketch.work("w0", "ana")
+        for n in range(1, depth):
+            sketch.work(f"w{n}", "ana" if n % 2 else "ben", cites=[(f"w{n - 1}", None)])
+    lineage = sketch.lineage()
+    seed = sketch.works[f"w{depth - 1}"]
+    credits = credits_for(lineage, seed, Decay())
+    written = {row["handle"]: row["share"]["fraction"] for row in credits.as_dict()["credits"]}
+    exact = {credit.handle: credit.share for credit in credits.credits}
+    assert len(written["ben"]) > 4300
+    for handle, share in exact.items():
+        numerator, denominator = written[handle].split("/")
+        assert numerator == _unlimited_str(share.numerator)
+        assert denominator == _unlimited_str(share.denominator)
+    origin = Decay().work_shares(lineage, seed)[sketch.works["w0"]].value
+    assert fraction_text(origin) == "1/" + _unlimited_str(2 ** (depth - 1))
+
+
+def _unlimited_str(number: int) -> str:
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return str(number)
+    finally:
+        sys.set_int_max_str_digits(limit)
