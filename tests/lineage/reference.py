@@ -20,8 +20,8 @@ from lineage.policies import (
     Flow,
     Relative,
     RoyaltyPolicy,
-    _as_percent,
 )
+from lineage.policies.base import as_percent
 
 #: Per work or member: the exact share and the terms that explain it.
 Explained = dict[UUID, tuple[Fraction, tuple[str, ...]]]
@@ -130,14 +130,14 @@ def _absolute(ancestry: Ancestry) -> Explained:
             percent = ancestry.percent(work, built)
             values[work] += counts[built] * percent
             terms[work].append(
-                f'{_as_percent(percent)} cited by "{ancestry.title(built)}"'
+                f'{as_percent(percent)} cited by "{ancestry.title(built)}"'
                 f" on {counts[built]} path(s) from the published work"
             )
     owed = sum(values.values(), Fraction(0))
     if owed > 1:
         raise OverflowError("over-allocated")
     values[ancestry.seed] = 1 - owed
-    terms[ancestry.seed] = [f"keeps the rest: 100% - {_as_percent(owed)} to its ancestors"]
+    terms[ancestry.seed] = [f"keeps the rest: 100% - {as_percent(owed)} to its ancestors"]
     return {work: (values[work], tuple(terms[work])) for work in ancestry.order}
 
 
@@ -147,7 +147,7 @@ def _relative(ancestry: Ancestry) -> Explained:
     found: Explained = {}
     for work in ancestry.order:
         terms = [
-            f'{_as_percent(ancestry.percent(work, built))} of the {reach[built]} reaching "'
+            f'{as_percent(ancestry.percent(work, built))} of the {reach[built]} reaching "'
             f'{ancestry.title(built)}"'
             for built in ancestry.derived[work]
         ]
@@ -156,7 +156,7 @@ def _relative(ancestry: Ancestry) -> Explained:
             raise OverflowError("over-cited")
         for source in ancestry.sources[work]:
             reach[source] += ancestry.percent(source, work) * reach[work]
-        terms.append(f"keeps {_as_percent(1 - owed)} of the {reach[work]} reaching it")
+        terms.append(f"keeps {as_percent(1 - owed)} of the {reach[work]} reaching it")
         found[work] = (reach[work] * (1 - owed), tuple(terms))
     return found
 

@@ -1,0 +1,171 @@
+"""What every royalty policy is, and the helpers they share."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from decimal import Decimal
+from fractions import Fraction
+from typing import ClassVar
+from uuid import UUID
+
+from lineage.ancestry import Ancestry
+from lineage.errors import InvalidPolicyError
+from lineage.exact import Over, fraction_text, primes_of
+from lineage.graph import LineageGraph
+from lineage.policies.shares import MemberValues, PathSource, Share, Shares, WorkValues
+
+
+class RoyaltyPolicy(ABC):
+    """How a payment attributed to one work is shared over that work's ancestry.
+
+    Subclasses implement ``work_values``; ``equal`` also overrides
+    ``member_values``. ``name`` is the registry name and ``params`` the
+    parameters that, with it, rebuild the policy (``policy_from_name``).
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def work_values(self, ancestry: Ancestry) -> WorkValues:
+        """Each work of ``ancestry`` (by number) with its exact share; the shares sum to 1."""
+
+    def params(self) -> dict[str, str]:
+        """The policy's parameters as strings (empty when it has none)."""
+        return {}
+
+    def __str__(self) -> str:
+        params = ", ".join(f"{key}={value}" for key, value in self.params().items())
+        return f"{self.name}({params})" if params else self.name
+
+    def as_dict(self) -> dict[str, str]:
+        """The policy as JSON-ready data, e.g. ``{"name": "decay", "r": "1/2"}``."""
+        return {"name": self.name, **self.params()}
+
+    def work_shares(self, lineage: LineageGraph, work_id: UUID, as_of: int | None = None) -> Shares:
+        """Each work in ``work_id``'s lineage (itself included) with its exact share."""
+        return self.work_shares_in(Ancestry(lineage, work_id, as_of))
+
+    def member_shares(
+        self, lineage: LineageGraph, work_id: UUID, as_of: int | None = None
+    ) -> Shares:
+        """Each contributor to ``work_id``'s lineage with their exact share."""
+        return self.member_shares_in(Ancestry(lineage, work_id, as_of))
+
+    def work_shares_in(self, ancestry: Ancestry) -> Shares:
+        """Each work of ``ancestry`` with its exact share; the shares sum to 1."""
+        works = self.work_values(ancestry)
+        return {
+            work: Share(works.values, n, PathSource(ancestry, (n,)), works.explain)
+            for n, work in enumerate(ancestry.order)
+        }
+
+    def member_shares_in(self, ancestry: Ancestry) -> Shares:
+        """Each contributor of ``ancestry`` with their exact share; the shares sum to 1."""
+        members = self.member_values(ancestry)
+        ids = map(ancestry.lineage.member_id, members.members)
+        return dict(zip(ids, members.shares(ancestry), strict=True))
+
+    def member_values(self, ancestry: Ancestry) -> MemberValues:
+        """Split each work's share equally among its authors, summed per member."""
+        works = self.work_values(ancestry)
+        authors = ancestry.author_numbers
+        # Over a denominator times every author count, each split is exact.
+        spread = math.lcm(*{len(names) for names in authors})
+        numerators = works.values.numerators
+        made = ancestry.member_works
+        members = tuple(made)
+        if spread == 1:  # every work has one author: a member's share is their works' sum
+            split = [
+                numerators[works_of[0]]
+                if len(works_of := made[member]) == 1
+                else sum(numerators[n] for n in works_of)
+                for member in members
+            ]
+        else:
+            split = [
+                sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
+                for member in members
+            ]
+        primes = None if works.values.primes is None else primes_of(spread, *works.values.primes)
+        values = Over(split, works.values.denominator * spread, primes)
+
+        def explain(index: int) -> tuple[str, ...]:
+            terms: list[str] = []
+            for n in made[members[index]]:
+                count = len(authors[n])
+                split = "" if count == 1 else f", split among its {count} authors"
+                terms.append(
+                    f'"{ancestry.titles[n]}" earns {works.values.text(n)}{split}: '
+                    + "; ".join(works.explain(n))
+                )
+            return tuple(terms)
+
+        return MemberValues(members, values, explain)
+
+
+def as_percent(value: Fraction) -> str:
+    """A fraction as an exact percentage for explanations: ``1/8`` -> ``12.5%``.
+
+    >>> as_percent(Fraction(1, 8)), as_percent(Fraction(1, 3))
+    ('12.5%', '100/3%')
+    """
+    percent = value * 100
+    for digits in range(7):
+        scaled = percent * 10**digits
+        if scaled.denominator == 1:
+            return f"{Decimal(scaled.numerator).scaleb(-digits):f}%"
+    return f"{fraction_text(percent)}%"
+
+
+def declared_percent(declared: Decimal | None) -> Fraction:
+    """A citation's declared royalty percentage as a fraction (a missing one is 0)."""
+    return Fraction(0) if declared is None else Fraction(declared) / 100
+
+
+def longest_path_length(ancestry: Ancestry) -> int:
+    """The number of citations on the longest path from W back to an original."""
+    depth = [0] * len(ancestry.order)
+    for number, sources in enumerate(ancestry.source_index):
+        onward = depth[number] + 1
+        for source in sources:
+            if depth[source] < onward:
+                depth[source] = onward
+    return max(depth)
+
+
+def declared_percents(ancestry: Ancestry) -> list[tuple[Fraction, ...]]:
+    """Per work number: the declared percentages of its citations, as fractions."""
+    known: dict[Decimal | None, Fraction] = {}
+    found: list[tuple[Fraction, ...]] = []
+    for declared in ancestry.source_percents:
+        for percent in declared:
+            if percent not in known:
+                known[percent] = declared_percent(percent)
+        found.append(tuple(known[percent] for percent in declared))
+    return found
+
+
+def check_unit_interval(policy: str, param: str, value: Fraction) -> None:
+    if not isinstance(value, Fraction | int) or not 0 <= value <= 1:
+        raise InvalidPolicyError(f"{policy}: {param} must be a fraction from 0 to 1, not {value}")
+
+
+def over_allocation_message(ancestry: Ancestry, owed: dict[UUID, Fraction], total: Fraction) -> str:
+    named = sorted(owed, key=lambda work: (-owed[work], ancestry.sort_key(work)))
+    listed = ", ".join(f'"{ancestry.title(w)}" {as_percent(owed[w])}' for w in named if owed[w])
+    return (
+        f'royalty percentages in the lineage of "{ancestry.title(ancestry.seed)}" entitle its'
+        f" ancestors to {as_percent(total)} of a payment: {listed}"
+    )
+
+
+def over_citation_message(ancestry: Ancestry, work: UUID, owed: Fraction) -> str:
+    sources = ", ".join(
+        f'"{ancestry.title(s)}" {as_percent(ancestry.percent(s, work))}'
+        for s in ancestry.sources[work]
+    )
+    return (
+        f'"{ancestry.title(work)}", in the lineage of "{ancestry.title(ancestry.seed)}", owes its'
+        f" sources {as_percent(owed)} of what it receives: {sources}"
+    )
