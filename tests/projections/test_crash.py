@@ -35,6 +35,16 @@ def start_projector(url: str) -> subprocess.Popen[bytes]:
     )
 
 
+def wait_for_progress(
+    projector: Projector, before: int, process: subprocess.Popen[bytes], timeout: float = 60.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while projector.position == before:
+        assert process.poll() is None, "the projector exited on its own"
+        assert time.monotonic() < deadline, "the projector made no progress"
+        time.sleep(0.005)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_projector_killed_at_random_moments_ends_equal_to_a_clean_rebuild(
     backend: str, databases: Databases
@@ -51,8 +61,12 @@ def test_a_projector_killed_at_random_moments_ends_equal_to_a_clean_rebuild(
     projector = Projector(ledger, store)
     positions = []
     for _ in range(KILLS):
+        before = projector.position
         process = start_projector(url)
-        time.sleep(rng.uniform(0.8, 2.0))  # start-up takes ~0.6 s; then it is mid-batch
+        # Kill it at a random moment once it has committed a batch of its own, so
+        # every kill lands mid catch-up however fast the machine or the projector.
+        wait_for_progress(projector, before, process)
+        time.sleep(rng.uniform(0.0, 0.25))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         positions.append(projector.position)
