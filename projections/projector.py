@@ -23,8 +23,10 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from ledger import Ledger
 from ledger.errors import LedgerError
+from projections.bulk import BulkRebuild
 from projections.decoding import EventDecoder
 from projections.model import ReadModelWriter
+from projections.sql_store import SqlReadModels
 from projections.staging import TABLES, RowCache, Staged
 from projections.store import UPSTREAM, ReadModelStore
 
@@ -106,6 +108,8 @@ class Projector:
         # without it (another projector), what it holds in memory is stale.
         self._seen: int | None = None
         self._advanced = threading.Condition()
+        # How far the last rebuild got on the bulk path (None: it did not take it).
+        self.bulk_position: int | None = None
 
     @property
     def position(self) -> int:
@@ -161,11 +165,18 @@ class Projector:
         """Throw the read models away and build them again from position 0."""
         self.store.reset()
         self.cache.clear()
+        self.bulk_position = None
         self._seen = None
         batch_size = self.batch_size
         self.batch_size = max(batch_size, self.rebuild_batch_size)
         try:
             with _collector_paused():
+                if isinstance(self.store, SqlReadModels) and self.decode.enabled:
+                    bulk = BulkRebuild(self.ledger, self.store, self.decode, self.batch_size)
+                    self.bulk_position = bulk.run(on_progress)
+                    # Whatever follows (events appended meanwhile, or a batch the bulk
+                    # path left) is applied the ordinary way, reading rows from the store.
+                    self._forget()
                 position = self.catch_up(on_progress=on_progress)
                 self.store.rebuilt()
                 return position
