@@ -145,7 +145,15 @@ class BulkRebuild:
         if handler is None:
             self._history_only(notification)
             return
-        state = json.loads(notification.state)
+        text = notification.state.decode("utf8")
+        # The C scanner itself: json.loads adds an encoding check and a regular
+        # expression for surrounding white space, which the library never writes.
+        try:
+            state, end = _scan(text, 0)
+        except StopIteration:  # not a JSON value at position 0
+            end = -1
+        if end != len(text):
+            state = json.loads(text)
         originator = notification.originator_id
         if type(state) is not dict or "class_version" in state or type(originator) is not UUID:
             raise _Unsupported(topic)
@@ -432,6 +440,7 @@ class BulkRebuild:
 
 
 _MISSING: Any = object()
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _ids(originator: str, state: dict[str, Any]) -> list[str]:
