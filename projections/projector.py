@@ -44,8 +44,10 @@ DEFAULT_BATCH = 1_000
 # such page once per transaction: on a 1M-event log, batches of 10 000 wrote the
 # tables over and over (about 40 us an event waiting on checkpoints), batches of
 # 100 000 a tenth as often. A row touched by many events of a batch (a popular
-# work, its authors) is also written once per batch.
-REBUILD_BATCH = 100_000
+# work, its authors) is also written once per batch. On the bulk path
+# (projections.bulk) 250 000 wrote a 1M-event rebuild in 51 us an event against 58
+# with 100 000 (commits 17 against 22), for 1.6 GB of memory against 1.2.
+REBUILD_BATCH = 250_000
 
 
 @contextmanager
