@@ -126,6 +126,9 @@ class BulkRebuild:
                 # A row or field missing: the ordinary path reports it as it does.
                 return position
             last = notifications[-1].id
+            if (self.store.max_tracking_id(UPSTREAM) or 0) != position:
+                # Another projector wrote meanwhile: the rows held here may be stale.
+                return position
             try:
                 self.store.commit_values(self._values(), Tracking(UPSTREAM, last))
             except IntegrityError:

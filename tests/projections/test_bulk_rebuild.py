@@ -84,3 +84,27 @@ def test_a_bulk_batch_that_fails_to_commit_leaves_exactly_the_batches_before_it(
     monkeypatch.undo()
     Projector(ledger, store).catch_up()
     assert store.dump() == clean_views(ledger)
+
+
+def test_the_bulk_path_stops_when_another_projector_moves_the_store(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    other = Projector(ledger, open_read_models(url), batch_size=50)
+    apply = bulk.BulkRebuild._apply
+    moved = []
+
+    def apply_while_another_writes(self: Any, notification: Any) -> None:
+        # During the second batch, another projector applies the next 50 events.
+        if notification.id == 700 and not moved:
+            moved.append(other.catch_up(until=650))
+        apply(self, notification)
+
+    monkeypatch.setattr(bulk.BulkRebuild, "_apply", apply_while_another_writes)
+    projector = Projector(ledger, store, batch_size=100)
+    projector.rebuild_batch_size = 600
+    assert projector.rebuild() == ledger.head
+    assert moved == [650] and projector.bulk_position == 600
+    assert store.dump() == clean_views(ledger)
