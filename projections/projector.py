@@ -23,8 +23,10 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from ledger import Ledger
 from ledger.errors import LedgerError
+from projections.bulk import BulkRebuild
 from projections.decoding import EventDecoder
 from projections.model import ReadModelWriter
+from projections.sql_store import SqlReadModels
 from projections.staging import TABLES, RowCache, Staged
 from projections.store import UPSTREAM, ReadModelStore
 
@@ -42,8 +44,10 @@ DEFAULT_BATCH = 1_000
 # such page once per transaction: on a 1M-event log, batches of 10 000 wrote the
 # tables over and over (about 40 us an event waiting on checkpoints), batches of
 # 100 000 a tenth as often. A row touched by many events of a batch (a popular
-# work, its authors) is also written once per batch.
-REBUILD_BATCH = 100_000
+# work, its authors) is also written once per batch. On the bulk path
+# (projections.bulk) 250 000 wrote a 1M-event rebuild in 51 us an event against 58
+# with 100 000 (commits 17 against 22), for 1.6 GB of memory against 1.2.
+REBUILD_BATCH = 250_000
 
 
 @contextmanager
@@ -106,6 +110,8 @@ class Projector:
         # without it (another projector), what it holds in memory is stale.
         self._seen: int | None = None
         self._advanced = threading.Condition()
+        # How far the last rebuild got on the bulk path (None: it did not take it).
+        self.bulk_position: int | None = None
 
     @property
     def position(self) -> int:
@@ -161,11 +167,18 @@ class Projector:
         """Throw the read models away and build them again from position 0."""
         self.store.reset()
         self.cache.clear()
+        self.bulk_position = None
         self._seen = None
         batch_size = self.batch_size
         self.batch_size = max(batch_size, self.rebuild_batch_size)
         try:
             with _collector_paused():
+                if isinstance(self.store, SqlReadModels) and self.decode.enabled:
+                    bulk = BulkRebuild(self.ledger, self.store, self.decode, self.batch_size)
+                    self.bulk_position = bulk.run(on_progress)
+                    # Whatever follows (events appended meanwhile, or a batch the bulk
+                    # path left) is applied the ordinary way, reading rows from the store.
+                    self._forget()
                 position = self.catch_up(on_progress=on_progress)
                 self.store.rebuilt()
                 return position

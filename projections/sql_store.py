@@ -19,6 +19,7 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
+from projections.bulk import BatchValues
 from projections.ordering import RankBy, WorkFilter, sql_order
 from projections.rows import HistoryRow, MemberRow, WorkRow
 from projections.sql_tables import (
@@ -92,33 +93,29 @@ class SqlReadModels:
         return from_record(table, records[0]) if records else None
 
     def commit(self, changes: Changes, tracking: Tracking) -> None:
+        values: BatchValues = {
+            table: [
+                values_for(table, key, row, self._work_columns)
+                for key, row in changes.rows[table].items()
+            ]
+            for table in TABLES
+        }
+        values["edges"] = [values_for("edges", edge.source, edge) for edge in changes.edges]
+        values["history"] = [event_values(event) for event in changes.history]
+        values["history_subjects"] = subject_values(changes.history)
+        self.commit_values(values, tracking)
+
+    def commit_values(self, values: BatchValues, tracking: Tracking) -> None:
+        """Write a batch given as its columns, and its tracking position, in one transaction."""
         with self._transaction(commit=True) as cursor:
             # Tracking first: a batch already applied fails here, before any row.
             self._insert_tracking(cursor, tracking)
             for table in TABLES:
-                rows = changes.rows[table]
-                if rows:
-                    cursor.executemany(
-                        upsert_sql(self.prefix, table, self.param),
-                        [
-                            values_for(table, key, row, self._work_columns)
-                            for key, row in rows.items()
-                        ],
-                    )
-            if changes.edges:
-                cursor.executemany(
-                    insert_sql(self.prefix, "edges", self.param),
-                    [values_for("edges", edge.source, edge) for edge in changes.edges],
-                )
-            if changes.history:
-                cursor.executemany(
-                    insert_sql(self.prefix, "history", self.param),
-                    [event_values(event) for event in changes.history],
-                )
-                cursor.executemany(
-                    insert_sql(self.prefix, "history_subjects", self.param),
-                    subject_values(changes.history),
-                )
+                if values[table]:
+                    cursor.executemany(upsert_sql(self.prefix, table, self.param), values[table])
+            for table in ("edges", "history", "history_subjects"):
+                if values[table]:
+                    cursor.executemany(insert_sql(self.prefix, table, self.param), values[table])
 
     def _schema_is_current(self) -> bool:
         try:

@@ -1,0 +1,546 @@
+"""A rebuild that reads the stored JSON as it is: no event objects, ids as hex strings.
+
+``Projector.rebuild`` on an SQL store starts here. ``ReadModelWriter`` builds one
+event object per notification (UUIDs, datetimes) and rows of objects, which the
+store then turns back into hex and ISO text; most of a rebuild went into those
+round trips and into ``UUID.__hash__``. This module parses each event's state
+with a plain ``json.loads``, keeps every row as a list keyed by the hex the
+tables store, and hands the store the columns themselves (``commit_values``).
+Times are written as stored: the library writes ``datetime.isoformat()``, which
+``fromisoformat`` reads back into a datetime whose ``isoformat()`` is the same text.
+
+It is a second implementation of ``ReadModelWriter`` (and of ``Namebook``'s
+summaries), and must give the same rows: the Hypothesis test that views kept
+batch by batch equal a rebuild (SQLite and PostgreSQL) compares the two.
+
+It covers exactly the events whose rows the model changes (members, works,
+comments, votes), as the library stores them. An event of a class only the
+histories show (productions, roles...) is decoded and summarised by ``Namebook``
+itself. Anything else (a subclass it does not know, an upcast event, a state it
+cannot read, a row missing, a batch already applied) ends this path at the last
+batch it committed: the projector goes on from there the ordinary way, which
+reads the rows back from the store, so the result is the same either way.
+Every batch is still one transaction with its tracking position.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, MutableMapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.utils import resolve_topic
+
+from ledger.comment import Comment
+from ledger.history import OPERATOR, Namebook
+from ledger.member import HandleClaim, Member
+from ledger.vote import Vote
+from ledger.work import Work
+from projections.decoding import EventDecoder
+from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_bound
+from projections.store import UPSTREAM
+
+__all__ = ["BatchValues", "BulkRebuild"]
+
+# The columns of one batch, per table (TABLES, "edges", "history", "history_subjects").
+BatchValues = dict[str, list[tuple[Any, ...]]]
+
+# Row layouts (lists, changed in place), keyed by hex id:
+# works:    title, kind, authors (hex tuple), fixed columns, position, retracted,
+#           up, down, comments, direct_remixes
+# members:  handle, name, works, remixes_received, votes_up, votes_down
+# votes:    member, work, value
+# comments: work, retracted
+_W_AUTHORS, _W_FIXED, _W_POSITION, _W_RETRACTED = 2, 3, 4, 5
+_W_UP, _W_DOWN, _W_COMMENTS, _W_REMIXES = 6, 7, 8, 9
+_M_NAME, _M_WORKS, _M_REMIXES, _M_UP, _M_DOWN = 1, 2, 3, 4, 5
+
+# The classes whose events change rows; only those handled here exactly are
+# applied by this path, a subclass of any other ends it.
+_ROW_EVENTS = (
+    Member.Registered,
+    Member.Renamed,
+    Work.Contributed,
+    Work.SourceCited,
+    Work.Retracted,
+    Comment.Commented,
+    Comment.CommentRetracted,
+    Vote.Voted,
+    Vote.VoteChanged,
+    Vote.VoteWithdrawn,
+    HandleClaim.Claimed,
+)
+
+
+class _Unsupported(Exception):
+    """This path cannot apply the batch exactly as the model would."""
+
+
+class BulkRebuild:
+    """Rebuilds an empty SQL store from position 0; ``run`` returns where it stopped."""
+
+    def __init__(self, ledger: Any, store: Any, decode: EventDecoder, batch_size: int) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.decode = decode
+        self.batch_size = batch_size
+        self.names: dict[str, str] = {}
+        self.works: dict[str, list[Any]] = {}
+        self.members: dict[str, list[Any]] = {}
+        self.votes: dict[str, list[Any]] = {}
+        self.comments: dict[str, list[Any]] = {}
+        self._handlers: dict[str, Callable[[int, str, dict[str, Any]], None] | None] = {}
+        self._by_class: dict[type, Callable[[int, str, dict[str, Any]], None]] = {
+            Member.Registered: self._registered,
+            Member.Renamed: self._renamed,
+            Work.Contributed: self._contributed,
+            Work.Remixed: self._contributed,
+            Work.SourceCited: self._source_cited,
+            Work.Retracted: self._retracted,
+            Comment.Commented: self._commented,
+            Comment.CommentRetracted: self._comment_retracted,
+            Vote.Voted: self._voted,
+            Vote.VoteChanged: self._vote_changed,
+            Vote.VoteWithdrawn: self._vote_withdrawn,
+            HandleClaim.Claimed: self._claimed,
+        }
+        self._new_batch()
+
+    def run(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Apply batches until the log's head or the first batch this path cannot apply."""
+        position = 0
+        select = self.ledger.recorder.select_notifications
+        while True:
+            notifications = select(start=position + 1, limit=self.batch_size)
+            if not notifications:
+                return position
+            try:
+                for notification in notifications:
+                    self._apply(notification)
+            except _Unsupported:
+                return position
+            except (KeyError, TypeError, ValueError, AttributeError):
+                # A row or field missing: the ordinary path reports it as it does.
+                return position
+            last = notifications[-1].id
+            if (self.store.max_tracking_id(UPSTREAM) or 0) != position:
+                # Another projector wrote meanwhile: the rows held here may be stale.
+                return position
+            try:
+                self.store.commit_values(self._values(), Tracking(UPSTREAM, last))
+            except IntegrityError:
+                return position  # another projector wrote this batch
+            position = last
+            self._new_batch()
+            if on_progress is not None:
+                on_progress(position)
+
+    # -- one event
+
+    def _apply(self, notification: Notification) -> None:
+        topic = notification.topic
+        handler = self._handlers.get(topic, _MISSING)
+        if handler is _MISSING:
+            handler = self._handlers[topic] = self._handler_for(topic)
+        if handler is None:
+            self._history_only(notification)
+            return
+        text = notification.state.decode("utf8")
+        # The C scanner itself: json.loads adds an encoding check and a regular
+        # expression for surrounding white space, which the library never writes.
+        try:
+            state, end = _scan(text, 0)
+        except StopIteration:  # not a JSON value at position 0
+            end = -1
+        if end != len(text):
+            state = json.loads(text)
+        originator = notification.originator_id
+        if type(state) is not dict or "class_version" in state or type(originator) is not UUID:
+            raise _Unsupported(topic)
+        handler(notification.id, originator.hex, state)
+
+    def _handler_for(self, topic: str) -> Callable[[int, str, dict[str, Any]], None] | None:
+        cls = resolve_topic(topic)
+        if getattr(cls, "class_version", 1) != 1:
+            raise _Unsupported(topic)
+        handler = self._by_class.get(cls)
+        if handler is not None:
+            return handler
+        if issubclass(cls, _ROW_EVENTS):
+            raise _Unsupported(topic)
+        return None
+
+    def _name(self, id_: str | None) -> str:
+        if id_ is None:
+            return OPERATOR
+        name = self.names.get(id_)
+        return str(UUID(id_)) if name is None else name
+
+    def _history(
+        self,
+        position: int,
+        originator: str,
+        state: dict[str, Any],
+        type_: str,
+        summary: str,
+        ids: list[str],
+        vote: bool = False,
+    ) -> None:
+        unique = tuple(dict.fromkeys(ids))
+        actor = state.get("actor_id")
+        actor_id = None if actor is None else actor["_data_"]
+        self.history.append(
+            (
+                position,
+                state["occurred_at"]["_data_"],
+                state["timestamp"]["_data_"],
+                type_,
+                actor_id,
+                self._name(actor_id),
+                summary,
+                " ".join(unique),
+            )
+        )
+        subjects = self.subjects
+        for subject in unique:
+            if not (vote and subject == originator):
+                subjects.append((subject, position))
+
+    # -- members
+
+    def _claimed(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        return
+
+    def _registered(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        handle = state["handle"]
+        self.names[originator] = "@" + handle
+        self.dirty_names.add(originator)
+        summary = f"{self._name(originator)} joined as {state['name']!r}"
+        self._history(position, originator, state, "Registered", summary, _ids(originator, state))
+        self.members[originator] = [handle, state["name"], 0, 0, 0, 0]
+        self.dirty_members.add(originator)
+
+    def _renamed(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        summary = f"{self._name(originator)} is now called {state['name']!r}"
+        self._history(position, originator, state, "Renamed", summary, _ids(originator, state))
+        self.members[originator][_M_NAME] = state["name"]
+        self.dirty_members.add(originator)
+
+    # -- works
+
+    def _contributed(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        title = state["title"]
+        self.names[originator] = repr(title)
+        self.dirty_names.add(originator)
+        n = self._name
+        authors = tuple(author["_data_"] for author in state["authors"])
+        sources = [source["_data_"] for source in state.get("sources", ())]
+        summary = f"{n(originator)} ({state['kind']}) by {', '.join(n(a) for a in authors)}"
+        if "sources" in state:
+            type_ = "Remixed"
+            cited = ", ".join(f"{s['relation']} of {n(s['work_id'])}" for s in sources)
+            summary = f"{summary}: {cited}"
+        else:
+            type_ = "Contributed"
+        self._history(position, originator, state, type_, summary, _ids(originator, state))
+        created = datetime.fromisoformat(state["occurred_at"]["_data_"])
+        fixed = (
+            json.dumps(list(authors)),
+            created.isoformat(),
+            created.timestamp(),
+            hours_since_epoch(created),
+        )
+        work = [title, state["kind"], authors, fixed, position, False, 0, 0, 0, 0]
+        self.works[originator] = work
+        self.dirty_works.add(originator)
+        members = self.members
+        for author in authors:
+            members[author][_M_WORKS] += 1
+            self.dirty_members.add(author)
+        for source in sources:
+            self._cited(originator, work, source, position)
+
+    def _cited(
+        self, work_id: str, work: list[Any], citation: dict[str, Any], position: int
+    ) -> None:
+        source_id = citation["work_id"]
+        source = self.works[source_id]
+        source[_W_REMIXES] += 1
+        self.dirty_works.add(source_id)
+        self.edges.append((source_id, work_id, citation["relation"], position))
+        authors = work[_W_AUTHORS]
+        members = self.members
+        for author in source[_W_AUTHORS]:
+            if author not in authors:
+                members[author][_M_REMIXES] += 1
+                self.dirty_members.add(author)
+
+    def _source_cited(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        citation = state["citation"]["_data_"]
+        n = self._name
+        summary = f"{n(originator)} cites {n(citation['work_id'])} ({citation['relation']})"
+        self._history(position, originator, state, "SourceCited", summary, _ids(originator, state))
+        self._cited(originator, self.works[originator], citation, position)
+
+    def _retracted(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        reason = state["reason"]
+        extra = f": {reason}" if reason else ""
+        summary = f"{self._name(originator)} was retracted{extra}"
+        self._history(position, originator, state, "Retracted", summary, _ids(originator, state))
+        work = self.works[originator]
+        work[_W_RETRACTED] = True
+        self.dirty_works.add(originator)
+        members = self.members
+        for author in work[_W_AUTHORS]:
+            members[author][_M_WORKS] -= 1
+            self.dirty_members.add(author)
+
+    # -- comments
+
+    def _commented(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        text = state["text"]
+        text = text if len(text) <= 60 else text[:57] + "..."
+        work_id = state["work_id"]["_data_"]
+        n = self._name
+        summary = f"{n(state['author_id']['_data_'])} on {n(work_id)}: {text!r}"
+        self._history(position, originator, state, "Commented", summary, _ids(originator, state))
+        self.comments[originator] = [work_id, False]
+        self.dirty_comments.add(originator)
+        self._count_comment(work_id, +1)
+
+    def _comment_retracted(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        comment = self.comments[originator]
+        work_id = comment[0]
+        summary = f"a comment on {self._name(work_id)} was retracted"
+        ids = _ids(originator, state)
+        ids.append(work_id)
+        self._history(position, originator, state, "CommentRetracted", summary, ids)
+        comment[1] = True
+        self.dirty_comments.add(originator)
+        self._count_comment(work_id, -1)
+
+    def _count_comment(self, work_id: str, change: int) -> None:
+        self.works[work_id][_W_COMMENTS] += change
+        self.dirty_works.add(work_id)
+
+    # -- votes
+
+    def _voted(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        member, work, value = (
+            state["member_id"]["_data_"],
+            state["work_id"]["_data_"],
+            state["value"],
+        )
+        n = self._name
+        summary = f"{n(member)} voted on {n(work)}: {value:+d}"
+        ids = _ids(originator, state)
+        self._history(position, originator, state, "Voted", summary, ids, vote=True)
+        vote = [member, work, 0]
+        self.votes[originator] = vote
+        self._set_vote(originator, vote, value)
+
+    def _vote_changed(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        vote = self.votes[originator]
+        value = state["value"]
+        n = self._name
+        summary = f"{n(vote[0])} changed their vote on {n(vote[1])}: {value:+d}"
+        ids = _ids(originator, state)
+        ids.extend(vote[:2])
+        self._history(position, originator, state, "VoteChanged", summary, ids, vote=True)
+        self._set_vote(originator, vote, value)
+
+    def _vote_withdrawn(self, position: int, originator: str, state: dict[str, Any]) -> None:
+        vote = self.votes[originator]
+        n = self._name
+        summary = f"{n(vote[0])} withdrew their vote on {n(vote[1])}"
+        ids = _ids(originator, state)
+        ids.extend(vote[:2])
+        self._history(position, originator, state, "VoteWithdrawn", summary, ids, vote=True)
+        self._set_vote(originator, vote, 0)
+
+    def _set_vote(self, vote_id: str, vote: list[Any], value: int) -> None:
+        work_id = vote[1]
+        work = self.works[work_id]
+        old = vote[2]
+        up = (value == 1) - (old == 1)
+        down = (value == -1) - (old == -1)
+        work[_W_UP] += up
+        work[_W_DOWN] += down
+        self.dirty_works.add(work_id)
+        members = self.members
+        for author in work[_W_AUTHORS]:
+            member = members[author]
+            member[_M_UP] += up
+            member[_M_DOWN] += down
+            self.dirty_members.add(author)
+        vote[2] = value
+        self.dirty_votes.add(vote_id)
+
+    # -- events only the histories show
+
+    def _history_only(self, notification: Notification) -> None:
+        """Decoded into an event and summarised by ``Namebook`` itself, on this path's rows."""
+        event = self.decode(notification)
+        book = Namebook(
+            names=_HexNames(self.names, self.dirty_names),
+            votes=_HexLookup(self.votes, lambda vote: (UUID(vote[0]), UUID(vote[1]))),
+            comments=_HexLookup(self.comments, lambda comment: UUID(comment[0])),
+        )
+        book.learn_name(event)
+        ids = [each.hex for each in book.involved(event)]
+        actor_id = getattr(event, "actor_id", None)
+        position = notification.id
+        self.history.append(
+            (
+                position,
+                event.occurred_at.isoformat(),
+                event.timestamp.isoformat(),
+                type(event).__name__,
+                None if actor_id is None else actor_id.hex,
+                book.name(actor_id),
+                book.summary(event),
+                " ".join(ids),
+            )
+        )
+        self.subjects.extend((subject, position) for subject in ids)
+
+    # -- the batch's columns
+
+    def _new_batch(self) -> None:
+        self.dirty_works: set[str] = set()
+        self.dirty_members: set[str] = set()
+        self.dirty_votes: set[str] = set()
+        self.dirty_comments: set[str] = set()
+        self.dirty_names: set[str] = set()
+        self.edges: list[tuple[Any, ...]] = []
+        self.history: list[tuple[Any, ...]] = []
+        self.subjects: list[tuple[Any, ...]] = []
+
+    def _values(self) -> BatchValues:
+        works, members, votes, comments, names = (
+            self.works,
+            self.members,
+            self.votes,
+            self.comments,
+            self.names,
+        )
+        values: BatchValues = {
+            "works": [_work_values(key, works[key]) for key in self.dirty_works],
+            "members": [(key, *members[key]) for key in self.dirty_members],
+            "votes": [(key, *votes[key]) for key in self.dirty_votes],
+            "comments": [
+                (key, comments[key][0], int(comments[key][1])) for key in self.dirty_comments
+            ],
+            "names": [(key, names[key]) for key in self.dirty_names],
+            "edges": self.edges,
+            "history": self.history,
+            "history_subjects": self.subjects,
+        }
+        return values
+
+
+_MISSING: Any = object()
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _ids(originator: str, state: dict[str, Any]) -> list[str]:
+    """``Namebook.involved`` on the stored state: its aggregate, then the ids in its payload
+    in field order (the look-ups of votes and comments are added by their handlers)."""
+    ids = [originator]
+    for value in state.values():
+        kind = type(value)
+        if kind is dict:
+            if value.get("_type_") == "uuid_hex":
+                ids.append(value["_data_"])
+        elif kind is list:
+            for item in value:
+                if type(item) is dict and item.get("_type_") == "uuid_hex":
+                    ids.append(item["_data_"])
+            for item in value:
+                if type(item) is dict and item.get("_type_") == "citation":
+                    ids.append(item["_data_"]["work_id"])
+    citation = state.get("citation")
+    if citation is not None:
+        ids.append(citation["_data_"]["work_id"])
+    return ids
+
+
+def _work_values(key: str, work: list[Any]) -> tuple[Any, ...]:
+    up, down = work[_W_UP], work[_W_DOWN]
+    net = up - down
+    authors, created_at, created_epoch, hours = work[_W_FIXED]
+    return (
+        key,
+        work[0],
+        work[1],
+        authors,
+        created_at,
+        created_epoch,
+        hours,
+        work[_W_POSITION],
+        int(work[_W_RETRACTED]),
+        up,
+        down,
+        work[_W_COMMENTS],
+        work[_W_REMIXES],
+        wilson_lower_bound(up, down),
+        (net > 0) - (net < 0),
+        log_abs_net(up, down),
+    )
+
+
+class _HexNames(MutableMapping[UUID, str]):
+    """The names, keyed by hex, as ``Namebook`` reads and writes them (by UUID)."""
+
+    def __init__(self, names: dict[str, str], dirty: set[str]) -> None:
+        self.names = names
+        self.dirty = dirty
+
+    def get(self, key: UUID, default: Any = None) -> Any:
+        return self.names.get(key.hex, default)
+
+    def __getitem__(self, key: UUID) -> str:
+        return self.names[key.hex]
+
+    def __setitem__(self, key: UUID, value: str) -> None:
+        self.names[key.hex] = value
+        self.dirty.add(key.hex)
+
+    def __delitem__(self, key: UUID) -> None:
+        raise TypeError("read models never delete")
+
+    def __iter__(self) -> Iterator[UUID]:
+        raise TypeError("not listed")
+
+    def __len__(self) -> int:
+        raise TypeError("not counted")
+
+
+class _HexLookup(MutableMapping[UUID, Any]):
+    """Votes or comments, keyed by hex, read by UUID (what ``Namebook`` asks of them)."""
+
+    def __init__(self, rows: dict[str, list[Any]], convert: Callable[[list[Any]], Any]) -> None:
+        self.rows = rows
+        self.convert = convert
+
+    def get(self, key: UUID, default: Any = None) -> Any:
+        row = self.rows.get(key.hex)
+        return default if row is None else self.convert(row)
+
+    def __getitem__(self, key: UUID) -> Any:
+        return self.convert(self.rows[key.hex])
+
+    def __setitem__(self, key: UUID, value: Any) -> None:
+        raise TypeError("only the model writes rows")
+
+    def __delitem__(self, key: UUID) -> None:
+        raise TypeError("read models never delete")
+
+    def __iter__(self) -> Iterator[UUID]:
+        raise TypeError("not listed")
+
+    def __len__(self) -> int:
+        raise TypeError("not counted")

@@ -1,0 +1,110 @@
+"""The bulk rebuild (projections.bulk): the same views as the ordinary path, batch by batch,
+and a clean hand-over to the ordinary path where it stops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from projections import bulk
+from projections.memory_store import MemoryReadModels
+from projections.opening import open_read_models
+from projections.projector import Projector
+from tests.conftest import Databases
+from tests.projections.test_rebuild_paths import clean_views, synthetic_ledger
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_rebuild_of_a_synthetic_log_takes_the_bulk_path_to_the_same_views(
+    backend: str, databases: Databases
+) -> None:
+    if backend == "postgres":
+        from tests.conftest import require_postgres
+
+        require_postgres()
+    url = databases.url(backend)
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    projector = Projector(ledger, store)
+    projector.rebuild_batch_size = 700
+    assert projector.rebuild() == ledger.head
+    assert projector.bulk_position == ledger.head
+    assert store.dump() == clean_views(ledger)
+
+
+def test_where_the_bulk_path_stops_the_ordinary_path_goes_on_to_the_same_views(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    voted = bulk.BulkRebuild._voted
+
+    def voted_until_1000(self: Any, position: int, originator: str, state: Any) -> None:
+        if position > 1_000:
+            raise bulk._Unsupported("a vote after 1000")
+        voted(self, position, originator, state)
+
+    monkeypatch.setattr(bulk.BulkRebuild, "_voted", voted_until_1000)
+    projector = Projector(ledger, store, batch_size=100)
+    projector.rebuild_batch_size = 400
+    assert projector.rebuild() == ledger.head
+    # It stopped at the end of the last batch it committed, before the first vote after 1000.
+    assert projector.bulk_position is not None
+    assert 800 <= projector.bulk_position <= 1_200 and projector.bulk_position % 400 == 0
+    assert store.dump() == clean_views(ledger)
+
+
+def test_a_bulk_batch_that_fails_to_commit_leaves_exactly_the_batches_before_it(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    commit_values = type(store).commit_values  # type: ignore[attr-defined]
+    calls = []
+
+    def failing_third(self: Any, values: Any, tracking: Any) -> None:
+        calls.append(tracking.notification_id)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        commit_values(self, values, tracking)
+
+    monkeypatch.setattr(type(store), "commit_values", failing_third)
+    projector = Projector(ledger, store, batch_size=100)
+    projector.rebuild_batch_size = 500
+    with pytest.raises(OSError):
+        projector.rebuild()
+    assert store.max_tracking_id("RemixLedger") == 1_000
+    partial = MemoryReadModels()
+    Projector(ledger, partial).catch_up(until=1_000)
+    assert store.dump() == partial.dump()
+
+    monkeypatch.undo()
+    Projector(ledger, store).catch_up()
+    assert store.dump() == clean_views(ledger)
+
+
+def test_the_bulk_path_stops_when_another_projector_moves_the_store(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    other = Projector(ledger, open_read_models(url), batch_size=50)
+    apply = bulk.BulkRebuild._apply
+    moved = []
+
+    def apply_while_another_writes(self: Any, notification: Any) -> None:
+        # During the second batch, another projector applies the next 50 events.
+        if notification.id == 700 and not moved:
+            moved.append(other.catch_up(until=650))
+        apply(self, notification)
+
+    monkeypatch.setattr(bulk.BulkRebuild, "_apply", apply_while_another_writes)
+    projector = Projector(ledger, store, batch_size=100)
+    projector.rebuild_batch_size = 600
+    assert projector.rebuild() == ledger.head
+    assert moved == [650] and projector.bulk_position == 600
+    assert store.dump() == clean_views(ledger)
