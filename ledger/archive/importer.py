@@ -120,6 +120,12 @@ def import_archive(
                 f"{source}:{first}-{report.lines}: the batch could not be saved ({error});"
                 " re-run the import to complete it"
             ) from None
+        except ArchiveError:
+            raise  # a bad line, already named FILE:LINE
+        except LedgerError as error:
+            # Checked again as the batch is saved: another writer made a rule fail
+            # (a citation that now closes a cycle). Nothing of the batch was saved.
+            raise ArchiveError(f"{source}:{start_position + 1}-{report.lines}: {error}") from None
         if events:
             report.batches += 1
             report.events += events

@@ -7,17 +7,22 @@ the other way round and commits first; the batch must then fail as a whole.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
 from ledger import open_ledger
+from ledger.archive import import_archive
 from ledger.citation_guard import check_citations_acyclic
-from ledger.errors import CycleError
+from ledger.errors import ArchiveError, CycleError
 from ledger.values import Citation, Kind, Relation
 from ledger.work import Work
 from tests.conftest import Databases
+
+WHEN = "2020-01-01T00:00:00Z"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -76,3 +81,36 @@ def test_the_check_sees_works_created_and_cited_earlier_in_the_same_save() -> No
     a.cite_source(citation=Citation(b.id, Relation.EDIT, None), actor_id=author, occurred_at=when)
     with pytest.raises(CycleError, match="citing 'b' as a source of 'a'"):
         check_citations_acyclic([*events, *a.collect_events()], lambda _: None)
+
+
+def test_an_import_batch_whose_citation_became_a_cycle_fails_with_its_lines(
+    tmp_path: Path,
+) -> None:
+    url = str(tmp_path / "ledger.db")
+    ledger, other = open_ledger(url), open_ledger(url)
+    lines = [
+        {"type": "member", "id": "m1", "handle": "ana", "name": "Ana"},
+        {"type": "work", "id": "w1", "authors": ["m1"], "title": "first", "kind": "text"},
+        {"type": "work", "id": "w2", "authors": ["m1"], "title": "second", "kind": "text"},
+    ]
+    import_archive(ledger, [json.dumps(line) for line in lines])
+    first, second = ledger.find_work("w1"), ledger.find_work("w2")
+    citation = {"id": "w2", "relation": "remix"}
+    late = [
+        json.dumps({"type": "citation", "work": "w1", "source": citation, "cited_at": WHEN}),
+        json.dumps(
+            {"type": "work", "id": "w3", "authors": ["m1"], "title": "third", "kind": "text"}
+        ),
+    ]
+
+    def meanwhile(line: int, _: int) -> None:
+        if line == 1:  # the citation is staged; another writer cites the other way
+            other.cite_source(second, Citation(first, Relation.REMIX, None))
+
+    head = ledger.head
+    with pytest.raises(ArchiveError, match=r"^late\.jsonl:1-2: citing 'second' as a source of"):
+        import_archive(ledger, late, source="late.jsonl", on_progress=meanwhile)
+    assert ledger.head == head + 1  # only the other writer's citation
+    assert ledger.work(first).source_ids == ()
+    other.close()
+    ledger.close()
