@@ -30,11 +30,12 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Persistenc
 from ledger.citation_guard import (
     check_citations_acyclic,
     citation_lock_for,
+    cycle_error,
+    is_ancestor,
     records_citation,
 )
 from ledger.comment import Comment
 from ledger.errors import (
-    CycleError,
     DatabaseSettingError,
     DuplicateExternalIdError,
     HandleTakenError,
@@ -183,11 +184,8 @@ class Ledger(Application[UUID]):
         return recordings
 
     def _stored_work(self, work_id: UUID) -> Work | None:
-        try:
-            work: Any = self.repository.get(work_id)
-        except AggregateNotFoundError:
-            return None
-        return work if isinstance(work, Work) else None
+        found = self._find(work_id)
+        return found if isinstance(found, Work) else None
 
     @property
     def head(self) -> int:
@@ -481,21 +479,8 @@ class Ledger(Application[UUID]):
         return self._recorded(command)
 
     def _check_no_cycle(self, uow: UnitOfWork, work: Work, source: Work) -> None:
-        # Citing ``source`` closes a cycle exactly when ``work`` is already among
-        # the ancestors of ``source`` (or is ``source``): walk up from it.
-        seen: set[UUID] = set()
-        stack = [source.id]
-        while stack:
-            current = stack.pop()
-            if current == work.id:
-                raise CycleError(
-                    f"citing {source.title!r} as a source of {work.title!r} would make"
-                    f" {work.title!r} its own ancestor"
-                )
-            if current in seen:
-                continue
-            seen.add(current)
-            stack.extend(self._work(uow, current).source_ids)
+        if is_ancestor(work.id, source.id, lambda current: self._work(uow, current).source_ids):
+            raise cycle_error(source.title, work.title)
 
     def retract_work(
         self,

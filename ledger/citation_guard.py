@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,9 +29,16 @@ from ledger.work import Work
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
-__all__ = ["CitationLock", "check_citations_acyclic", "citation_lock_for", "records_citation"]
+__all__ = [
+    "CitationLock",
+    "check_citations_acyclic",
+    "citation_lock_for",
+    "cycle_error",
+    "is_ancestor",
+    "records_citation",
+]
 
-CitationLock = Callable[[], AbstractContextManager[None]]
+CitationLock = Callable[[], AbstractContextManager[object]]
 
 # An arbitrary constant that names "remix-ledger is recording a citation".
 _CITATION_LOCK_KEY = 0x52454D4943495445
@@ -52,13 +59,7 @@ def citation_lock_for(env: dict[str, str], connect: Callable[[], Any]) -> Citati
     if module.endswith("sqlite") and ":memory:" not in env.get("SQLITE_DBNAME", ":memory:"):
         return lambda: _file_lock(env["SQLITE_DBNAME"] + ".citations.lock")
     lock = threading.Lock()  # one ledger in one process: a thread lock is enough
-
-    @contextmanager
-    def hold() -> Iterator[None]:
-        with lock:
-            yield
-
-    return hold
+    return lambda: lock
 
 
 @contextmanager
@@ -92,6 +93,12 @@ def check_citations_acyclic(
     """
     pending: dict[UUID, list[UUID]] = {}
     titles: dict[UUID, str] = {}
+
+    def sources_of(current: UUID) -> list[UUID]:
+        stored = stored_work(current)
+        known = [] if stored is None else list(stored.source_ids)
+        return known + pending.get(current, [])
+
     for event in events:
         work_id = event.originator_id
         if isinstance(event, Work.Contributed):
@@ -100,23 +107,18 @@ def check_citations_acyclic(
             titles[work_id] = event.title
         elif isinstance(event, Work.SourceCited):
             source_id = event.citation.work_id
-            if _is_ancestor(work_id, source_id, pending, stored_work):
+            if is_ancestor(work_id, source_id, sources_of):
                 title = titles.get(work_id) or _title(stored_work(work_id))
                 source_title = titles.get(source_id) or _title(stored_work(source_id))
-                raise CycleError(
-                    f"citing {source_title!r} as a source of {title!r} would make"
-                    f" {title!r} its own ancestor"
-                )
+                raise cycle_error(source_title, title)
             pending.setdefault(work_id, []).append(source_id)
 
 
-def _is_ancestor(
-    work_id: UUID,
-    start: UUID,
-    pending: dict[UUID, list[UUID]],
-    stored_work: Callable[[UUID], Work | None],
-) -> bool:
-    # ``start`` itself counts: a work cannot be its own source either.
+def is_ancestor(work_id: UUID, start: UUID, sources_of: Callable[[UUID], Iterable[UUID]]) -> bool:
+    """True when ``work_id`` is ``start`` or one of its ancestors.
+
+    Citing ``start`` as a source of ``work_id`` closes a cycle exactly then.
+    """
     seen: set[UUID] = set()
     stack = [start]
     while stack:
@@ -126,11 +128,14 @@ def _is_ancestor(
         if current in seen:
             continue
         seen.add(current)
-        stored = stored_work(current)
-        if stored is not None:
-            stack.extend(stored.source_ids)
-        stack.extend(pending.get(current, ()))
+        stack.extend(sources_of(current))
     return False
+
+
+def cycle_error(source_title: str, title: str) -> CycleError:
+    return CycleError(
+        f"citing {source_title!r} as a source of {title!r} would make {title!r} its own ancestor"
+    )
 
 
 def _title(work: Work | None) -> str:
