@@ -7,14 +7,14 @@ inflow complete), with each work's sources and derived works inside the
 ancestry, the generation distances, and the number of paths from W.
 
 Everything is deterministic: works are ordered by the position at which they were
-recorded, then by id, never by set or hash order. Retracted works are kept:
+recorded (positions are unique), never by set or hash order. Retracted works are kept:
 retraction hides a work from rankings, not from the credits of what was built on it.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -69,66 +69,111 @@ class Ancestry:
         # first time a work is met is by a shortest path) and every citation
         # inside the ancestry: all sources of an ancestor are ancestors too.
         # The raw adjacency (a filtered one for a past view): networkx's public
-        # views cost a wrapper call per step.
+        # views cost a wrapper call per step. Work numbers follow the order in
+        # which works were recorded, so sorting numbers sorts by position.
         raw: Any = self.graph
         pred = raw._pred
         distance = {start: 0}
-        cited: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-        waiting: dict[int, int] = {start: 0}  # works built on each, inside the ancestry
+        cited: dict[int, list[int]] = {}
+        # Each work's citations inside the ancestry: source -> the citation's data.
+        citations: dict[int, dict[int, dict[str, Any]]] = {}
         frontier = [start]
         level = 0
-        # A work's position is unique (one event records it), so ordering by
-        # position alone is the same as by (position, id).
-        position_at = lineage.position_at
+        # Whether every citation in the ancestry points to an earlier work (the
+        # usual case; only cite_source can cite a later one).
+        backwards = True
         while frontier:
             level += 1
             following: list[int] = []
             for work in frontier:
-                found = list(pred[work].items())
-                if len(found) > 1:
-                    found.sort(key=lambda item: position_at(item[0]))
-                cited[work] = found
-                for source, _ in found:
-                    if source in distance:
-                        waiting[source] += 1
-                    else:
+                found = citations[work] = pred[work]
+                sources = sorted(found) if len(found) > 1 else list(found)
+                cited[work] = sources
+                for source in sources:
+                    if source not in distance:
                         distance[source] = level
-                        waiting[source] = 1
                         following.append(source)
+                if sources and sources[-1] > work:
+                    backwards = False
             frontier = following
-        numbers = _seed_first_order(start, cited, waiting, position_at)
+        #: Whether ``order`` is simply from the latest recorded work to the earliest.
+        self.latest_first = backwards
+        if backwards:
+            # Every work was recorded after its sources: latest recorded first
+            # is then the order below, with no heap.
+            numbers = tuple(sorted(distance, reverse=True))
+        else:
+            numbers = _seed_first_order(start, cited)
+        self._cited = cited
+        self._citations = citations
+        # Relation names as bits (see ``relation_masks``), and masks spelled out.
+        self._relation_bits: dict[str, int] = {}
+        self._spelled: dict[int, tuple[str, ...]] = {}
         #: The graph's node numbers of the works, in ``order``.
         self.numbers: tuple[int, ...] = numbers
-        index = {work: number for number, work in enumerate(numbers)}
-        #: Per number: the sources' numbers (by position), and the relation and
-        #: declared royalty percentage (Decimal or None) of each citation.
-        self.source_index: list[tuple[int, ...]] = []
-        self.source_relations: list[tuple[str, ...]] = []
-        self.source_percents: list[tuple[Decimal | None, ...]] = []
-        for work in numbers:
-            found = cited[work]
-            if len(found) == 1:  # most works: one source, or none
-                (source, data), *_ = found
-                self.source_index.append((index[source],))
-                self.source_relations.append((data["relation"],))
-                self.source_percents.append((data["royalty_percent"],))
-            else:
-                self.source_index.append(tuple([index[s] for s, _ in found]))
-                self.source_relations.append(tuple([data["relation"] for _, data in found]))
-                self.source_percents.append(tuple([data["royalty_percent"] for _, data in found]))
-        #: Per number: the authors' member numbers, and the distance to W.
-        self.author_numbers: list[tuple[int, ...]] = list(map(lineage.author_numbers_at, numbers))
-        self.distances: list[int] = [distance[work] for work in numbers]
+        index = dict(zip(numbers, range(len(numbers)), strict=True))
+        #: Per number: the sources' numbers (in the order they were recorded).
+        self.source_index: list[tuple[int, ...]] = [
+            (index[found[0]],) if len(found) == 1 else tuple([index[s] for s in found])
+            for found in map(cited.__getitem__, numbers)
+        ]
+        # Per number: the author's member number, or a tuple of them for a work
+        # with several (most have one: a bare int, no tuple to build).
+        self._authors = lineage.raw_authors_of(numbers)
+        #: Whether every work of the ancestry has a single author.
+        self.single_authored = tuple not in set(map(type, self._authors))
+        #: Per number: the distance to W.
+        self.distances: list[int] = list(map(distance.__getitem__, numbers))
+
+    @cached_property
+    def source_relations(self) -> list[tuple[str, ...]]:
+        """Per number: the relation of each citation, in ``source_index`` order."""
+        return self._citation_column("relation")
+
+    @cached_property
+    def source_percents(self) -> list[tuple[Decimal | None, ...]]:
+        """Per number: the declared royalty percentage (or None) of each citation."""
+        return self._citation_column("royalty_percent")
+
+    def _citation_column(self, key: str) -> list[tuple[Any, ...]]:
+        citations, cited = self._citations, self._cited
+        column: list[tuple[Any, ...]] = []
+        for work in self.numbers:
+            found = citations[work]
+            column.append(tuple([found[source][key] for source in cited[work]]))
+        return column
+
+    @cached_property
+    def author_numbers(self) -> list[tuple[int, ...]]:
+        """Per number: the authors' member numbers."""
+        return [
+            authors if type(authors) is tuple else (authors,)  # type: ignore[misc]
+            for authors in self._authors
+        ]
 
     @cached_property
     def titles(self) -> list[str]:
         """Per number: the work's title."""
-        return list(map(self.lineage.title_at, self.numbers))
+        return self.lineage.titles_of(self.numbers)
 
     @cached_property
     def positions(self) -> list[int]:
         """Per number: the position at which the work was recorded."""
-        return list(map(self.lineage.position_at, self.numbers))
+        return self.lineage.positions_of(self.numbers)
+
+    @cached_property
+    def nearest_first(self) -> list[int]:
+        """Per number: a key that sorts works nearest to W first, then earliest recorded."""
+        count = len(self.numbers)
+        if self.latest_first:
+            ranks: Any = range(count - 1, -1, -1)
+        else:  # rank by graph number, which follows the order of recording
+            ranks = [0] * count
+            for rank, number in enumerate(sorted(range(count), key=self.numbers.__getitem__)):
+                ranks[number] = rank
+        return [
+            distance * count + rank for distance, rank in zip(self.distances, ranks, strict=True)
+        ]
 
     @cached_property
     def derived_index(self) -> list[tuple[int, ...]]:
@@ -145,9 +190,8 @@ class Ancestry:
 
     @cached_property
     def order(self) -> tuple[UUID, ...]:
-        """W, then its ancestors, each after every work built on it (earliest recorded first)."""
-        work_id = self.lineage.work_id
-        return tuple(work_id(work) for work in self.numbers)
+        """W, then its ancestors, each after every work built on it (latest recorded first)."""
+        return tuple(self.lineage.work_ids_of(self.numbers))
 
     @cached_property
     def index(self) -> dict[UUID, int]:
@@ -222,7 +266,14 @@ class Ancestry:
         """For each contributor (by member number, in order of first appearance from W),
         the numbers of the works of the ancestry they are an author of."""
         made: dict[int, list[int]] = {}
-        for number, authors in enumerate(self.author_numbers):
+        for number, authors in enumerate(self._authors):
+            if isinstance(authors, int):
+                works = made.get(authors)
+                if works is None:
+                    made[authors] = [number]
+                else:
+                    works.append(number)
+                continue
             for author in authors:
                 if author in made:
                     made[author].append(number)
@@ -269,26 +320,55 @@ class Ancestry:
         return dict(zip(self.order, self.path_count_list, strict=True))
 
     @cached_property
+    def relation_masks(self) -> list[int]:
+        """Per number: the relations on every citation along its paths to W, as bits.
+
+        ``spell_relations`` turns a mask (or the OR of several) into names. A bit
+        per relation makes the union one OR per citation instead of a set union.
+        """
+        bits = self._relation_bits
+        bit_of: dict[int, int] = {}  # citations share data dicts: a dict's bit by identity
+
+        def bit_for(data: dict[str, Any]) -> int:
+            relation = data["relation"]
+            bit = bits.get(relation)
+            if bit is None:
+                bit = bits[relation] = 1 << len(bits)
+            bit_of[id(data)] = bit
+            return bit
+
+        masks = [0] * len(self.numbers)
+        citations, cited, source_index = self._citations, self._cited, self.source_index
+        # No iterator object is made per work: on a 10 000-work lineage that
+        # would cost more than the work itself.
+        for number, work in enumerate(self.numbers):
+            sources = source_index[number]
+            if not sources:
+                continue
+            mask = masks[number]
+            found = citations[work]
+            if len(sources) == 1:
+                data = found[cited[work][0]]
+                masks[sources[0]] |= mask | (bit_of.get(id(data)) or bit_for(data))
+                continue
+            for source, data in zip(sources, map(found.__getitem__, cited[work]), strict=True):
+                masks[source] |= mask | (bit_of.get(id(data)) or bit_for(data))
+        return masks
+
+    def spell_relations(self, mask: int) -> tuple[str, ...]:
+        """The relation names of a mask from ``relation_masks``, sorted."""
+        spelled = self._spelled.get(mask)
+        if spelled is None:
+            names = self._relation_bits.items()
+            spelled = self._spelled[mask] = tuple(sorted(n for n, b in names if mask & b))
+        return spelled
+
+    @cached_property
     def relation_sets(self) -> list[tuple[str, ...]]:
         """Per number: the relations on every citation along its paths to W, sorted."""
-        # Relations as bits of a small integer: one OR per citation instead of a set union.
-        bits: dict[str, int] = {}
-        masks = [0] * len(self.order)
-        for number, sources in enumerate(self.source_index):
-            mask = masks[number]
-            for source, relation in zip(sources, self.source_relations[number], strict=True):
-                bit = bits.get(relation)
-                if bit is None:
-                    bit = bits[relation] = 1 << len(bits)
-                masks[source] |= mask | bit
-        names = {bit: relation for relation, bit in bits.items()}
-        spelled: dict[int, tuple[str, ...]] = {}
-        found: list[tuple[str, ...]] = []
-        for mask in masks:
-            if mask not in spelled:
-                spelled[mask] = tuple(sorted(n for b, n in names.items() if mask & b))
-            found.append(spelled[mask])
-        return found
+        masks = self.relation_masks
+        spelled = {mask: self.spell_relations(mask) for mask in set(masks)}
+        return list(map(spelled.__getitem__, masks))
 
     @cached_property
     def relations_to_seed(self) -> dict[UUID, frozenset[str]]:
@@ -335,26 +415,24 @@ class Ancestry:
         return " <- ".join(f'"{self.title(work)}"' for work in path)
 
 
-def _seed_first_order(
-    seed: int,
-    cited: Mapping[int, list[tuple[int, Any]]],
-    waiting: dict[int, int],
-    position_at: Callable[[int], int],
-) -> tuple[int, ...]:
-    """Each work after every work built on it; among the ready ones, the earliest recorded first.
+def _seed_first_order(seed: int, cited: Mapping[int, list[int]]) -> tuple[int, ...]:
+    """Each work after every work built on it; among the ready ones, the latest recorded first.
 
-    Kahn's algorithm with a heap: the same order as networkx's
-    ``lexicographical_topological_sort`` of the reversed ancestry keyed by
-    (position, id), positions being unique. ``waiting`` (how many works inside
-    the ancestry are built on each) is used up.
+    Kahn's algorithm with a heap on negated work numbers (numbers follow the
+    order of recording). When every citation points to an earlier work this is
+    simply every work from the latest recorded to the earliest.
     """
-    ready = [(position_at(seed), seed)]
+    waiting = dict.fromkeys(cited, 0)  # how many works inside the ancestry are built on each
+    for sources in cited.values():
+        for source in sources:
+            waiting[source] += 1
+    ready = [-seed]
     order: list[int] = []
     while ready:
-        _, work = heapq.heappop(ready)
+        work = -heapq.heappop(ready)
         order.append(work)
-        for source, _ in cited[work]:
+        for source in cited[work]:
             waiting[source] -= 1
             if waiting[source] == 0:
-                heapq.heappush(ready, (position_at(source), source))
+                heapq.heappush(ready, -source)
     return tuple(order)

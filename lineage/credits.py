@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial, reduce
+from operator import or_
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -60,9 +62,13 @@ class CreditedWork(NamedTuple):
     retracted: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """One contributor to a work's lineage."""
+class Credit(NamedTuple):
+    """One contributor to a work's lineage.
+
+    A named tuple, like ``CreditedWork``: a 10 000-work lineage has thousands
+    of contributors, and a tuple is built several times faster than a frozen
+    dataclass.
+    """
 
     member_id: UUID
     external_id: str | None
@@ -134,57 +140,55 @@ def credits_for(
     members = policy.member_values(ancestry)
     shares = members.shares(ancestry)
     numerators = members.values.numerators
-    relations = ancestry.relation_sets
-    distances, positions = ancestry.distances, ancestry.positions
+    distances = ancestry.distances
     made = ancestry.member_works
-    # One record per work, shared by its co-authors' credits.
-    lineage, numbers = ancestry.lineage, ancestry.numbers
+    numbers = ancestry.numbers
+    # One record per work, shared by its co-authors' credits; built column-wise
+    # and straight through ``tuple.__new__`` (the named tuples' own ``__new__``
+    # is a Python function, and these are thousands).
     credited = list(
         map(
-            CreditedWork,
-            ancestry.order,
-            lineage.external_ids_of(numbers),
-            ancestry.titles,
-            distances,
-            relations,
-            lineage.retractions_of(numbers, ancestry.as_of),
+            partial(tuple.__new__, CreditedWork),
+            zip(
+                ancestry.order,
+                lineage.external_ids_of(numbers),
+                ancestry.titles,
+                distances,
+                ancestry.relation_sets,
+                lineage.retractions_of(numbers, ancestry.as_of),
+                strict=True,
+            ),
         )
     )
-    keyed = []
-    for index, member in enumerate(members.members):
+    masks, nearest_first = ancestry.relation_masks, ancestry.nearest_first
+    heads = lineage.credit_heads_of(members.members, as_of)
+    listed: list[Credit] = []
+    append = listed.append
+    new = tuple.__new__
+    for member, head, share in zip(members.members, heads, shares, strict=True):
         works = made[member]
-        if len(works) > 1:
-            works = sorted(works, key=lambda n: (distances[n], positions[n]))
-        member_id = lineage.member_id(member)
-        credit = _credit(ancestry, member_id, [credited[n] for n in works], shares[index])
-        # Every share is a numerator over one common denominator: comparing the
-        # numerators orders the shares without building a Fraction for each.
-        keyed.append(((credit.distance, -numerators[index], credit.handle), credit))
-    keyed.sort(key=lambda item: item[0])
+        if len(works) == 1:
+            work = credited[works[0]]
+            # (member id, external id, handle, credited as, works, relations, distance, share)
+            append(new(Credit, (*head, (work,), work.relations, work.distance, share)))
+            continue
+        # The nearest first, then the earliest recorded.
+        mine = tuple(map(credited.__getitem__, sorted(works, key=nearest_first.__getitem__)))
+        relations = ancestry.spell_relations(reduce(or_, map(masks.__getitem__, works)))
+        append(new(Credit, (*head, mine, relations, mine[0].distance, share)))
+    # By distance, then share (largest first), then handle: three stable sorts,
+    # the last key first. Every share is a numerator over one common denominator,
+    # so the numerators order the shares without building a Fraction for each.
+    ranked = sorted(range(len(listed)), key=[credit.handle for credit in listed].__getitem__)
+    ranked.sort(key=numerators.__getitem__, reverse=True)
+    ranked.sort(key=[credit.distance for credit in listed].__getitem__)
     return Credits(
         work_id,
         ancestry.titles[0],
         ancestry.external_id_at(0),
         str(policy),
         ancestry.position,
-        tuple(credit for _, credit in keyed),
-    )
-
-
-def _credit(ancestry: Ancestry, member: UUID, made: list[CreditedWork], share: Share) -> Credit:
-    contributor = ancestry.lineage.contributor(member, ancestry.as_of)
-    found = made[0].relations
-    if len(made) > 1:
-        found = tuple(sorted({relation for work in made for relation in work.relations}))
-    return Credit(
-        member_id=member,
-        external_id=contributor.external_id,
-        handle=contributor.handle,
-        credited_as=contributor.credited_as,
-        works=tuple(made),
-        relations=found,
-        distance=made[0].distance,
-        explanation=share,
+        tuple(map(listed.__getitem__, ranked)),
     )
 
 

@@ -42,7 +42,10 @@ from ledger.production import DEFAULT_POLICY, DEFAULT_POOL_PERCENT, Production
 from ledger.values import CreditMode, Money
 from ledger.work import Work
 
-__all__ = ["Contributor", "LineageGraph", "ProductionState"]
+__all__ = ["Contributor", "CreditHead", "LineageGraph", "ProductionState"]
+
+#: A member as a credit line starts: (member id, external id, handle, credited as).
+CreditHead = tuple[UUID, str | None, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,11 @@ class LineageGraph:
         # Each member's states over time: positions (sorted) and the state from each.
         self._member_positions: dict[UUID, list[int]] = {}
         self._member_states: dict[UUID, list[Contributor]] = {}
+        # The same states as the head of a credit line: (id, external id, handle,
+        # credited as); credits for a long lineage read thousands of them.
+        self._credit_heads: dict[UUID, list[CreditHead]] = {}
+        # The same lists by member number (hashing a UUID is a Python call).
+        self._credit_heads_by_number: list[list[CreditHead]] = []
         # Productions change rarely; keep their events and replay to a position.
         self._production_events: dict[UUID, list[tuple[int, Any]]] = {}
 
@@ -270,6 +278,8 @@ class LineageGraph:
     def _member_changed(self, position: int, state: Contributor) -> None:
         self._member_positions.setdefault(state.member_id, []).append(position)
         self._member_states.setdefault(state.member_id, []).append(state)
+        head = (state.member_id, state.external_id, state.handle, state.credited_as)
+        self._credit_heads.setdefault(state.member_id, []).append(head)
 
     def _latest(self, member_id: UUID) -> Contributor:
         return self._member_states[member_id][-1]
@@ -339,6 +349,11 @@ class LineageGraph:
         authors = self._authors[number]
         return authors if isinstance(authors, tuple) else (authors,)
 
+    def raw_authors_of(self, numbers: Iterable[int]) -> list[int | tuple[int, ...]]:
+        """The author numbers of the works at ``numbers``: a bare int for a single
+        author (most works), a tuple for several."""
+        return list(map(self._authors.__getitem__, numbers))
+
     def member_number(self, member_id: UUID, *, add: bool = False) -> int:
         """A member's number (KeyError if no work names them, unless ``add``)."""
         number = self._member_numbers.get(member_id)
@@ -347,6 +362,7 @@ class LineageGraph:
                 raise KeyError(member_id)
             number = self._member_numbers[member_id] = len(self._member_ids)
             self._member_ids.append(member_id)
+            self._credit_heads_by_number.append(self._credit_heads.setdefault(member_id, []))
         return number
 
     def member_id(self, number: int) -> UUID:
@@ -359,10 +375,21 @@ class LineageGraph:
     def external_id_at(self, number: int) -> str | None:
         return self._external_ids[number]
 
+    def work_ids_of(self, numbers: Iterable[int]) -> list[UUID]:
+        """The ids of the works at ``numbers``, in that order."""
+        return list(map(self._ids.__getitem__, numbers))
+
+    def positions_of(self, numbers: Iterable[int]) -> list[int]:
+        """The positions at which the works at ``numbers`` were recorded, in that order."""
+        return list(map(self._positions.__getitem__, numbers))
+
+    def titles_of(self, numbers: Iterable[int]) -> list[str]:
+        """The titles of the works at ``numbers``, in that order."""
+        return list(map(self._titles.__getitem__, numbers))
+
     def external_ids_of(self, numbers: Iterable[int]) -> list[str | None]:
         """The external ids of the works at ``numbers``, in that order."""
-        external_ids = self._external_ids
-        return [external_ids[n] for n in numbers]
+        return list(map(self._external_ids.__getitem__, numbers))
 
     def retractions_of(self, numbers: Sequence[int], as_of: int | None = None) -> list[bool]:
         """Whether each work at ``numbers`` was retracted (by ``as_of``), in that order."""
@@ -407,6 +434,23 @@ class LineageGraph:
         if index < 0:
             raise KeyError(member_id)
         return states[index]
+
+    def credit_heads_of(
+        self, member_numbers: Iterable[int], as_of: int | None = None
+    ) -> list[CreditHead]:
+        """For each of ``member_numbers`` (see ``member_number``), in order, the member
+        as of ``as_of`` as ``(member id, external id, handle, credited as)``."""
+        if as_of is None:
+            by_number = self._credit_heads_by_number
+            return [by_number[member][-1] for member in member_numbers]
+        heads = self._credit_heads
+        found: list[CreditHead] = []
+        for member in map(self._member_ids.__getitem__, member_numbers):
+            index = bisect.bisect_right(self._member_positions[member], as_of) - 1
+            if index < 0:
+                raise KeyError(member)
+            found.append(heads[member][index])
+        return found
 
     def production(self, production_id: UUID, as_of: int | None = None) -> ProductionState:
         """The production as it was at ``as_of``: works in order, publication, revenue."""

@@ -36,7 +36,14 @@ from lineage.policies.equal import Equal
 from lineage.policies.flow import Flow
 from lineage.policies.registry import POLICIES, parse_fraction, policy_from_name
 from lineage.policies.relative import Relative
-from lineage.policies.shares import MemberValues, PathSource, Share, Shares, WorkValues
+from lineage.policies.shares import (
+    MemberValues,
+    PathSource,
+    Share,
+    ShareFamily,
+    Shares,
+    WorkValues,
+)
 
 __all__ = [
     "POLICIES",
@@ -49,6 +56,7 @@ __all__ = [
     "Relative",
     "RoyaltyPolicy",
     "Share",
+    "ShareFamily",
     "Shares",
     "WorkValues",
     "parse_fraction",

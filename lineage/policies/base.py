@@ -13,7 +13,7 @@ from lineage.ancestry import Ancestry
 from lineage.errors import InvalidPolicyError
 from lineage.exact import Over, fraction_text, primes_of
 from lineage.graph import LineageGraph
-from lineage.policies.shares import MemberValues, PathSource, Share, Shares, WorkValues
+from lineage.policies.shares import MemberValues, ShareFamily, Shares, WorkValues
 
 
 class RoyaltyPolicy(ABC):
@@ -55,10 +55,8 @@ class RoyaltyPolicy(ABC):
     def work_shares_in(self, ancestry: Ancestry) -> Shares:
         """Each work of ``ancestry`` with its exact share; the shares sum to 1."""
         works = self.work_values(ancestry)
-        return {
-            work: Share(works.values, n, PathSource(ancestry, (n,)), works.explain)
-            for n, work in enumerate(ancestry.order)
-        }
+        family = ShareFamily(works.values, ancestry, _alone, works.explain)
+        return dict(zip(ancestry.order, family.shares(), strict=True))
 
     def member_shares_in(self, ancestry: Ancestry) -> Shares:
         """Each contributor of ``ancestry`` with their exact share; the shares sum to 1."""
@@ -69,9 +67,11 @@ class RoyaltyPolicy(ABC):
     def member_values(self, ancestry: Ancestry) -> MemberValues:
         """Split each work's share equally among its authors, summed per member."""
         works = self.work_values(ancestry)
-        authors = ancestry.author_numbers
         # Over a denominator times every author count, each split is exact.
-        spread = math.lcm(*{len(names) for names in authors})
+        if ancestry.single_authored:
+            spread = 1
+        else:
+            spread = math.lcm(*{len(names) for names in ancestry.author_numbers})
         numerators = works.values.numerators
         made = ancestry.member_works
         members = tuple(made)
@@ -79,10 +79,11 @@ class RoyaltyPolicy(ABC):
             split = [
                 numerators[works_of[0]]
                 if len(works_of := made[member]) == 1
-                else sum(numerators[n] for n in works_of)
+                else sum(map(numerators.__getitem__, works_of))
                 for member in members
             ]
         else:
+            authors = ancestry.author_numbers
             split = [
                 sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
                 for member in members
@@ -91,6 +92,7 @@ class RoyaltyPolicy(ABC):
         values = Over(split, works.values.denominator * spread, primes)
 
         def explain(index: int) -> tuple[str, ...]:
+            authors = ancestry.author_numbers
             terms: list[str] = []
             for n in made[members[index]]:
                 count = len(authors[n])
@@ -102,6 +104,11 @@ class RoyaltyPolicy(ABC):
             return tuple(terms)
 
         return MemberValues(members, values, explain)
+
+
+def _alone(number: int) -> tuple[int]:
+    # A work's share is explained by the paths to that work alone.
+    return (number,)
 
 
 def as_percent(value: Fraction) -> str:
@@ -151,9 +158,18 @@ def check_unit_interval(policy: str, param: str, value: Fraction) -> None:
         raise InvalidPolicyError(f"{policy}: {param} must be a fraction from 0 to 1, not {value}")
 
 
+#: An over-allocation error names at most this many works (the largest claims).
+MAX_NAMED_WORKS = 10
+
+
 def over_allocation_message(ancestry: Ancestry, owed: dict[UUID, Fraction], total: Fraction) -> str:
-    named = sorted(owed, key=lambda work: (-owed[work], ancestry.sort_key(work)))
-    listed = ", ".join(f'"{ancestry.title(w)}" {as_percent(owed[w])}' for w in named if owed[w])
+    claims = [work for work in owed if owed[work]]
+    named = sorted(claims, key=lambda work: (-owed[work], ancestry.sort_key(work)))
+    listed = ", ".join(
+        f'"{ancestry.title(w)}" {as_percent(owed[w])}' for w in named[:MAX_NAMED_WORKS]
+    )
+    if len(named) > MAX_NAMED_WORKS:
+        listed += f", and {len(named) - MAX_NAMED_WORKS} more works"
     return (
         f'royalty percentages in the lineage of "{ancestry.title(ancestry.seed)}" entitle its'
         f" ancestors to {as_percent(total)} of a payment: {listed}"

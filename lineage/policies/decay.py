@@ -69,9 +69,10 @@ class Decay(RoyaltyPolicy):
         passes, base = self.r.numerator, self.r.denominator
         sources = ancestry.source_index
         longest = longest_path_length(ancestry)
-        counts = {len(found) for found in sources if found}
+        lengths = list(map(len, sources))
+        counts = set(lengths) - {0}
         spread = math.lcm(*counts) ** longest
-        product = math.prod(len(found) for found in sources if len(found) > 1)
+        product = math.prod(filter((1).__lt__, lengths))
         denominator = base**longest * min(spread, product)
         reach = [0] * len(sources)
         reach[0] = denominator

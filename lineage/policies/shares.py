@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
+from itertools import repeat
+from typing import NamedTuple
 from uuid import UUID
 
 from lineage.ancestry import MAX_EXPLAINED_PATHS, Ancestry, Path
@@ -22,7 +25,7 @@ class PathSource:
 
     __slots__ = ("_ancestry", "_listed", "_numbers")
 
-    def __init__(self, ancestry: Ancestry, numbers: tuple[int, ...] | list[int]) -> None:
+    def __init__(self, ancestry: Ancestry, numbers: Sequence[int]) -> None:
         self._ancestry = ancestry
         self._numbers = numbers
         self._listed: tuple[Path, ...] | None = None
@@ -48,54 +51,91 @@ class PathSource:
 Explainer = Callable[[int], tuple[str, ...]]
 
 
-class Share:
-    """One exact share of a payment and why.
+class ShareFamily:
+    """The shares of one question: exact values over one denominator, and why.
+
+    ``works(i)`` gives the works (by number in ``Ancestry.order``) whose paths
+    explain value ``i``. Values, terms and paths are worked out on first use and
+    kept here, so the shares themselves can be bare tuples.
+    """
+
+    __slots__ = ("_fractions", "_paths", "_terms", "ancestry", "explain", "values", "works")
+
+    def __init__(
+        self,
+        values: Over,
+        ancestry: Ancestry,
+        works: Callable[[int], Sequence[int]],
+        explain: Explainer,
+    ) -> None:
+        self.values = values
+        self.ancestry = ancestry
+        self.works = works
+        self.explain = explain
+        self._fractions: dict[int, Fraction] = {}
+        self._terms: dict[int, tuple[str, ...]] = {}
+        self._paths: dict[int, PathSource] = {}
+
+    def fraction(self, index: int) -> Fraction:
+        found = self._fractions.get(index)
+        if found is None:
+            found = self._fractions[index] = self.values.fraction(index)
+        return found
+
+    def terms(self, index: int) -> tuple[str, ...]:
+        found = self._terms.get(index)
+        if found is None:
+            found = self._terms[index] = self.explain(index)
+        return found
+
+    def path_source(self, index: int) -> PathSource:
+        found = self._paths.get(index)
+        if found is None:
+            found = self._paths[index] = PathSource(self.ancestry, self.works(index))
+        return found
+
+    def shares(self) -> list[Share]:
+        """A ``Share`` for each value, in order (built as tuples, in C: there may be thousands)."""
+        return list(map(partial(tuple.__new__, Share), zip(repeat(self), range(len(self.values)))))
+
+
+class Share(NamedTuple):
+    """One exact share of a payment and why: value number ``at`` of ``family``.
 
     ``value`` is the exact share; ``paths`` lists up to ``MAX_EXPLAINED_PATHS`` of
     the ``path_count`` paths from the published work back to the credited
     work(s); ``terms`` says in words which policy terms produced ``value``.
 
-    The value, paths and terms are worked out on first use: a statement or a
-    credits list holds thousands of shares, most never printed, and the words of
-    a term along a 10 000-work chain hold numbers of thousands of digits.
+    The value, paths and terms are worked out on first use (and kept by the
+    family): a statement or a credits list holds thousands of shares, most never
+    printed, and the words of a term along a 10 000-work chain hold numbers of
+    thousands of digits.
     """
 
-    __slots__ = ("_explain", "_index", "_terms", "_value", "_values", "path_source")
-
-    def __init__(
-        self, values: Over, index: int, path_source: PathSource, explain: Explainer
-    ) -> None:
-        self._values = values
-        self._index = index
-        self._value: Fraction | None = None
-        self._explain = explain
-        self._terms: tuple[str, ...] | None = None
-        self.path_source = path_source
+    family: ShareFamily
+    at: int
 
     @property
     def path_count(self) -> int:
-        return self.path_source.count()
+        return self.family.path_source(self.at).count()
 
     @property
     def value(self) -> Fraction:
-        if self._value is None:
-            self._value = self._values.fraction(self._index)
-        return self._value
+        return self.family.fraction(self.at)
 
     @property
     def numerator_over(self) -> tuple[int, int]:
         """The share as an integer over the common denominator of its family (not reduced)."""
-        return self._values.numerators[self._index], self._values.denominator
+        values = self.family.values
+        return values.numerators[self.at], values.denominator
 
     @property
     def terms(self) -> tuple[str, ...]:
-        if self._terms is None:
-            self._terms = self._explain(self._index)
-        return self._terms
+        return self.family.terms(self.at)
 
     @property
     def paths(self) -> tuple[Path, ...]:
-        return self.path_source.paths()
+        return self.family.path_source(self.at).paths()
 
     def __repr__(self) -> str:
         return f"Share({self.value!r}, path_count={self.path_count})"
@@ -126,9 +166,9 @@ class MemberValues:
 
     def shares(self, ancestry: Ancestry) -> list[Share]:
         """A ``Share`` per member, in the order of ``members``."""
-        made = ancestry.member_works
-        values, explain = self.values, self.explain
-        return [
-            Share(values, index, PathSource(ancestry, made[member]), explain)
-            for index, member in enumerate(self.members)
-        ]
+        made, members = ancestry.member_works, self.members
+
+        def works(index: int) -> list[int]:
+            return made[members[index]]
+
+        return ShareFamily(self.values, ancestry, works, self.explain).shares()

@@ -132,6 +132,23 @@ def test_absolute_over_100_percent_through_several_paths(sketch: Sketch) -> None
         shares(sketch, Absolute(), "D")
 
 
+def test_absolute_over_100_percent_names_the_largest_claims_and_counts_the_rest(
+    sketch: Sketch,
+) -> None:
+    # A chain of 25 works each claiming 10% of what the last one is paid: 240%.
+    sketch.work("W0")
+    for n in range(1, 25):
+        sketch.work(f"W{n}", cites=[(f"W{n - 1}", "9" if n == 7 else "10")])
+    with pytest.raises(OverAllocationError) as raised:
+        shares(sketch, Absolute(), "W24")
+    message = str(raised.value)
+    assert "of a payment: " in message and "239%" in message
+    named = message.split("of a payment: ")[1].split(", and ")[0].split(", ")
+    assert len(named) == 10
+    assert '"W6" 9%' not in message  # the one smaller claim is among those counted
+    assert message.endswith(", and 14 more works")  # 24 claims in all
+
+
 # --------------------------------------------------------------- relative
 
 
