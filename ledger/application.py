@@ -38,11 +38,9 @@ from ledger.comment import Comment
 from ledger.errors import (
     DatabaseSettingError,
     DuplicateExternalIdError,
-    HandleTakenError,
     InvalidValueError,
     LedgerError,
     NotCuratorError,
-    OwnWorkVoteError,
     PermissionDeniedError,
     UnknownCommentError,
     UnknownMemberError,
@@ -60,11 +58,17 @@ from ledger.identity import (
 )
 from ledger.member import HandleClaim, Member
 from ledger.production import DEFAULT_POOL_PERCENT, Production
+from ledger.rules import (
+    check_contributor,
+    check_external_id,
+    check_registration,
+    check_remix,
+    handle_taken_error,
+)
 from ledger.settings import ENV_VAR, resolve_db_setting
 from ledger.transcodings import register_ledger_transcodings
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import (
-    MAX_EXTERNAL_ID,
     Citation,
     CreditMode,
     Kind,
@@ -269,8 +273,7 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
     ) -> Recorded:
         """Register a member; the handle is unique without regard to case."""
-        canonical = normalise_handle(handle)
-        _check_external_id(external_id)
+        canonical = check_registration(handle, external_id)
         member_id = member_id_for(external_id) if external_id else new_id()
         claim_id = handle_claim_id_for(canonical)
 
@@ -278,7 +281,7 @@ class Ledger(Application[UUID]):
             if external_id and uow.exists(member_id):
                 raise DuplicateExternalIdError(f"a member with external id {external_id!r} exists")
             if uow.exists(claim_id):
-                raise HandleTakenError(f"handle {canonical!r} is taken")
+                raise handle_taken_error(canonical)
             member = Member.register(
                 id=member_id,
                 handle=canonical,
@@ -417,20 +420,15 @@ class Ledger(Application[UUID]):
 
         With no sources it is an original (``contribute``).
         """
-        _check_external_id(external_id)
-        work_kind = parse_enum(Kind, kind, "kind")
         work_id = work_id_for(external_id) if external_id else new_id()
-        Work.check_authors(authors)
-        if sources:
-            Work.check_sources(work_id, sources)
+        work_kind = check_remix(work_id, external_id, kind, authors, sources)
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(work_id):
                 raise DuplicateExternalIdError(f"a work with external id {external_id!r} exists")
             for author_id in authors:
                 self._member(uow, author_id)
-            if actor_id is not None and actor_id not in authors:
-                raise PermissionDeniedError("a member contributes only works they are an author of")
+            check_contributor(actor_id, authors)
             for citation in sources:
                 self._work(uow, citation.work_id).check_not_retracted("remixed")
             uow.add(
@@ -512,7 +510,7 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
     ) -> Recorded:
         """Comment on a work."""
-        _check_external_id(external_id)
+        check_external_id(external_id)
         comment_id = comment_id_for(external_id) if external_id else new_id()
 
         def command(uow: UnitOfWork) -> UUID:
@@ -569,8 +567,7 @@ class Ledger(Application[UUID]):
             self._member(uow, member_id)
             work = self._work(uow, work_id)
             work.check_not_retracted("voted on")
-            if work.is_authored_by(member_id):
-                raise OwnWorkVoteError(f"members do not vote on their own work {work.title!r}")
+            Vote.check_voter(member_id, work.authors, work.title)
             when = occurred_at or utc_now()
             vote = uow.find(Vote, vote_id)
             if vote is None:
@@ -632,7 +629,7 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
     ) -> Recorded:
         """Start a production curated by ``curator_id`` (who must hold the curator role)."""
-        _check_external_id(external_id)
+        check_external_id(external_id)
         production_id = production_id_for(external_id) if external_id else new_id()
         check_text("title", title, 200)
 
@@ -743,7 +740,7 @@ class Ledger(Application[UUID]):
 
         An ``external_id`` (or an ``idempotency_key``) makes recording it again a no-op.
         """
-        _check_external_id(external_id)
+        check_external_id(external_id)
         key = f"revenue:{external_id}" if external_id else idempotency_key
 
         def command(uow: UnitOfWork) -> UUID:
@@ -886,11 +883,6 @@ class Ledger(Application[UUID]):
 def _check_self_or_operator(actor_id: UUID | None, member_id: UUID, act: str) -> None:
     if actor_id is not None and actor_id != member_id:
         raise PermissionDeniedError(f"only the member themself (or the operator) may {act}")
-
-
-def _check_external_id(external_id: str | None) -> None:
-    if external_id is not None:
-        check_text("external id", external_id, MAX_EXTERNAL_ID)
 
 
 def _candidates(reference: str, derive: Callable[[str], UUID]) -> Iterator[UUID]:
