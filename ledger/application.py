@@ -25,7 +25,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    PersistenceError,
+    Recording,
+    StoredEvent,
+)
+from eventsourcing.utils import get_topic
 
 from ledger.citation_guard import (
     check_citations_acyclic,
@@ -86,6 +93,7 @@ __all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger", "postgres_se
 
 T = TypeVar("T")
 _RETRIES = 5
+_SOURCE_CITED = get_topic(Work.SourceCited)
 
 
 class ConcurrencyError(LedgerError):
@@ -177,6 +185,17 @@ class Ledger(Application[UUID]):
                 check_citations_acyclic(events, self._stored_work)
                 return self._save_unchecked(events)
         return self._save_unchecked(events)
+
+    def insert_stored_events(self, stored_events: Sequence[StoredEvent]) -> None:
+        """Record events already in stored form, in one transaction (the import's fast path).
+
+        Only the first events of new records come this way. A citation added to
+        an existing work must go through ``save_events``, which checks it under
+        the lock all writers share, so it is refused here.
+        """
+        if any(stored.topic == _SOURCE_CITED for stored in stored_events):
+            raise ValueError("a citation is saved with save_events (the citation guard)")
+        self.recorder.insert_events(stored_events)
 
     def _save_unchecked(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[Recording[UUID]]:
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
