@@ -82,15 +82,12 @@ class _WorkFacts:
     id: UUID
     json: str
     title: str
-    authors: list[UUID]
+    authors: tuple[UUID, ...]
 
 
-@dataclass(slots=True)
-class _VoteFacts:
-    value: int
-    key: str
-
-
+# A vote's value and idempotency key; a plain tuple of an int and a string, which
+# the garbage collector stops tracking (there is one per vote).
+_VoteFacts = tuple[int, str]
 _CLAIM = "handle claim"
 _COMMENT = "comment"
 
@@ -109,11 +106,11 @@ class FastPath:
         self._ledger = ledger
         self._now: Callable[[], datetime] = Member.Registered.create_timestamp
         self.derived = derived
-        # Every record this import has staged or saved: id -> its facts.
-        self.records: dict[UUID, Any] = {}
-        self.saved: set[UUID] = set()
+        # Every record this import has staged or saved, by the integer of its id
+        # (hashed in C, and not an object the garbage collector has to visit).
+        self.records: dict[int, Any] = {}
         self._rows: list[StoredEvent] = []
-        self._staged: list[UUID] = []
+        self._staged: list[int] = []
         # Reference text -> the record it resolved to (an id never goes away).
         self._member_refs: dict[str, _MemberFacts] = {}
         self._work_refs: dict[str, _WorkFacts] = {}
@@ -160,9 +157,12 @@ class FastPath:
         rows = self._rows
         if rows:
             self._ledger.insert_stored_events(rows)
-            self.saved.update(self._staged)
         self._rows, self._staged = [], []
         return len(rows)
+
+    def saved(self) -> set[UUID]:
+        """The ids of the records this path has saved (call after ``commit`` or ``discard``)."""
+        return {UUID(int=record_id) for record_id in self.records}
 
     def discard(self) -> None:
         """Forget the staged events and the records they made."""
@@ -174,16 +174,17 @@ class FastPath:
 
     def _stage(self, record_id: UUID, topic: str, state: bytes, facts: object) -> None:
         self._rows.append(StoredEvent(record_id, 1, topic, state))
-        self._staged.append(record_id)
-        self.records[record_id] = facts
+        number = record_id.int
+        self._staged.append(number)
+        self.records[number] = facts
 
     # --------------------------------------------------------------- references
 
     def _is_member(self, candidate: UUID) -> bool:
-        return type(self.records.get(candidate)) is _MemberFacts
+        return type(self.records.get(candidate.int)) is _MemberFacts
 
     def _is_work(self, candidate: UUID) -> bool:
-        return type(self.records.get(candidate)) is _WorkFacts
+        return type(self.records.get(candidate.int)) is _WorkFacts
 
     def _member_ref(self, reference: str) -> _MemberFacts:
         facts: _MemberFacts | None = self._member_refs.get(reference)
@@ -196,7 +197,7 @@ class FastPath:
                 UnknownMemberError,
                 "member",
             )
-            facts = self.records[member_id]
+            facts = self.records[member_id.int]
             if len(reference) < 32:  # it cannot name another record by its id later
                 self._member_refs[reference] = facts
         return facts
@@ -207,7 +208,7 @@ class FastPath:
             work_id = resolve(
                 reference, work_id_for, self._is_work, self.derived, UnknownWorkError, "work"
             )
-            facts = self.records[work_id]
+            facts = self.records[work_id.int]
             if len(reference) < 32:
                 self._work_refs[reference] = facts
         return facts
@@ -217,14 +218,20 @@ class FastPath:
         return None if reference is None else self._member_ref(reference)
 
     def _new(self, derive: Callable[[str], UUID], external_id: str) -> UUID | None:
-        """The id of the record a line creates; None when it exists (the line is skipped)."""
-        known = self.derived.get(derive)
-        if known is None:
-            known = self.derived[derive] = {}
-        derived = known.get(external_id)
-        if derived is None:
-            derived = known[external_id] = derive(external_id)
-        return None if derived in self.records else derived
+        """The id of the record a line creates; None when it exists (the line is skipped).
+
+        Members' and works' ids are kept for the references to them (``derived``).
+        """
+        if derive is comment_id_for:  # never named by the lines this path records
+            derived = derive(external_id)
+        else:
+            known = self.derived.get(derive)
+            if known is None:
+                known = self.derived[derive] = {}
+            derived = known.get(external_id)
+            if derived is None:
+                derived = known[external_id] = derive(external_id)
+        return None if derived.int in self.records else derived
 
     # ----------------------------------------------- one method per line type
     # Each follows its _Applier method and Ledger command step by step.
@@ -239,7 +246,7 @@ class FastPath:
         occurred_at = when(fields.get("joined_at"))
         canonical = check_registration(fields["handle"], external_id)
         claim_id = handle_claim_id_for(canonical)
-        if claim_id in self.records:
+        if claim_id.int in self.records:
             raise handle_taken_error(canonical)
         name = fields.get("name")
         if name is None:
@@ -290,7 +297,7 @@ class FastPath:
             occurred_at,
             sources,
         )
-        facts = _WorkFacts(work_id, stored_states.uuid_json(work_id), title, author_ids)
+        facts = _WorkFacts(work_id, stored_states.uuid_json(work_id), title, tuple(author_ids))
         self._stage(work_id, _REMIXED if sources else _CONTRIBUTED, state, facts)
         return 1
 
@@ -318,18 +325,19 @@ class FastPath:
         work = self._work_ref(fields["work"])
         # Each pair is voted on once, as a rule: the id cache would only miss.
         vote_id = _vote_id_for(member.id, work.id)
-        existing = self.records.get(vote_id)
+        existing = self.records.get(vote_id.int)
         key = content_key(line)
         value: int = fields["value"]
-        if type(existing) is _VoteFacts:
-            if existing.key == key or existing.value == value:
+        if type(existing) is tuple:
+            if existing[1] == key or existing[0] == value:
                 return 0
             raise HandOver("a vote that changes a vote")
         occurred_at = when(fields.get("created_at"))
         check_vote_value(value)
         Vote.check_voter(member.id, work.authors, work.title)
         state = stored_states.voted(self._now(), member.json, work.json, value, occurred_at, key)
-        self._stage(vote_id, _VOTED, state, _VoteFacts(value, key))
+        facts: _VoteFacts = (value, key)
+        self._stage(vote_id, _VOTED, state, facts)
         return 1
 
 

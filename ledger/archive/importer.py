@@ -119,7 +119,7 @@ def import_archive(
                 if events is None:
                     # Handed over: the commands redo the whole batch, from what
                     # the fast path saved, and take every batch after it.
-                    cache.saved.update(fast.saved)
+                    cache.saved.update(fast.saved())
                     fast = None
                     progress = _once(on_progress, report.lines - 1)
                     batch, report.lines = taken, start_position
