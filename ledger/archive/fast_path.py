@@ -11,13 +11,15 @@ vote's value and key), makes the same checks in the same order with the same
 functions (``ledger.rules``, the aggregates' static ``check_*`` methods,
 ``references.resolve``), and writes each batch's events through the ledger's
 recorder in one transaction, in the state the library would write: same
-originator ids, versions, topics, and JSON (the transcoder itself encodes it;
-only the recording ``timestamp`` differs, it is "now").
+originator ids, versions, topics, and JSON bytes (``stored_states`` writes them
+in the transcoder's format, checked against it; only the recording
+``timestamp`` differs, it is "now").
 
 It runs only while it knows every record in the ledger: from an empty ledger,
 and until another writer shows up (the importer compares the head). Anything
 else it hands over (``HandOver``) before staging anything for that line: other
-line types, a vote that changes or is withdrawn... The importer then replays
+line types (a retraction, a vote withdrawn...), a vote that changes a vote. The
+importer then replays
 that whole batch through the command path and stays there. Because a new
 record's events are version 1 of a new id, the store's uniqueness still refuses
 a duplicate that another writer made, and no event here records a citation
@@ -156,7 +158,11 @@ class FastPath:
         """Record the staged events in one transaction; return how many."""
         rows = self._rows
         if rows:
-            self._ledger.insert_stored_events(rows)
+            try:
+                self._ledger.insert_stored_events(rows)
+            except BaseException:
+                self.discard()  # nothing of the batch was saved
+                raise
         self._rows, self._staged = [], []
         return len(rows)
 

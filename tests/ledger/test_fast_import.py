@@ -249,3 +249,37 @@ def test_an_import_that_meets_another_writer_goes_on_through_the_commands(
     assert report.fast_lines == (200 if fast else 0)
     other.close()
     ledger.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_record_another_writer_made_fails_the_batch_and_the_rerun_completes(
+    fast: bool, tmp_path: Path
+) -> None:
+    """The store's uniqueness refuses the duplicate; the re-run skips what exists."""
+    url = str(tmp_path / "ledger.db")
+    ledger, other = open_ledger(url), open_ledger(url)
+    archive = generate(600, seed=5)
+    member = next(
+        json.loads(text) for text in archive.lines[150:200] if json.loads(text)["type"] == "member"
+    )
+
+    def meanwhile(line: int, _: int) -> None:
+        if line == 101:  # the second batch has begun: the member it holds appears
+            other.register_member(handle=member["handle"], external_id=member["id"])
+
+    with pytest.raises(ArchiveError, match=r"^a\.jsonl:101-200: the batch could not be saved"):
+        import_archive(
+            ledger,
+            archive.lines,
+            source="a.jsonl",
+            batch_lines=100,
+            on_progress=meanwhile,
+            fast_path=fast,
+        )
+    assert ledger.head == 2 + sum(archive.events_per_batch(100)[:1])
+    report = import_archive(ledger, archive.lines, batch_lines=100, fast_path=fast)
+    assert report.skipped == 99 + 1  # the first batch's lines after the header, the member
+    assert ledger.head == archive.events
+    assert report.fast_lines == 0  # a re-run finds a ledger that is not empty
+    other.close()
+    ledger.close()
