@@ -25,7 +25,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    PersistenceError,
+    Recording,
+    StoredEvent,
+)
+from eventsourcing.utils import get_topic
 
 from ledger.citation_guard import (
     check_citations_acyclic,
@@ -38,11 +45,9 @@ from ledger.comment import Comment
 from ledger.errors import (
     DatabaseSettingError,
     DuplicateExternalIdError,
-    HandleTakenError,
     InvalidValueError,
     LedgerError,
     NotCuratorError,
-    OwnWorkVoteError,
     PermissionDeniedError,
     UnknownCommentError,
     UnknownMemberError,
@@ -60,11 +65,17 @@ from ledger.identity import (
 )
 from ledger.member import HandleClaim, Member
 from ledger.production import DEFAULT_POOL_PERCENT, Production
+from ledger.rules import (
+    check_contributor,
+    check_external_id,
+    check_registration,
+    check_remix,
+    handle_taken_error,
+)
 from ledger.settings import ENV_VAR, resolve_db_setting
 from ledger.transcodings import register_ledger_transcodings
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import (
-    MAX_EXTERNAL_ID,
     Citation,
     CreditMode,
     Kind,
@@ -82,6 +93,7 @@ __all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger", "postgres_se
 
 T = TypeVar("T")
 _RETRIES = 5
+_SOURCE_CITED = get_topic(Work.SourceCited)
 
 
 class ConcurrencyError(LedgerError):
@@ -173,6 +185,17 @@ class Ledger(Application[UUID]):
                 check_citations_acyclic(events, self._stored_work)
                 return self._save_unchecked(events)
         return self._save_unchecked(events)
+
+    def insert_stored_events(self, stored_events: Sequence[StoredEvent]) -> None:
+        """Record events already in stored form, in one transaction (the import's fast path).
+
+        Only the first events of new records come this way. A citation added to
+        an existing work must go through ``save_events``, which checks it under
+        the lock all writers share, so it is refused here.
+        """
+        if any(stored.topic == _SOURCE_CITED for stored in stored_events):
+            raise ValueError("a citation is saved with save_events (the citation guard)")
+        self.recorder.insert_events(stored_events)
 
     def _save_unchecked(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[Recording[UUID]]:
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
@@ -269,8 +292,7 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
     ) -> Recorded:
         """Register a member; the handle is unique without regard to case."""
-        canonical = normalise_handle(handle)
-        _check_external_id(external_id)
+        canonical = check_registration(handle, external_id)
         member_id = member_id_for(external_id) if external_id else new_id()
         claim_id = handle_claim_id_for(canonical)
 
@@ -278,7 +300,7 @@ class Ledger(Application[UUID]):
             if external_id and uow.exists(member_id):
                 raise DuplicateExternalIdError(f"a member with external id {external_id!r} exists")
             if uow.exists(claim_id):
-                raise HandleTakenError(f"handle {canonical!r} is taken")
+                raise handle_taken_error(canonical)
             member = Member.register(
                 id=member_id,
                 handle=canonical,
@@ -417,20 +439,15 @@ class Ledger(Application[UUID]):
 
         With no sources it is an original (``contribute``).
         """
-        _check_external_id(external_id)
-        work_kind = parse_enum(Kind, kind, "kind")
         work_id = work_id_for(external_id) if external_id else new_id()
-        Work.check_authors(authors)
-        if sources:
-            Work.check_sources(work_id, sources)
+        work_kind = check_remix(work_id, external_id, kind, authors, sources)
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(work_id):
                 raise DuplicateExternalIdError(f"a work with external id {external_id!r} exists")
             for author_id in authors:
                 self._member(uow, author_id)
-            if actor_id is not None and actor_id not in authors:
-                raise PermissionDeniedError("a member contributes only works they are an author of")
+            check_contributor(actor_id, authors)
             for citation in sources:
                 self._work(uow, citation.work_id).check_not_retracted("remixed")
             uow.add(
@@ -512,7 +529,7 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
     ) -> Recorded:
         """Comment on a work."""
-        _check_external_id(external_id)
+        check_external_id(external_id)
         comment_id = comment_id_for(external_id) if external_id else new_id()
 
         def command(uow: UnitOfWork) -> UUID:
@@ -569,8 +586,7 @@ class Ledger(Application[UUID]):
             self._member(uow, member_id)
             work = self._work(uow, work_id)
             work.check_not_retracted("voted on")
-            if work.is_authored_by(member_id):
-                raise OwnWorkVoteError(f"members do not vote on their own work {work.title!r}")
+            Vote.check_voter(member_id, work.authors, work.title)
             when = occurred_at or utc_now()
             vote = uow.find(Vote, vote_id)
             if vote is None:
@@ -632,7 +648,7 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
     ) -> Recorded:
         """Start a production curated by ``curator_id`` (who must hold the curator role)."""
-        _check_external_id(external_id)
+        check_external_id(external_id)
         production_id = production_id_for(external_id) if external_id else new_id()
         check_text("title", title, 200)
 
@@ -743,7 +759,7 @@ class Ledger(Application[UUID]):
 
         An ``external_id`` (or an ``idempotency_key``) makes recording it again a no-op.
         """
-        _check_external_id(external_id)
+        check_external_id(external_id)
         key = f"revenue:{external_id}" if external_id else idempotency_key
 
         def command(uow: UnitOfWork) -> UUID:
@@ -886,11 +902,6 @@ class Ledger(Application[UUID]):
 def _check_self_or_operator(actor_id: UUID | None, member_id: UUID, act: str) -> None:
     if actor_id is not None and actor_id != member_id:
         raise PermissionDeniedError(f"only the member themself (or the operator) may {act}")
-
-
-def _check_external_id(external_id: str | None) -> None:
-    if external_id is not None:
-        check_text("external id", external_id, MAX_EXTERNAL_ID)
 
 
 def _candidates(reference: str, derive: Callable[[str], UUID]) -> Iterator[UUID]:

@@ -54,7 +54,7 @@ class Comment(LedgerAggregate):
         external_id: str | None,
         occurred_at: datetime,
     ) -> Comment:
-        check_text("comment", text, MAX_COMMENT)
+        cls.check_text(text)
         return cls._create(
             cls.Commented,
             id=id,
@@ -65,6 +65,10 @@ class Comment(LedgerAggregate):
             actor_id=author_id,
             occurred_at=occurred_at,
         )
+
+    @staticmethod
+    def check_text(text: str) -> None:
+        check_text("comment", text, MAX_COMMENT)
 
     class CommentRetracted(Aggregate.Event):
         actor_id: UUID | None

@@ -10,6 +10,7 @@ which is what makes "one vote per member per work" hold under concurrency.
 from __future__ import annotations
 
 from functools import lru_cache
+from hashlib import sha1
 from uuid import UUID, uuid4, uuid5
 
 __all__ = [
@@ -30,6 +31,25 @@ _PRODUCTION = uuid5(_ROOT, "production")
 _VOTE = uuid5(_ROOT, "vote")
 _HANDLE = uuid5(_ROOT, "handle")
 
+# The bits uuid5 sets: the version (5) and the RFC 4122 variant.
+_VERSION_BITS = (0xF000 << 64) | (0xC000 << 48)
+_VERSION_5 = (5 << 76) | (0x8000 << 48)
+
+
+def _uuid5(namespace: bytes, name: str) -> UUID:
+    """``uuid5(UUID(bytes=namespace), name)``, built from its integer: half the time.
+
+    ``uuid5`` spends most of its ~4 us in ``UUID.__init__``'s checks of a 16-byte
+    value and a version; an import derives about one id per event.
+    """
+    digest = sha1(namespace + name.encode()).digest()
+    return UUID(int=(int.from_bytes(digest[:16], "big") & ~_VERSION_BITS) | _VERSION_5)
+
+
+_MEMBER_BYTES, _WORK_BYTES = _MEMBER.bytes, _WORK.bytes
+_COMMENT_BYTES, _PRODUCTION_BYTES = _COMMENT.bytes, _PRODUCTION.bytes
+_VOTE_BYTES, _HANDLE_BYTES = _VOTE.bytes, _HANDLE.bytes
+
 
 def new_id() -> UUID:
     """An id for a record that has no external id."""
@@ -39,33 +59,33 @@ def new_id() -> UUID:
 @lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def member_id_for(external_id: str) -> UUID:
     """The member id that belongs to ``external_id``."""
-    return uuid5(_MEMBER, external_id)
+    return _uuid5(_MEMBER_BYTES, external_id)
 
 
 @lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def work_id_for(external_id: str) -> UUID:
     """The work id that belongs to ``external_id``."""
-    return uuid5(_WORK, external_id)
+    return _uuid5(_WORK_BYTES, external_id)
 
 
 @lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def comment_id_for(external_id: str) -> UUID:
     """The comment id that belongs to ``external_id``."""
-    return uuid5(_COMMENT, external_id)
+    return _uuid5(_COMMENT_BYTES, external_id)
 
 
 @lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def production_id_for(external_id: str) -> UUID:
     """The production id that belongs to ``external_id``."""
-    return uuid5(_PRODUCTION, external_id)
+    return _uuid5(_PRODUCTION_BYTES, external_id)
 
 
 @lru_cache(maxsize=256)  # a command derives again the id its caller just derived
 def vote_id_for(member_id: UUID, work_id: UUID) -> UUID:
     """The one vote aggregate a member can have on a work."""
-    return uuid5(_VOTE, f"{member_id.hex}/{work_id.hex}")
+    return _uuid5(_VOTE_BYTES, f"{member_id.hex}/{work_id.hex}")
 
 
 def handle_claim_id_for(canonical_handle: str) -> UUID:
     """The claim aggregate that reserves a (lower-case) handle for one member."""
-    return uuid5(_HANDLE, canonical_handle)
+    return _uuid5(_HANDLE_BYTES, canonical_handle)

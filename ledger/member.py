@@ -54,7 +54,7 @@ class Member(LedgerAggregate):
         occurred_at: datetime,
     ) -> Member:
         """Register a member; ``handle`` must already be canonical (see ``normalise_handle``)."""
-        check_text("name", name, MAX_NAME)
+        cls.check_name(name)
         return cls._create(
             cls.Registered,
             id=id,
@@ -80,7 +80,7 @@ class Member(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        check_text("name", name, MAX_NAME)
+        self.check_name(name)
         self.name = name
         self._remember(idempotency_key)
 
@@ -114,6 +114,10 @@ class Member(LedgerAggregate):
         self.credit_mode = CreditMode(mode)
         self.pseudonym = pseudonym if self.credit_mode is CreditMode.PSEUDONYM else None
         self._remember(idempotency_key)
+
+    @staticmethod
+    def check_name(name: str) -> None:
+        check_text("name", name, MAX_NAME)
 
     @staticmethod
     def check_credit_preference(mode: CreditMode, pseudonym: str | None) -> None:

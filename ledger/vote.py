@@ -7,13 +7,14 @@ uniqueness instead of recording two votes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from ledger.acts import LedgerAggregate
-from ledger.errors import InvalidValueError
+from ledger.errors import InvalidValueError, OwnWorkVoteError
 
 __all__ = ["Vote"]
 
@@ -73,6 +74,12 @@ class Vote(LedgerAggregate):
             occurred_at=occurred_at,
             idempotency_key=idempotency_key,
         )
+
+    @staticmethod
+    def check_voter(member_id: UUID, authors: Sequence[UUID], title: str) -> None:
+        """Members do not vote on works they authored (``authors`` and ``title`` of the work)."""
+        if member_id in authors:
+            raise OwnWorkVoteError(f"members do not vote on their own work {title!r}")
 
     @property
     def is_withdrawn(self) -> bool:

@@ -93,13 +93,7 @@ class Work(LedgerAggregate):
     ) -> Work:
         """Contribute an original (no sources) or a remix (sources given and checked)."""
         cls.check_authors(authors)
-        check_text("title", title, MAX_TITLE)
-        if body is not None:
-            check_text("body", body, MAX_BODY, required=False)
-        if uri is not None:
-            check_text("uri", uri, MAX_URI)
-        if license is not None:
-            check_text("license", license, MAX_LICENSE)
+        cls.check_contents(title, body, uri, license)
         fields: dict[str, Any] = {
             "id": id,
             "authors": list(authors),
@@ -125,6 +119,16 @@ class Work(LedgerAggregate):
             raise InvalidValueError("a work's authors must be distinct")
         if len(authors) > MAX_AUTHORS:
             raise InvalidValueError(f"a work has at most {MAX_AUTHORS} authors")
+
+    @staticmethod
+    def check_contents(title: str, body: str | None, uri: str | None, license: str | None) -> None:
+        check_text("title", title, MAX_TITLE)
+        if body is not None:
+            check_text("body", body, MAX_BODY, required=False)
+        if uri is not None:
+            check_text("uri", uri, MAX_URI)
+        if license is not None:
+            check_text("license", license, MAX_LICENSE)
 
     @staticmethod
     def check_sources(work_id: UUID, sources: Sequence[Citation]) -> None:

@@ -172,3 +172,167 @@ def run_program(ledger: Ledger, program: list[Step], made: Made | None = None) -
             made.refused += 1
             assert ledger.head == head, f"a refused {step[0]} recorded something"
     return made
+
+
+# ------------------------------------------------------------------ archives
+
+ARCHIVE_STEPS = (
+    "member",
+    "member",
+    "work",
+    "work",
+    "work",
+    "comment",
+    "comment",
+    "vote",
+    "vote",
+    "vote",
+    "other",
+)
+RELATION_NAMES = [relation.value for relation in Relation]
+
+archive_steps = st.lists(
+    st.tuples(
+        st.sampled_from(ARCHIVE_STEPS),
+        st.integers(0, 40),
+        st.integers(0, 40),
+        st.integers(0, 40),
+        st.integers(0, 49),  # >= 46: a twist (a rule broken, a bad line...)
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def archive_lines(steps: list[tuple[str, int, int, int, int]]) -> list[str]:
+    """Archive lines for ``steps``: mostly valid members, works, comments and votes.
+
+    A twist makes a line break a rule (a taken handle, an unknown or own work, a
+    title too long...), makes it malformed, repeats or changes a vote, or writes a
+    line of another type (a retraction, a withdrawal, a rename).
+    """
+    import json
+
+    from ledger.identity import member_id_for, work_id_for
+
+    lines = [json.dumps({"type": "archive", "format": "remix-ledger-archive", "version": 2})]
+    members: list[str] = []
+    works: list[tuple[str, list[str]]] = []
+    votes: list[dict[str, object]] = []
+
+    def member_ref(index: int) -> str:
+        reference = members[index % len(members)] if members else "m-nobody"
+        if index % 13 == 5:  # by its id, not its external id
+            return str(member_id_for(reference)) if index % 2 else member_id_for(reference).hex
+        return reference
+
+    def work_ref(index: int) -> str:
+        reference = works[index % len(works)][0] if works else "w-nothing"
+        return str(work_id_for(reference)) if index % 11 == 7 else reference
+
+    for number, (kind, a, b, c, twist) in enumerate(steps, start=1):
+        at = (EPOCH + timedelta(minutes=number)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        flaw = twist - 46 if twist >= 46 else None  # 0..3
+        line: dict[str, object]
+        if kind == "member" or not members:
+            ext = f"m{number}" if flaw != 0 or not members else members[a % len(members)]
+            line = {"type": "member", "id": ext, "handle": f"h{a % 30}", "joined_at": at}
+            if b % 3 == 0:
+                line["name"] = f"Name {b}" if flaw != 1 else "n" * 201
+            if flaw == 2:
+                line["handle"] = "Not A Handle!"
+            if c % 5 == 0 and members:
+                line["by"] = member_ref(c)
+            if flaw == 3:
+                line["by"] = "m-unknown"
+            if a % 7 == 3:
+                del line["joined_at"]  # recorded as happening now
+            if ext not in members:
+                members.append(ext)
+        elif kind == "work" or not works:
+            ext = f"w{number}" if flaw != 0 or not works else works[a % len(works)][0]
+            authors = [member_ref(a)]
+            if b % 4 == 0:
+                authors.append(member_ref(b))  # sometimes the same one twice
+            line = {
+                "type": "work",
+                "id": ext,
+                "authors": authors,
+                "title": f"Work {number}" if flaw != 1 else "",
+                "kind": ["text", "image", "audio"][c % 3] if flaw != 2 else "sculpture",
+                "created_at": at,
+            }
+            if c % 2:
+                line["body"] = f'body {c} é "quoted"'
+            if c % 5 == 1:
+                line["license"] = "CC-BY-4.0"
+            if c % 7 == 2:
+                line["uri"] = f"https://example.org/{c}"
+            if works and b % 3 != 0:
+                picks = {b % len(works), c % len(works)} if c % 2 else {b % len(works)}
+                line["sources"] = [
+                    {
+                        "id": work_ref(pick) if pick < len(works) else "w-missing",
+                        "relation": RELATION_NAMES[(a + pick) % len(RELATION_NAMES)],
+                        **({"royalty_percent": f"{c % 30}.5"} if (a + pick) % 3 == 0 else {}),
+                    }
+                    for pick in sorted(picks)
+                ]
+                if flaw == 3:
+                    line["sources"] = [{"id": works[0][0], "relation": "sampling"}]
+            if a % 6 == 0:
+                line["by"] = authors[0] if b % 5 else member_ref(b + 1)
+            if ext not in [w for w, _ in works]:
+                works.append((ext, authors))
+        elif kind == "comment":
+            line = {
+                "type": "comment",
+                "id": f"c{number}" if a % 9 else f"c{max(1, number - 1)}",
+                "work": work_ref(a) if flaw != 0 else "w-missing",
+                "author": member_ref(b) if flaw != 1 else "m-missing",
+                "text": f"comment {c}" if flaw != 2 else "x" * 10_001,
+                "created_at": at,
+            }
+        elif kind == "vote":
+            if votes and a % 5 == 0:
+                line = dict(votes[b % len(votes)])  # the same vote again
+                if c % 2:
+                    line["value"] = -int(str(line["value"]))  # a change: the commands' case
+                    line["created_at"] = at
+            else:
+                work, authors = works[b % len(works)]
+                line = {
+                    "type": "vote",
+                    "work": work,
+                    "member": member_ref(a) if flaw != 0 else authors[0],  # own work
+                    "value": 1 if c % 4 else -1,
+                    "created_at": at,
+                }
+                if flaw == 1:
+                    line["value"] = 2
+                votes.append(line)
+        else:
+            work = works[a % len(works)][0]
+            line = [
+                {"type": "work_retraction", "work": work, "retracted_at": at},
+                {
+                    "type": "vote_withdrawal",
+                    "work": work,
+                    "member": member_ref(b),
+                    "withdrawn_at": at,
+                },
+                {
+                    "type": "member_renamed",
+                    "member": member_ref(b),
+                    "name": "New",
+                    "renamed_at": at,
+                },
+                {"type": "comment", "id": f"c{number}", "work": work, "author": member_ref(c)},
+            ][c % 4]
+        text = json.dumps(line, ensure_ascii=False)
+        if flaw == 3 and kind == "comment":
+            text = text[:-5]  # not JSON
+        elif flaw == 2 and kind == "vote":
+            text = text[:-1] + ', "colour": "red"}'  # an unknown field
+        lines.append(text)
+    return lines

@@ -8,17 +8,17 @@ an interrupted import, re-run, completes without duplicates.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import Ledger
+from ledger.archive.fast_path import FastPath, HandOver
+from ledger.archive.references import Derived, citation, content_key, resolve, when
 from ledger.archive.schema import FORMAT_NAME, FORMAT_VERSION, Line, LineError, parse_line
 from ledger.comment import Comment
 from ledger.errors import (
@@ -39,7 +39,7 @@ from ledger.identity import (
 from ledger.member import Member
 from ledger.production import DEFAULT_POOL_PERCENT, Production
 from ledger.unit_of_work import AggregateCache, UnitOfWork
-from ledger.values import Citation, Money, Relation, Role, parse_enum, utc_now
+from ledger.values import Money, Role, parse_enum
 from ledger.vote import Vote
 from ledger.work import Work
 
@@ -61,11 +61,11 @@ class ImportReport:
     last_position: int | None = None
     errors: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Lines the fast path imported; the same import through the commands is equal.
+    fast_lines: int = field(default=0, compare=False)
 
 
 ProgressCallback = Callable[[int, int], None]
-# For each way of deriving an id (member_id_for...): external id -> aggregate id.
-_Derived = dict[Callable[[str], UUID], dict[str, UUID]]
 
 
 def import_archive(
@@ -76,6 +76,7 @@ def import_archive(
     batch_lines: int = DEFAULT_BATCH_LINES,
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
+    fast_path: bool = True,
 ) -> ImportReport:
     """Import archive ``lines`` into ``ledger``; return what was done.
 
@@ -83,10 +84,14 @@ def import_archive(
     reason")`` and keeps only the whole batches before it. A dry run checks every
     line against the ledger as it would be, records nothing, and lists every bad
     line in ``report.errors``.
+
+    Into an empty ledger, batches go through ``FastPath`` until a line needs the
+    commands (see ``ledger.archive.fast_path``); ``fast_path=False`` runs every
+    line through the commands. Both record the same events.
     """
     report = ImportReport(source)
     iterator = iter(enumerate(lines, start=1))
-    derived: _Derived = {}
+    derived: Derived = {}
     if dry_run:
         with ledger.batch(dry_run=True) as uow:
             _import_lines(
@@ -95,25 +100,42 @@ def import_archive(
         return report
     head = ledger.head
     cache = AggregateCache(ledger_was_empty=head == 0)
+    fast = FastPath(ledger, derived) if fast_path and FastPath.applies_to(ledger) else None
     while True:
         start_position = report.lines
         if cache.ledger_was_empty and ledger.head != head:
             # Someone else wrote since the last batch: the import no longer knows
             # every record that exists, so absent ids are asked of the store again.
             cache.ledger_was_empty = False
+        if fast is not None and not cache.ledger_was_empty:
+            fast = None  # it needs to know every record, too
+        batch: Iterable[tuple[int, str]] = iterator
+        progress = on_progress
         try:
-            with ledger.batch(cache) as uow:
-                _import_lines(
-                    ledger,
-                    uow,
-                    iterator,
-                    report,
-                    batch_lines,
-                    on_progress,
-                    derived,
-                    keep_going=False,
-                )
-                events = len(uow.events)
+            events: int | None = None
+            if fast is not None:
+                taken = list(islice(iterator, batch_lines))
+                events = _import_fast(fast, taken, report, on_progress)
+                if events is None:
+                    # Handed over: the commands redo the whole batch, from what
+                    # the fast path saved, and take every batch after it.
+                    cache.saved.update(fast.saved())
+                    fast = None
+                    progress = _once(on_progress, report.lines - 1)
+                    batch, report.lines = taken, start_position
+            if events is None:
+                with ledger.batch(cache) as uow:
+                    _import_lines(
+                        ledger,
+                        uow,
+                        batch,
+                        report,
+                        batch_lines,
+                        progress,
+                        derived,
+                        keep_going=False,
+                    )
+                    events = len(uow.events)
         except PersistenceError as error:
             first = start_position + 1
             raise ArchiveError(
@@ -140,6 +162,64 @@ def import_archive(
             return report
 
 
+def _import_fast(
+    fast: FastPath,
+    numbered_lines: list[tuple[int, str]],
+    report: ImportReport,
+    on_progress: ProgressCallback | None,
+) -> int | None:
+    """Import one batch through the fast path; None (and nothing kept) when it hands over.
+
+    Counts, errors and progress are as ``_import_lines`` gives them.
+    """
+    applied = skipped = 0
+    counts: dict[str, int] = {}
+    try:
+        for number, text in numbered_lines:
+            report.lines = number
+            if text.strip():
+                try:
+                    line = parse_line(text)
+                    if line.type == "archive":
+                        _check_header(line, number)
+                    elif fast.stage(line):
+                        applied += 1
+                    else:
+                        skipped += 1
+                except (LineError, LedgerError) as error:
+                    raise ArchiveError(f"{report.source}:{number}: {error}") from None
+                if line.type != "archive":
+                    counts[line.type] = counts.get(line.type, 0) + 1
+            if on_progress is not None:
+                on_progress(number, len(text.encode()))
+    except HandOver:
+        fast.discard()
+        return None
+    except BaseException:
+        fast.discard()
+        raise
+    report.applied += applied
+    report.skipped += skipped
+    for kind, count in counts.items():
+        report.counts[kind] = report.counts.get(kind, 0) + count
+    events = fast.commit()
+    report.fast_lines += len(numbered_lines)
+    return events
+
+
+def _once(on_progress: ProgressCallback | None, reported: int) -> ProgressCallback | None:
+    """``on_progress`` for the lines after ``reported`` (a batch handed over is redone)."""
+    if on_progress is None:
+        return None
+    callback = on_progress
+
+    def after(number: int, bytes_read: int) -> None:
+        if number > reported:
+            callback(number, bytes_read)
+
+    return after
+
+
 def _import_lines(
     ledger: Ledger,
     uow: UnitOfWork,
@@ -147,7 +227,7 @@ def _import_lines(
     report: ImportReport,
     limit: int | None,
     on_progress: ProgressCallback | None,
-    derived: _Derived,
+    derived: Derived,
     *,
     keep_going: bool,
 ) -> None:
@@ -199,20 +279,12 @@ def _check_header(line: Line, number: int) -> None:
         )
 
 
-def _content_key(line: Line) -> str:
-    """An idempotency key for an act without an id: a digest of the line's content."""
-    canonical = json.dumps(line.raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "archive:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
 class _Applier:
     """Turns parsed lines into ledger commands, resolving external ids to aggregate ids."""
 
-    def __init__(self, ledger: Ledger, uow: UnitOfWork, derived: _Derived) -> None:
+    def __init__(self, ledger: Ledger, uow: UnitOfWork, derived: Derived) -> None:
         self.ledger = ledger
         self.uow = uow
-        # External id -> aggregate id, per kind, for the whole import: an archive
-        # names the same members and works again and again, and uuid5 costs ~3 us.
         self.derived = derived
 
     def apply(self, line: Line) -> None:
@@ -228,21 +300,10 @@ class _Applier:
         error: type[LedgerError],
         what: str,
     ) -> UUID:
-        candidate: UUID | None = None
-        if len(reference) >= 32:  # shorter text is no UUID: spare the failing parse (~2 us)
-            try:
-                candidate = UUID(reference)
-            except ValueError:
-                candidate = None
-        if candidate is not None and self.uow.find(cls, candidate) is not None:
-            return candidate
-        known = self.derived.setdefault(derive, {})
-        derived = known.get(reference)
-        if derived is None:
-            derived = known[reference] = derive(reference)
-        if self.uow.find(cls, derived) is not None:
-            return derived
-        raise error(f"unknown {what} {reference!r} (a line may only refer to records above it)")
+        def is_one(candidate: UUID) -> bool:
+            return self.uow.find(cls, candidate) is not None
+
+        return resolve(reference, derive, is_one, self.derived, error, what)
 
     def member(self, reference: str) -> UUID:
         return self._resolve(reference, member_id_for, Member, UnknownMemberError, "member")
@@ -275,7 +336,7 @@ class _Applier:
             name=line["name"],
             external_id=line["id"],
             actor_id=self.by(line),
-            occurred_at=_when(line["joined_at"]),
+            occurred_at=when(line["joined_at"]),
         )
 
     def _member_renamed(self, line: Line) -> None:
@@ -285,7 +346,7 @@ class _Applier:
             name=line["name"],
             actor_id=self.by(line),
             occurred_at=line["renamed_at"],
-            idempotency_key=_content_key(line),
+            idempotency_key=content_key(line),
         )
 
     def _role(self, line: Line) -> None:
@@ -306,20 +367,13 @@ class _Applier:
             pseudonym=line["pseudonym"],
             actor_id=self.by(line),
             occurred_at=line["set_at"],
-            idempotency_key=_content_key(line),
+            idempotency_key=content_key(line),
         )
 
     def _work(self, line: Line) -> None:
         if self._present(work_id_for(line["id"])):
             return
-        sources = [
-            Citation(
-                self.work(source.id),
-                parse_enum(Relation, source.relation, "relation"),
-                source.royalty_percent,
-            )
-            for source in line["sources"] or ()
-        ]
+        sources = [citation(source, self.work(source.id)) for source in line["sources"] or ()]
         self.ledger.remix(
             authors=[self.member(author) for author in line["authors"]],
             title=line["title"],
@@ -330,22 +384,18 @@ class _Applier:
             license=line["license"],
             external_id=line["id"],
             actor_id=self.by(line),
-            occurred_at=_when(line["created_at"]),
+            occurred_at=when(line["created_at"]),
         )
 
     def _citation(self, line: Line) -> None:
         work_id = self.work(line["work"])
         source = line["source"]
-        citation = Citation(
-            self.work(source.id),
-            parse_enum(Relation, source.relation, "relation"),
-            source.royalty_percent,
-        )
+        cited = citation(source, self.work(source.id))
         work = self.uow.find(Work, work_id)
-        if work is not None and citation.work_id in work.source_ids:
+        if work is not None and cited.work_id in work.source_ids:
             return
         self.ledger.cite_source(
-            work_id, citation, actor_id=self.by(line), occurred_at=line["cited_at"]
+            work_id, cited, actor_id=self.by(line), occurred_at=line["cited_at"]
         )
 
     def _work_retraction(self, line: Line) -> None:
@@ -365,7 +415,7 @@ class _Applier:
             author_id=self.member(line["author"]),
             text=line["text"],
             external_id=line["id"],
-            occurred_at=_when(line["created_at"]),
+            occurred_at=when(line["created_at"]),
         )
 
     def _comment_retraction(self, line: Line) -> None:
@@ -380,21 +430,21 @@ class _Applier:
     def _vote(self, line: Line) -> None:
         member_id, work_id = self.member(line["member"]), self.work(line["work"])
         existing = self.ledger_vote(member_id, work_id)
-        key = _content_key(line)
+        key = content_key(line)
         if existing is not None and (existing.has_applied(key) or existing.value == line["value"]):
             return
         self.ledger.vote(
             member_id=member_id,
             work_id=work_id,
             value=line["value"],
-            occurred_at=_when(line["created_at"]),
+            occurred_at=when(line["created_at"]),
             idempotency_key=key,
         )
 
     def _vote_withdrawal(self, line: Line) -> None:
         member_id, work_id = self.member(line["member"]), self.work(line["work"])
         existing = self.ledger_vote(member_id, work_id)
-        key = _content_key(line)
+        key = content_key(line)
         if existing is None or existing.is_withdrawn or existing.has_applied(key):
             return
         self.ledger.withdraw_vote(
@@ -414,7 +464,7 @@ class _Applier:
         curator_id = self.member(line["curator"])
         work_ids = [self.work(work) for work in line["works"] or ()]
         # Without a created_at, the production is taken to be created when published.
-        created_at = _when(line["created_at"] or line["published_at"])
+        created_at = when(line["created_at"] or line["published_at"])
         actor_id = self.by(line)
         curator = self.uow.find(Member, curator_id)
         if curator is not None and not curator.has_role(Role.CURATOR):
@@ -443,7 +493,7 @@ class _Applier:
     def _membership(self, line: Line, time_field: str, *, include: bool) -> None:
         production_id = self.production(line["production"])
         work_id = self.work(line["work"])
-        key = _content_key(line)
+        key = content_key(line)
         production = self.uow.find(Production, production_id)
         if production is not None and production.has_applied(key):
             return
@@ -465,7 +515,7 @@ class _Applier:
 
     def _policy(self, line: Line) -> None:
         production_id = self.production(line["production"])
-        key = _content_key(line)
+        key = content_key(line)
         production = self.uow.find(Production, production_id)
         if production is not None and production.has_applied(key):
             return
@@ -514,7 +564,7 @@ class _Applier:
         production_id = self.production(line["production"])
         amount = Money.parse(line["amount"], line["currency"])
         external_id = line["id"]
-        key = f"revenue:{external_id}" if external_id else _content_key(line)
+        key = f"revenue:{external_id}" if external_id else content_key(line)
         production = self.uow.find(Production, production_id)
         if production is not None and production.has_applied(key):
             return
@@ -523,13 +573,9 @@ class _Applier:
             amount,
             external_id=external_id,
             actor_id=self.by(line),
-            occurred_at=_when(line["received_at"]),
+            occurred_at=when(line["received_at"]),
             idempotency_key=None if external_id else key,
         )
-
-
-def _when(moment: datetime | None) -> datetime:
-    return moment if moment is not None else utc_now()
 
 
 def _weight(value: str) -> Decimal:

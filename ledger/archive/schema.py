@@ -37,10 +37,11 @@ def _text(field: str, value: Any) -> str:
 
 
 def _reference(field: str, value: Any) -> str:
-    text = _text(field, value)
-    if not text.strip():
+    if isinstance(value, str):
+        if value.strip():
+            return value
         raise LineError(f"{field!r} must not be empty")
-    return text
+    return _text(field, value)  # not a string: raises
 
 
 def _references(field: str, value: Any) -> list[str]:
@@ -240,8 +241,8 @@ def parse_line(text: str) -> Line:
     line_type = LINE_TYPES.get(kind)
     if line_type is None:
         raise LineError(f"unknown type {kind!r}; known: {', '.join(sorted(LINE_TYPES))}")
-    unknown = raw.keys() - line_type.allowed
-    if unknown:
+    if not line_type.allowed.issuperset(raw):
+        unknown = raw.keys() - line_type.allowed
         raise LineError(f"unknown field(s) for a {kind}: {', '.join(sorted(unknown))}")
     fields: dict[str, Any] = {}
     for name, convert in line_type.required.items():

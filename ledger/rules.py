@@ -1,0 +1,63 @@
+"""The commands' own checks on their arguments, as functions both import paths call.
+
+The aggregates check what they hold (a title's length, a remix's sources); these
+are the checks ``Ledger``'s commands make around them. The archive's fast path
+(``ledger.archive.fast_path``) records the same events without aggregates and
+calls the same functions, in the same order, so a rule and its message are
+written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from ledger.errors import HandleTakenError, PermissionDeniedError
+from ledger.values import MAX_EXTERNAL_ID, Citation, Kind, check_text, normalise_handle, parse_enum
+from ledger.work import Work
+
+__all__ = [
+    "check_contributor",
+    "check_external_id",
+    "check_registration",
+    "check_remix",
+    "handle_taken_error",
+]
+
+
+def check_external_id(external_id: str | None) -> None:
+    if external_id is not None:
+        check_text("external id", external_id, MAX_EXTERNAL_ID)
+
+
+def check_registration(handle: str, external_id: str | None) -> str:
+    """Check a new member's handle and external id; return the canonical handle."""
+    canonical = normalise_handle(handle)
+    check_external_id(external_id)
+    return canonical
+
+
+def handle_taken_error(canonical_handle: str) -> HandleTakenError:
+    return HandleTakenError(f"handle {canonical_handle!r} is taken")
+
+
+def check_remix(
+    work_id: UUID,
+    external_id: str | None,
+    kind: str,
+    authors: Sequence[UUID],
+    sources: Sequence[Citation],
+) -> Kind:
+    """Check a new work's arguments (before any record is read); return its kind."""
+    check_external_id(external_id)
+    work_kind = parse_enum(Kind, kind, "kind")
+    Work.check_authors(authors)
+    if sources:
+        Work.check_sources(work_id, sources)
+    return work_kind
+
+
+def check_contributor(actor_id: UUID | None, authors: Sequence[UUID]) -> None:
+    """A member contributes only works they are an author of (the operator any)."""
+    if actor_id is not None and actor_id not in authors:
+        raise PermissionDeniedError("a member contributes only works they are an author of")
