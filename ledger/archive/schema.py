@@ -8,6 +8,7 @@ already converted (times to aware datetimes, percentages to Decimals), or raises
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,25 @@ FORMAT_VERSION = 2
 
 class LineError(ValueError):
     """One archive line is malformed; the message says which field and why."""
+
+
+def _check_no_lone_surrogate(value: Any, field: str) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = f"\\u{ord(value[error.start]):04x}"
+            name = repr(field) if field else "a key"
+            raise LineError(
+                f"{name} holds a lone surrogate ({code}), which is not Unicode text"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_lone_surrogate(key, "")
+            _check_no_lone_surrogate(item, f"{field}.{key}" if field else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_no_lone_surrogate(item, f"{field}[{index}]")
 
 
 Converter = Callable[[str, Any], Any]
@@ -227,6 +247,10 @@ class Line:
         return self.fields.get(name)
 
 
+# A \uD800-\uDFFF escape: half of a surrogate pair, or a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def parse_line(text: str) -> Line:
     """Parse one line of an archive; raise ``LineError`` saying what is wrong."""
     try:
@@ -235,6 +259,10 @@ def parse_line(text: str) -> Line:
         raise LineError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(raw, dict):
         raise LineError("a line must be a JSON object")
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        # JSON lets an escape name half a surrogate pair alone; such a string is
+        # no Unicode text and cannot be stored (UTF-8 has no encoding for it).
+        _check_no_lone_surrogate(raw, "")
     kind = raw.get("type")
     if not isinstance(kind, str):
         raise LineError('the line has no "type"')

@@ -238,6 +238,31 @@ def test_a_dry_run_reports_every_bad_line_and_records_nothing(
     assert report.applied == 4  # the three members and the first work would be recorded
 
 
+def test_a_lone_surrogate_is_a_bad_line_and_a_surrogate_pair_is_text(
+    any_ledger: Ledger, tmp_path: Path
+) -> None:
+    # JSON can escape half of a surrogate pair alone; that is no Unicode text.
+    lines: list[dict[str, object] | str] = [
+        '{"type": "member", "id": "m1", "handle": "ana", "name": "Ana \\ud83d\\ude00"}',
+        '{"type": "member", "id": "m\\ud800", "handle": "ben"}',
+        '{"type": "work", "id": "w1", "authors": ["m1"], "title": "t\\uDC00", "kind": "text"}',
+        '{"type": "work", "id": "w2", "authors": ["m1"], "title": "ok", "kind": "text",'
+        ' "sources": [{"id": "w\\udbff", "relation": "remix"}]}',
+    ]
+    archive = write_archive(tmp_path / "odd.jsonl", lines)
+    report = import_archive(any_ledger, lines_of(archive), source="odd.jsonl", dry_run=True)
+    assert report.errors == [
+        "odd.jsonl:2: 'id' holds a lone surrogate (\\ud800), which is not Unicode text",
+        "odd.jsonl:3: 'title' holds a lone surrogate (\\udc00), which is not Unicode text",
+        "odd.jsonl:4: 'sources[0].id' holds a lone surrogate (\\udbff), which is not Unicode text",
+    ]
+    with pytest.raises(ArchiveError, match=r"^odd\.jsonl:2: 'id' holds a lone surrogate"):
+        import_archive(any_ledger, lines_of(archive), source="odd.jsonl")
+    assert any_ledger.head == 0  # the batch with the bad line was not kept
+    import_archive(any_ledger, lines_of(write_archive(tmp_path / "ok.jsonl", lines[:1])))
+    assert any_ledger.member(any_ledger.find_member("m1")).name == "Ana \N{GRINNING FACE}"
+
+
 def test_a_real_import_stops_at_a_bad_line_and_keeps_whole_batches_before_it(
     any_ledger: Ledger, tmp_path: Path
 ) -> None:
