@@ -87,12 +87,15 @@ class Decay(RoyaltyPolicy):
                 kept[number] = here
             elif halves and len(found) == 1:
                 half = here >> 1
-                reach[found[0]] += half
+                source = found[0]
+                # A source reached once holds the very same int: no copy of
+                # thousands of bits (adding to 0 would make one).
+                reach[source] = reach[source] + half if reach[source] else half
                 kept[number] = half
             else:
                 passed = here * passes // (base * len(found))
                 for source in found:
-                    reach[source] += passed
+                    reach[source] = reach[source] + passed if reach[source] else passed
                 kept[number] = here * keeps // base
         primes = primes_of(base, *counts)
         values = Over(kept, denominator, primes)
