@@ -27,6 +27,7 @@ from operator import or_
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from ledger.collector import collector_paused
 from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
@@ -136,6 +137,15 @@ def credits_for(
     Raises ``UnknownWorkError`` if the work is not in the lineage at ``as_of``, and
     ``OverAllocationError`` if the policy's declared percentages exceed 100%.
     """
+    # Tens of thousands of records for a long lineage, and no reference cycles:
+    # the cyclic collector would only walk them (and everything else alive) again.
+    with collector_paused():
+        return _credits_for(lineage, work_id, policy, as_of)
+
+
+def _credits_for(
+    lineage: LineageGraph, work_id: UUID, policy: RoyaltyPolicy, as_of: int | None
+) -> Credits:
     ancestry = Ancestry(lineage, work_id, as_of)
     members = policy.member_values(ancestry)
     shares = members.shares(ancestry)

@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+from ledger.collector import collector_paused
 from ledger.currencies import minor_unit_digits
 from ledger.errors import UnknownProductionError
 from ledger.values import Money
@@ -143,6 +144,23 @@ def royalty_statement(
     Raises ``UnknownProductionError``, ``StatementError`` (no works, bad weights or
     pool percentage, every share waived) and ``OverAllocationError``.
     """
+    # Thousands of lines and shares, and no reference cycles (see collector_paused).
+    with collector_paused():
+        return _royalty_statement(
+            lineage, production_id, revenue, policy, pool_percent, weights, waived, as_of
+        )
+
+
+def _royalty_statement(
+    lineage: LineageGraph,
+    production_id: UUID,
+    revenue: Money,
+    policy: RoyaltyPolicy,
+    pool_percent: Fraction,
+    weights: Mapping[UUID, Fraction | int] | None,
+    waived: frozenset[UUID],
+    as_of: int | None,
+) -> Statement:
     try:
         production = lineage.production(production_id, as_of)
     except KeyError:

@@ -8,6 +8,8 @@ from a topological sort. Both must give a valid order and the same credits.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from ledger import Ledger
@@ -74,3 +76,11 @@ def test_a_members_works_are_listed_nearest_first_then_earliest_recorded(
     assert [work.title for work in ana.works] == ["Second", "Third", "First"]
     assert ana.distance == 1
     assert ana.relations == ("remix",)
+
+
+def test_credits_leave_the_garbage_collector_as_they_found_it(sketch: Sketch) -> None:
+    sketch.work("A", "ana")
+    sketch.work("B", "ben", cites=["A"])
+    assert gc.isenabled()
+    credits_for(sketch.lineage(), sketch.works["B"], Decay())
+    assert gc.isenabled()
