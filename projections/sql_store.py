@@ -41,7 +41,7 @@ __all__ = ["SCHEMA_VERSION", "SQLiteReadModels", "SqlReadModels", "ViewsDatastor
 
 # Bump when the tables change: stores of another version are dropped and rebuilt
 # (read models are derived data, so nothing is lost).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _KEY = {table: columns[0] for table, columns in COLUMNS.items()}
 
@@ -51,6 +51,8 @@ class SqlReadModels:
 
     prefix = "rl_"
     types = {"real": "REAL", "int": "INTEGER"}
+    # What follows the columns of a table with a primary key (SQLite: WITHOUT ROWID).
+    keyed_table_options = ""
     # The positional parameter marker of the driver (writes pass tuples, not dicts).
     param = "?"
 
@@ -68,6 +70,7 @@ class SqlReadModels:
     def _view_table_statements(self) -> list[str]:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.prefix}{table} ({body.format(**self.types)})"
+            + (self.keyed_table_options if "PRIMARY KEY" in body else "")
             for table, body in TABLE_SQL.items()
         ]
         statements.append(
@@ -255,6 +258,10 @@ class ViewsDatastore(SQLiteDatastore):
 
 class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):
     """The read models in an SQLite file of their own (beside the ledger's file)."""
+
+    # The rows keyed by an id live in their primary key's B-tree: one B-tree to
+    # search and change per upsert instead of the key's index and the rowid table.
+    keyed_table_options = " WITHOUT ROWID"
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
