@@ -46,6 +46,9 @@ from projections.store import UPSTREAM
 
 __all__ = ["BatchValues", "BulkRebuild"]
 
+# The bulk path reads a batch's notifications in pages of this many.
+READ_PAGE = 10_000
+
 # The columns of one batch, per table (TABLES, "edges", "history_subjects").
 BatchValues = dict[str, list[tuple[Any, ...]]]
 
@@ -111,13 +114,18 @@ class BulkRebuild:
         self._new_batch()
 
     def run(self, on_progress: Callable[[int], None] | None = None) -> int:
-        """Apply batches until the log's head or the first batch this path cannot apply."""
-        position = 0
+        """Apply batches until the log's head or the first batch this path cannot apply.
+
+        A batch of ``batch_size`` events is read in pages of ``READ_PAGE`` (the
+        notifications of a whole batch need not be held at once) and committed in
+        one transaction; ``on_progress`` hears of each page applied.
+        """
+        position = 0  # committed
+        applied = 0  # applied to the rows held here, not yet committed
         select = self.ledger.recorder.select_notifications
         while True:
-            notifications = select(start=position + 1, limit=self.batch_size)
-            if not notifications:
-                return position
+            limit = min(READ_PAGE, position + self.batch_size - applied)
+            notifications = select(start=applied + 1, limit=limit)
             try:
                 for notification in notifications:
                     self._apply(notification)
@@ -126,18 +134,23 @@ class BulkRebuild:
             except (KeyError, TypeError, ValueError, AttributeError):
                 # A row or field missing: the ordinary path reports it as it does.
                 return position
-            last = notifications[-1].id
+            if notifications:
+                applied = notifications[-1].id
+                if on_progress is not None:
+                    on_progress(applied)
+                if len(notifications) == limit and applied - position < self.batch_size:
+                    continue
+            if applied == position:
+                return position
             if (self.store.max_tracking_id(UPSTREAM) or 0) != position:
                 # Another projector wrote meanwhile: the rows held here may be stale.
                 return position
             try:
-                self.store.commit_values(self._values(), Tracking(UPSTREAM, last))
+                self.store.commit_values(self._values(), Tracking(UPSTREAM, applied))
             except IntegrityError:
                 return position  # another projector wrote this batch
-            position = last
+            position = applied
             self._new_batch()
-            if on_progress is not None:
-                on_progress(position)
 
     # -- one event
 
