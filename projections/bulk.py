@@ -26,12 +26,13 @@ Every batch is still one transaction with its tracking position.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
 from ledger.comment import Comment
@@ -122,10 +123,10 @@ class BulkRebuild:
         """
         position = 0  # committed
         applied = 0  # applied to the rows held here, not yet committed
-        select = self.ledger.recorder.select_notifications
+        read = self._reader()
         while True:
             limit = min(READ_PAGE, position + self.batch_size - applied)
-            notifications = select(start=applied + 1, limit=limit)
+            notifications = read(applied + 1, limit)
             try:
                 for notification in notifications:
                     self._apply(notification)
@@ -135,7 +136,7 @@ class BulkRebuild:
                 # A row or field missing: the ordinary path reports it as it does.
                 return position
             if notifications:
-                applied = notifications[-1].id
+                applied = notifications[-1][0]
                 if on_progress is not None:
                     on_progress(applied)
                 if len(notifications) == limit and applied - position < self.batch_size:
@@ -154,15 +155,50 @@ class BulkRebuild:
 
     # -- one event
 
-    def _apply(self, notification: Notification) -> None:
-        topic = notification.topic
+    def _reader(self) -> Callable[[int, int], Sequence[Any]]:
+        """Reads pages of the log as (id, originator id in hex, version, topic, state) rows.
+
+        From an SQLite ledger, by the query ``select_notifications`` makes but without
+        its ``Notification`` and ``UUID`` objects: the library stores a UUID
+        originator id as its hex, the very text the views store (at 1M events, 1.3
+        against 4.1 us an event of CPU). From any other, through the library.
+        """
+        recorder = self.ledger.recorder
+        if (
+            isinstance(recorder, SQLiteApplicationRecorder)
+            and recorder.datastore.originator_id_type == "uuid"
+        ):
+            statement = (
+                "SELECT rowid, originator_id, originator_version, topic, state"
+                f" FROM {recorder.events_table_name} WHERE rowid>=? ORDER BY rowid LIMIT ?"
+            )
+
+            def read_rows(start: int, limit: int) -> Sequence[Any]:
+                with recorder.datastore.transaction(commit=False) as cursor:
+                    cursor.execute(statement, (start, limit))
+                    return cursor.fetchall()  # type: ignore[no-any-return]
+
+            return read_rows
+
+        def read_notifications(start: int, limit: int) -> Sequence[Any]:
+            return [
+                (n.id, _hex(n.originator_id), n.originator_version, n.topic, n.state)
+                for n in recorder.select_notifications(start=start, limit=limit)
+            ]
+
+        return read_notifications
+
+    def _apply(self, notification: Sequence[Any]) -> None:
+        position, originator, _, topic, stored = notification
         handler = self._handlers.get(topic, _MISSING)
         if handler is _MISSING:
             handler = self._handlers[topic] = self._handler_for(topic)
+        if type(originator) is not str or len(originator) != 32:
+            raise _Unsupported(topic)  # not a UUID's hex
         if handler is None:
             self._history_only(notification)
             return
-        text = notification.state.decode("utf8")
+        text = stored.decode("utf8")
         # The C scanner itself: json.loads adds an encoding check and a regular
         # expression for surrounding white space, which the library never writes.
         try:
@@ -171,10 +207,9 @@ class BulkRebuild:
             end = -1
         if end != len(text):
             state = json.loads(text)
-        originator = notification.originator_id
-        if type(state) is not dict or "class_version" in state or type(originator) is not UUID:
+        if type(state) is not dict or "class_version" in state:
             raise _Unsupported(topic)
-        handler(notification.id, originator.hex, state)
+        handler(position, originator, state)
 
     def _handler_for(self, topic: str) -> Callable[[int, str, dict[str, Any]], None] | None:
         cls = resolve_topic(topic)
@@ -337,14 +372,22 @@ class BulkRebuild:
 
     # -- events only the histories show
 
-    def _history_only(self, notification: Notification) -> None:
+    def _history_only(self, row: Sequence[Any]) -> None:
         """Decoded into an event, its ids and name found by ``Namebook`` itself."""
-        event = self.decode(notification)
+        position, originator, version, topic, state = row
+        event = self.decode(
+            Notification(
+                id=position,
+                originator_id=UUID(originator),
+                originator_version=version,
+                topic=topic,
+                state=state,
+            )
+        )
         book = Namebook(
             votes=Lookup(lambda key: _by_hex(self.votes, key, _vote_ids)),
             comments=Lookup(lambda key: _by_hex(self.comments, key, _comment_work)),
         )
-        position = notification.id
         name = Namebook.name_given(event)
         if name is not None:
             key = event.originator_id.hex
@@ -433,6 +476,10 @@ def _work_values(key: str, work: list[Any]) -> tuple[Any, ...]:
         (net > 0) - (net < 0),
         log_abs_net(up, down),
     )
+
+
+def _hex(originator_id: Any) -> str | None:
+    return originator_id.hex if type(originator_id) is UUID else None
 
 
 def _by_hex(rows: dict[str, list[Any]], key: UUID, convert: Callable[[list[Any]], Any]) -> Any:

@@ -124,7 +124,7 @@ def test_the_bulk_path_stops_when_another_projector_moves_the_store(
 
     def apply_while_another_writes(self: Any, notification: Any) -> None:
         # During the second batch, another projector applies the next 50 events.
-        if notification.id == 700 and not moved:
+        if notification[0] == 700 and not moved:
             moved.append(other.catch_up(until=650))
         apply(self, notification)
 
