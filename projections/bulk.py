@@ -260,10 +260,12 @@ class BulkRebuild:
         self.dirty_names.add(originator)
         authors = tuple(author["_data_"] for author in state["authors"])
         self._history(position, _ids(originator, state))
-        created = datetime.fromisoformat(state["occurred_at"]["_data_"])
+        created_at = state["occurred_at"]["_data_"]
+        created = datetime.fromisoformat(created_at)
         fixed = (
-            json.dumps(list(authors)),
-            created.isoformat(),
+            # json.dumps(list(authors)), for what needs no escaping (hex).
+            '["' + '", "'.join(authors) + '"]' if authors else "[]",
+            created_at,  # as stored: the library writes isoformat(), which round-trips
             created.timestamp(),
             hours_since_epoch(created),
         )
