@@ -97,21 +97,11 @@ class BulkRebuild:
         self.members: dict[str, list[Any]] = {}
         self.votes: dict[str, list[Any]] = {}
         self.comments: dict[str, list[Any]] = {}
-        self._handlers: dict[str, Callable[[int, str, dict[str, Any]], None] | None] = {}
-        self._by_class: dict[type, Callable[[int, str, dict[str, Any]], None]] = {
-            Member.Registered: self._registered,
-            Member.Renamed: self._renamed,
-            Work.Contributed: self._contributed,
-            Work.Remixed: self._contributed,
-            Work.SourceCited: self._source_cited,
-            Work.Retracted: self._retracted,
-            Comment.Commented: self._commented,
-            Comment.CommentRetracted: self._comment_retracted,
-            Vote.Voted: self._voted,
-            Vote.VoteChanged: self._vote_changed,
-            Vote.VoteWithdrawn: self._vote_withdrawn,
-            HandleClaim.Claimed: self._claimed,
-        }
+        # Handlers as the class's functions, not bound methods: bound methods kept
+        # here would make a reference cycle through self, and the rows it holds
+        # (millions of objects) would wait for the cyclic collector (a 1.5 s pause at
+        # 1M) instead of being freed as the rebuild ends.
+        self._handlers: dict[str, _Handler | None] = {}
         self._new_batch()
 
     def run(self, on_progress: Callable[[int], None] | None = None) -> int:
@@ -209,14 +199,15 @@ class BulkRebuild:
             state = json.loads(text)
         if type(state) is not dict or "class_version" in state:
             raise _Unsupported(topic)
-        handler(position, originator, state)
+        handler(self, position, originator, state)
 
-    def _handler_for(self, topic: str) -> Callable[[int, str, dict[str, Any]], None] | None:
+    def _handler_for(self, topic: str) -> _Handler | None:
         cls = resolve_topic(topic)
         if getattr(cls, "class_version", 1) != 1:
             raise _Unsupported(topic)
-        handler = self._by_class.get(cls)
-        if handler is not None:
+        name = _HANDLERS.get(cls)
+        if name is not None:
+            handler: _Handler = getattr(type(self), name)
             return handler
         if issubclass(cls, _ROW_EVENTS):
             raise _Unsupported(topic)
@@ -430,6 +421,21 @@ class BulkRebuild:
         return values
 
 
+_Handler = Callable[[BulkRebuild, int, str, dict[str, Any]], None]
+_HANDLERS = {
+    Member.Registered: "_registered",
+    Member.Renamed: "_renamed",
+    Work.Contributed: "_contributed",
+    Work.Remixed: "_contributed",
+    Work.SourceCited: "_source_cited",
+    Work.Retracted: "_retracted",
+    Comment.Commented: "_commented",
+    Comment.CommentRetracted: "_comment_retracted",
+    Vote.Voted: "_voted",
+    Vote.VoteChanged: "_vote_changed",
+    Vote.VoteWithdrawn: "_vote_withdrawn",
+    HandleClaim.Claimed: "_claimed",
+}
 _MISSING: Any = object()
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
