@@ -126,7 +126,8 @@ def follow_lag(folder: Path, seconds: float, rate: int) -> list[float]:
             ).fetchone()
             now = time.perf_counter()
             if row is not None:
-                for position in [p for p in commits if p <= row[0] and p not in seen]:
+                # tuple(): a snapshot taken under the GIL; the writer adds to commits meanwhile.
+                for position in [p for p in tuple(commits) if p <= row[0] and p not in seen]:
                     seen[position] = now
             time.sleep(0.001)
 

@@ -85,10 +85,21 @@ class Namebook:
 
     def learn_name(self, event: Any) -> None:
         """Remember the display name a creation event gives its record."""
+        name = self.name_given(event)
+        if name is not None:
+            self.names[event.originator_id] = name
+
+    @staticmethod
+    def name_given(event: Any) -> str | None:
+        """The display name a creation event gives its record (None for other events).
+
+        Names are given once and never change (handles and titles are fixed).
+        """
         if isinstance(event, Member.Registered):
-            self.names[event.originator_id] = "@" + event.handle
-        elif isinstance(event, Work.Contributed | Production.Created):
-            self.names[event.originator_id] = repr(event.title)
+            return "@" + event.handle
+        if isinstance(event, Work.Contributed | Production.Created):
+            return repr(event.title)
+        return None
 
     def involved(self, event: Any) -> tuple[UUID, ...]:
         """Every record the event is about: its aggregate and the ids in its payload."""

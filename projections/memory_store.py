@@ -10,7 +10,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 
 from projections.ordering import RankBy, WorkFilter, sort_key
-from projections.rows import EdgeRow, EventRow, HistoryRow, MemberRow, WorkRow
+from projections.rows import EdgeRow, MemberRow, WorkRow
 from projections.staging import TABLES, Changes
 from projections.store import UPSTREAM
 
@@ -25,7 +25,8 @@ class MemoryReadModels(POPOTrackingRecorder):
         self.tables: dict[str, dict[UUID, Any]] = {name: {} for name in TABLES}
         self.edges: dict[tuple[UUID, UUID], EdgeRow] = {}
         self.children: dict[UUID, list[UUID]] = defaultdict(list)
-        self.histories: dict[UUID, list[EventRow]] = defaultdict(list)
+        # The positions of each subject's history, in order (the events are in the log).
+        self.histories: dict[UUID, list[int]] = defaultdict(list)
 
     def load(self, table: str, key: UUID) -> Any:
         with self._database_lock:
@@ -41,9 +42,8 @@ class MemoryReadModels(POPOTrackingRecorder):
             for edge in changes.edges:
                 self.edges[edge.source, edge.derived] = edge
                 self.children[edge.source].append(edge.derived)
-            for event in changes.history:
-                for subject in event.subjects:
-                    self.histories[subject].append(event)
+            for subject, position in changes.history:
+                self.histories[subject].append(position)
             self._insert_tracking(tracking)
 
     def reset(self) -> None:
@@ -72,14 +72,10 @@ class MemoryReadModels(POPOTrackingRecorder):
         rows.sort(key=_leaderboard_key)
         return rows[offset : offset + limit]
 
-    def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[HistoryRow]:
+    def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[int]:
         with self._database_lock:
-            rows = self.histories.get(subject, [])
-            chosen = [
-                row.for_subject(subject)
-                for row in rows
-                if row.position > after and (as_of is None or row.position <= as_of)
-            ]
+            positions = self.histories.get(subject, [])
+            chosen = [p for p in positions if p > after and (as_of is None or p <= as_of)]
         return chosen[:limit]
 
     def descendant_count(self, work_id: UUID) -> int:
@@ -107,12 +103,9 @@ class MemoryReadModels(POPOTrackingRecorder):
                 self.edges.values(), key=lambda e: (str(e.source), str(e.derived))
             )
             dumped["history"] = sorted(
-                (
-                    row.for_subject(subject)
-                    for subject, rows in self.histories.items()
-                    for row in rows
-                ),
-                key=lambda r: (str(r.subject_id), r.position),
+                (subject, position)
+                for subject, positions in self.histories.items()
+                for position in positions
             )
         return dumped
 
@@ -121,7 +114,7 @@ class MemoryReadModels(POPOTrackingRecorder):
 
 
 def _copy(row: Any) -> Any:
-    if row is None or isinstance(row, str):  # names are immutable strings
+    if row is None:
         return row
     return type(row)(*(getattr(row, name) for name in row.__slots__))
 

@@ -15,7 +15,7 @@ from ledger.history import Namebook
 from ledger.member import HandleClaim, Member
 from ledger.vote import Vote
 from ledger.work import Work
-from projections.rows import CommentRow, EdgeRow, EventRow, MemberRow, VoteRow, WorkRow
+from projections.rows import CommentRow, EdgeRow, MemberRow, NameRow, VoteRow, WorkRow
 from projections.staging import Staged
 
 __all__ = ["ReadModelWriter"]
@@ -26,8 +26,8 @@ class ReadModelWriter:
 
     def __init__(self, staged: Staged) -> None:
         self.staged = staged
-        self.names = Namebook(
-            names=staged.mapping("names"),
+        # Only ``involved`` is asked of it here (histories are rendered when read).
+        self.book = Namebook(
             votes=staged.mapping("votes", lambda row: (row.member_id, row.work_id)),
             comments=staged.mapping("comments", lambda row: row.work_id),
         )
@@ -35,7 +35,9 @@ class ReadModelWriter:
     def apply(self, position: int, event: Any) -> None:
         if isinstance(event, HandleClaim.Claimed):
             return
-        self.names.learn_name(event)
+        name = Namebook.name_given(event)
+        if name is not None:
+            self.staged.put("names", event.originator_id, NameRow(name, position))
         self._record_history(position, event)
         match event:
             case Member.Registered():
@@ -128,26 +130,14 @@ class ReadModelWriter:
     # -- history
 
     def _record_history(self, position: int, event: Any) -> None:
-        actor_id = getattr(event, "actor_id", None)
-        ids = self.names.involved(event)
+        ids = self.book.involved(event)
+        history = self.staged.changes.history
         if isinstance(event, _VOTE_EVENTS):
             # A vote's own id is no one's subject; its member and work are.
-            subjects = tuple(subject for subject in ids if subject != event.originator_id)
+            vote_id = event.originator_id
+            history.extend((subject, position) for subject in ids if subject != vote_id)
         else:
-            subjects = ids
-        self.staged.changes.history.append(
-            EventRow(
-                position=position,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-                type=type(event).__name__,
-                actor_id=actor_id,
-                actor=self.names.name(actor_id),
-                summary=self.names.summary(event),
-                ids=ids,
-                subjects=subjects,
-            )
-        )
+            history.extend((subject, position) for subject in ids)
 
     # -- rows
 

@@ -2,7 +2,8 @@
 
 ``ReadModels`` pairs a store with its projector. Every answer says up to which
 position it is current; ``as_of`` answers for a past position (or time): histories
-filter by position, while rankings are rebuilt into memory up to that position,
+filter by position (the store keeps their positions, the events are read from the
+log, ``projections.histories``), while rankings are rebuilt into memory up to that position,
 which costs one pass over the log up to it (about the rate of a rebuild; see
 docs/performance.md).
 """
@@ -16,6 +17,7 @@ from uuid import UUID
 
 from ledger import Ledger
 from ledger.log import position_at
+from projections.histories import render_history
 from projections.memory_store import MemoryReadModels
 from projections.ordering import RankBy, WorkFilter
 from projections.projector import Projector
@@ -152,7 +154,8 @@ class ReadModels:
         self, subject: UUID, *, after: int = 0, limit: int = 100, as_of: int | None = None
     ) -> HistoryPage:
         """The events about ``subject`` after position ``after``, in order."""
-        entries = self.store.history(subject, after, limit, as_of)
+        positions = self.store.history(subject, after, limit, as_of)
+        entries = render_history(self.ledger, self.store, subject, positions)
         next_after = entries[-1].position if len(entries) == limit else None
         return HistoryPage(entries, next_after, as_of or self.projector.position)
 

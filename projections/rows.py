@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-__all__ = ["CommentRow", "EdgeRow", "EventRow", "HistoryRow", "MemberRow", "VoteRow", "WorkRow"]
+__all__ = ["CommentRow", "EdgeRow", "HistoryRow", "MemberRow", "NameRow", "VoteRow", "WorkRow"]
 
 
 @dataclass(slots=True)
@@ -72,41 +72,26 @@ class EdgeRow:
 
 
 @dataclass(slots=True)
-class EventRow:
-    """One event as the histories show it, written once however many subjects it has.
+class NameRow:
+    """The display name a creation event gives its record (a member's ``@handle``, a
+    work's or production's quoted title), and that event's position.
 
-    ``subjects`` are the histories it appears in (each is a ``HistoryRow`` when read).
-    Not frozen only because a frozen dataclass is slower to make (one per event);
-    nothing changes it.
+    Histories are rendered from the log when read, and an event names a record
+    only if the record had been created by then (as ``Namebook`` did while reading
+    the log), so the position is kept beside the name.
     """
 
+    name: str
     position: int
-    occurred_at: datetime
-    recorded_at: datetime
-    type: str
-    actor_id: UUID | None
-    actor: str
-    summary: str
-    ids: tuple[UUID, ...]
-    subjects: tuple[UUID, ...]
-
-    def for_subject(self, subject_id: UUID) -> HistoryRow:
-        return HistoryRow(
-            subject_id,
-            self.position,
-            self.occurred_at,
-            self.recorded_at,
-            self.type,
-            self.actor_id,
-            self.actor,
-            self.summary,
-            self.ids,
-        )
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
-    """One event as it appears in the history of one subject (member, work...)."""
+    """One event as it appears in the history of one subject (member, work...).
+
+    Rendered from the log when a history is read (``projections.histories``); the
+    read models keep only which positions each subject's history holds.
+    """
 
     subject_id: UUID
     position: int

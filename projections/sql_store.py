@@ -21,14 +21,13 @@ from eventsourcing.sqlite import (
 
 from projections.bulk import BatchValues
 from projections.ordering import RankBy, WorkFilter, sql_order
-from projections.rows import HistoryRow, MemberRow, WorkRow
+from projections.rows import MemberRow, WorkRow
 from projections.sql_tables import (
     COLUMNS,
     DEFERRED_INDEXES,
     INDEXES,
     TABLE_SQL,
     WorkColumns,
-    event_values,
     from_record,
     insert_sql,
     subject_values,
@@ -42,7 +41,7 @@ __all__ = ["SCHEMA_VERSION", "SQLiteReadModels", "SqlReadModels", "ViewsDatastor
 
 # Bump when the tables change: stores of another version are dropped and rebuilt
 # (read models are derived data, so nothing is lost).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 
 _KEY = {table: columns[0] for table, columns in COLUMNS.items()}
 
@@ -52,6 +51,8 @@ class SqlReadModels:
 
     prefix = "rl_"
     types = {"real": "REAL", "int": "INTEGER"}
+    # What follows the columns of a table with a primary key (SQLite: WITHOUT ROWID).
+    keyed_table_options = ""
     # The positional parameter marker of the driver (writes pass tuples, not dicts).
     param = "?"
 
@@ -69,6 +70,7 @@ class SqlReadModels:
     def _view_table_statements(self) -> list[str]:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.prefix}{table} ({body.format(**self.types)})"
+            + (self.keyed_table_options if "PRIMARY KEY" in body else "")
             for table, body in TABLE_SQL.items()
         ]
         statements.append(
@@ -101,7 +103,6 @@ class SqlReadModels:
             for table in TABLES
         }
         values["edges"] = [values_for("edges", edge.source, edge) for edge in changes.edges]
-        values["history"] = [event_values(event) for event in changes.history]
         values["history_subjects"] = subject_values(changes.history)
         self.commit_values(values, tracking)
 
@@ -113,7 +114,7 @@ class SqlReadModels:
             for table in TABLES:
                 if values[table]:
                     cursor.executemany(upsert_sql(self.prefix, table, self.param), values[table])
-            for table in ("edges", "history", "history_subjects"):
+            for table in ("edges", "history_subjects"):
                 if values[table]:
                     cursor.executemany(insert_sql(self.prefix, table, self.param), values[table])
 
@@ -126,6 +127,7 @@ class SqlReadModels:
         return bool(rows) and rows[0]["version"] == SCHEMA_VERSION
 
     def _drop_tables(self, cursor: Any) -> None:
+        # "history": the rendered events schema 4 kept (now read from the log).
         for table in (*TABLES, "edges", "history", "history_subjects", "schema"):
             cursor.execute(self._sql(f"DROP TABLE IF EXISTS {{prefix}}{table}"), {})
 
@@ -136,7 +138,7 @@ class SqlReadModels:
         )
 
     def _reset_tables(self, cursor: Any) -> None:
-        for table in (*TABLES, "edges", "history", "history_subjects"):
+        for table in (*TABLES, "edges", "history_subjects"):
             cursor.execute(self._sql(f"DELETE FROM {{prefix}}{table}"), {})
         for name in DEFERRED_INDEXES:
             cursor.execute(self._sql(f"DROP INDEX IF EXISTS {{prefix}}{name}"), {})
@@ -180,19 +182,18 @@ class SqlReadModels:
             records = self._rows(cursor, text, {"limit": limit, "offset": offset})
         return [from_record("members", r) for r in records]
 
-    def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[HistoryRow]:
+    def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[int]:
         text = (
-            "SELECT s.subject_id, h.* FROM {prefix}history_subjects s"
-            " JOIN {prefix}history h ON h.position = s.position"
-            " WHERE s.subject_id = :subject AND s.position > :after"
+            "SELECT position FROM {prefix}history_subjects"
+            " WHERE subject_id = :subject AND position > :after"
         )
         params: dict[str, Any] = {"subject": subject.hex, "after": after, "limit": limit}
         if as_of is not None:
-            text += " AND s.position <= :as_of"
+            text += " AND position <= :as_of"
             params["as_of"] = as_of
         with self._transaction(commit=False) as cursor:
-            records = self._rows(cursor, text + " ORDER BY s.position LIMIT :limit", params)
-        return [from_record("history", r) for r in records]
+            records = self._rows(cursor, text + " ORDER BY position LIMIT :limit", params)
+        return [record["position"] for record in records]
 
     def descendant_count(self, work_id: UUID) -> int:
         text = (
@@ -224,12 +225,8 @@ class SqlReadModels:
                 for r in self._rows(cursor, "SELECT * FROM {prefix}edges", {})
             ]
             dumped["edges"] = sorted(edges, key=lambda e: (str(e.source), str(e.derived)))
-            text = (
-                "SELECT s.subject_id, h.* FROM {prefix}history_subjects s"
-                " JOIN {prefix}history h ON h.position = s.position"
-            )
-            history = [from_record("history", r) for r in self._rows(cursor, text, {})]
-            dumped["history"] = sorted(history, key=lambda r: (str(r.subject_id), r.position))
+            subjects = self._rows(cursor, "SELECT * FROM {prefix}history_subjects", {})
+            dumped["history"] = sorted((UUID(r["subject_id"]), r["position"]) for r in subjects)
         return dumped
 
 
@@ -261,6 +258,10 @@ class ViewsDatastore(SQLiteDatastore):
 
 class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):
     """The read models in an SQLite file of their own (beside the ledger's file)."""
+
+    # The rows keyed by an id live in their primary key's B-tree: one B-tree to
+    # search and change per upsert instead of the key's index and the rowid table.
+    keyed_table_options = " WITHOUT ROWID"
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)

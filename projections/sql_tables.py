@@ -2,9 +2,10 @@
 
 One schema for SQLite and PostgreSQL: ids and times are text (UUID hex, ISO 8601
 in UTC), counts are integers, scores are floats; only the float and integer type
-names differ. A history event is one row of ``history`` (keyed by its position),
-and one narrow row of ``history_subjects`` for each member, work... whose history
-it appears in. ``created_epoch`` (Unix seconds) and ``hours`` (since 2000-01-01)
+names differ. The histories are an index into the log: one narrow row of
+``history_subjects`` (subject, position) for each member, work... whose history an
+event appears in; the events themselves are read from the log when a history is
+(``projections.histories``). ``created_epoch`` (Unix seconds) and ``hours`` (since 2000-01-01)
 are stored beside ``created_at`` so that periods and the hot ordering run in SQL.
 """
 
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from projections.rows import CommentRow, EdgeRow, EventRow, HistoryRow, MemberRow, VoteRow, WorkRow
+from projections.rows import CommentRow, EdgeRow, MemberRow, NameRow, VoteRow, WorkRow
 from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_bound
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "INDEXES",
     "TABLE_SQL",
     "WorkColumns",
-    "event_values",
     "from_record",
     "insert_sql",
     "subject_values",
@@ -49,15 +49,10 @@ TABLE_SQL = {
         " value {int} NOT NULL"
     ),
     "comments": "comment_id TEXT PRIMARY KEY, work_id TEXT NOT NULL, retracted {int} NOT NULL",
-    "names": "id TEXT PRIMARY KEY, name TEXT NOT NULL",
+    "names": "id TEXT PRIMARY KEY, name TEXT NOT NULL, position {int} NOT NULL",
     "edges": (
         "source TEXT NOT NULL, derived TEXT NOT NULL, relation TEXT NOT NULL,"
         " position {int} NOT NULL, PRIMARY KEY (source, derived)"
-    ),
-    "history": (
-        "position {int} PRIMARY KEY, occurred_at TEXT NOT NULL,"
-        " recorded_at TEXT NOT NULL, type TEXT NOT NULL, actor_id TEXT, actor TEXT NOT NULL,"
-        " summary TEXT NOT NULL, ids TEXT NOT NULL"
     ),
     # The index of the histories: which events (positions) each subject appears in.
     # Its key is a unique index, not a primary key, so a rebuild can drop it and
@@ -110,18 +105,8 @@ COLUMNS = {
     ),
     "votes": ("vote_id", "member_id", "work_id", "value"),
     "comments": ("comment_id", "work_id", "retracted"),
-    "names": ("id", "name"),
+    "names": ("id", "name", "position"),
     "edges": ("source", "derived", "relation", "position"),
-    "history": (
-        "position",
-        "occurred_at",
-        "recorded_at",
-        "type",
-        "actor_id",
-        "actor",
-        "summary",
-        "ids",
-    ),
     "history_subjects": ("subject_id", "position"),
 }
 
@@ -142,7 +127,7 @@ CHANGING = {
     "members": ("name", "works", "remixes_received", "votes_up", "votes_down"),
     "votes": ("value",),
     "comments": ("retracted",),
-    "names": ("name",),
+    "names": ("name", "position"),
 }
 
 
@@ -238,30 +223,15 @@ def values_for(
     if table == "comments":
         return (row.comment_id.hex, row.work_id.hex, int(row.retracted))
     if table == "names":
-        return (key.hex, row)
+        return (key.hex, row.name, row.position)
     if table == "edges":
         return (row.source.hex, row.derived.hex, row.relation, row.position)
     raise KeyError(table)
 
 
-def event_values(event: EventRow) -> tuple[Any, ...]:
-    """The ``history`` row of one event (its ids as hex, space-separated)."""
-    actor_id = event.actor_id
-    return (
-        event.position,
-        event.occurred_at.isoformat(),
-        event.recorded_at.isoformat(),
-        event.type,
-        None if actor_id is None else actor_id.hex,
-        event.actor,
-        event.summary,
-        " ".join([each.hex for each in event.ids]),
-    )
-
-
-def subject_values(events: list[EventRow]) -> list[tuple[str, int]]:
-    """The ``history_subjects`` rows of some events."""
-    return [(subject.hex, event.position) for event in events for subject in event.subjects]
+def subject_values(history: list[tuple[UUID, int]]) -> list[tuple[str, int]]:
+    """The ``history_subjects`` rows of (subject, position) pairs."""
+    return [(subject.hex, position) for subject, position in history]
 
 
 def from_record(table: str, record: Any) -> Any:
@@ -302,21 +272,9 @@ def from_record(table: str, record: Any) -> Any:
             UUID(record["comment_id"]), UUID(record["work_id"]), bool(record["retracted"])
         )
     if table == "names":
-        return record["name"]
+        return NameRow(record["name"], record["position"])
     if table == "edges":
         return EdgeRow(
             UUID(record["source"]), UUID(record["derived"]), record["relation"], record["position"]
-        )
-    if table == "history":
-        return HistoryRow(
-            UUID(record["subject_id"]),
-            record["position"],
-            datetime.fromisoformat(record["occurred_at"]),
-            datetime.fromisoformat(record["recorded_at"]),
-            record["type"],
-            None if record["actor_id"] is None else UUID(record["actor_id"]),
-            record["actor"],
-            record["summary"],
-            tuple(UUID(i) for i in record["ids"].split()),
         )
     raise KeyError(table)

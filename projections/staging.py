@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, Generic, TypeVar
+from typing import Any
 from uuid import UUID
 
-from projections.rows import EdgeRow, EventRow
+from projections.rows import EdgeRow
 
-__all__ = ["TABLES", "Changes", "RowCache", "Staged"]
+__all__ = ["TABLES", "Changes", "Lookup", "RowCache", "Staged"]
 
 TABLES = ("works", "members", "votes", "comments", "names")
-R = TypeVar("R")
 
 
 class RowCache:
@@ -66,12 +65,16 @@ class RowCache:
 
 
 class Changes:
-    """What one batch changed: rows by table, new edges, new history events."""
+    """What one batch changed: rows by table, new edges, new history entries.
+
+    A history entry is only a (subject, position) pair: the event itself is read
+    from the log when the history is (``projections.histories``).
+    """
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[UUID, Any]] = {name: {} for name in TABLES}
         self.edges: list[EdgeRow] = []
-        self.history: list[EventRow] = []
+        self.history: list[tuple[UUID, int]] = []
 
     def __bool__(self) -> bool:
         return bool(self.edges or self.history or any(self.rows.values()))
@@ -113,41 +116,42 @@ class Staged:
                     known[table].add(key)
         self.changes = Changes()
 
-    def mapping(
-        self, table: str, convert: Callable[[Any], Any] = lambda row: row
-    ) -> MutableMapping[UUID, Any]:
-        return _TableMapping(self, table, convert)
+    def mapping(self, table: str, convert: Callable[[Any], Any] = lambda row: row) -> Lookup:
+        """One staged table as ``ledger.history.Namebook`` reads it (rows converted)."""
+
+        def find(key: UUID) -> Any:
+            row = self.get(table, key)
+            return None if row is None else convert(row)
+
+        return Lookup(find)
 
 
-class _TableMapping(MutableMapping[UUID, Any], Generic[R]):
-    """A dict-like window on one staged table (what ledger.history.Namebook expects)."""
+class Lookup(MutableMapping[UUID, Any]):
+    """A read-only mapping over a look-up function (None: absent), for ``Namebook``,
+    which asks its mappings only ``get`` and ``[]``."""
 
-    def __init__(self, staged: Staged, table: str, convert: Callable[[Any], Any]) -> None:
-        self.staged = staged
-        self.table = table
-        self.convert = convert
+    def __init__(self, find: Callable[[UUID], Any]) -> None:
+        self.find = find
 
     def get(self, key: UUID, default: Any = None) -> Any:
-        # Namebook asks with get() for every name: one call instead of the mixin's three.
-        row = self.staged.get(self.table, key)
-        return default if row is None else self.convert(row)
+        # One call instead of the mixin's three.
+        value = self.find(key)
+        return default if value is None else value
 
     def __getitem__(self, key: UUID) -> Any:
-        row = self.staged.get(self.table, key)
-        if row is None:
+        value = self.find(key)
+        if value is None:
             raise KeyError(key)
-        return self.convert(row)
+        return value
 
     def __setitem__(self, key: UUID, value: Any) -> None:
-        if self.table != "names":
-            raise TypeError("only names are set through the mapping")
-        self.staged.put(self.table, key, value)
+        raise TypeError("read models are changed by the model's rows, not through a look-up")
 
     def __delitem__(self, key: UUID) -> None:
         raise TypeError("read models never delete")
 
     def __iter__(self) -> Iterator[UUID]:
-        raise TypeError("a staged table cannot be listed")
+        raise TypeError("a look-up cannot be listed")
 
     def __len__(self) -> int:
-        raise TypeError("a staged table cannot be counted")
+        raise TypeError("a look-up cannot be counted")

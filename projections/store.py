@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 
 from projections.ordering import RankBy, WorkFilter
-from projections.rows import HistoryRow, MemberRow, WorkRow
+from projections.rows import MemberRow, WorkRow
 from projections.staging import Changes
 
 __all__ = ["UPSTREAM", "ReadModelStore"]
@@ -27,7 +27,7 @@ class ReadModelStore(Protocol):
     """A place the read models live."""
 
     def load(self, table: str, key: UUID) -> Any:
-        """One committed row (or name), or None."""
+        """One committed row, or None."""
 
     def commit(self, changes: Changes, tracking: Tracking) -> None:
         """Write a batch's changes and its tracking position in one transaction.
@@ -58,9 +58,9 @@ class ReadModelStore(Protocol):
 
     def leaderboard(self, limit: int, offset: int) -> list[MemberRow]: ...
 
-    def history(
-        self, subject: UUID, after: int, limit: int, as_of: int | None
-    ) -> list[HistoryRow]: ...
+    def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[int]:
+        """The positions of the events in ``subject``'s history after ``after`` (up to
+        ``as_of``), in order: an index into the log, which holds the events."""
 
     def descendant_count(self, work_id: UUID) -> int: ...
 

@@ -33,6 +33,32 @@ def test_a_rebuild_of_a_synthetic_log_takes_the_bulk_path_to_the_same_views(
     assert store.dump() == clean_views(ledger)
 
 
+def test_a_bulk_batch_read_in_pages_commits_once_per_batch_with_the_same_views(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    monkeypatch.setattr(bulk, "READ_PAGE", 150)
+    commit_values = type(store).commit_values  # type: ignore[attr-defined]
+    committed: list[int] = []
+
+    def counted(self: Any, values: Any, tracking: Any) -> None:
+        committed.append(tracking.notification_id)
+        commit_values(self, values, tracking)
+
+    monkeypatch.setattr(type(store), "commit_values", counted)
+    projector = Projector(ledger, store, batch_size=100)
+    projector.rebuild_batch_size = 700
+    progress: list[int] = []
+    assert projector.rebuild(on_progress=progress.append) == ledger.head
+    assert projector.bulk_position == ledger.head
+    # Pages of 150 up to each batch's 700th event; one commit per batch.
+    assert progress[:6] == [150, 300, 450, 600, 700, 850]
+    assert committed == [*range(700, ledger.head, 700), ledger.head]
+    assert store.dump() == clean_views(ledger)
+
+
 def test_where_the_bulk_path_stops_the_ordinary_path_goes_on_to_the_same_views(
     databases: Databases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,7 +124,7 @@ def test_the_bulk_path_stops_when_another_projector_moves_the_store(
 
     def apply_while_another_writes(self: Any, notification: Any) -> None:
         # During the second batch, another projector applies the next 50 events.
-        if notification.id == 700 and not moved:
+        if notification[0] == 700 and not moved:
             moved.append(other.catch_up(until=650))
         apply(self, notification)
 

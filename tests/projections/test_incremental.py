@@ -45,13 +45,34 @@ def run_incrementally(backend: str, program: list[Step], batch_sizes: list[int])
         Projector(ledger, in_memory).catch_up()
         assert in_memory.dump() == incremental
 
-        # The history view says what a direct scan of the log says.
+        # The history view says what a direct scan of the log says, line for line.
         for subject in [*made.members[:3], *made.works[:3]]:
             from_view = [
-                (row.position, row.summary)
-                for row in models.store.history(subject, 0, 10_000, None)
+                (
+                    row.position,
+                    row.occurred_at,
+                    row.recorded_at,
+                    row.type,
+                    row.actor_id,
+                    row.actor,
+                    row.summary,
+                    row.ids,
+                )
+                for row in models.history(subject, limit=10_000).entries
             ]
-            from_log = [(entry.position, entry.summary) for entry in history_of(ledger, subject)]
+            from_log = [
+                (
+                    entry.position,
+                    entry.occurred_at,
+                    entry.recorded_at,
+                    entry.type,
+                    entry.actor_id,
+                    entry.actor,
+                    entry.summary,
+                    entry.ids,
+                )
+                for entry in history_of(ledger, subject)
+            ]
             assert from_view == from_log
         models.store.close()
         rebuilt_store.close()

@@ -111,6 +111,23 @@ def test_a_rebuild_switches_the_collector_back_on_however_it_ends(databases: Dat
     assert store.dump() == clean_views(ledger)
 
 
+def test_a_rebuild_leaves_no_reference_cycles_for_the_collector(databases: Databases) -> None:
+    """The rows a rebuild held are freed as it ends, not by a full collection later
+    (at 1M events such a collection paused the process for 1.5 s)."""
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    projector = Projector(ledger, store)
+    gc.collect()
+    gc.disable()
+    try:
+        projector.rebuild()
+        assert projector.bulk_position == ledger.head
+        assert gc.collect() < 100  # the 3 000 events' rows are far more
+    finally:
+        gc.enable()
+
+
 def work(**changes: Any) -> WorkRow:
     row = WorkRow(
         work_id=uuid4(),
