@@ -59,19 +59,22 @@ TABLE_SQL = {
     # build it once at the end (DEFERRED_INDEXES).
     "history_subjects": "subject_id TEXT NOT NULL, position {int} NOT NULL",
 }
-INDEXES = (
-    # Index names are never schema-qualified (PostgreSQL puts them beside their table).
-    "CREATE INDEX IF NOT EXISTS rl_works_created ON {prefix}works (created_epoch)",
-    "CREATE INDEX IF NOT EXISTS rl_edges_derived ON {prefix}edges (derived)",
-)
+INDEXES: tuple[str, ...] = ()
 # Indexes a rebuild drops at its start and creates at its end: inserting 2.5
 # (subject, position) pairs an event into a B-tree keyed by random ids cost a 1M-event
-# rebuild more than sorting them all once. Both are created whenever the store is
-# opened too, so a rebuild that stopped half-way leaves them missing only until then.
+# rebuild more than sorting them all once, and the same holds, less, for the
+# citations by derived work and the works by creation time. They are created
+# whenever the store is opened too, so a rebuild that stopped half-way leaves them
+# missing only until then. Index names are never schema-qualified (PostgreSQL puts
+# them beside their table).
 DEFERRED_INDEXES = {
     "history_subjects_key": (
         "CREATE UNIQUE INDEX IF NOT EXISTS rl_history_subjects_key"
         " ON {prefix}history_subjects (subject_id, position)"
+    ),
+    "edges_derived": "CREATE INDEX IF NOT EXISTS rl_edges_derived ON {prefix}edges (derived)",
+    "works_created": (
+        "CREATE INDEX IF NOT EXISTS rl_works_created ON {prefix}works (created_epoch)"
     ),
 }
 
