@@ -134,3 +134,37 @@ def test_the_bulk_path_stops_when_another_projector_moves_the_store(
     assert projector.rebuild() == ledger.head
     assert moved == [650] and projector.bulk_position == 600
     assert store.dump() == clean_views(ledger)
+
+
+@pytest.mark.parametrize(
+    ("columns", "raw"),
+    [
+        (bulk.RAW_COLUMNS, True),
+        # Another table layout: ids one off (the rows differ from the library's) ...
+        ("rowid + 1, originator_id, originator_version, topic, state", False),
+        # ... or a column that is not there (the query fails).
+        ("rowid, originator_id, originator_version, topic, payload", False),
+    ],
+)
+def test_the_raw_read_of_an_sqlite_log_is_used_only_where_it_agrees_with_the_library(
+    columns: str, raw: bool, databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = databases.url("sqlite")
+    ledger = synthetic_ledger(url)
+    store = open_read_models(url)
+    monkeypatch.setattr(bulk, "RAW_COLUMNS", columns)
+    reader = bulk.BulkRebuild._reader
+    used: list[bool] = []
+
+    def spied(self: bulk.BulkRebuild) -> Any:
+        read = reader(self)
+        used.append(self.raw_reads)
+        return read
+
+    monkeypatch.setattr(bulk.BulkRebuild, "_reader", spied)
+    projector = Projector(ledger, store)
+    projector.rebuild_batch_size = 700
+    assert projector.rebuild() == ledger.head
+    assert used == [raw]
+    assert projector.bulk_position == ledger.head  # the bulk path applied the whole log
+    assert store.dump() == clean_views(ledger)
