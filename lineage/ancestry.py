@@ -146,10 +146,7 @@ class Ancestry:
     @cached_property
     def author_numbers(self) -> list[tuple[int, ...]]:
         """Per number: the authors' member numbers."""
-        return [
-            authors if type(authors) is tuple else (authors,)  # type: ignore[misc]
-            for authors in self._authors
-        ]
+        return list(map(self.lineage.author_numbers_at, self.numbers))
 
     @cached_property
     def titles(self) -> list[str]:

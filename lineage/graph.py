@@ -427,13 +427,16 @@ class LineageGraph:
 
     def contributor(self, member_id: UUID, as_of: int | None = None) -> Contributor:
         """The member as they were at ``as_of`` (their latest state when None)."""
-        states = self._member_states[member_id]
+        return self._member_states[member_id][self._state_index(member_id, as_of)]
+
+    def _state_index(self, member_id: UUID, as_of: int | None) -> int:
+        """Which of the member's states held at ``as_of`` (KeyError: none yet)."""
         if as_of is None:
-            return states[-1]
+            return -1
         index = bisect.bisect_right(self._member_positions[member_id], as_of) - 1
         if index < 0:
             raise KeyError(member_id)
-        return states[index]
+        return index
 
     def credit_heads_of(
         self, member_numbers: Iterable[int], as_of: int | None = None
@@ -444,13 +447,10 @@ class LineageGraph:
             by_number = self._credit_heads_by_number
             return [by_number[member][-1] for member in member_numbers]
         heads = self._credit_heads
-        found: list[CreditHead] = []
-        for member in map(self._member_ids.__getitem__, member_numbers):
-            index = bisect.bisect_right(self._member_positions[member], as_of) - 1
-            if index < 0:
-                raise KeyError(member)
-            found.append(heads[member][index])
-        return found
+        return [
+            heads[member][self._state_index(member, as_of)]
+            for member in map(self._member_ids.__getitem__, member_numbers)
+        ]
 
     def production(self, production_id: UUID, as_of: int | None = None) -> ProductionState:
         """The production as it was at ``as_of``: works in order, publication, revenue."""
