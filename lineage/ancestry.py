@@ -26,10 +26,16 @@ import networkx as nx
 from ledger.errors import UnknownWorkError
 from lineage.graph import LineageGraph
 
-__all__ = ["MAX_EXPLAINED_PATHS", "Ancestry", "Path"]
+__all__ = ["MAX_EXPLAINED_PATHS", "MAX_EXPLAINED_PATH_WORKS", "Ancestry", "Path"]
 
 #: At most this many paths are listed in one explanation; the count is always exact.
 MAX_EXPLAINED_PATHS = 12
+#: A path of more works is counted but not listed. Listing every path of a deep
+#: lineage in full is quadratic: credits for a work at the end of a 10 000-work
+#: chain would list paths of thousands of works for each of thousands of
+#: contributors (gigabytes of JSON). The works' distances and relations still
+#: say how far, and how, each contribution reached the published work.
+MAX_EXPLAINED_PATH_WORKS = 64
 
 #: A path from the published work back to one of its ancestors: ``(W, ..., A)``.
 Path = tuple[UUID, ...]
@@ -385,15 +391,24 @@ class Ancestry:
             for work, built in self.derived.items()
         }
 
-    def paths(self, target: UUID, limit: int = MAX_EXPLAINED_PATHS) -> tuple[Path, ...]:
-        """Up to ``limit`` paths ``(W, ..., target)``; the first is a shortest one."""
+    def paths(
+        self,
+        target: UUID,
+        limit: int = MAX_EXPLAINED_PATHS,
+        longest: int = MAX_EXPLAINED_PATH_WORKS,
+    ) -> tuple[Path, ...]:
+        """Up to ``limit`` paths ``(W, ..., target)`` of at most ``longest`` works each,
+        shortest first (none when even the shortest is longer)."""
         # Walk down from the target: every work here leads to W, so no step is
         # wasted, and taking the works nearest W first makes the first path a
-        # shortest one. Each stack entry links to the one it came from, so a
-        # path is only spelled out (once, in its length) when it reaches W.
+        # shortest one. A work whose distance to W would make the path too long
+        # is not entered. Each stack entry links to the one it came from (and
+        # counts the works so far), so a path is only spelled out when it reaches W.
         found: list[Path] = []
-        onward = self._onward
-        stack: list[tuple[UUID, Any]] = [(target, None)]
+        onward, distance = self._onward, self.distance
+        stack: list[tuple[UUID, Any, int]] = []
+        if distance[target] < longest:
+            stack.append((target, None, 1))
         while stack and len(found) < limit:
             entry = stack.pop()
             if entry[0] == self.seed:
@@ -404,7 +419,12 @@ class Ancestry:
                     link = link[1]
                 found.append(tuple(path))
                 continue
-            stack.extend((built, entry) for built in reversed(onward[entry[0]]))
+            works = entry[2] + 1
+            stack.extend(
+                (built, entry, works)
+                for built in reversed(onward[entry[0]])
+                if works + distance[built] <= longest
+            )
         return tuple(found)
 
     def describe_path(self, path: Path) -> str:

@@ -32,7 +32,7 @@ from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy, Share
-from lineage.rounding import format_percent
+from lineage.rounding import format_percent, format_percent_over
 
 __all__ = [
     "ANONYMOUS",
@@ -86,6 +86,11 @@ class Credit(NamedTuple):
         return self.explanation.value
 
     @property
+    def percent(self) -> str:
+        """The share as a percentage to two decimals (see ``format_percent``)."""
+        return format_percent_over(*self.explanation.numerator_over)
+
+    @property
     def display_name(self) -> str:
         """The name to print: the credited name, or "Anonymous"."""
         return self.credited_as or ANONYMOUS
@@ -114,7 +119,7 @@ class Credits:
         for credit in self.credits:
             works = ", ".join(f'"{work.title}"' for work in credit.works)
             lines.append(
-                f"  {credit.display_name}: {format_percent(credit.share)}%"
+                f"  {credit.display_name}: {credit.percent}%"
                 f" (generation {credit.distance}) for {works}"
             )
         return "\n".join(lines)
@@ -226,7 +231,7 @@ def _credit_dict(credit: Credit, public: bool) -> dict[str, Any]:
         "display_name": credit.display_name,
         "distance": credit.distance,
         "relations": list(credit.relations),
-        "share": share_dict(credit.share),
+        "share": {"fraction": fraction_text(credit.share), "percent": credit.percent},
         "works": [
             {
                 "id": str(work.work_id),

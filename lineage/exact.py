@@ -33,6 +33,7 @@ __all__ = [
     "prime_factors",
     "primes_of",
     "reduced",
+    "term_text",
 ]
 
 # Trial division up to this bound: enough for counts of sources and the
@@ -80,6 +81,34 @@ def fraction_text(value: Fraction) -> str:
     if value.denominator == 1:
         return int_text(value.numerator)
     return f"{int_text(value.numerator)}/{int_text(value.denominator)}"
+
+
+#: Terms show a value exactly while its numerator and denominator are below this.
+TERM_EXACT_LIMIT = 10**40
+
+
+def term_text(value: Fraction) -> str:
+    """A value in an explanation's words: exact ("3/8") when short, else approximate.
+
+    Along a 10 000-work chain the values reaching each work have thousands of
+    digits; written out, credits' explanations ran to hundreds of megabytes that
+    no one can read. Past 40 digits a term says ``~1.23457e-706`` instead (six
+    significant digits); the share itself is always exact.
+
+    >>> term_text(Fraction(3, 8)), term_text(Fraction(1, 2**300))
+    ('3/8', '~4.90909e-91')
+    """
+    numerator, denominator = value.numerator, value.denominator
+    if abs(numerator) < TERM_EXACT_LIMIT and denominator < TERM_EXACT_LIMIT:
+        return fraction_text(value)
+    # math.log10 takes integers of any size (no float overflow).
+    logarithm = math.log10(abs(numerator)) - math.log10(denominator)
+    exponent = math.floor(logarithm)
+    mantissa = f"{10 ** (logarithm - exponent):.5f}"
+    if mantissa.startswith("10"):  # rounded up to the next power of ten
+        mantissa, exponent = "1.00000", exponent + 1
+    sign = "-" if numerator < 0 else ""
+    return f"~{sign}{mantissa}e{exponent}"
 
 
 @lru_cache(maxsize=4096)
@@ -227,8 +256,8 @@ class Over:
         return self._reducer(self.numerators[index])
 
     def text(self, index: int) -> str:
-        """The value at ``index`` written exactly, e.g. ``3/8``."""
-        return fraction_text(self.fraction(index))
+        """The value at ``index`` for an explanation (``term_text``: exact when short)."""
+        return term_text(self.fraction(index))
 
     def fractions(self) -> list[Fraction]:
         return [self.fraction(index) for index in range(len(self.numerators))]

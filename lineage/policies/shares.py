@@ -104,7 +104,9 @@ class Share(NamedTuple):
 
     ``value`` is the exact share; ``paths`` lists up to ``MAX_EXPLAINED_PATHS`` of
     the ``path_count`` paths from the published work back to the credited
-    work(s); ``terms`` says in words which policy terms produced ``value``.
+    work(s), shortest first, leaving out paths of more than
+    ``MAX_EXPLAINED_PATH_WORKS`` works; ``terms`` says in words which policy terms
+    produced ``value``.
 
     The value, paths and terms are worked out on first use (and kept by the
     family): a statement or a credits list holds thousands of shares, most never

@@ -13,6 +13,7 @@ from fractions import Fraction
 from uuid import UUID
 
 from lineage.ancestry import Ancestry
+from lineage.exact import term_text
 from lineage.policies import (
     Absolute,
     Decay,
@@ -61,7 +62,7 @@ def member_shares(policy: RoyaltyPolicy, ancestry: Ancestry) -> Explained:
             value += shares[work][0] / authors
             split = "" if authors == 1 else f", split among its {authors} authors"
             terms.append(
-                f'"{ancestry.title(work)}" earns {shares[work][0]}{split}: '
+                f'"{ancestry.title(work)}" earns {term_text(shares[work][0])}{split}: '
                 + "; ".join(shares[work][1])
             )
         found[member] = (value, tuple(terms))
@@ -105,16 +106,16 @@ def _decay(r: Fraction, ancestry: Ancestry) -> Explained:
         sources = ancestry.sources[work]
         kept = (1 - r) * reach[work] if sources else reach[work]
         terms = [
-            f'{r} x {reach[built]} / {len(ancestry.sources[built])} passed on by "'
+            f'{r} x {term_text(reach[built])} / {len(ancestry.sources[built])} passed on by "'
             f'{ancestry.title(built)}"'
             for built in ancestry.derived[work]
         ]
         if sources:
-            terms.append(f"keeps {1 - r} of the {reach[work]} reaching it")
+            terms.append(f"keeps {1 - r} of the {term_text(reach[work])} reaching it")
             for source in sources:
                 reach[source] += r * reach[work] / len(sources)
         else:
-            terms.append(f"keeps all of the {reach[work]} reaching it (an original)")
+            terms.append(f"keeps all of the {term_text(reach[work])} reaching it (an original)")
         found[work] = (kept, tuple(terms))
     return found
 
@@ -147,8 +148,8 @@ def _relative(ancestry: Ancestry) -> Explained:
     found: Explained = {}
     for work in ancestry.order:
         terms = [
-            f'{as_percent(ancestry.percent(work, built))} of the {reach[built]} reaching "'
-            f'{ancestry.title(built)}"'
+            f"{as_percent(ancestry.percent(work, built))} of the"
+            f' {term_text(reach[built])} reaching "{ancestry.title(built)}"'
             for built in ancestry.derived[work]
         ]
         owed = sum((ancestry.percent(s, work) for s in ancestry.sources[work]), Fraction(0))
@@ -156,7 +157,7 @@ def _relative(ancestry: Ancestry) -> Explained:
             raise OverflowError("over-cited")
         for source in ancestry.sources[work]:
             reach[source] += ancestry.percent(source, work) * reach[work]
-        terms.append(f"keeps {as_percent(1 - owed)} of the {reach[work]} reaching it")
+        terms.append(f"keeps {as_percent(1 - owed)} of the {term_text(reach[work])} reaching it")
         found[work] = (reach[work] * (1 - owed), tuple(terms))
     return found
 
@@ -177,11 +178,13 @@ def _flow(policy: Flow, ancestry: Ancestry) -> Explained:
     found: Explained = {}
     for work in ancestry.order:
         terms = [
-            f"{1 - policy.alpha} x {visits[built]} x {weights[built][work]}/"
+            f"{1 - policy.alpha} x {term_text(visits[built])} x {weights[built][work]}/"
             f'{sum(weights[built].values(), Fraction(0))} stepping back from "'
             f'{ancestry.title(built)}"'
             for built in ancestry.derived[work]
         ]
-        terms.append(f"{visits[work]} visits per walk, of {all_visits} in all")
+        terms.append(
+            f"{term_text(visits[work])} visits per walk, of {term_text(all_visits)} in all"
+        )
         found[work] = (visits[work] / all_visits, tuple(terms))
     return found

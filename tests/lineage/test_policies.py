@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 
 from ledger import Ledger
-from lineage.ancestry import MAX_EXPLAINED_PATHS
+from lineage.ancestry import MAX_EXPLAINED_PATH_WORKS, MAX_EXPLAINED_PATHS
 from lineage.errors import InvalidPolicyError, OverAllocationError, UnknownPolicyError
 from lineage.policies import (
     POLICIES,
@@ -272,6 +272,21 @@ def test_shares_explain_their_paths_and_terms(sketch: Sketch) -> None:
     assert a.terms == ('5% cited by "B" on 1 path(s) from the published work',)
 
 
+def test_paths_longer_than_the_listing_limit_are_counted_not_listed(sketch: Sketch) -> None:
+    # A chain of 70 works: the original is 69 citations (70 works) from the end.
+    sketch.work("w0")
+    for n in range(1, 70):
+        sketch.work(f"w{n}", cites=[f"w{n - 1}"])
+    found = Decay().work_shares(sketch.lineage(), sketch.works["w69"])
+    last_listed = found[sketch.works[f"w{70 - MAX_EXPLAINED_PATH_WORKS}"]]
+    assert [len(path) for path in last_listed.paths] == [MAX_EXPLAINED_PATH_WORKS]
+    assert last_listed.paths[0][-1] == sketch.works[f"w{70 - MAX_EXPLAINED_PATH_WORKS}"]
+    too_far = found[sketch.works[f"w{69 - MAX_EXPLAINED_PATH_WORKS}"]]
+    assert too_far.paths == ()
+    assert too_far.path_count == 1
+    assert found[sketch.works["w0"]].paths == ()
+
+
 # --------------------------------------------------------------- registry
 
 
@@ -426,8 +441,10 @@ def test_explained_paths_are_the_real_paths_shortest_first(spec: LineageSpec) ->
         found = Decay().work_shares(made.lineage(), made.works[seed])
     for work, share in found.items():
         real = every[made.works.index(work)]
+        short = {path for path in real if len(path) <= MAX_EXPLAINED_PATH_WORKS}
         listed = [tuple(made.works.index(w) for w in path) for path in share.paths]
         assert share.path_count == len(real)
-        assert len(listed) == len(set(listed)) == min(len(real), MAX_EXPLAINED_PATHS)
-        assert set(listed) <= real
-        assert len(listed[0]) == min(len(path) for path in real)
+        assert len(listed) == len(set(listed)) == min(len(short), MAX_EXPLAINED_PATHS)
+        assert set(listed) <= short
+        if short:
+            assert len(listed[0]) == min(len(path) for path in real)
