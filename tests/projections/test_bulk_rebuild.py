@@ -3,10 +3,12 @@ and a clean hand-over to the ordinary path where it stops."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from ledger import open_ledger
 from projections import bulk
 from projections.memory_store import MemoryReadModels
 from projections.opening import open_read_models
@@ -168,3 +170,22 @@ def test_the_raw_read_of_an_sqlite_log_is_used_only_where_it_agrees_with_the_lib
     assert used == [raw]
     assert projector.bulk_position == ledger.head  # the bulk path applied the whole log
     assert store.dump() == clean_views(ledger)
+
+
+def test_the_fields_the_bulk_path_expects_of_votes_and_comments_are_those_stored(
+    databases: Databases,
+) -> None:
+    # The bulk path picks a vote's and a comment's ids out of their stored state
+    # directly when the state has exactly these fields (and scans it otherwise).
+    ledger = open_ledger(databases.url("sqlite"))
+    ana = ledger.register_member(handle="ana").id
+    ben = ledger.register_member(handle="ben").id
+    work = ledger.contribute(authors=[ana], title="A").id
+    ledger.vote(member_id=ben, work_id=work, value=1)
+    ledger.comment(work_id=work, author_id=ben, text="lovely")
+    stored = {
+        notification.topic.rsplit(".", 1)[-1]: tuple(json.loads(notification.state))
+        for notification in ledger.recorder.select_notifications(start=1, limit=100)
+    }
+    assert stored["Voted"] == bulk.VOTED_FIELDS
+    assert stored["Commented"] == bulk.COMMENTED_FIELDS
