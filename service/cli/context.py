@@ -10,8 +10,10 @@ from typing import Any, ClassVar
 import typer
 
 from ledger import Ledger, open_ledger
+from ledger.settings import resolve_db_setting
 from ledger.values import parse_time
 from lineage.graph import LineageGraph
+from lineage.snapshot import open_lineage, snapshot_path
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 
@@ -43,9 +45,14 @@ class CliState:
 
     @property
     def lineage(self) -> LineageGraph:
-        """The lineage graph, built from the log on first use."""
+        """The lineage graph on first use: from its snapshot beside an SQLite ledger
+        (``lineage.snapshot``), caught up with the log, else built from the log."""
         if self._lineage is None:
-            self._lineage = LineageGraph.from_ledger(self.ledger, long_lived=True)
+            setting = resolve_db_setting(self.db)
+            path = (
+                snapshot_path(setting.env["SQLITE_DBNAME"]) if setting.backend == "sqlite" else None
+            )
+            self._lineage = open_lineage(self.ledger, path)
         return self._lineage
 
     @property
