@@ -5,30 +5,40 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from ledger import Ledger, open_ledger
+from ledger.values import Money
 from lineage import snapshot
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph
 from lineage.policies import Decay
+from lineage.royalties import statement_for_revenue
 from lineage.snapshot import CACHE_ENV_VAR, open_lineage, snapshot_path
 from tests.conftest import Databases
 from tests.lineage.dags import Sketch
 
 
-def drawn(ledger: Ledger) -> Sketch:
-    sketch = Sketch(ledger)
+class Drawn(Sketch):
+    production_id: UUID
+
+
+def drawn(ledger: Ledger) -> Drawn:
+    sketch = Drawn(ledger)
     sketch.work("Song", "ana")
     sketch.work("Picture", "ben", cites=[("Song", "5", "illustration")])
     sketch.work("Film", "cy", "ana", cites=["Picture", "Song"])
+    sketch.production_id = sketch.production("Film")
+    ledger.record_revenue(sketch.production_id, Money(100_00, "USD"))
     return sketch
 
 
-def described(graph: LineageGraph, sketch: Sketch) -> dict[str, Any]:
+def described(graph: LineageGraph, sketch: Drawn) -> dict[str, Any]:
     """What a user can ask of the graph, for every work, now and as of earlier positions."""
     return {
+        "statement": statement_for_revenue(graph, sketch.production_id, 1).as_dict(),
         "position": graph.position,
         "edges": sorted(graph.graph.edges(data=True)),
         "works": {title: dict(graph.work(work)) for title, work in sketch.works.items()},
