@@ -397,8 +397,9 @@ class Ancestry:
         limit: int = MAX_EXPLAINED_PATHS,
         longest: int = MAX_EXPLAINED_PATH_WORKS,
     ) -> tuple[Path, ...]:
-        """Up to ``limit`` paths ``(W, ..., target)`` of at most ``longest`` works each,
-        shortest first (none when even the shortest is longer)."""
+        """Up to ``limit`` paths ``(W, ..., target)`` of at most ``longest`` works each;
+        the first is a shortest one, the rest follow in the walk's order, nearest to W
+        first at each step (none when even the shortest is longer than ``longest``)."""
         # Walk down from the target: every work here leads to W, so no step is
         # wasted, and taking the works nearest W first makes the first path a
         # shortest one. A work whose distance to W would make the path too long

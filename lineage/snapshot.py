@@ -9,7 +9,9 @@ The file is a cache beside an SQLite ledger (``ledger.db`` -> ``ledger.lineage.p
 derived from the log and safe to delete. It is used only if everything checks out;
 otherwise the graph is built from the log and the file written afresh:
 
-- its format number and the graph's attribute names match this code's;
+- its format number, the graph's attribute names, and a digest of this code (every
+  module of ``ledger`` and ``lineage``, the Python and networkx versions) match;
+- the graph's bytes have the SHA-256 its header recorded;
 - the log still holds, at position 1 and at the snapshot's position, the very events
   (originator, version, topic, and a SHA-256 of the stored state) the snapshot was
   taken after; the log is append-only, so a different event there means another
@@ -26,11 +28,18 @@ import gc
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
+import ledger as ledger_package
+import lineage as lineage_package
 from ledger import Ledger
+from ledger.collector import collector_paused
 from lineage.graph import LineageGraph
 
 __all__ = [
@@ -103,6 +112,24 @@ def _attributes() -> tuple[str, ...]:
     return tuple(sorted(vars(LineageGraph())))
 
 
+@cache
+def _code() -> str:
+    """A digest of the code whose objects a snapshot holds: any change invalidates it.
+
+    The graph pickles instances of this project's classes (members' states,
+    productions' events, money) and of networkx's; a class whose fields moved would
+    load wrong values without an error, so the source of every module of ``ledger``
+    and ``lineage``, and the interpreter's and networkx's versions, are part of the key.
+    """
+    digest = hashlib.sha256(f"{sys.version_info[:2]} networkx {nx.__version__}".encode())
+    for package in (ledger_package, lineage_package):
+        for folder in package.__path__:
+            for source in sorted(Path(folder).rglob("*.py")):
+                digest.update(source.relative_to(folder).as_posix().encode())
+                digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def _fingerprint(ledger: Ledger, position: int) -> tuple[Any, ...] | None:
     """What identifies the log up to ``position``: the events at 1 and at ``position``."""
     found: list[Any] = []
@@ -123,18 +150,6 @@ def _fingerprint(ledger: Ledger, position: int) -> tuple[Any, ...] | None:
     return tuple(found)
 
 
-def _header(ledger: Ledger, graph: LineageGraph) -> dict[str, Any] | None:
-    fingerprint = _fingerprint(ledger, graph.position)
-    if fingerprint is None:
-        return None
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "attributes": _attributes(),
-        "position": graph.position,
-        "fingerprint": fingerprint,
-    }
-
-
 def _load(ledger: Ledger, path: Path) -> LineageGraph | None:
     try:
         with path.open("rb") as file:
@@ -142,31 +157,45 @@ def _load(ledger: Ledger, path: Path) -> LineageGraph | None:
             if (
                 not isinstance(header, dict)
                 or header.get("format") != SNAPSHOT_FORMAT
+                or header.get("code") != _code()
                 or header.get("attributes") != _attributes()
                 or not isinstance(header.get("position"), int)
                 or header["position"] > ledger.head
                 or header.get("fingerprint") != _fingerprint(ledger, header["position"])
             ):
                 return None
-            # Millions of objects and no cycles: the collector would only walk them.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                graph = pickle.load(file)
-            finally:
-                if enabled:
-                    gc.enable()
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
-        return None  # missing, truncated, or written by other code: build from the log
-    if not isinstance(graph, LineageGraph) or graph.position != header["position"]:
+            data = file.read()
+        # A file damaged after it was written (a bad disk, a partial copy) is refused
+        # whole, before unpickling anything from it.
+        if hashlib.sha256(data).hexdigest() != header.get("graph_sha256"):
+            return None
+        # Millions of objects and no cycles: the collector would only walk them.
+        with collector_paused():
+            graph = pickle.loads(data)
+        if (
+            not isinstance(graph, LineageGraph)
+            or tuple(sorted(vars(graph))) != header["attributes"]
+            or graph.position != header["position"]
+        ):
+            return None
+    except Exception:  # whatever is wrong with a cache, the log is the answer
         return None
     return graph
 
 
 def _save(graph: LineageGraph, ledger: Ledger, path: Path) -> None:
-    header = _header(ledger, graph)
-    if header is None:
+    fingerprint = _fingerprint(ledger, graph.position)
+    if fingerprint is None:
         return
+    data = pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL)
+    header = {
+        "format": SNAPSHOT_FORMAT,
+        "code": _code(),
+        "attributes": _attributes(),
+        "position": graph.position,
+        "fingerprint": fingerprint,
+        "graph_sha256": hashlib.sha256(data).hexdigest(),
+    }
     # Written beside it and renamed over it: a reader sees the old file or the new one.
     # A cache that cannot be written (a read-only folder, a full disk) is no error.
     try:
@@ -177,7 +206,7 @@ def _save(graph: LineageGraph, ledger: Ledger, path: Path) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             pickle.dump(header, file, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(graph, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.write(data)
         temporary.replace(path)
     except OSError:
         temporary.unlink(missing_ok=True)

@@ -104,7 +104,7 @@ class Share(NamedTuple):
 
     ``value`` is the exact share; ``paths`` lists up to ``MAX_EXPLAINED_PATHS`` of
     the ``path_count`` paths from the published work back to the credited
-    work(s), shortest first, leaving out paths of more than
+    work(s), a shortest one first, leaving out paths of more than
     ``MAX_EXPLAINED_PATH_WORKS`` works; ``terms`` says in words which policy terms
     produced ``value``.
 

@@ -49,9 +49,9 @@ class CliState:
         (``lineage.snapshot``), caught up with the log, else built from the log."""
         if self._lineage is None:
             setting = resolve_db_setting(self.db)
-            path = (
-                snapshot_path(setting.env["SQLITE_DBNAME"]) if setting.backend == "sqlite" else None
-            )
+            file = setting.env.get("SQLITE_DBNAME", "")
+            in_memory = ":memory:" in file or "mode=memory" in file
+            path = snapshot_path(file) if setting.backend == "sqlite" and not in_memory else None
             self._lineage = open_lineage(self.ledger, path)
         return self._lineage
 

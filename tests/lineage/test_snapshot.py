@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,12 @@ def test_a_snapshot_of_another_log_is_not_used(databases: Databases) -> None:
         assert pickle.load(file)["fingerprint"] == snapshot._fingerprint(other, other.head)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "old format"])
-def test_a_damaged_snapshot_means_a_build_from_the_log(databases: Databases, damage: str) -> None:
+@pytest.mark.parametrize(
+    "damage", ["truncated", "garbage", "old format", "flipped byte", "other code", "crafted"]
+)
+def test_a_damaged_snapshot_means_a_build_from_the_log(
+    databases: Databases, damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = databases.url("sqlite")
     ledger = open_ledger(url)
     sketch = drawn(ledger)
@@ -107,14 +112,34 @@ def test_a_damaged_snapshot_means_a_build_from_the_log(databases: Databases, dam
         path.write_bytes(data[: len(data) // 2])
     elif damage == "garbage":
         path.write_bytes(b"not a pickle at all")
+    elif damage == "flipped byte":
+        middle = len(data) * 3 // 4
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    elif damage == "other code":
+        monkeypatch.setattr(snapshot, "_code", lambda: "another version of the code")
     else:
         with path.open("rb") as file:
             header = pickle.load(file)
-            graph = pickle.load(file)
+            graph = pickle.loads(file.read())
+        if damage == "old format":
+            header["format"] = snapshot.SNAPSHOT_FORMAT + 1
+        else:  # a graph missing a column, with a digest that matches it
+            del graph._titles
+        graph_data = pickle.dumps(graph)
+        header["graph_sha256"] = hashlib.sha256(graph_data).hexdigest()
         with path.open("wb") as file:
-            pickle.dump({**header, "format": snapshot.SNAPSHOT_FORMAT + 1}, file)
-            pickle.dump(graph, file)
+            pickle.dump(header, file)
+            file.write(graph_data)
+    built: list[int] = []
+    from_ledger = LineageGraph.from_ledger
+
+    def counted(ledger: Ledger, *args: Any, **kwargs: Any) -> LineageGraph:
+        built.append(1)
+        return from_ledger(ledger, *args, **kwargs)
+
+    monkeypatch.setattr(LineageGraph, "from_ledger", staticmethod(counted))
     graph = open_lineage(ledger, path, long_lived=False, min_events=1)
+    assert built == [1]
     assert described(graph, sketch) == described(LineageGraph.from_ledger(ledger), sketch)
 
 
