@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.utils import TopicError, resolve_topic
+
 from ledger.application import Ledger
 
 __all__ = ["PAGE", "iter_events", "position_at"]
@@ -14,16 +16,46 @@ PAGE = 1_000
 
 
 def iter_events(
-    ledger: Ledger, start: int = 1, stop: int | None = None, *, page: int = PAGE
+    ledger: Ledger,
+    start: int = 1,
+    stop: int | None = None,
+    *,
+    page: int = PAGE,
+    only: tuple[type, ...] | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """Yield (position, domain event) for the log from ``start`` to ``stop`` inclusive."""
+    """Yield (position, domain event) for the log from ``start`` to ``stop`` inclusive.
+
+    With ``only``, an event of no class in it is not decoded and comes as
+    (position, None): a reader that needs a few kinds of event skips the cost of
+    decoding the others (most of a community's log is votes and comments), and
+    still sees every position. A stored topic is resolved as the mapper would
+    (following renamed topics); one that does not resolve is decoded, so that the
+    mapper reports it as it always does.
+    """
+    wanted: dict[str, bool] = {}
+
+    def decode(topic: str) -> bool:
+        if only is None:
+            return True
+        found = wanted.get(topic)
+        if found is None:
+            try:
+                found = issubclass(resolve_topic(topic), only)
+            except (TopicError, TypeError):
+                found = True
+            wanted[topic] = found
+        return found
+
     position = start
     while True:
         notifications = ledger.recorder.select_notifications(start=position, limit=page, stop=stop)
         if not notifications:
             return
         for notification in notifications:
-            yield notification.id, ledger.mapper.to_domain_event(notification)
+            if decode(notification.topic):
+                yield notification.id, ledger.mapper.to_domain_event(notification)
+            else:
+                yield notification.id, None
         position = notifications[-1].id + 1
 
 

@@ -120,6 +120,25 @@ class _WorkGraph(nx.DiGraph):  # type: ignore[type-arg]
         return _NO_ATTRIBUTES
 
 
+#: The events the graph takes (``LineageGraph.apply``); the log's others are not decoded.
+LINEAGE_EVENTS: tuple[type, ...] = (
+    Work.Contributed,
+    Work.SourceCited,
+    Work.Retracted,
+    Member.Registered,
+    Member.Renamed,
+    Member.CreditPreferenceSet,
+    Production.Created,
+    Production.WorkIncluded,
+    Production.WorkExcluded,
+    Production.Published,
+    Production.RevenueRecorded,
+    Production.PolicyChosen,
+    Production.ShareWaived,
+    Production.RoyaltyStatementIssued,
+)
+
+
 class LineageGraph:
     """The remix lineage, its contributors and productions, current to ``position``."""
 
@@ -177,7 +196,7 @@ class LineageGraph:
         use, and the graph is kept anyway.
         """
         lineage = cls()
-        lineage.apply_all(iter_events(ledger, stop=as_of))
+        lineage.apply_all(iter_events(ledger, stop=as_of, only=LINEAGE_EVENTS))
         if long_lived:
             gc.collect()
             gc.freeze()
@@ -189,7 +208,9 @@ class LineageGraph:
         This keeps a long-lived graph current incrementally (a server calls it
         before answering); ``from_ledger`` is the rebuild.
         """
-        self.apply_all(iter_events(ledger, start=self.position + 1, stop=until))
+        self.apply_all(
+            iter_events(ledger, start=self.position + 1, stop=until, only=LINEAGE_EVENTS)
+        )
         return self.position
 
     def apply_all(self, events: Iterable[tuple[int, Any]]) -> None:
