@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.utils import TopicError, resolve_topic
@@ -32,31 +33,26 @@ def iter_events(
     (following renamed topics); one that does not resolve is decoded, so that the
     mapper reports it as it always does.
     """
-    wanted: dict[str, bool] = {}
-
-    def decode(topic: str) -> bool:
-        if only is None:
-            return True
-        found = wanted.get(topic)
-        if found is None:
-            try:
-                found = issubclass(resolve_topic(topic), only)
-            except (TopicError, TypeError):
-                found = True
-            wanted[topic] = found
-        return found
-
     position = start
     while True:
         notifications = ledger.recorder.select_notifications(start=position, limit=page, stop=stop)
         if not notifications:
             return
         for notification in notifications:
-            if decode(notification.topic):
+            if only is None or _is_one_of(notification.topic, only):
                 yield notification.id, ledger.mapper.to_domain_event(notification)
             else:
                 yield notification.id, None
         position = notifications[-1].id + 1
+
+
+@lru_cache(maxsize=1024)
+def _is_one_of(topic: str, classes: tuple[type, ...]) -> bool:
+    """Whether a stored topic names one of ``classes`` (True when it does not resolve)."""
+    try:
+        return issubclass(resolve_topic(topic), classes)
+    except (TopicError, TypeError):
+        return True
 
 
 def position_at(ledger: Ledger, moment: datetime) -> int:

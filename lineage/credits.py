@@ -231,7 +231,7 @@ def _credit_dict(credit: Credit, public: bool) -> dict[str, Any]:
         "display_name": credit.display_name,
         "distance": credit.distance,
         "relations": list(credit.relations),
-        "share": {"fraction": fraction_text(credit.share), "percent": credit.percent},
+        "share": share_dict(credit.share),
         "works": [
             {
                 "id": str(work.work_id),

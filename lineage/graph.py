@@ -198,9 +198,14 @@ class LineageGraph:
         lineage = cls()
         lineage.apply_all(iter_events(ledger, stop=as_of, only=LINEAGE_EVENTS))
         if long_lived:
-            gc.collect()
-            gc.freeze()
+            lineage.keep()
         return lineage
+
+    def keep(self) -> None:
+        """Say the graph is kept for the rest of the process (see ``from_ledger``):
+        move everything alive out of the cyclic collector's generations."""
+        gc.collect()
+        gc.freeze()
 
     def catch_up(self, ledger: Ledger, until: int | None = None) -> int:
         """Apply the events recorded since the graph's position; return the new position.

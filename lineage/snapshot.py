@@ -24,7 +24,6 @@ one can write the other. Audits that must rest on the log alone set
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -35,11 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from eventsourcing.sqlite import SQLiteConnectionPool
 
 import ledger as ledger_package
 import lineage as lineage_package
 from ledger import Ledger
 from ledger.collector import collector_paused
+from ledger.settings import DatabaseSetting
 from lineage.graph import LineageGraph
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "SNAPSHOT_FORMAT",
     "open_lineage",
     "snapshot_path",
+    "snapshot_path_for",
 ]
 
 #: Bump when the graph's meaning changes without its attribute names changing.
@@ -65,6 +67,15 @@ def snapshot_path(ledger_path: str) -> Path:
     """``ledger.db`` -> ``ledger.lineage.pickle`` (beside it)."""
     path = Path(ledger_path)
     return path.with_name(f"{path.stem}.lineage.pickle")
+
+
+def snapshot_path_for(setting: DatabaseSetting) -> Path | None:
+    """Where the snapshot of the ledger at ``setting`` lives: beside an SQLite file;
+    None for PostgreSQL and in-memory databases, which have no folder to keep it in."""
+    if setting.backend != "sqlite":
+        return None
+    file = setting.env["SQLITE_DBNAME"]
+    return None if SQLiteConnectionPool.detect_memory_mode(file) else snapshot_path(file)
 
 
 def cache_enabled() -> bool:
@@ -102,9 +113,7 @@ def open_lineage(
     if path is not None and stale and graph.position >= min_events:
         _save(graph, ledger, path)
     if long_lived:
-        # See LineageGraph.from_ledger: a kept graph leaves the collector's generations.
-        gc.collect()
-        gc.freeze()
+        graph.keep()
     return graph
 
 

@@ -13,7 +13,7 @@ from ledger import Ledger, open_ledger
 from ledger.settings import resolve_db_setting
 from ledger.values import parse_time
 from lineage.graph import LineageGraph
-from lineage.snapshot import open_lineage, snapshot_path
+from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 
@@ -48,10 +48,7 @@ class CliState:
         """The lineage graph on first use: from its snapshot beside an SQLite ledger
         (``lineage.snapshot``), caught up with the log, else built from the log."""
         if self._lineage is None:
-            setting = resolve_db_setting(self.db)
-            file = setting.env.get("SQLITE_DBNAME", "")
-            in_memory = ":memory:" in file or "mode=memory" in file
-            path = snapshot_path(file) if setting.backend == "sqlite" and not in_memory else None
+            path = snapshot_path_for(resolve_db_setting(self.db))
             self._lineage = open_lineage(self.ledger, path)
         return self._lineage
 

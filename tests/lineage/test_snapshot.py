@@ -192,3 +192,13 @@ def test_the_cli_answers_from_the_snapshot_as_from_the_log(
         assert Path(snapshot_path(url)).exists()
     assert outputs[0] == outputs[1]
     assert '"display_name": "Ana"' in outputs[0]
+
+
+def test_only_an_sqlite_file_has_a_snapshot_place(tmp_path: Path) -> None:
+    from ledger.settings import resolve_db_setting
+    from lineage.snapshot import snapshot_path_for
+
+    file = str(tmp_path / "studio.db")
+    assert snapshot_path_for(resolve_db_setting(file)) == tmp_path / "studio.lineage.pickle"
+    assert snapshot_path_for(resolve_db_setting("memory://")) is None
+    assert snapshot_path_for(resolve_db_setting("postgresql://u@localhost:5432/db")) is None
