@@ -14,14 +14,12 @@ retraction hides a work from rankings, not from the credits of what was built on
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
 from uuid import UUID
-
-import networkx as nx
 
 from ledger.errors import UnknownWorkError
 from lineage.graph import LineageGraph
@@ -65,43 +63,45 @@ class Ancestry:
         self.seed = work_id
         self.as_of = as_of
         self.position = lineage.position if as_of is None else min(as_of, lineage.position)
-        #: The lineage graph (nodes are the graph's work numbers) as of ``as_of``.
-        self.graph: nx.DiGraph[int] = lineage.view(as_of)
         if not lineage.has_work(work_id, as_of):
             when = "" if as_of is None else f" as of position {as_of}"
             raise UnknownWorkError(f"no work has id {work_id}{when}")
         start = lineage.number(work_id)
-        # One breadth-first walk up the sources gives both the distances (the
-        # first time a work is met is by a shortest path) and every citation
-        # inside the ancestry: all sources of an ancestor are ancestors too.
-        # The raw adjacency (a filtered one for a past view): networkx's public
-        # views cost a wrapper call per step. Work numbers follow the order in
-        # which works were recorded, so sorting numbers sorts by position.
-        raw: Any = self.graph
-        pred = raw._pred
+        # The graph's flat source columns (see ``LineageGraph.source_columns``):
+        # a list index per step instead of networkx's dict of dicts.
+        every_source: Sequence[Any]
+        every_datum: Sequence[Any]
+        every_source, every_datum = lineage.source_columns()
+        if as_of is not None and as_of < lineage.position and lineage.late_cited():
+            # As of a past position only works that cited a source late can
+            # differ: their citations are filtered in an overlay of the columns.
+            every_source, every_datum = _columns_as_of(lineage, lineage.late_cited(), as_of)
+        # One breadth-first walk up the sources gives the distances (the first
+        # time a work is met is by a shortest path); every source of an ancestor
+        # is an ancestor too. The queue is the list being walked: appending to a
+        # list while iterating it is well defined. Work numbers follow the order
+        # in which works were recorded, so sorting numbers sorts by position.
         distance = {start: 0}
-        cited: dict[int, list[int]] = {}
-        # Each work's citations inside the ancestry: source -> the citation's data.
-        citations: dict[int, dict[int, dict[str, Any]]] = {}
-        frontier = [start]
-        level = 0
+        queue = [start]
         # Whether every citation in the ancestry points to an earlier work (the
         # usual case; only cite_source can cite a later one).
         backwards = True
-        while frontier:
-            level += 1
-            following: list[int] = []
-            for work in frontier:
-                found = citations[work] = pred[work]
-                sources = sorted(found) if len(found) > 1 else list(found)
-                cited[work] = sources
-                for source in sources:
-                    if source not in distance:
-                        distance[source] = level
-                        following.append(source)
-                if sources and sources[-1] > work:
+        for work in queue:
+            found: Any = every_source[work]
+            onward = distance[work] + 1
+            if found.__class__ is int:
+                if found not in distance:
+                    distance[found] = onward
+                    queue.append(found)
+                if found > work:
                     backwards = False
-            frontier = following
+                continue
+            for source in found:
+                if source not in distance:
+                    distance[source] = onward
+                    queue.append(source)
+            if found and found[-1] > work:
+                backwards = False
         #: Whether ``order`` is simply from the latest recorded work to the earliest.
         self.latest_first = backwards
         if backwards:
@@ -109,20 +109,21 @@ class Ancestry:
             # is then the order below, with no heap.
             numbers = tuple(sorted(distance, reverse=True))
         else:
-            numbers = _seed_first_order(start, cited)
-        self._cited = cited
-        self._citations = citations
+            numbers = _seed_first_order(start, every_source, distance)
+        #: The graph's node numbers of the works, in ``order``.
+        self.numbers: tuple[int, ...] = numbers
         # Relation names as bits (see ``relation_masks``), and masks spelled out.
         self._relation_bits: dict[str, int] = {}
         self._spelled: dict[int, tuple[str, ...]] = {}
-        #: The graph's node numbers of the works, in ``order``.
-        self.numbers: tuple[int, ...] = numbers
         index = dict(zip(numbers, range(len(numbers)), strict=True))
+        found_sources = list(map(every_source.__getitem__, numbers))
         #: Per number: the sources' numbers (in the order they were recorded).
         self.source_index: list[tuple[int, ...]] = [
-            (index[found[0]],) if len(found) == 1 else tuple([index[s] for s in found])
-            for found in map(cited.__getitem__, numbers)
+            (index[found],) if found.__class__ is int else tuple([index[s] for s in found])
+            for found in found_sources
         ]
+        # Per number: the citations' data (a bare dict for a single source).
+        self._source_data: list[Any] = list(map(every_datum.__getitem__, numbers))
         # Per number: the author's member number, or a tuple of them for a work
         # with several (most have one: a bare int, no tuple to build).
         self._authors = lineage.raw_authors_of(numbers)
@@ -142,11 +143,14 @@ class Ancestry:
         return self._citation_column("royalty_percent")
 
     def _citation_column(self, key: str) -> list[tuple[Any, ...]]:
-        citations, cited = self._citations, self._cited
         column: list[tuple[Any, ...]] = []
-        for work in self.numbers:
-            found = citations[work]
-            column.append(tuple([found[source][key] for source in cited[work]]))
+        for data in self._source_data:
+            if data is None:
+                column.append(())
+            elif data.__class__ is dict:
+                column.append((data[key],))
+            else:
+                column.append(tuple([datum[key] for datum in data]))
         return column
 
     @cached_property
@@ -341,21 +345,18 @@ class Ancestry:
             return bit
 
         masks = [0] * len(self.numbers)
-        citations, cited, source_index = self._citations, self._cited, self.source_index
         # No iterator object is made per work: on a 10 000-work lineage that
         # would cost more than the work itself.
-        for number, work in enumerate(self.numbers):
-            sources = source_index[number]
-            if not sources:
+        for number, data in enumerate(self._source_data):
+            if not data:
                 continue
             mask = masks[number]
-            found = citations[work]
-            if len(sources) == 1:
-                data = found[cited[work][0]]
+            sources = self.source_index[number]
+            if data.__class__ is dict:
                 masks[sources[0]] |= mask | (bit_of.get(id(data)) or bit_for(data))
                 continue
-            for source, data in zip(sources, map(found.__getitem__, cited[work]), strict=True):
-                masks[source] |= mask | (bit_of.get(id(data)) or bit_for(data))
+            for source, datum in zip(sources, data, strict=True):
+                masks[source] |= mask | (bit_of.get(id(datum)) or bit_for(datum))
         return masks
 
     def spell_relations(self, mask: int) -> tuple[str, ...]:
@@ -433,16 +434,23 @@ class Ancestry:
         return " <- ".join(f'"{self.title(work)}"' for work in path)
 
 
-def _seed_first_order(seed: int, cited: Mapping[int, list[int]]) -> tuple[int, ...]:
-    """Each work after every work built on it; among the ready ones, the latest recorded first.
+def _seed_first_order(
+    seed: int, sources: Sequence[int | tuple[int, ...]], ancestry: Mapping[int, int]
+) -> tuple[int, ...]:
+    """Each work of ``ancestry`` after every work built on it; among the ready ones,
+    the latest recorded first.
 
     Kahn's algorithm with a heap on negated work numbers (numbers follow the
     order of recording). When every citation points to an earlier work this is
     simply every work from the latest recorded to the earliest.
     """
+    cited = {
+        work: (found,) if isinstance(found, int) else found
+        for work, found in zip(ancestry, map(sources.__getitem__, ancestry), strict=True)
+    }
     waiting = dict.fromkeys(cited, 0)  # how many works inside the ancestry are built on each
-    for sources in cited.values():
-        for source in sources:
+    for found in cited.values():
+        for source in found:
             waiting[source] += 1
     ready = [-seed]
     order: list[int] = []
@@ -454,3 +462,32 @@ def _seed_first_order(seed: int, cited: Mapping[int, list[int]]) -> tuple[int, .
             if waiting[source] == 0:
                 heapq.heappush(ready, -source)
     return tuple(order)
+
+
+def _columns_as_of(
+    lineage: LineageGraph, late: set[int], as_of: int
+) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The graph's source columns with the late citations after ``as_of`` left out."""
+    sources, data = lineage.source_columns()
+    changed_sources: dict[int, Any] = {}
+    changed_data: dict[int, Any] = {}
+    for work in late:
+        kept, kept_data = lineage.sources_as_of(work, as_of)
+        changed_sources[work] = kept
+        changed_data[work] = kept_data
+    return _Overlay(sources, changed_sources), _Overlay(data, changed_data)
+
+
+class _Overlay(Sequence[Any]):
+    """A read-only list with some items replaced (a past view of a source column)."""
+
+    def __init__(self, base: Sequence[Any], changed: dict[int, Any]) -> None:
+        self._base = base
+        self._changed = changed
+
+    def __getitem__(self, number: Any) -> Any:
+        changed = self._changed.get(number, self)
+        return self._base[number] if changed is self else changed
+
+    def __len__(self) -> int:
+        return len(self._base)
