@@ -23,6 +23,7 @@ from uuid import UUID
 
 from ledger.errors import UnknownWorkError
 from lineage.graph import LineageGraph
+from lineage.kernels import group_by_author, localize, relation_masks, walk_sources
 
 __all__ = ["MAX_EXPLAINED_PATHS", "MAX_EXPLAINED_PATH_WORKS", "Ancestry", "Path"]
 
@@ -78,30 +79,9 @@ class Ancestry:
             every_source, every_datum = _columns_as_of(lineage, lineage.late_cited(), as_of)
         # One breadth-first walk up the sources gives the distances (the first
         # time a work is met is by a shortest path); every source of an ancestor
-        # is an ancestor too. The queue is the list being walked: appending to a
-        # list while iterating it is well defined. Work numbers follow the order
-        # in which works were recorded, so sorting numbers sorts by position.
-        distance = {start: 0}
-        queue = [start]
-        # Whether every citation in the ancestry points to an earlier work (the
-        # usual case; only cite_source can cite a later one).
-        backwards = True
-        for work in queue:
-            found: Any = every_source[work]
-            onward = distance[work] + 1
-            if found.__class__ is int:
-                if found not in distance:
-                    distance[found] = onward
-                    queue.append(found)
-                if found > work:
-                    backwards = False
-                continue
-            for source in found:
-                if source not in distance:
-                    distance[source] = onward
-                    queue.append(source)
-            if found and found[-1] > work:
-                backwards = False
+        # is an ancestor too. Work numbers follow the order in which works were
+        # recorded, so sorting numbers sorts by position.
+        distance, backwards = walk_sources(every_source, start)
         #: Whether ``order`` is simply from the latest recorded work to the earliest.
         self.latest_first = backwards
         if backwards:
@@ -115,15 +95,11 @@ class Ancestry:
         # Relation names as bits (see ``relation_masks``), and masks spelled out.
         self._relation_bits: dict[str, int] = {}
         self._spelled: dict[int, tuple[str, ...]] = {}
-        index = dict(zip(numbers, range(len(numbers)), strict=True))
-        found_sources = list(map(every_source.__getitem__, numbers))
         #: Per number: the sources' numbers (in the order they were recorded).
-        self.source_index: list[tuple[int, ...]] = [
-            (index[found],) if found.__class__ is int else tuple([index[s] for s in found])
-            for found in found_sources
-        ]
+        self.source_index: list[tuple[int, ...]]
         # Per number: the citations' data (a bare dict for a single source).
-        self._source_data: list[Any] = list(map(every_datum.__getitem__, numbers))
+        self._source_data: list[Any]
+        self.source_index, self._source_data = localize(numbers, every_source, every_datum)
         # Per number: the author's member number, or a tuple of them for a work
         # with several (most have one: a bare int, no tuple to build).
         self._authors = lineage.raw_authors_of(numbers)
@@ -272,21 +248,7 @@ class Ancestry:
     def member_works(self) -> dict[int, list[int]]:
         """For each contributor (by member number, in order of first appearance from W),
         the numbers of the works of the ancestry they are an author of."""
-        made: dict[int, list[int]] = {}
-        for number, authors in enumerate(self._authors):
-            if isinstance(authors, int):
-                works = made.get(authors)
-                if works is None:
-                    made[authors] = [number]
-                else:
-                    works.append(number)
-                continue
-            for author in authors:
-                if author in made:
-                    made[author].append(number)
-                else:
-                    made[author] = [number]
-        return made
+        return group_by_author(self._authors)
 
     @cached_property
     def contributors(self) -> tuple[UUID, ...]:
@@ -333,31 +295,7 @@ class Ancestry:
         ``spell_relations`` turns a mask (or the OR of several) into names. A bit
         per relation makes the union one OR per citation instead of a set union.
         """
-        bits = self._relation_bits
-        bit_of: dict[int, int] = {}  # citations share data dicts: a dict's bit by identity
-
-        def bit_for(data: dict[str, Any]) -> int:
-            relation = data["relation"]
-            bit = bits.get(relation)
-            if bit is None:
-                bit = bits[relation] = 1 << len(bits)
-            bit_of[id(data)] = bit
-            return bit
-
-        masks = [0] * len(self.numbers)
-        # No iterator object is made per work: on a 10 000-work lineage that
-        # would cost more than the work itself.
-        for number, data in enumerate(self._source_data):
-            if not data:
-                continue
-            mask = masks[number]
-            sources = self.source_index[number]
-            if data.__class__ is dict:
-                masks[sources[0]] |= mask | (bit_of.get(id(data)) or bit_for(data))
-                continue
-            for source, datum in zip(sources, data, strict=True):
-                masks[source] |= mask | (bit_of.get(id(datum)) or bit_for(datum))
-        return masks
+        return relation_masks(self.source_index, self._source_data, self._relation_bits)
 
     def spell_relations(self, mask: int) -> tuple[str, ...]:
         """The relation names of a mask from ``relation_masks``, sorted."""

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial, reduce
-from operator import or_
+from functools import partial
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from ledger.collector import collector_paused
 from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
+from lineage.kernels import gather_sorted, group_ors
 from lineage.policies import RoyaltyPolicy, Share
 from lineage.rounding import format_percent, format_percent_over
 
@@ -175,28 +176,41 @@ def _credits_for(
             ),
         )
     )
-    masks, nearest_first = ancestry.relation_masks, ancestry.nearest_first
     heads = lineage.credit_heads_of(members.members, as_of)
-    listed: list[Credit] = []
-    append = listed.append
-    new = tuple.__new__
-    for member, head, share in zip(members.members, heads, shares, strict=True):
-        works = made[member]
-        if len(works) == 1:
-            work = credited[works[0]]
-            # (member id, external id, handle, credited as, works, relations, distance, share)
-            append(new(Credit, (*head, (work,), work.relations, work.distance, share)))
-            continue
-        # The nearest first, then the earliest recorded.
-        mine = tuple(map(credited.__getitem__, sorted(works, key=nearest_first.__getitem__)))
-        relations = ancestry.spell_relations(reduce(or_, map(masks.__getitem__, works)))
-        append(new(Credit, (*head, mine, relations, mine[0].distance, share)))
+    # Column by column, each in one C-level pass (see lineage.kernels): a
+    # contributor's works nearest to W first (then the earliest recorded), the
+    # relations of all their works, and their distance (their nearest work's).
+    groups = list(map(made.__getitem__, members.members))
+    works = gather_sorted(credited, groups, ancestry.nearest_first)
+    masks = group_ors(ancestry.relation_masks, groups)
+    spelled = {mask: ancestry.spell_relations(mask) for mask in set(masks)}
+    distances_of = list(map(attrgetter("distance"), map(itemgetter(0), works)))
+    # Every work has an author, so there is at least one head to transpose.
+    member_ids, external_ids, handles, credited_as = zip(*heads, strict=True)
+    # (member id, external id, handle, credited as, works, relations, distance, share),
+    # built straight through ``tuple.__new__`` (see ``credited`` above).
+    listed: list[Credit] = list(
+        map(
+            partial(tuple.__new__, Credit),
+            zip(
+                member_ids,
+                external_ids,
+                handles,
+                credited_as,
+                works,
+                map(spelled.__getitem__, masks),
+                distances_of,
+                shares,
+                strict=True,
+            ),
+        )
+    )
     # By distance, then share (largest first), then handle: three stable sorts,
     # the last key first. Every share is a numerator over one common denominator,
     # so the numerators order the shares without building a Fraction for each.
-    ranked = sorted(range(len(listed)), key=[credit.handle for credit in listed].__getitem__)
+    ranked = sorted(range(len(listed)), key=handles.__getitem__)
     ranked.sort(key=numerators.__getitem__, reverse=True)
-    ranked.sort(key=[credit.distance for credit in listed].__getitem__)
+    ranked.sort(key=distances_of.__getitem__)
     return Credits(
         work_id,
         ancestry.titles[0],

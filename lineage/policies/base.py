@@ -13,6 +13,7 @@ from lineage.ancestry import Ancestry
 from lineage.errors import InvalidPolicyError
 from lineage.exact import Over, fraction_text, primes_of
 from lineage.graph import LineageGraph
+from lineage.kernels import group_sums, longest_path
 from lineage.policies.shares import MemberValues, ShareFamily, Shares, WorkValues
 
 
@@ -76,12 +77,7 @@ class RoyaltyPolicy(ABC):
         made = ancestry.member_works
         members = tuple(made)
         if spread == 1:  # every work has one author: a member's share is their works' sum
-            split = [
-                numerators[works_of[0]]
-                if len(works_of := made[member]) == 1
-                else sum(map(numerators.__getitem__, works_of))
-                for member in members
-            ]
+            split = group_sums(numerators, list(made.values()))
         else:
             authors = ancestry.author_numbers
             split = [
@@ -132,13 +128,7 @@ def declared_percent(declared: Decimal | None) -> Fraction:
 
 def longest_path_length(ancestry: Ancestry) -> int:
     """The number of citations on the longest path from W back to an original."""
-    depth = [0] * len(ancestry.order)
-    for number, sources in enumerate(ancestry.source_index):
-        onward = depth[number] + 1
-        for source in sources:
-            if depth[source] < onward:
-                depth[source] = onward
-    return max(depth)
+    return longest_path(ancestry.source_index)
 
 
 def declared_percents(ancestry: Ancestry) -> list[tuple[Fraction, ...]]:

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from lineage.ancestry import Ancestry
 from lineage.exact import Over, fraction_text, primes_of
+from lineage.kernels import pass_on
 from lineage.policies.base import (
     RoyaltyPolicy,
     check_unit_interval,
@@ -74,29 +75,7 @@ class Decay(RoyaltyPolicy):
         spread = math.lcm(*counts) ** longest
         product = math.prod(filter((1).__lt__, lengths))
         denominator = base**longest * min(spread, product)
-        reach = [0] * len(sources)
-        reach[0] = denominator
-        kept = [0] * len(sources)
-        keeps = base - passes
-        # r = 1/2 and a single source (every step of a chain) is a shift: the
-        # numerators there have thousands of bits, and a division costs more.
-        halves = passes == 1 and base == 2
-        for number, found in enumerate(sources):
-            here = reach[number]
-            if not found:
-                kept[number] = here
-            elif halves and len(found) == 1:
-                half = here >> 1
-                source = found[0]
-                # A source reached once holds the very same int: no copy of
-                # thousands of bits (adding to 0 would make one).
-                reach[source] = reach[source] + half if reach[source] else half
-                kept[number] = half
-            else:
-                passed = here * passes // (base * len(found))
-                for source in found:
-                    reach[source] = reach[source] + passed if reach[source] else passed
-                kept[number] = here * keeps // base
+        kept, reach = pass_on(sources, denominator, passes, base)
         primes = primes_of(base, *counts)
         values = Over(kept, denominator, primes)
         reached = Over(reach, denominator, primes)

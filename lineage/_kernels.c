@@ -1,0 +1,743 @@
+/* The inner loops of lineage/kernels.py, in C.
+ *
+ * lineage/kernels.py holds the reference versions in Python and documents each
+ * function; these must return exactly what those return (tests/lineage/
+ * test_kernels.py checks them against each other on random ancestries). They
+ * only walk Python lists, tuples and dicts and do integer arithmetic through
+ * Python's own int operations, so exactness is Python's: nothing here is
+ * rounded or bounded, except relation masks (at most 64 relation names).
+ *
+ * Reference counting: every function owns what it creates and releases it on
+ * every error path ("fail" labels); items read from lists and tuples are
+ * borrowed while their container is alive.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* Item i of a list (fast) or any other sequence; a new reference. */
+static PyObject *
+item_at(PyObject *seq, Py_ssize_t i)
+{
+    if (PyList_CheckExact(seq)) {
+        if (i < 0 || i >= PyList_GET_SIZE(seq)) {
+            PyErr_SetString(PyExc_IndexError, "work number out of range");
+            return NULL;
+        }
+        PyObject *item = PyList_GET_ITEM(seq, i);
+        Py_INCREF(item);
+        return item;
+    }
+    return PySequence_GetItem(seq, i);
+}
+
+/* A work's sources (or citations) as a borrowed array: a bare item counts as
+ * one. Returns the count, or -1 with an exception set. */
+static Py_ssize_t
+spread(PyObject *found, PyObject **one, PyObject ***items)
+{
+    if (PyTuple_CheckExact(found)) {
+        *items = &PyTuple_GET_ITEM(found, 0);
+        return PyTuple_GET_SIZE(found);
+    }
+    *one = found;
+    *items = one;
+    return 1;
+}
+
+static int
+grow(Py_ssize_t **array, Py_ssize_t *capacity, Py_ssize_t needed)
+{
+    if (needed <= *capacity)
+        return 0;
+    Py_ssize_t bigger = *capacity * 2 > needed ? *capacity * 2 : needed;
+    Py_ssize_t *moved = PyMem_Realloc(*array, (size_t)bigger * sizeof(Py_ssize_t));
+    if (moved == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *array = moved;
+    *capacity = bigger;
+    return 0;
+}
+
+static PyObject *
+walk_sources(PyObject *module, PyObject *args)
+{
+    PyObject *sources, *start;
+    if (!PyArg_ParseTuple(args, "OO!:walk_sources", &sources, &PyLong_Type, &start))
+        return NULL;
+    PyObject *distance = PyDict_New();
+    PyObject *queue = PyList_New(0);
+    Py_ssize_t capacity = 1024, *levels = PyMem_Malloc(capacity * sizeof(Py_ssize_t));
+    PyObject *found = NULL;
+    int backwards = 1;
+    if (distance == NULL || queue == NULL || levels == NULL)
+        goto fail;
+    PyObject *zero = PyLong_FromLong(0);
+    if (zero == NULL || PyDict_SetItem(distance, start, zero) < 0) {
+        Py_XDECREF(zero);
+        goto fail;
+    }
+    Py_DECREF(zero);
+    if (PyList_Append(queue, start) < 0)
+        goto fail;
+    levels[0] = 0;
+    for (Py_ssize_t head = 0; head < PyList_GET_SIZE(queue); head++) {
+        PyObject *work = PyList_GET_ITEM(queue, head);
+        Py_ssize_t number = PyLong_AsSsize_t(work);
+        if (number == -1 && PyErr_Occurred())
+            goto fail;
+        Py_ssize_t onward = levels[head] + 1;
+        found = item_at(sources, number);
+        if (found == NULL)
+            goto fail;
+        PyObject *one, **items;
+        Py_ssize_t count = spread(found, &one, &items);
+        for (Py_ssize_t k = 0; k < count; k++) {
+            PyObject *source = items[k];
+            if (!PyLong_CheckExact(source)) {
+                PyErr_SetString(PyExc_TypeError, "a source must be a work number");
+                goto fail;
+            }
+            int known = PyDict_Contains(distance, source);
+            if (known < 0)
+                goto fail;
+            if (!known) {
+                PyObject *level = PyLong_FromSsize_t(onward);
+                if (level == NULL)
+                    goto fail;
+                int failed = PyDict_SetItem(distance, source, level) < 0;
+                Py_DECREF(level);
+                if (failed || PyList_Append(queue, source) < 0)
+                    goto fail;
+                if (grow(&levels, &capacity, PyList_GET_SIZE(queue)) < 0)
+                    goto fail;
+                levels[PyList_GET_SIZE(queue) - 1] = onward;
+            }
+            if (k == count - 1) {
+                Py_ssize_t last = PyLong_AsSsize_t(source);
+                if (last == -1 && PyErr_Occurred())
+                    goto fail;
+                if (last > number)
+                    backwards = 0;
+            }
+        }
+        Py_CLEAR(found);
+    }
+    PyMem_Free(levels);
+    Py_DECREF(queue);
+    return Py_BuildValue("(NO)", distance, backwards ? Py_True : Py_False);
+fail:
+    Py_XDECREF(found);
+    PyMem_Free(levels);
+    Py_XDECREF(distance);
+    Py_XDECREF(queue);
+    return NULL;
+}
+
+static PyObject *
+localize(PyObject *module, PyObject *args)
+{
+    PyObject *numbers, *sources, *data;
+    if (!PyArg_ParseTuple(args, "OOO:localize", &numbers, &sources, &data))
+        return NULL;
+    PyObject *fast = PySequence_Fast(numbers, "numbers must be a sequence");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
+    PyObject **works = PySequence_Fast_ITEMS(fast);
+    PyObject *index = PyDict_New();
+    PyObject *source_index = PyList_New(count);
+    PyObject *datums = PyList_New(count);
+    PyObject *found = NULL;
+    if (index == NULL || source_index == NULL || datums == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *local = PyLong_FromSsize_t(i);
+        if (local == NULL)
+            goto fail;
+        int failed = PyDict_SetItem(index, works[i], local) < 0;
+        Py_DECREF(local);
+        if (failed)
+            goto fail;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t number = PyLong_AsSsize_t(works[i]);
+        if (number == -1 && PyErr_Occurred())
+            goto fail;
+        found = item_at(sources, number);
+        if (found == NULL)
+            goto fail;
+        PyObject *one, **items;
+        Py_ssize_t n = spread(found, &one, &items);
+        PyObject *local = PyTuple_New(n);
+        if (local == NULL)
+            goto fail;
+        PyList_SET_ITEM(source_index, i, local);
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PyObject *at = PyDict_GetItemWithError(index, items[k]);
+            if (at == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_KeyError, "a source outside the ancestry");
+                goto fail;
+            }
+            Py_INCREF(at);
+            PyTuple_SET_ITEM(local, k, at);
+        }
+        Py_CLEAR(found);
+        PyObject *datum = item_at(data, number);
+        if (datum == NULL)
+            goto fail;
+        PyList_SET_ITEM(datums, i, datum);
+    }
+    Py_DECREF(index);
+    Py_DECREF(fast);
+    return Py_BuildValue("(NN)", source_index, datums);
+fail:
+    Py_XDECREF(found);
+    Py_XDECREF(index);
+    Py_XDECREF(source_index);
+    Py_XDECREF(datums);
+    Py_DECREF(fast);
+    return NULL;
+}
+
+/* source_index as a list of tuples of ints, read into C: offsets[i]..offsets[i+1]
+ * index into flat. Returns the work count, or -1 with an exception set. */
+static Py_ssize_t
+read_index(PyObject *source_index, Py_ssize_t **offsets, Py_ssize_t **flat)
+{
+    *offsets = NULL;
+    *flat = NULL;
+    if (!PyList_CheckExact(source_index)) {
+        PyErr_SetString(PyExc_TypeError, "source_index must be a list of tuples");
+        return -1;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(source_index), total = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *found = PyList_GET_ITEM(source_index, i);
+        if (!PyTuple_CheckExact(found)) {
+            PyErr_SetString(PyExc_TypeError, "source_index must be a list of tuples");
+            return -1;
+        }
+        total += PyTuple_GET_SIZE(found);
+    }
+    *offsets = PyMem_Malloc((size_t)(count + 1) * sizeof(Py_ssize_t));
+    *flat = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Py_ssize_t));
+    if (*offsets == NULL || *flat == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *found = PyList_GET_ITEM(source_index, i);
+        (*offsets)[i] = at;
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(found); k++) {
+            Py_ssize_t source = PyLong_AsSsize_t(PyTuple_GET_ITEM(found, k));
+            if (source == -1 && PyErr_Occurred())
+                goto fail;
+            if (source < 0 || source >= count) {
+                PyErr_SetString(PyExc_IndexError, "a source outside the ancestry");
+                goto fail;
+            }
+            (*flat)[at++] = source;
+        }
+    }
+    (*offsets)[count] = at;
+    return count;
+fail:
+    PyMem_Free(*offsets);
+    PyMem_Free(*flat);
+    *offsets = *flat = NULL;
+    return -1;
+}
+
+static PyObject *
+longest_path(PyObject *module, PyObject *source_index)
+{
+    Py_ssize_t *offsets, *flat;
+    Py_ssize_t count = read_index(source_index, &offsets, &flat);
+    if (count < 0)
+        return NULL;
+    Py_ssize_t *depth = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Py_ssize_t));
+    if (depth == NULL) {
+        PyMem_Free(offsets);
+        PyMem_Free(flat);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t onward = depth[i] + 1;
+        if (depth[i] > longest)
+            longest = depth[i];
+        for (Py_ssize_t k = offsets[i]; k < offsets[i + 1]; k++)
+            if (depth[flat[k]] < onward)
+                depth[flat[k]] = onward;
+    }
+    PyMem_Free(depth);
+    PyMem_Free(offsets);
+    PyMem_Free(flat);
+    return PyLong_FromSsize_t(longest);
+}
+
+static PyObject *
+relation_masks(PyObject *module, PyObject *args)
+{
+    PyObject *source_index, *data, *bits;
+    if (!PyArg_ParseTuple(args, "OOO!:relation_masks", &source_index, &data, &PyDict_Type, &bits))
+        return NULL;
+    Py_ssize_t *offsets, *flat;
+    Py_ssize_t count = read_index(source_index, &offsets, &flat);
+    if (count < 0)
+        return NULL;
+    uint64_t *masks = PyMem_Calloc((size_t)(count ? count : 1), sizeof(uint64_t));
+    PyObject *result = NULL;
+    if (masks == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!PyList_CheckExact(data) || PyList_GET_SIZE(data) != count) {
+        PyErr_SetString(PyExc_TypeError, "data must be a list with an item per work");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *datum = PyList_GET_ITEM(data, i);
+        Py_ssize_t n = offsets[i + 1] - offsets[i];
+        if (datum == Py_None || n == 0)
+            continue;
+        PyObject *one, **items;
+        if (spread(datum, &one, &items) != n) {
+            PyErr_SetString(PyExc_ValueError, "a work's data do not match its sources");
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (!PyDict_Check(items[k])) {
+                PyErr_SetString(PyExc_TypeError, "a citation's data must be a dict");
+                goto done;
+            }
+            PyObject *relation = PyDict_GetItemString(items[k], "relation");
+            if (relation == NULL) {
+                PyErr_SetString(PyExc_KeyError, "relation");
+                goto done;
+            }
+            PyObject *bit = PyDict_GetItemWithError(bits, relation);
+            uint64_t value;
+            if (bit == NULL) {
+                if (PyErr_Occurred())
+                    goto done;
+                Py_ssize_t used = PyDict_GET_SIZE(bits);
+                if (used >= 64) {
+                    PyErr_SetString(PyExc_OverflowError, "more than 64 relation names");
+                    goto done;
+                }
+                value = (uint64_t)1 << used;
+                PyObject *made = PyLong_FromUnsignedLongLong(value);
+                if (made == NULL)
+                    goto done;
+                int failed = PyDict_SetItem(bits, relation, made) < 0;
+                Py_DECREF(made);
+                if (failed)
+                    goto done;
+            }
+            else {
+                value = PyLong_AsUnsignedLongLong(bit);
+                if (value == (uint64_t)-1 && PyErr_Occurred())
+                    goto done;
+            }
+            masks[flat[offsets[i] + k]] |= masks[i] | value;
+        }
+    }
+    result = PyList_New(count);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *mask = PyLong_FromUnsignedLongLong(masks[i]);
+        if (mask == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, i, mask);
+    }
+done:
+    PyMem_Free(masks);
+    PyMem_Free(offsets);
+    PyMem_Free(flat);
+    return result;
+}
+
+static PyObject *
+group_by_author(PyObject *module, PyObject *authors)
+{
+    PyObject *fast = PySequence_Fast(authors, "authors must be a sequence");
+    if (fast == NULL)
+        return NULL;
+    PyObject *made = PyDict_New();
+    if (made == NULL)
+        goto fail;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *one, **items;
+        Py_ssize_t n = spread(PySequence_Fast_GET_ITEM(fast, i), &one, &items);
+        PyObject *number = PyLong_FromSsize_t(i);
+        if (number == NULL)
+            goto fail;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PyObject *works = PyDict_GetItemWithError(made, items[k]);
+            int failed;
+            if (works == NULL) {
+                if (PyErr_Occurred()) {
+                    Py_DECREF(number);
+                    goto fail;
+                }
+                works = PyList_New(1);
+                if (works == NULL) {
+                    Py_DECREF(number);
+                    goto fail;
+                }
+                Py_INCREF(number);
+                PyList_SET_ITEM(works, 0, number);
+                failed = PyDict_SetItem(made, items[k], works) < 0;
+                Py_DECREF(works);
+            }
+            else
+                failed = PyList_Append(works, number) < 0;
+            if (failed) {
+                Py_DECREF(number);
+                goto fail;
+            }
+        }
+        Py_DECREF(number);
+    }
+    Py_DECREF(fast);
+    return made;
+fail:
+    Py_XDECREF(made);
+    Py_DECREF(fast);
+    return NULL;
+}
+
+static PyObject *
+group_sums(PyObject *module, PyObject *args)
+{
+    PyObject *values, *groups;
+    if (!PyArg_ParseTuple(args, "O!O!:group_sums", &PyList_Type, &values, &PyList_Type, &groups))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(values);
+    PyObject *sums = PyList_New(count);
+    if (sums == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
+        if (group == NULL)
+            goto fail;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(group);
+        PyObject *total = NULL;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(group, k));
+            if (at == -1 && PyErr_Occurred()) {
+                Py_XDECREF(total);
+                Py_DECREF(group);
+                goto fail;
+            }
+            if (at < 0 || at >= size) {
+                PyErr_SetString(PyExc_IndexError, "a work number out of range");
+                Py_XDECREF(total);
+                Py_DECREF(group);
+                goto fail;
+            }
+            PyObject *value = PyList_GET_ITEM(values, at);
+            if (total == NULL) {
+                Py_INCREF(value);
+                total = value;
+                continue;
+            }
+            PyObject *added = PyNumber_Add(total, value);
+            Py_DECREF(total);
+            total = added;
+            if (total == NULL) {
+                Py_DECREF(group);
+                goto fail;
+            }
+        }
+        Py_DECREF(group);
+        if (total == NULL && (total = PyLong_FromLong(0)) == NULL)
+            goto fail;
+        PyList_SET_ITEM(sums, i, total);
+    }
+    return sums;
+fail:
+    Py_DECREF(sums);
+    return NULL;
+}
+
+static PyObject *
+group_ors(PyObject *module, PyObject *args)
+{
+    PyObject *values, *groups;
+    if (!PyArg_ParseTuple(args, "O!O!:group_ors", &PyList_Type, &values, &PyList_Type, &groups))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(values);
+    PyObject *found = PyList_New(count);
+    if (found == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
+        if (group == NULL)
+            goto fail;
+        PyObject *mask = PyLong_FromLong(0);
+        for (Py_ssize_t k = 0; mask != NULL && k < PySequence_Fast_GET_SIZE(group); k++) {
+            Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(group, k));
+            if (at == -1 && PyErr_Occurred()) {
+                Py_CLEAR(mask);
+                break;
+            }
+            if (at < 0 || at >= size) {
+                PyErr_SetString(PyExc_IndexError, "a work number out of range");
+                Py_CLEAR(mask);
+                break;
+            }
+            PyObject *joined = PyNumber_Or(mask, PyList_GET_ITEM(values, at));
+            Py_DECREF(mask);
+            mask = joined;
+        }
+        Py_DECREF(group);
+        if (mask == NULL)
+            goto fail;
+        PyList_SET_ITEM(found, i, mask);
+    }
+    return found;
+fail:
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* Sorting a group's numbers by their keys: (key, position in the group) pairs. */
+typedef struct {
+    Py_ssize_t key;
+    Py_ssize_t at;
+    Py_ssize_t number;
+} keyed;
+
+static int
+by_key(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+static PyObject *
+gather_sorted(PyObject *module, PyObject *args)
+{
+    PyObject *items, *groups, *key;
+    if (!PyArg_ParseTuple(args, "O!O!O!:gather_sorted", &PyList_Type, &items, &PyList_Type,
+                          &groups, &PyList_Type, &key))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(items);
+    if (PyList_GET_SIZE(key) != size) {
+        PyErr_SetString(PyExc_ValueError, "items and key differ in length");
+        return NULL;
+    }
+    PyObject *found = PyList_New(count);
+    Py_ssize_t capacity = 0;
+    keyed *order = NULL;
+    PyObject *group = NULL;
+    if (found == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
+        if (group == NULL)
+            goto fail;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(group);
+        if (n > capacity) {
+            keyed *bigger = PyMem_Realloc(order, (size_t)n * sizeof(keyed));
+            if (bigger == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+            order = bigger;
+            capacity = n;
+        }
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(group, k));
+            if (at == -1 && PyErr_Occurred())
+                goto fail;
+            if (at < 0 || at >= size) {
+                PyErr_SetString(PyExc_IndexError, "a work number out of range");
+                goto fail;
+            }
+            Py_ssize_t weight = PyLong_AsSsize_t(PyList_GET_ITEM(key, at));
+            if (weight == -1 && PyErr_Occurred())
+                goto fail;
+            order[k].key = weight;
+            order[k].at = k;
+            order[k].number = at;
+        }
+        if (n > 1)
+            qsort(order, (size_t)n, sizeof(keyed), by_key);
+        PyObject *gathered = PyTuple_New(n);
+        if (gathered == NULL)
+            goto fail;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PyObject *item = PyList_GET_ITEM(items, order[k].number);
+            Py_INCREF(item);
+            PyTuple_SET_ITEM(gathered, k, item);
+        }
+        PyList_SET_ITEM(found, i, gathered);
+        Py_CLEAR(group);
+    }
+    PyMem_Free(order);
+    return found;
+fail:
+    Py_XDECREF(group);
+    PyMem_Free(order);
+    Py_DECREF(found);
+    return NULL;
+}
+
+static PyObject *
+pass_on(PyObject *module, PyObject *args)
+{
+    PyObject *source_index, *whole, *passes, *base;
+    if (!PyArg_ParseTuple(args, "OO!O!O!:pass_on", &source_index, &PyLong_Type, &whole,
+                          &PyLong_Type, &passes, &PyLong_Type, &base))
+        return NULL;
+    Py_ssize_t *offsets, *flat;
+    Py_ssize_t count = read_index(source_index, &offsets, &flat);
+    if (count < 0)
+        return NULL;
+    PyObject *kept = PyList_New(count), *reach = PyList_New(count);
+    PyObject *keeps = NULL, *one = NULL, *zero = NULL, *here = NULL;
+    if (kept == NULL || reach == NULL)
+        goto fail;
+    /* Lists start with NULL items; every one is filled before they are returned. */
+    keeps = PyNumber_Subtract(base, passes);
+    one = PyLong_FromLong(1);
+    zero = PyLong_FromLong(0);
+    if (keeps == NULL || one == NULL || zero == NULL)
+        goto fail;
+    int halves = PyObject_RichCompareBool(passes, one, Py_EQ) == 1
+                 && PyLong_AsLong(base) == 2 && !PyErr_Occurred();
+    PyErr_Clear();
+    if (count) {
+        Py_INCREF(whole);
+        PyList_SET_ITEM(reach, 0, whole);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        here = PyList_GET_ITEM(reach, i);
+        if (here == NULL) { /* not reached: nothing passed to it (only with r = 0) */
+            Py_INCREF(zero);
+            PyList_SET_ITEM(reach, i, zero);
+            here = zero;
+        }
+        Py_INCREF(here);
+        Py_ssize_t n = offsets[i + 1] - offsets[i];
+        PyObject *keep, *passed;
+        if (n == 0) {
+            PyList_SET_ITEM(kept, i, here);
+            here = NULL;
+            continue;
+        }
+        if (halves && n == 1) {
+            passed = PyNumber_Rshift(here, one);
+            if (passed == NULL)
+                goto fail;
+            Py_INCREF(passed);
+            keep = passed;
+        }
+        else {
+            PyObject *scaled = PyNumber_Multiply(here, passes);
+            PyObject *ways = PyLong_FromSsize_t(n);
+            PyObject *divisor = ways == NULL ? NULL : PyNumber_Multiply(base, ways);
+            passed = scaled == NULL || divisor == NULL ? NULL : PyNumber_FloorDivide(scaled, divisor);
+            Py_XDECREF(scaled);
+            Py_XDECREF(ways);
+            Py_XDECREF(divisor);
+            if (passed == NULL)
+                goto fail;
+            scaled = PyNumber_Multiply(here, keeps);
+            keep = scaled == NULL ? NULL : PyNumber_FloorDivide(scaled, base);
+            Py_XDECREF(scaled);
+            if (keep == NULL) {
+                Py_DECREF(passed);
+                goto fail;
+            }
+        }
+        PyList_SET_ITEM(kept, i, keep);
+        for (Py_ssize_t k = offsets[i]; k < offsets[i + 1]; k++) {
+            Py_ssize_t source = flat[k];
+            PyObject *before = PyList_GET_ITEM(reach, source);
+            PyObject *after;
+            int reached = before == NULL ? 0 : PyObject_IsTrue(before);
+            if (reached < 0) {
+                Py_DECREF(passed);
+                goto fail;
+            }
+            if (reached) {
+                after = PyNumber_Add(before, passed);
+                if (after == NULL) {
+                    Py_DECREF(passed);
+                    goto fail;
+                }
+            }
+            else {
+                Py_INCREF(passed);
+                after = passed;
+            }
+            Py_XDECREF(before);
+            PyList_SET_ITEM(reach, source, after);
+        }
+        Py_DECREF(passed);
+        Py_CLEAR(here);
+    }
+    Py_DECREF(keeps);
+    Py_DECREF(one);
+    Py_DECREF(zero);
+    PyMem_Free(offsets);
+    PyMem_Free(flat);
+    return Py_BuildValue("(NN)", kept, reach);
+fail:
+    Py_XDECREF(here);
+    /* Fill the gaps so the lists can be released. */
+    for (Py_ssize_t i = 0; kept != NULL && i < count; i++)
+        if (PyList_GET_ITEM(kept, i) == NULL)
+            PyList_SET_ITEM(kept, i, (Py_INCREF(Py_None), Py_None));
+    for (Py_ssize_t i = 0; reach != NULL && i < count; i++)
+        if (PyList_GET_ITEM(reach, i) == NULL)
+            PyList_SET_ITEM(reach, i, (Py_INCREF(Py_None), Py_None));
+    Py_XDECREF(kept);
+    Py_XDECREF(reach);
+    Py_XDECREF(keeps);
+    Py_XDECREF(one);
+    Py_XDECREF(zero);
+    PyMem_Free(offsets);
+    PyMem_Free(flat);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"walk_sources", walk_sources, METH_VARARGS, "See lineage.kernels.walk_sources."},
+    {"localize", localize, METH_VARARGS, "See lineage.kernels.localize."},
+    {"longest_path", longest_path, METH_O, "See lineage.kernels.longest_path."},
+    {"relation_masks", relation_masks, METH_VARARGS, "See lineage.kernels.relation_masks."},
+    {"group_by_author", group_by_author, METH_O, "See lineage.kernels.group_by_author."},
+    {"group_sums", group_sums, METH_VARARGS, "See lineage.kernels.group_sums."},
+    {"group_ors", group_ors, METH_VARARGS, "See lineage.kernels.group_ors."},
+    {"gather_sorted", gather_sorted, METH_VARARGS, "See lineage.kernels.gather_sorted."},
+    {"pass_on", pass_on, METH_VARARGS, "See lineage.kernels.pass_on."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "lineage._kernels",
+    "C versions of the loops in lineage.kernels (see there).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    return PyModule_Create(&module);
+}

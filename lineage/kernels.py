@@ -1,0 +1,245 @@
+"""The inner loops of credits and royalty policies: one pass over an ancestry each.
+
+Credits for a work 10 000 generations deep run each of these over 10 000 works
+per question; in the interpreter they are most of its time. They are written
+here once in plain Python (the reference, and what runs when the C extension is
+not built) and again in C in ``lineage/_kernels.c``, which this module loads in
+their place when it was built (``COMPILED`` says which;
+``REMIX_LEDGER_KERNELS=python`` keeps the Python ones). The two are kept equal
+by the property tests in ``tests/lineage/test_kernels.py``.
+
+Conventions, as in ``LineageGraph.source_columns``: a work's sources are a bare
+int for one and a tuple (ascending) for several or none; citation data is a
+bare dict for one source. An ancestry's works are numbered 0, 1, ... in
+``Ancestry.order`` (W is 0; every work after every work built on it), and its
+``source_index`` gives each work's sources by those numbers, always as a tuple.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "COMPILED",
+    "PYTHON",
+    "gather_sorted",
+    "group_by_author",
+    "group_ors",
+    "group_sums",
+    "localize",
+    "longest_path",
+    "pass_on",
+    "relation_masks",
+    "walk_sources",
+]
+
+
+def walk_sources(sources: Sequence[Any], start: int) -> tuple[dict[int, int], bool]:
+    """Every work ``start`` descends from, with its shortest generation distance.
+
+    Breadth-first from ``start`` up ``sources`` (by graph number), so the first
+    time a work is met is by a shortest path. Returns the distances (``start``
+    at 0, then in the order met) and whether every citation met points to an
+    earlier work (a smaller number).
+    """
+    distance = {start: 0}
+    queue = [start]
+    backwards = True
+    # Appending to the list being walked is well defined: it is the queue.
+    for work in queue:
+        found = sources[work]
+        onward = distance[work] + 1
+        if found.__class__ is int:
+            if found not in distance:
+                distance[found] = onward
+                queue.append(found)
+            if found > work:
+                backwards = False
+            continue
+        for source in found:
+            if source not in distance:
+                distance[source] = onward
+                queue.append(source)
+        if found and found[-1] > work:
+            backwards = False
+    return distance, backwards
+
+
+def localize(
+    numbers: Sequence[int], sources: Sequence[Any], data: Sequence[Any]
+) -> tuple[list[tuple[int, ...]], list[Any]]:
+    """The ancestry's ``source_index`` (sources by position in ``numbers``) and the
+    citations' data of each of its works, from the graph's columns."""
+    index = dict(zip(numbers, range(len(numbers)), strict=True))
+    found_sources = list(map(sources.__getitem__, numbers))
+    source_index = [
+        (index[found],) if found.__class__ is int else tuple([index[s] for s in found])
+        for found in found_sources
+    ]
+    return source_index, list(map(data.__getitem__, numbers))
+
+
+def longest_path(source_index: Sequence[tuple[int, ...]]) -> int:
+    """The number of citations on the longest path from work 0 back to an original."""
+    depth = [0] * len(source_index)
+    for number, found in enumerate(source_index):
+        onward = depth[number] + 1
+        for source in found:
+            if depth[source] < onward:
+                depth[source] = onward
+    return max(depth, default=0)
+
+
+def relation_masks(
+    source_index: Sequence[tuple[int, ...]], data: Sequence[Any], bits: dict[str, int]
+) -> list[int]:
+    """Per work, the relations on every citation along its paths to work 0, as bits.
+
+    ``bits`` maps relation names to bits; a relation not in it yet gets the next
+    free bit (added to ``bits``).
+    """
+    masks = [0] * len(source_index)
+    for number, datum in enumerate(data):
+        if not datum:
+            continue
+        mask = masks[number]
+        found = source_index[number]
+        if datum.__class__ is dict:
+            datum = (datum,)
+        for source, citation in zip(found, datum, strict=True):
+            relation = citation["relation"]
+            bit = bits.get(relation)
+            if bit is None:
+                bit = bits[relation] = 1 << len(bits)
+            masks[source] |= mask | bit
+    return masks
+
+
+def group_by_author(authors: Sequence[int | tuple[int, ...]]) -> dict[int, list[int]]:
+    """For each author (in order of first appearance), the numbers of their works.
+
+    ``authors`` holds per work a bare member number, or a tuple for several.
+    """
+    made: dict[int, list[int]] = {}
+    for number, named in enumerate(authors):
+        for author in (named,) if named.__class__ is int else named:  # type: ignore[union-attr]
+            works = made.get(author)
+            if works is None:
+                made[author] = [number]
+            else:
+                works.append(number)
+    return made
+
+
+def group_sums(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[int]:
+    """For each group of numbers, the sum of ``values`` at them."""
+    return [
+        values[group[0]] if len(group) == 1 else sum(map(values.__getitem__, group))
+        for group in groups
+    ]
+
+
+def group_ors(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[int]:
+    """For each group of numbers, the bitwise OR of ``values`` at them (0 for none)."""
+    found: list[int] = []
+    for group in groups:
+        mask = 0
+        for number in group:
+            mask |= values[number]
+        found.append(mask)
+    return found
+
+
+def gather_sorted(
+    items: Sequence[Any], groups: Sequence[Sequence[int]], key: Sequence[int]
+) -> list[tuple[Any, ...]]:
+    """For each group of numbers, the ``items`` at them as a tuple, ordered by ``key``
+    at each number (ties keep the group's order)."""
+    return [
+        (items[group[0]],)
+        if len(group) == 1
+        else tuple(map(items.__getitem__, sorted(group, key=key.__getitem__)))
+        for group in groups
+    ]
+
+
+def pass_on(
+    source_index: Sequence[tuple[int, ...]], whole: int, passes: int, base: int
+) -> tuple[list[int], list[int]]:
+    """Geometric decay: what reaches each work and what it keeps, as integers.
+
+    ``whole`` reaches work 0; each work with sources keeps ``(base - passes) /
+    base`` of what reaches it and passes ``passes / base`` on, split equally
+    among its sources; an original keeps all. ``whole`` must be a multiple of
+    every denominator this makes (``Decay`` chooses it so): the divisions are
+    then exact. Returns (kept, reach).
+    """
+    count = len(source_index)
+    reach = [0] * count
+    kept = [0] * count
+    if not count:
+        return kept, reach
+    reach[0] = whole
+    keeps = base - passes
+    # r = 1/2 and a single source (every step of a chain) is a shift: the
+    # numerators there have thousands of bits, and a division costs more.
+    halves = passes == 1 and base == 2
+    for number, found in enumerate(source_index):
+        here = reach[number]
+        if not found:
+            kept[number] = here
+            continue
+        if halves and len(found) == 1:
+            half = here >> 1
+            source = found[0]
+            reach[source] = reach[source] + half if reach[source] else half
+            kept[number] = half
+            continue
+        passed = here * passes // (base * len(found))
+        for source in found:
+            # A work reached once holds the very int passed to it: no copy of
+            # thousands of bits (adding to 0 would make one).
+            reach[source] = reach[source] + passed if reach[source] else passed
+        kept[number] = here * keeps // base
+    return kept, reach
+
+
+#: The Python versions by name, whichever are in use (the tests hold the C ones to these).
+PYTHON: dict[str, Any] = {
+    function.__name__: function
+    for function in (
+        gather_sorted,
+        group_by_author,
+        group_ors,
+        group_sums,
+        localize,
+        longest_path,
+        pass_on,
+        relation_masks,
+        walk_sources,
+    )
+}
+
+#: Whether the C versions (``lineage._kernels``) are in use: they are when the
+#: extension was built, unless ``REMIX_LEDGER_KERNELS=python`` asks for these.
+COMPILED = False
+
+if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
+    try:
+        from lineage._kernels import (
+            gather_sorted,
+            group_by_author,
+            group_ors,
+            group_sums,
+            localize,
+            longest_path,
+            pass_on,
+            relation_masks,
+            walk_sources,
+        )
+    except ImportError:  # not built (no C compiler at install): the Python above runs
+        pass
+    else:
+        COMPILED = True

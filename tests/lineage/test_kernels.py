@@ -1,0 +1,148 @@
+"""The C kernels (lineage._kernels) return exactly what the Python reference returns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lineage import kernels
+from lineage.kernels import PYTHON
+
+try:
+    from lineage import _kernels as C
+except ImportError:  # pragma: no cover - CI builds it (see test_built_in_ci)
+    C = None
+
+needs_c = pytest.mark.skipif(C is None, reason="the C extension lineage._kernels is not built")
+
+RELATIONS = ["remix", "illustration", "adaptation", "translation", "audio", "edit"]
+# Citation data dicts are shared between citations, as in the graph.
+CITATIONS = [{"relation": name, "royalty_percent": None} for name in RELATIONS]
+
+
+@st.composite
+def graph_columns(draw: st.DrawFn) -> tuple[list[Any], list[Any], int]:
+    """A graph's source and data columns (any digraph: late citations can point
+    forward, and even make cycles, which a walk must survive) and a start."""
+    count = draw(st.integers(1, 30))
+    sources: list[Any] = []
+    data: list[Any] = []
+    for _ in range(count):
+        found = sorted(draw(st.sets(st.integers(0, count - 1), max_size=4)))
+        cited = [draw(st.sampled_from(CITATIONS)) for _ in found]
+        if len(found) == 1:
+            sources.append(found[0])
+            data.append(cited[0])
+        else:
+            sources.append(tuple(found))
+            data.append(tuple(cited) if found else None)
+    return sources, data, draw(st.integers(0, count - 1))
+
+
+@st.composite
+def ancestries(draw: st.DrawFn) -> tuple[list[tuple[int, ...]], list[Any], list[Any]]:
+    """An ancestry's source_index (each work's sources come after it), the
+    citations' data and the authors (a bare member number, or a tuple)."""
+    count = draw(st.integers(1, 40))
+    source_index: list[tuple[int, ...]] = []
+    data: list[Any] = []
+    authors: list[Any] = []
+    for number in range(count):
+        last = number == count - 1
+        later = st.integers(number + 1, count - 1)
+        found = () if last else tuple(draw(st.lists(later, unique=True, max_size=3)))
+        source_index.append(found)
+        cited = tuple(draw(st.sampled_from(CITATIONS)) for _ in found)
+        data.append(cited[0] if len(cited) == 1 else (cited or draw(st.sampled_from([None, ()]))))
+        named = draw(st.lists(st.integers(0, 8), min_size=1, max_size=3, unique=True))
+        authors.append(named[0] if len(named) == 1 else tuple(named))
+    return source_index, data, authors
+
+
+@needs_c
+@given(graph_columns())
+def test_walk_and_localize(columns: tuple[list[Any], list[Any], int]) -> None:
+    sources, data, start = columns
+    distance, backwards = C.walk_sources(sources, start)
+    assert (distance, backwards) == PYTHON["walk_sources"](sources, start)
+    assert list(distance) == list(PYTHON["walk_sources"](sources, start)[0])  # same order met
+    numbers = tuple(sorted(distance, reverse=True))
+    assert C.localize(numbers, sources, data) == PYTHON["localize"](numbers, sources, data)
+
+
+@needs_c
+@given(ancestries())
+def test_ancestry_loops(ancestry: tuple[list[tuple[int, ...]], list[Any], list[Any]]) -> None:
+    source_index, data, authors = ancestry
+    assert C.longest_path(source_index) == PYTHON["longest_path"](source_index)
+    bits_c: dict[str, int] = {"edit": 1}
+    bits_py: dict[str, int] = {"edit": 1}
+    masks = C.relation_masks(source_index, data, bits_c)
+    assert masks == PYTHON["relation_masks"](source_index, data, bits_py)
+    assert bits_c == bits_py
+    made = C.group_by_author(authors)
+    assert made == PYTHON["group_by_author"](authors)
+    assert list(made) == list(PYTHON["group_by_author"](authors))
+    groups = list(made.values())
+    assert C.group_ors(masks, groups) == PYTHON["group_ors"](masks, groups)
+    items = [f"work {n}" for n in range(len(source_index))]
+    key = [n * 7 % 5 for n in range(len(source_index))]  # ties: the group's order stands
+    assert C.gather_sorted(items, groups, key) == PYTHON["gather_sorted"](items, groups, key)
+
+
+@needs_c
+@given(
+    ancestries(),
+    st.sampled_from([(1, 2), (0, 1), (1, 1), (2, 3), (3, 7)]),
+    st.integers(0, 200),
+)
+def test_pass_on_and_sums(
+    ancestry: tuple[list[tuple[int, ...]], list[Any], list[Any]],
+    ratio: tuple[int, int],
+    bits: int,
+) -> None:
+    source_index, _, authors = ancestry
+    passes, base = ratio
+    # A whole that every division divides: base and every source count, per generation.
+    whole = (base * 6) ** len(source_index) << bits
+    kept, reach = C.pass_on(source_index, whole, passes, base)
+    assert (kept, reach) == PYTHON["pass_on"](source_index, whole, passes, base)
+    assert sum(kept) == whole  # nothing lost: what every work keeps adds up to the payment
+    groups = list(PYTHON["group_by_author"](authors).values())
+    assert C.group_sums(kept, groups) == PYTHON["group_sums"](kept, groups)
+
+
+@needs_c
+def test_bad_input_raises_instead_of_crashing() -> None:
+    with pytest.raises(IndexError):
+        C.walk_sources([5], 0)
+    with pytest.raises(TypeError):
+        C.walk_sources([("a",)], 0)
+    with pytest.raises(IndexError):
+        C.longest_path([(3,)])
+    with pytest.raises(TypeError):
+        C.pass_on("not a list", 1, 1, 2)
+    with pytest.raises(KeyError):
+        C.localize((0,), [7], [None])
+    with pytest.raises(IndexError):
+        C.group_sums([1], [[4]])
+
+
+def test_built_in_ci() -> None:
+    """CI builds the extension: a broken build must not pass unnoticed as the slow path."""
+    if not os.environ.get("CI"):
+        pytest.skip("only CI insists on the C extension (it is optional at install)")
+    assert C is not None and kernels.COMPILED
+
+
+def test_python_kernels_can_be_chosen() -> None:
+    code = "import lineage.kernels as k; print(k.COMPILED)"
+    env = {**os.environ, "REMIX_LEDGER_KERNELS": "python"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
