@@ -15,6 +15,71 @@
 #include <Python.h>
 #include <stdint.h>
 
+/* Work numbers and one-work tuples, made once and kept: an ancestry of 10 000
+ * works needs tens of thousands of ints above CPython's small-int cache (256)
+ * and a one-source tuple per work, and making them anew for every question
+ * costs more than the loops. The tuples hold only ints, so they are untracked
+ * by the cyclic collector (as CPython itself would untrack them on its first
+ * pass). Numbers from CACHED on are made as usual. */
+#define CACHED ((Py_ssize_t)1 << 18)
+static PyObject *numbers_made = NULL; /* list: numbers_made[i] is i */
+static PyObject *singles_made = NULL; /* list: singles_made[i] is (i,) */
+
+static PyObject *
+number_of(Py_ssize_t i)
+{
+    if (i < 0 || i >= CACHED)
+        return PyLong_FromSsize_t(i);
+    while (PyList_GET_SIZE(numbers_made) <= i) {
+        PyObject *made = PyLong_FromSsize_t(PyList_GET_SIZE(numbers_made));
+        if (made == NULL)
+            return NULL;
+        int failed = PyList_Append(numbers_made, made) < 0;
+        Py_DECREF(made);
+        if (failed)
+            return NULL;
+    }
+    PyObject *found = PyList_GET_ITEM(numbers_made, i);
+    Py_INCREF(found);
+    return found;
+}
+
+static PyObject *
+single_of(Py_ssize_t i)
+{
+    if (i < 0 || i >= CACHED) {
+        PyObject *made = PyLong_FromSsize_t(i);
+        PyObject *single = made == NULL ? NULL : PyTuple_Pack(1, made);
+        Py_XDECREF(made);
+        return single;
+    }
+    while (PyList_GET_SIZE(singles_made) <= i) {
+        PyObject *made = number_of(PyList_GET_SIZE(singles_made));
+        PyObject *single = made == NULL ? NULL : PyTuple_Pack(1, made);
+        Py_XDECREF(made);
+        if (single == NULL)
+            return NULL;
+        PyObject_GC_UnTrack(single);
+        int failed = PyList_Append(singles_made, single) < 0;
+        Py_DECREF(single);
+        if (failed)
+            return NULL;
+    }
+    PyObject *found = PyList_GET_ITEM(singles_made, i);
+    Py_INCREF(found);
+    return found;
+}
+
+/* The number an int holds, or -1 with an exception set. */
+static Py_ssize_t
+as_number(PyObject *value)
+{
+    Py_ssize_t number = PyLong_AsSsize_t(value);
+    if (number < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "a work number must not be negative");
+    return number < 0 ? -1 : number;
+}
+
 /* Item i of a list (fast) or any other sequence; a new reference. */
 static PyObject *
 item_at(PyObject *seq, Py_ssize_t i)
@@ -74,7 +139,7 @@ walk_sources(PyObject *module, PyObject *args)
     int backwards = 1;
     if (distance == NULL || queue == NULL || levels == NULL)
         goto fail;
-    PyObject *zero = PyLong_FromLong(0);
+    PyObject *zero = number_of(0);
     if (zero == NULL || PyDict_SetItem(distance, start, zero) < 0) {
         Py_XDECREF(zero);
         goto fail;
@@ -104,7 +169,7 @@ walk_sources(PyObject *module, PyObject *args)
             if (known < 0)
                 goto fail;
             if (!known) {
-                PyObject *level = PyLong_FromSsize_t(onward);
+                PyObject *level = number_of(onward);
                 if (level == NULL)
                     goto fail;
                 int failed = PyDict_SetItem(distance, source, level) < 0;
@@ -154,7 +219,7 @@ localize(PyObject *module, PyObject *args)
     if (index == NULL || source_index == NULL || datums == NULL)
         goto fail;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *local = PyLong_FromSsize_t(i);
+        PyObject *local = number_of(i);
         if (local == NULL)
             goto fail;
         int failed = PyDict_SetItem(index, works[i], local) < 0;
@@ -171,7 +236,27 @@ localize(PyObject *module, PyObject *args)
             goto fail;
         PyObject *one, **items;
         Py_ssize_t n = spread(found, &one, &items);
-        PyObject *local = PyTuple_New(n);
+        PyObject *local = NULL;
+        if (n == 1) {
+            PyObject *at = PyDict_GetItemWithError(index, items[0]);
+            if (at == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_KeyError, "a source outside the ancestry");
+                goto fail;
+            }
+            Py_ssize_t source = as_number(at);
+            local = source < 0 ? NULL : single_of(source);
+            if (local == NULL)
+                goto fail;
+            PyList_SET_ITEM(source_index, i, local);
+            Py_CLEAR(found);
+            PyObject *datum = item_at(data, number);
+            if (datum == NULL)
+                goto fail;
+            PyList_SET_ITEM(datums, i, datum);
+            continue;
+        }
+        local = PyTuple_New(n);
         if (local == NULL)
             goto fail;
         PyList_SET_ITEM(source_index, i, local);
@@ -185,6 +270,7 @@ localize(PyObject *module, PyObject *args)
             Py_INCREF(at);
             PyTuple_SET_ITEM(local, k, at);
         }
+        PyObject_GC_UnTrack(local); /* ints only: see numbers_made */
         Py_CLEAR(found);
         PyObject *datum = item_at(data, number);
         if (datum == NULL)
@@ -379,7 +465,7 @@ group_by_author(PyObject *module, PyObject *authors)
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *one, **items;
         Py_ssize_t n = spread(PySequence_Fast_GET_ITEM(fast, i), &one, &items);
-        PyObject *number = PyLong_FromSsize_t(i);
+        PyObject *number = number_of(i);
         if (number == NULL)
             goto fail;
         for (Py_ssize_t k = 0; k < n; k++) {
@@ -408,6 +494,25 @@ group_by_author(PyObject *module, PyObject *authors)
             }
         }
         Py_DECREF(number);
+    }
+    /* Each list becomes a tuple (a one-work one from singles_made). */
+    PyObject *author, *works;
+    Py_ssize_t at = 0;
+    while (PyDict_Next(made, &at, &author, &works)) {
+        PyObject *fixed;
+        if (PyList_GET_SIZE(works) == 1) {
+            Py_ssize_t only = as_number(PyList_GET_ITEM(works, 0));
+            fixed = only < 0 ? NULL : single_of(only);
+        }
+        else
+            fixed = PyList_AsTuple(works);
+        if (fixed == NULL)
+            goto fail;
+        /* Replacing the value of an existing key keeps PyDict_Next's place. */
+        int failed = PyDict_SetItem(made, author, fixed) < 0;
+        Py_DECREF(fixed);
+        if (failed)
+            goto fail;
     }
     Py_DECREF(fast);
     return made;
@@ -739,5 +844,9 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__kernels(void)
 {
+    numbers_made = PyList_New(0);
+    singles_made = PyList_New(0);
+    if (numbers_made == NULL || singles_made == NULL)
+        return NULL;
     return PyModule_Create(&module);
 }

@@ -245,7 +245,7 @@ class Ancestry:
         return [tuple(member_id(m) for m in authors) for authors in self.author_numbers]
 
     @cached_property
-    def member_works(self) -> dict[int, list[int]]:
+    def member_works(self) -> dict[int, tuple[int, ...]]:
         """For each contributor (by member number, in order of first appearance from W),
         the numbers of the works of the ancestry they are an author of."""
         return group_by_author(self._authors)
@@ -257,7 +257,7 @@ class Ancestry:
         return tuple(member_id(m) for m in self.member_works)
 
     @cached_property
-    def works_made(self) -> dict[UUID, list[int]]:
+    def works_made(self) -> dict[UUID, tuple[int, ...]]:
         """For each contributor, the numbers of the works of the ancestry they are an author of."""
         member_id = self.lineage.member_id
         return {member_id(m): works for m, works in self.member_works.items()}

@@ -117,7 +117,7 @@ def relation_masks(
     return masks
 
 
-def group_by_author(authors: Sequence[int | tuple[int, ...]]) -> dict[int, list[int]]:
+def group_by_author(authors: Sequence[int | tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
     """For each author (in order of first appearance), the numbers of their works.
 
     ``authors`` holds per work a bare member number, or a tuple for several.
@@ -130,7 +130,7 @@ def group_by_author(authors: Sequence[int | tuple[int, ...]]) -> dict[int, list[
                 made[author] = [number]
             else:
                 works.append(number)
-    return made
+    return {author: tuple(works) for author, works in made.items()}
 
 
 def group_sums(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[int]:

@@ -170,7 +170,7 @@ class MemberValues:
         """A ``Share`` per member, in the order of ``members``."""
         made, members = ancestry.member_works, self.members
 
-        def works(index: int) -> list[int]:
+        def works(index: int) -> tuple[int, ...]:
             return made[members[index]]
 
         return ShareFamily(self.values, ancestry, works, self.explain).shares()
