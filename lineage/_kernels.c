@@ -637,8 +637,9 @@ static PyObject *
 gather_sorted(PyObject *module, PyObject *args)
 {
     PyObject *items, *groups, *key;
-    if (!PyArg_ParseTuple(args, "O!O!O!:gather_sorted", &PyList_Type, &items, &PyList_Type,
-                          &groups, &PyList_Type, &key))
+    int untrack = 0;
+    if (!PyArg_ParseTuple(args, "O!O!O!|p:gather_sorted", &PyList_Type, &items, &PyList_Type,
+                          &groups, &PyList_Type, &key, &untrack))
         return NULL;
     Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(items);
     if (PyList_GET_SIZE(key) != size) {
@@ -690,6 +691,8 @@ gather_sorted(PyObject *module, PyObject *args)
             Py_INCREF(item);
             PyTuple_SET_ITEM(gathered, k, item);
         }
+        if (untrack)
+            PyObject_GC_UnTrack(gathered);
         PyList_SET_ITEM(found, i, gathered);
         Py_CLEAR(group);
     }
@@ -700,6 +703,60 @@ fail:
     PyMem_Free(order);
     Py_DECREF(found);
     return NULL;
+}
+
+static PyObject *
+records(PyObject *module, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *columns;
+    if (!PyArg_ParseTuple(args, "O!O!:records", &PyType_Type, &cls, &PyTuple_Type, &columns))
+        return NULL;
+    if (!PyType_IsSubtype(cls, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "records are made of a tuple type");
+        return NULL;
+    }
+    Py_ssize_t width = PyTuple_GET_SIZE(columns), count = 0;
+    PyObject **fast = PyMem_Calloc((size_t)(width ? width : 1), sizeof(PyObject *));
+    PyObject *made = NULL;
+    if (fast == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < width; k++) {
+        fast[k] = PySequence_Fast(PyTuple_GET_ITEM(columns, k), "a column must be a sequence");
+        if (fast[k] == NULL)
+            goto done;
+        Py_ssize_t size = PySequence_Fast_GET_SIZE(fast[k]);
+        if (k == 0)
+            count = size;
+        else if (size != count) {
+            PyErr_SetString(PyExc_ValueError, "the columns differ in length");
+            goto done;
+        }
+    }
+    made = PyList_New(count);
+    if (made == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *record = cls == &PyTuple_Type ? PyTuple_New(width) : cls->tp_alloc(cls, width);
+        if (record == NULL) {
+            Py_CLEAR(made);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < width; k++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(fast[k], i);
+            Py_INCREF(item);
+            PyTuple_SET_ITEM(record, k, item);
+        }
+        /* The caller's promise (see lineage.kernels.records): no field leads back
+         * to a record, so no record can be part of a reference cycle. */
+        PyObject_GC_UnTrack(record);
+        PyList_SET_ITEM(made, i, record);
+    }
+done:
+    for (Py_ssize_t k = 0; k < width; k++)
+        Py_XDECREF(fast[k]);
+    PyMem_Free(fast);
+    return made;
 }
 
 static PyObject *
@@ -831,6 +888,7 @@ static PyMethodDef methods[] = {
     {"group_sums", group_sums, METH_VARARGS, "See lineage.kernels.group_sums."},
     {"group_ors", group_ors, METH_VARARGS, "See lineage.kernels.group_ors."},
     {"gather_sorted", gather_sorted, METH_VARARGS, "See lineage.kernels.gather_sorted."},
+    {"records", records, METH_VARARGS, "See lineage.kernels.records."},
     {"pass_on", pass_on, METH_VARARGS, "See lineage.kernels.pass_on."},
     {NULL, NULL, 0, NULL},
 };

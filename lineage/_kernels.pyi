@@ -1,6 +1,8 @@
 # Types of the C extension lineage._kernels (see lineage/kernels.py for what each does).
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+R = TypeVar("R", bound=tuple[Any, ...])
 
 def walk_sources(sources: Sequence[Any], start: int) -> tuple[dict[int, int], bool]: ...
 def localize(
@@ -17,5 +19,9 @@ def pass_on(
 ) -> tuple[list[int], list[int]]: ...
 def group_ors(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[int]: ...
 def gather_sorted(
-    items: Sequence[Any], groups: Sequence[Sequence[int]], key: Sequence[int]
+    items: Sequence[Any],
+    groups: Sequence[Sequence[int]],
+    key: Sequence[int],
+    untracked: bool = False,
 ) -> list[tuple[Any, ...]]: ...
+def records(cls: type[R], columns: tuple[Sequence[Any], ...]) -> list[R]: ...

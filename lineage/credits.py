@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -31,7 +30,7 @@ from ledger.collector import collector_paused
 from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
-from lineage.kernels import gather_sorted, group_ors
+from lineage.kernels import gather_sorted, group_ors, records
 from lineage.policies import RoyaltyPolicy, Share
 from lineage.rounding import format_percent, format_percent_over
 
@@ -160,50 +159,45 @@ def _credits_for(
     made = ancestry.member_works
     numbers = ancestry.numbers
     # One record per work, shared by its co-authors' credits; built column-wise
-    # and straight through ``tuple.__new__`` (the named tuples' own ``__new__``
-    # is a Python function, and these are thousands).
-    credited = list(
-        map(
-            partial(tuple.__new__, CreditedWork),
-            zip(
-                ancestry.order,
-                lineage.external_ids_of(numbers),
-                ancestry.titles,
-                distances,
-                ancestry.relation_sets,
-                lineage.retractions_of(numbers, ancestry.as_of),
-                strict=True,
-            ),
-        )
+    # (see ``records``: the fields are ids, strings, numbers and a tuple of
+    # strings, nothing that could lead back to a record).
+    credited = records(
+        CreditedWork,
+        (
+            ancestry.order,
+            lineage.external_ids_of(numbers),
+            ancestry.titles,
+            distances,
+            ancestry.relation_sets,
+            lineage.retractions_of(numbers, ancestry.as_of),
+        ),
     )
     heads = lineage.credit_heads_of(members.members, as_of)
     # Column by column, each in one C-level pass (see lineage.kernels): a
     # contributor's works nearest to W first (then the earliest recorded), the
     # relations of all their works, and their distance (their nearest work's).
     groups = list(map(made.__getitem__, members.members))
-    works = gather_sorted(credited, groups, ancestry.nearest_first)
+    works = gather_sorted(credited, groups, ancestry.nearest_first, True)
     masks = group_ors(ancestry.relation_masks, groups)
     spelled = {mask: ancestry.spell_relations(mask) for mask in set(masks)}
     distances_of = list(map(attrgetter("distance"), map(itemgetter(0), works)))
     # Every work has an author, so there is at least one head to transpose.
     member_ids, external_ids, handles, credited_as = zip(*heads, strict=True)
-    # (member id, external id, handle, credited as, works, relations, distance, share),
-    # built straight through ``tuple.__new__`` (see ``credited`` above).
-    listed: list[Credit] = list(
-        map(
-            partial(tuple.__new__, Credit),
-            zip(
-                member_ids,
-                external_ids,
-                handles,
-                credited_as,
-                works,
-                map(spelled.__getitem__, masks),
-                distances_of,
-                shares,
-                strict=True,
-            ),
-        )
+    # (member id, external id, handle, credited as, works, relations, distance,
+    # share): a share refers to its family of shares and the ancestry, never to
+    # a credit, so these records cannot be in a cycle either (see ``records``).
+    listed = records(
+        Credit,
+        (
+            member_ids,
+            external_ids,
+            handles,
+            credited_as,
+            works,
+            list(map(spelled.__getitem__, masks)),
+            distances_of,
+            shares,
+        ),
     )
     # By distance, then share (largest first), then handle: three stable sorts,
     # the last key first. Every share is a numerator over one common denominator,

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
+
+R = TypeVar("R", bound=tuple[Any, ...])
 
 __all__ = [
     "COMPILED",
@@ -31,6 +34,7 @@ __all__ = [
     "localize",
     "longest_path",
     "pass_on",
+    "records",
     "relation_masks",
     "walk_sources",
 ]
@@ -153,16 +157,39 @@ def group_ors(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[in
 
 
 def gather_sorted(
-    items: Sequence[Any], groups: Sequence[Sequence[int]], key: Sequence[int]
+    items: Sequence[Any],
+    groups: Sequence[Sequence[int]],
+    key: Sequence[int],
+    untracked: bool = False,
 ) -> list[tuple[Any, ...]]:
     """For each group of numbers, the ``items`` at them as a tuple, ordered by ``key``
-    at each number (ties keep the group's order)."""
+    at each number (ties keep the group's order).
+
+    ``untracked``: as for ``records``, the C version leaves the tuples out of the
+    cyclic collector (the items must be such records).
+    """
     return [
         (items[group[0]],)
         if len(group) == 1
         else tuple(map(items.__getitem__, sorted(group, key=key.__getitem__)))
         for group in groups
     ]
+
+
+def records(cls: type[R], columns: tuple[Sequence[Any], ...]) -> list[R]:
+    """A record of the tuple type ``cls`` (a named tuple) per row of ``columns``.
+
+    Built straight through ``tuple.__new__``: a named tuple's own ``__new__`` is
+    a Python function, and credits make tens of thousands of records. The C
+    version also leaves every record untracked by the cyclic garbage collector,
+    as CPython leaves a tuple of plain values: a question's answer is then not
+    walked again by the collection that follows it (on the 1M-work benchmark
+    that pass was a fifth of a credits question). That is only right for records
+    that cannot be part of a reference cycle, so the caller promises that no
+    field leads back to a record (ids, strings, numbers, tuples of such, or
+    objects that never refer to records).
+    """
+    return list(map(partial(tuple.__new__, cls), zip(*columns, strict=True)))
 
 
 def pass_on(
@@ -217,6 +244,7 @@ PYTHON: dict[str, Any] = {
         localize,
         longest_path,
         pass_on,
+        records,
         relation_masks,
         walk_sources,
     )
@@ -236,6 +264,7 @@ if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
             localize,
             longest_path,
             pass_on,
+            records,
             relation_masks,
             walk_sources,
         )

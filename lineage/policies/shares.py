@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial
-from itertools import repeat
 from typing import NamedTuple
 from uuid import UUID
 
 from lineage.ancestry import MAX_EXPLAINED_PATHS, Ancestry, Path
 from lineage.exact import Over
+from lineage.kernels import records
 
 
 class PathSource:
@@ -95,8 +94,10 @@ class ShareFamily:
         return found
 
     def shares(self) -> list[Share]:
-        """A ``Share`` for each value, in order (built as tuples, in C: there may be thousands)."""
-        return list(map(partial(tuple.__new__, Share), zip(repeat(self), range(len(self.values)))))
+        """A ``Share`` for each value, in order (see ``records``: there may be
+        thousands, and a share refers only to its family, which refers to no share)."""
+        count = len(self.values)
+        return records(Share, ([self] * count, range(count)))
 
 
 class Share(NamedTuple):

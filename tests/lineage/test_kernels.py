@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given
@@ -94,6 +95,32 @@ def test_ancestry_loops(ancestry: tuple[list[tuple[int, ...]], list[Any], list[A
     items = [f"work {n}" for n in range(len(source_index))]
     key = [n * 7 % 5 for n in range(len(source_index))]  # ties: the group's order stands
     assert C.gather_sorted(items, groups, key) == PYTHON["gather_sorted"](items, groups, key)
+    untracked = C.gather_sorted(items, groups, key, True)
+    assert untracked == PYTHON["gather_sorted"](items, groups, key, True)
+    assert not any(map(gc.is_tracked, untracked))
+
+
+class Row(NamedTuple):
+    name: str
+    count: int
+    tags: tuple[str, ...]
+
+
+@needs_c
+@given(st.lists(st.tuples(st.text(max_size=5), st.integers(), st.lists(st.text(max_size=3)))))
+def test_records(rows: list[tuple[str, int, list[str]]]) -> None:
+    columns = (
+        [name for name, _, _ in rows],
+        tuple(count for _, count, _ in rows),
+        [tuple(tags) for _, _, tags in rows],
+    )
+    made = C.records(Row, columns)
+    assert made == PYTHON["records"](Row, columns)
+    assert all(type(row) is Row for row in made)
+    assert [row.tags for row in made] == columns[2]
+    # Left to reference counting alone: the records cannot be in a cycle.
+    assert not any(map(gc.is_tracked, made))
+    assert C.records(tuple, columns) == [tuple(row) for row in made]
 
 
 @needs_c
@@ -132,6 +159,10 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.localize((0,), [7], [None])
     with pytest.raises(IndexError):
         C.group_sums([1], [[4]])
+    with pytest.raises(ValueError):
+        C.records(Row, (["a"], [1, 2], [()]))
+    with pytest.raises(TypeError):
+        C.records(dict, ([1],))
 
 
 def test_built_in_ci() -> None:
