@@ -127,6 +127,46 @@ grow(Py_ssize_t **array, Py_ssize_t *capacity, Py_ssize_t needed)
 }
 
 static PyObject *
+take(PyObject *module, PyObject *args)
+{
+    PyObject *column, *numbers;
+    if (!PyArg_ParseTuple(args, "OO:take", &column, &numbers))
+        return NULL;
+    PyObject *fast = PySequence_Fast(numbers, "numbers must be a sequence");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
+    PyObject **wanted = PySequence_Fast_ITEMS(fast);
+    PyObject *found = PyList_New(count);
+    if (found == NULL)
+        goto fail;
+    int listed = PyList_CheckExact(column);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item;
+        if (listed) {
+            Py_ssize_t at = as_number(wanted[i]);
+            if (at < 0)
+                goto fail;
+            if (at >= PyList_GET_SIZE(column)) {
+                PyErr_SetString(PyExc_IndexError, "work number out of range");
+                goto fail;
+            }
+            item = PyList_GET_ITEM(column, at);
+            Py_INCREF(item);
+        }
+        else if ((item = PyObject_GetItem(column, wanted[i])) == NULL)
+            goto fail;
+        PyList_SET_ITEM(found, i, item);
+    }
+    Py_DECREF(fast);
+    return found;
+fail:
+    Py_XDECREF(found);
+    Py_DECREF(fast);
+    return NULL;
+}
+
+static PyObject *
 walk_sources(PyObject *module, PyObject *args)
 {
     PyObject *sources, *start;
@@ -880,6 +920,7 @@ fail:
 }
 
 static PyMethodDef methods[] = {
+    {"take", take, METH_VARARGS, "See lineage.kernels.take."},
     {"walk_sources", walk_sources, METH_VARARGS, "See lineage.kernels.walk_sources."},
     {"localize", localize, METH_VARARGS, "See lineage.kernels.localize."},
     {"longest_path", longest_path, METH_O, "See lineage.kernels.longest_path."},

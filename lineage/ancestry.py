@@ -23,7 +23,7 @@ from uuid import UUID
 
 from ledger.errors import UnknownWorkError
 from lineage.graph import LineageGraph
-from lineage.kernels import group_by_author, localize, relation_masks, walk_sources
+from lineage.kernels import group_by_author, localize, relation_masks, take, walk_sources
 
 __all__ = ["MAX_EXPLAINED_PATHS", "MAX_EXPLAINED_PATH_WORKS", "Ancestry", "Path"]
 
@@ -70,13 +70,7 @@ class Ancestry:
         start = lineage.number(work_id)
         # The graph's flat source columns (see ``LineageGraph.source_columns``):
         # a list index per step instead of networkx's dict of dicts.
-        every_source: Sequence[Any]
-        every_datum: Sequence[Any]
-        every_source, every_datum = lineage.source_columns()
-        if as_of is not None and as_of < lineage.position and lineage.late_cited():
-            # As of a past position only works that cited a source late can
-            # differ: their citations are filtered in an overlay of the columns.
-            every_source, every_datum = _columns_as_of(lineage, lineage.late_cited(), as_of)
+        every_source, every_datum = lineage.source_columns_as_of(as_of)
         # One breadth-first walk up the sources gives the distances (the first
         # time a work is met is by a shortest path); every source of an ancestor
         # is an ancestor too. Work numbers follow the order in which works were
@@ -106,7 +100,7 @@ class Ancestry:
         #: Whether every work of the ancestry has a single author.
         self.single_authored = tuple not in set(map(type, self._authors))
         #: Per number: the distance to W.
-        self.distances: list[int] = list(map(distance.__getitem__, numbers))
+        self.distances: list[int] = take(distance, numbers)
 
     @cached_property
     def source_relations(self) -> list[tuple[str, ...]]:
@@ -400,32 +394,3 @@ def _seed_first_order(
             if waiting[source] == 0:
                 heapq.heappush(ready, -source)
     return tuple(order)
-
-
-def _columns_as_of(
-    lineage: LineageGraph, late: set[int], as_of: int
-) -> tuple[Sequence[Any], Sequence[Any]]:
-    """The graph's source columns with the late citations after ``as_of`` left out."""
-    sources, data = lineage.source_columns()
-    changed_sources: dict[int, Any] = {}
-    changed_data: dict[int, Any] = {}
-    for work in late:
-        kept, kept_data = lineage.sources_as_of(work, as_of)
-        changed_sources[work] = kept
-        changed_data[work] = kept_data
-    return _Overlay(sources, changed_sources), _Overlay(data, changed_data)
-
-
-class _Overlay(Sequence[Any]):
-    """A read-only list with some items replaced (a past view of a source column)."""
-
-    def __init__(self, base: Sequence[Any], changed: dict[int, Any]) -> None:
-        self._base = base
-        self._changed = changed
-
-    def __getitem__(self, number: Any) -> Any:
-        changed = self._changed.get(number, self)
-        return self._base[number] if changed is self else changed
-
-    def __len__(self) -> int:
-        return len(self._base)

@@ -41,6 +41,7 @@ from ledger.member import Member
 from ledger.production import DEFAULT_POLICY, DEFAULT_POOL_PERCENT, Production
 from ledger.values import CreditMode, Money
 from ledger.work import Work
+from lineage.kernels import take, walk_sources
 
 __all__ = ["Contributor", "CreditHead", "LineageGraph", "ProductionState"]
 
@@ -190,8 +191,8 @@ class LineageGraph:
         # The same states as the head of a credit line: (id, external id, handle,
         # credited as); credits for a long lineage read thousands of them.
         self._credit_heads: dict[UUID, list[CreditHead]] = {}
-        # The same lists by member number (hashing a UUID is a Python call).
-        self._credit_heads_by_number: list[list[CreditHead]] = []
+        # Each member's latest head by member number (read by ``take``, in C).
+        self._latest_heads: list[CreditHead | None] = []
         # Productions change rarely; keep their events and replay to a position.
         self._production_events: dict[UUID, list[tuple[int, Any]]] = {}
 
@@ -329,6 +330,9 @@ class LineageGraph:
         self._member_states.setdefault(state.member_id, []).append(state)
         head = (state.member_id, state.external_id, state.handle, state.credited_as)
         self._credit_heads.setdefault(state.member_id, []).append(head)
+        number = self._member_numbers.get(state.member_id)
+        if number is not None:
+            self._latest_heads[number] = head
 
     def _latest(self, member_id: UUID) -> Contributor:
         return self._member_states[member_id][-1]
@@ -398,10 +402,10 @@ class LineageGraph:
         authors = self._authors[number]
         return authors if isinstance(authors, tuple) else (authors,)
 
-    def raw_authors_of(self, numbers: Iterable[int]) -> list[int | tuple[int, ...]]:
+    def raw_authors_of(self, numbers: Sequence[int]) -> list[int | tuple[int, ...]]:
         """The author numbers of the works at ``numbers``: a bare int for a single
         author (most works), a tuple for several."""
-        return list(map(self._authors.__getitem__, numbers))
+        return take(self._authors, numbers)
 
     def member_number(self, member_id: UUID, *, add: bool = False) -> int:
         """A member's number (KeyError if no work names them, unless ``add``)."""
@@ -411,7 +415,8 @@ class LineageGraph:
                 raise KeyError(member_id)
             number = self._member_numbers[member_id] = len(self._member_ids)
             self._member_ids.append(member_id)
-            self._credit_heads_by_number.append(self._credit_heads.setdefault(member_id, []))
+            heads = self._credit_heads.get(member_id)
+            self._latest_heads.append(heads[-1] if heads else None)
         return number
 
     def member_id(self, number: int) -> UUID:
@@ -424,21 +429,21 @@ class LineageGraph:
     def external_id_at(self, number: int) -> str | None:
         return self._external_ids[number]
 
-    def work_ids_of(self, numbers: Iterable[int]) -> list[UUID]:
+    def work_ids_of(self, numbers: Sequence[int]) -> list[UUID]:
         """The ids of the works at ``numbers``, in that order."""
-        return list(map(self._ids.__getitem__, numbers))
+        return take(self._ids, numbers)
 
     def positions_of(self, numbers: Iterable[int]) -> list[int]:
         """The positions at which the works at ``numbers`` were recorded, in that order."""
         return list(map(self._positions.__getitem__, numbers))
 
-    def titles_of(self, numbers: Iterable[int]) -> list[str]:
+    def titles_of(self, numbers: Sequence[int]) -> list[str]:
         """The titles of the works at ``numbers``, in that order."""
-        return list(map(self._titles.__getitem__, numbers))
+        return take(self._titles, numbers)
 
-    def external_ids_of(self, numbers: Iterable[int]) -> list[str | None]:
+    def external_ids_of(self, numbers: Sequence[int]) -> list[str | None]:
         """The external ids of the works at ``numbers``, in that order."""
-        return list(map(self._external_ids.__getitem__, numbers))
+        return take(self._external_ids, numbers)
 
     def retractions_of(self, numbers: Sequence[int], as_of: int | None = None) -> list[bool]:
         """Whether each work at ``numbers`` was retracted (by ``as_of``), in that order."""
@@ -478,6 +483,25 @@ class LineageGraph:
         kept = [(s, d) for s, d in pairs if self.citation_position(s, number) <= as_of]
         return tuple(s for s, _ in kept), tuple(d for _, d in kept)  # type: ignore[misc]
 
+    def source_columns_as_of(
+        self, as_of: int | None
+    ) -> tuple[Sequence[int | tuple[int, ...]], Sequence[Any]]:
+        """``source_columns`` as of ``as_of`` (the columns themselves when nothing differs).
+
+        As of a past position only works that cited a source late can differ:
+        their citations are filtered in an overlay of the columns, nothing is copied.
+        """
+        if as_of is None or as_of >= self.position or not self._late_derived:
+            return self._sources, self._source_data
+        changed_sources: dict[int, Any] = {}
+        changed_data: dict[int, Any] = {}
+        for work in self._late_derived:
+            changed_sources[work], changed_data[work] = self.sources_as_of(work, as_of)
+        return (
+            _Overlay(self._sources, changed_sources),
+            _Overlay(self._source_data, changed_data),
+        )
+
     def late_cited(self) -> set[int]:
         """The works that cited a source after they were recorded (read-only)."""
         return self._late_derived
@@ -515,13 +539,12 @@ class LineageGraph:
         return index
 
     def credit_heads_of(
-        self, member_numbers: Iterable[int], as_of: int | None = None
+        self, member_numbers: Sequence[int], as_of: int | None = None
     ) -> list[CreditHead]:
         """For each of ``member_numbers`` (see ``member_number``), in order, the member
         as of ``as_of`` as ``(member id, external id, handle, credited as)``."""
         if as_of is None:
-            by_number = self._credit_heads_by_number
-            return [by_number[member][-1] for member in member_numbers]
+            return take(self._latest_heads, member_numbers)
         heads = self._credit_heads
         return [
             heads[member][self._state_index(member, as_of)]
@@ -615,6 +638,10 @@ class LineageGraph:
         if not self.has_work(work_id, as_of):
             raise KeyError(work_id)
         start = self._numbers[work_id]
+        if upward and depth is None:  # the whole ancestry: the C walk over the flat columns
+            found, _ = walk_sources(self.source_columns_as_of(as_of)[0], start)
+            del found[start]
+            return found
         graph: Any = self.view(as_of)
         # The raw adjacency (a filtered one for a past view): the public views
         # cost a wrapper call per step.
@@ -653,3 +680,18 @@ def _with_citation(
     pairs[source] = datum
     ordered = sorted(pairs)
     return tuple(ordered), tuple(pairs[s] for s in ordered)
+
+
+class _Overlay(Sequence[Any]):
+    """A read-only list with some items replaced (a past view of a source column)."""
+
+    def __init__(self, base: Sequence[Any], changed: dict[int, Any]) -> None:
+        self._base = base
+        self._changed = changed
+
+    def __getitem__(self, number: Any) -> Any:
+        changed = self._changed.get(number, self)
+        return self._base[number] if changed is self else changed
+
+    def __len__(self) -> int:
+        return len(self._base)

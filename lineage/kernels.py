@@ -36,8 +36,15 @@ __all__ = [
     "pass_on",
     "records",
     "relation_masks",
+    "take",
     "walk_sources",
 ]
+
+
+def take(column: Any, numbers: Sequence[Any]) -> list[Any]:
+    """``[column[n] for n in numbers]``: a column of the graph (a list by work or
+    member number, or any mapping) read at ``numbers``."""
+    return list(map(column.__getitem__, numbers))
 
 
 def walk_sources(sources: Sequence[Any], start: int) -> tuple[dict[int, int], bool]:
@@ -246,6 +253,7 @@ PYTHON: dict[str, Any] = {
         pass_on,
         records,
         relation_masks,
+        take,
         walk_sources,
     )
 }
@@ -266,6 +274,7 @@ if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
             pass_on,
             records,
             relation_masks,
+            take,
             walk_sources,
         )
     except ImportError:  # not built (no C compiler at install): the Python above runs

@@ -74,6 +74,8 @@ def test_walk_and_localize(columns: tuple[list[Any], list[Any], int]) -> None:
     assert (distance, backwards) == PYTHON["walk_sources"](sources, start)
     assert list(distance) == list(PYTHON["walk_sources"](sources, start)[0])  # same order met
     numbers = tuple(sorted(distance, reverse=True))
+    assert C.take(distance, numbers) == PYTHON["take"](distance, numbers)
+    assert C.take(sources, numbers) == PYTHON["take"](sources, numbers)
     assert C.localize(numbers, sources, data) == PYTHON["localize"](numbers, sources, data)
 
 
@@ -159,6 +161,10 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.localize((0,), [7], [None])
     with pytest.raises(IndexError):
         C.group_sums([1], [[4]])
+    with pytest.raises(IndexError):
+        C.take([1, 2], [2])
+    with pytest.raises(KeyError):
+        C.take({1: 2}, [2])
     with pytest.raises(ValueError):
         C.records(Row, (["a"], [1, 2], [()]))
     with pytest.raises(TypeError):
