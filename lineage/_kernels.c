@@ -562,99 +562,64 @@ fail:
     return NULL;
 }
 
+/* For each group of numbers, values[group[0]] op values[group[1]] op ... (0 for an
+ * empty group): group_sums with +, group_ors with |. */
 static PyObject *
-group_sums(PyObject *module, PyObject *args)
+fold_groups(PyObject *args, const char *format, binaryfunc op)
 {
     PyObject *values, *groups;
-    if (!PyArg_ParseTuple(args, "O!O!:group_sums", &PyList_Type, &values, &PyList_Type, &groups))
+    if (!PyArg_ParseTuple(args, format, &PyList_Type, &values, &PyList_Type, &groups))
         return NULL;
     Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(values);
-    PyObject *sums = PyList_New(count);
-    if (sums == NULL)
+    PyObject *folded = PyList_New(count);
+    if (folded == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
         if (group == NULL)
             goto fail;
-        Py_ssize_t n = PySequence_Fast_GET_SIZE(group);
         PyObject *total = NULL;
-        for (Py_ssize_t k = 0; k < n; k++) {
-            Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(group, k));
-            if (at == -1 && PyErr_Occurred()) {
-                Py_XDECREF(total);
-                Py_DECREF(group);
-                goto fail;
-            }
-            if (at < 0 || at >= size) {
+        for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(group); k++) {
+            Py_ssize_t at = as_number(PySequence_Fast_GET_ITEM(group, k));
+            if (at >= size) {
                 PyErr_SetString(PyExc_IndexError, "a work number out of range");
-                Py_XDECREF(total);
+                at = -1;
+            }
+            if (at < 0) {
+                Py_CLEAR(total);
                 Py_DECREF(group);
                 goto fail;
             }
             PyObject *value = PyList_GET_ITEM(values, at);
-            if (total == NULL) {
-                Py_INCREF(value);
-                total = value;
-                continue;
-            }
-            PyObject *added = PyNumber_Add(total, value);
-            Py_DECREF(total);
-            total = added;
+            PyObject *joined = total == NULL ? (Py_INCREF(value), value) : op(total, value);
+            Py_XDECREF(total);
+            total = joined;
             if (total == NULL) {
                 Py_DECREF(group);
                 goto fail;
             }
         }
         Py_DECREF(group);
-        if (total == NULL && (total = PyLong_FromLong(0)) == NULL)
+        if (total == NULL && (total = number_of(0)) == NULL)
             goto fail;
-        PyList_SET_ITEM(sums, i, total);
+        PyList_SET_ITEM(folded, i, total);
     }
-    return sums;
+    return folded;
 fail:
-    Py_DECREF(sums);
+    Py_DECREF(folded);
     return NULL;
+}
+
+static PyObject *
+group_sums(PyObject *module, PyObject *args)
+{
+    return fold_groups(args, "O!O!:group_sums", PyNumber_Add);
 }
 
 static PyObject *
 group_ors(PyObject *module, PyObject *args)
 {
-    PyObject *values, *groups;
-    if (!PyArg_ParseTuple(args, "O!O!:group_ors", &PyList_Type, &values, &PyList_Type, &groups))
-        return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(values);
-    PyObject *found = PyList_New(count);
-    if (found == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
-        if (group == NULL)
-            goto fail;
-        PyObject *mask = PyLong_FromLong(0);
-        for (Py_ssize_t k = 0; mask != NULL && k < PySequence_Fast_GET_SIZE(group); k++) {
-            Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(group, k));
-            if (at == -1 && PyErr_Occurred()) {
-                Py_CLEAR(mask);
-                break;
-            }
-            if (at < 0 || at >= size) {
-                PyErr_SetString(PyExc_IndexError, "a work number out of range");
-                Py_CLEAR(mask);
-                break;
-            }
-            PyObject *joined = PyNumber_Or(mask, PyList_GET_ITEM(values, at));
-            Py_DECREF(mask);
-            mask = joined;
-        }
-        Py_DECREF(group);
-        if (mask == NULL)
-            goto fail;
-        PyList_SET_ITEM(found, i, mask);
-    }
-    return found;
-fail:
-    Py_DECREF(found);
-    return NULL;
+    return fold_groups(args, "O!O!:group_ors", PyNumber_Or);
 }
 
 /* Sorting a group's numbers by their keys: (key, position in the group) pairs. */

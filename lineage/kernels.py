@@ -242,20 +242,7 @@ def pass_on(
 
 #: The Python versions by name, whichever are in use (the tests hold the C ones to these).
 PYTHON: dict[str, Any] = {
-    function.__name__: function
-    for function in (
-        gather_sorted,
-        group_by_author,
-        group_ors,
-        group_sums,
-        localize,
-        longest_path,
-        pass_on,
-        records,
-        relation_masks,
-        take,
-        walk_sources,
-    )
+    name: globals()[name] for name in __all__ if name not in ("COMPILED", "PYTHON")
 }
 
 #: Whether the C versions (``lineage._kernels``) are in use: they are when the
