@@ -6,6 +6,7 @@ import gc
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -183,3 +184,33 @@ def test_python_kernels_can_be_chosen() -> None:
     env = {**os.environ, "REMIX_LEDGER_KERNELS": "python"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.slow
+def test_the_lineage_tests_pass_on_the_python_kernels() -> None:
+    """Without a C compiler the Python kernels run: the lineage tests must pass on them
+    too (here the C ones are loaded, so they run again in a process that asks for the
+    Python ones)."""
+    files = [
+        "test_ancestry.py",
+        "test_credits.py",
+        "test_graph_representation.py",
+        "test_policies.py",
+        "test_royalties.py",
+        "test_statements.py",
+    ]
+    here = Path(__file__).parent
+    env = {**os.environ, "REMIX_LEDGER_KERNELS": "python", "HYPOTHESIS_PROFILE": "ci"}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        + [str(here / name) for name in files]
+        + ["-k", "not python_kernels"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=here.parent.parent,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    # The run really used the Python kernels.
+    code = "import lineage.kernels as k; assert not k.COMPILED"
+    assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
