@@ -80,6 +80,22 @@ as_number(PyObject *value)
     return number < 0 ? -1 : number;
 }
 
+/* A sequence of numbers as a tuple (the same one if it is a tuple): its items
+ * stay put even if Python code runs meanwhile (an overlay's __getitem__). */
+static PyObject *
+frozen(PyObject *numbers)
+{
+    return PySequence_Tuple(numbers);
+}
+
+/* The key "relation" of a citation's data, made once. */
+static PyObject *relation_key = NULL;
+
+/* How instances of a tuple subclass defined by a class statement are released
+ * (read off such a class at import): records are only made of types released
+ * that way, whose items are all their fields. */
+static destructor class_dealloc = NULL;
+
 /* Item i of a list (fast) or any other sequence; a new reference. */
 static PyObject *
 item_at(PyObject *seq, Py_ssize_t i)
@@ -132,11 +148,11 @@ take(PyObject *module, PyObject *args)
     PyObject *column, *numbers;
     if (!PyArg_ParseTuple(args, "OO:take", &column, &numbers))
         return NULL;
-    PyObject *fast = PySequence_Fast(numbers, "numbers must be a sequence");
+    PyObject *fast = frozen(numbers);
     if (fast == NULL)
         return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
-    PyObject **wanted = PySequence_Fast_ITEMS(fast);
+    Py_ssize_t count = PyTuple_GET_SIZE(fast);
+    PyObject **wanted = &PyTuple_GET_ITEM(fast, 0);
     PyObject *found = PyList_New(count);
     if (found == NULL)
         goto fail;
@@ -177,6 +193,8 @@ walk_sources(PyObject *module, PyObject *args)
     Py_ssize_t capacity = 1024, *levels = PyMem_Malloc(capacity * sizeof(Py_ssize_t));
     PyObject *found = NULL;
     int backwards = 1;
+    if (levels == NULL)
+        PyErr_NoMemory();
     if (distance == NULL || queue == NULL || levels == NULL)
         goto fail;
     PyObject *zero = number_of(0);
@@ -247,11 +265,11 @@ localize(PyObject *module, PyObject *args)
     PyObject *numbers, *sources, *data;
     if (!PyArg_ParseTuple(args, "OOO:localize", &numbers, &sources, &data))
         return NULL;
-    PyObject *fast = PySequence_Fast(numbers, "numbers must be a sequence");
+    PyObject *fast = frozen(numbers);
     if (fast == NULL)
         return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
-    PyObject **works = PySequence_Fast_ITEMS(fast);
+    Py_ssize_t count = PyTuple_GET_SIZE(fast);
+    PyObject **works = &PyTuple_GET_ITEM(fast, 0);
     PyObject *index = PyDict_New();
     PyObject *source_index = PyList_New(count);
     PyObject *datums = PyList_New(count);
@@ -395,12 +413,13 @@ longest_path(PyObject *module, PyObject *source_index)
     Py_ssize_t longest = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_ssize_t onward = depth[i] + 1;
-        if (depth[i] > longest)
-            longest = depth[i];
         for (Py_ssize_t k = offsets[i]; k < offsets[i + 1]; k++)
             if (depth[flat[k]] < onward)
                 depth[flat[k]] = onward;
     }
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (depth[i] > longest)
+            longest = depth[i];
     PyMem_Free(depth);
     PyMem_Free(offsets);
     PyMem_Free(flat);
@@ -437,14 +456,20 @@ relation_masks(PyObject *module, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "a work's data do not match its sources");
             goto done;
         }
+        uint64_t mask = masks[i]; /* as it was before this work's citations */
         for (Py_ssize_t k = 0; k < n; k++) {
-            if (!PyDict_Check(items[k])) {
+            if (!PyDict_CheckExact(items[k])) {
                 PyErr_SetString(PyExc_TypeError, "a citation's data must be a dict");
                 goto done;
             }
-            PyObject *relation = PyDict_GetItemString(items[k], "relation");
+            PyObject *relation = PyDict_GetItemWithError(items[k], relation_key);
             if (relation == NULL) {
-                PyErr_SetString(PyExc_KeyError, "relation");
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_KeyError, "relation");
+                goto done;
+            }
+            if (!PyUnicode_CheckExact(relation)) {
+                PyErr_SetString(PyExc_TypeError, "a relation must be a str");
                 goto done;
             }
             PyObject *bit = PyDict_GetItemWithError(bits, relation);
@@ -471,7 +496,7 @@ relation_masks(PyObject *module, PyObject *args)
                 if (value == (uint64_t)-1 && PyErr_Occurred())
                     goto done;
             }
-            masks[flat[offsets[i] + k]] |= masks[i] | value;
+            masks[flat[offsets[i] + k]] |= mask | value;
         }
     }
     result = PyList_New(count);
@@ -509,6 +534,11 @@ group_by_author(PyObject *module, PyObject *authors)
         if (number == NULL)
             goto fail;
         for (Py_ssize_t k = 0; k < n; k++) {
+            if (!PyLong_CheckExact(items[k])) {
+                PyErr_SetString(PyExc_TypeError, "an author must be a member number");
+                Py_DECREF(number);
+                goto fail;
+            }
             PyObject *works = PyDict_GetItemWithError(made, items[k]);
             int failed;
             if (works == NULL) {
@@ -562,6 +592,19 @@ fail:
     return NULL;
 }
 
+/* A group of numbers: an exact list or tuple (reading it runs no Python code);
+ * a new reference, or NULL with TypeError. */
+static PyObject *
+exact_group(PyObject *group)
+{
+    if (!PyList_CheckExact(group) && !PyTuple_CheckExact(group)) {
+        PyErr_SetString(PyExc_TypeError, "a group must be a list or tuple of numbers");
+        return NULL;
+    }
+    Py_INCREF(group);
+    return group;
+}
+
 /* For each group of numbers, values[group[0]] op values[group[1]] op ... (0 for an
  * empty group): group_sums with +, group_ors with |. */
 static PyObject *
@@ -575,7 +618,7 @@ fold_groups(PyObject *args, const char *format, binaryfunc op)
     if (folded == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
+        PyObject *group = exact_group(PyList_GET_ITEM(groups, i));
         if (group == NULL)
             goto fail;
         PyObject *total = NULL;
@@ -591,6 +634,12 @@ fold_groups(PyObject *args, const char *format, binaryfunc op)
                 goto fail;
             }
             PyObject *value = PyList_GET_ITEM(values, at);
+            if (!PyLong_CheckExact(value)) { /* so that op runs no Python code */
+                PyErr_SetString(PyExc_TypeError, "values must be ints");
+                Py_XDECREF(total);
+                Py_DECREF(group);
+                goto fail;
+            }
             PyObject *joined = total == NULL ? (Py_INCREF(value), value) : op(total, value);
             Py_XDECREF(total);
             total = joined;
@@ -658,7 +707,7 @@ gather_sorted(PyObject *module, PyObject *args)
     if (found == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
-        group = PySequence_Fast(PyList_GET_ITEM(groups, i), "a group must be a list");
+        group = exact_group(PyList_GET_ITEM(groups, i));
         if (group == NULL)
             goto fail;
         Py_ssize_t n = PySequence_Fast_GET_SIZE(group);
@@ -679,7 +728,12 @@ gather_sorted(PyObject *module, PyObject *args)
                 PyErr_SetString(PyExc_IndexError, "a work number out of range");
                 goto fail;
             }
-            Py_ssize_t weight = PyLong_AsSsize_t(PyList_GET_ITEM(key, at));
+            PyObject *keyed_by = PyList_GET_ITEM(key, at);
+            if (!PyLong_CheckExact(keyed_by)) {
+                PyErr_SetString(PyExc_TypeError, "keys must be ints");
+                goto fail;
+            }
+            Py_ssize_t weight = PyLong_AsSsize_t(keyed_by);
             if (weight == -1 && PyErr_Occurred())
                 goto fail;
             order[k].key = weight;
@@ -717,8 +771,16 @@ records(PyObject *module, PyObject *args)
     PyObject *columns;
     if (!PyArg_ParseTuple(args, "O!O!:records", &PyType_Type, &cls, &PyTuple_Type, &columns))
         return NULL;
-    if (!PyType_IsSubtype(cls, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "records are made of a tuple type");
+    /* As tuple.__new__ checks: every class between cls and tuple must be defined
+     * by a class statement (a C-made subtype such as time.struct_time keeps
+     * fields of its own past its items), and the records must have no __dict__
+     * (which could lead back to them). */
+    PyTypeObject *base = cls;
+    while (base != NULL && base != &PyTuple_Type && base->tp_dealloc == class_dealloc)
+        base = base->tp_base;
+    if (base != &PyTuple_Type || cls->tp_dictoffset != 0) {
+        PyErr_Format(PyExc_TypeError, "records of %s cannot be made (a tuple type "
+                     "defined in Python, without __dict__, is needed)", cls->tp_name);
         return NULL;
     }
     Py_ssize_t width = PyTuple_GET_SIZE(columns), count = 0;
@@ -742,7 +804,15 @@ records(PyObject *module, PyObject *args)
     if (made == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *record = cls == &PyTuple_Type ? PyTuple_New(width) : cls->tp_alloc(cls, width);
+#if PY_VERSION_HEX >= 0x030E0000
+        /* Newer tuples cache their hash, and tuple's own constructor sets that
+         * cache up: a subtype's record is made through it, from a plain tuple. */
+        int through_new = cls != &PyTuple_Type;
+#else
+        int through_new = 0;
+#endif
+        PyObject *record = through_new || cls == &PyTuple_Type ? PyTuple_New(width)
+                                                               : cls->tp_alloc(cls, width);
         if (record == NULL) {
             Py_CLEAR(made);
             goto done;
@@ -751,6 +821,16 @@ records(PyObject *module, PyObject *args)
             PyObject *item = PySequence_Fast_GET_ITEM(fast[k], i);
             Py_INCREF(item);
             PyTuple_SET_ITEM(record, k, item);
+        }
+        if (through_new) {
+            PyObject *packed = PyTuple_Pack(1, record);
+            Py_DECREF(record);
+            record = packed == NULL ? NULL : PyTuple_Type.tp_new(cls, packed, NULL);
+            Py_XDECREF(packed);
+            if (record == NULL) {
+                Py_CLEAR(made);
+                goto done;
+            }
         }
         /* The caller's promise (see lineage.kernels.records): no field leads back
          * to a record, so no record can be part of a reference cycle. */
@@ -771,6 +851,10 @@ pass_on(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "OO!O!O!:pass_on", &source_index, &PyLong_Type, &whole,
                           &PyLong_Type, &passes, &PyLong_Type, &base))
         return NULL;
+    if (!PyLong_CheckExact(whole) || !PyLong_CheckExact(passes) || !PyLong_CheckExact(base)) {
+        PyErr_SetString(PyExc_TypeError, "whole, passes and base must be ints");
+        return NULL;
+    }
     Py_ssize_t *offsets, *flat;
     Py_ssize_t count = read_index(source_index, &offsets, &flat);
     if (count < 0)
@@ -910,7 +994,14 @@ PyInit__kernels(void)
 {
     numbers_made = PyList_New(0);
     singles_made = PyList_New(0);
-    if (numbers_made == NULL || singles_made == NULL)
+    relation_key = PyUnicode_InternFromString("relation");
+    if (numbers_made == NULL || singles_made == NULL || relation_key == NULL)
         return NULL;
+    PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){s:()}", "probe",
+                                            (PyObject *)&PyTuple_Type, "__slots__");
+    if (probe == NULL)
+        return NULL;
+    class_dealloc = ((PyTypeObject *)probe)->tp_dealloc;
+    Py_DECREF(probe);
     return PyModule_Create(&module);
 }

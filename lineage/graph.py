@@ -162,8 +162,10 @@ class LineageGraph:
         # Authors by member number; one is kept bare, several as a tuple (most have one).
         self._authors: list[int | tuple[int, ...]] = []
         # When each work was recorded, as microseconds since 1970 in UTC: a million
-        # datetime objects would take 48 MB more than this array.
+        # datetime objects would take 48 MB more than this array. A time given in
+        # another zone (or none) is kept as given, by number, so it reads back as it was.
         self._created = array("q")
+        self._created_elsewhere: dict[int, datetime] = {}
         self._external_ids: list[str | None] = []
         # Rare facts by number: only the works that have them.
         self._licenses: dict[int, str] = {}
@@ -293,7 +295,12 @@ class LineageGraph:
         self._kinds.append(sys.intern(event.kind))
         authors = tuple(self.member_number(author, add=True) for author in event.authors)
         self._authors.append(authors[0] if len(authors) == 1 else authors)
-        self._created.append(_microseconds(event.occurred_at))
+        moment = event.occurred_at
+        if moment.tzinfo is UTC:
+            self._created.append((moment - _EPOCH) // _MICROSECOND)
+        else:
+            self._created.append(0)
+            self._created_elsewhere[number] = moment
         self._external_ids.append(event.external_id)
         self._sources.append(())
         self._source_data.append(None)
@@ -384,7 +391,8 @@ class LineageGraph:
             "title": self._titles[number],
             "kind": self._kinds[number],
             "authors": self.authors_at(number),
-            "created_at": _EPOCH + timedelta(microseconds=self._created[number]),
+            "created_at": self._created_elsewhere.get(number)
+            or _EPOCH + timedelta(microseconds=self._created[number]),
             "external_id": self._external_ids[number],
             "license": self._licenses.get(number),
             "uri": self._uris.get(number),
@@ -495,13 +503,18 @@ class LineageGraph:
         """
         if as_of is None or as_of >= self.position or not self._late_derived:
             return self._sources, self._source_data
-        changed_sources: dict[int, Any] = {}
-        changed_data: dict[int, Any] = {}
-        for work in self._late_derived:
-            changed_sources[work], changed_data[work] = self.sources_as_of(work, as_of)
-        return (
-            _Overlay(self._sources, changed_sources),
-            _Overlay(self._source_data, changed_data),
+        # Worked out when a walk first reaches such a work, not for all of them up front.
+        filtered: dict[int, tuple[tuple[int, ...], tuple[Any, ...]]] = {}
+
+        def at(number: int) -> tuple[tuple[int, ...], tuple[Any, ...]]:
+            found = filtered.get(number)
+            if found is None:
+                found = filtered[number] = self.sources_as_of(number, as_of)
+            return found
+
+        late = self._late_derived
+        return _Overlay(self._sources, late, lambda n: at(n)[0]), _Overlay(
+            self._source_data, late, lambda n: at(n)[1]
         )
 
     def late_cited(self) -> set[int]:
@@ -665,13 +678,7 @@ class LineageGraph:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _microseconds(moment: datetime) -> int:
-    """An aware time as whole microseconds since 1970 (UTC); a naive one is read as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(microseconds=1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _with_citation(
@@ -695,15 +702,16 @@ def _with_citation(
 
 
 class _Overlay(Sequence[Any]):
-    """A read-only list with some items replaced (a past view of a source column)."""
+    """A read-only column whose items at ``changed`` numbers come from ``read``
+    (a past view of a source column)."""
 
-    def __init__(self, base: Sequence[Any], changed: dict[int, Any]) -> None:
+    def __init__(self, base: Sequence[Any], changed: set[int], read: Any) -> None:
         self._base = base
         self._changed = changed
+        self._read = read
 
     def __getitem__(self, number: Any) -> Any:
-        changed = self._changed.get(number, self)
-        return self._base[number] if changed is self else changed
+        return self._read(number) if number in self._changed else self._base[number]
 
     def __len__(self) -> int:
         return len(self._base)

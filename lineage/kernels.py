@@ -6,7 +6,11 @@ here once in plain Python (the reference, and what runs when the C extension is
 not built) and again in C in ``lineage/_kernels.c``, which this module loads in
 their place when it was built (``COMPILED`` says which;
 ``REMIX_LEDGER_KERNELS=python`` keeps the Python ones). The two are kept equal
-by the property tests in ``tests/lineage/test_kernels.py``.
+by the property tests in ``tests/lineage/test_kernels.py``. The C versions are
+stricter about what they take: outside the conventions below (exact ints, lists,
+tuples and dicts; numbers not negative) they raise ``TypeError`` or ``ValueError``
+where the Python ones may go on, so that no Python code can run while C holds
+borrowed references.
 
 Conventions, as in ``LineageGraph.source_columns``: a work's sources are a bare
 int for one and a tuple (ascending) for several or none; citation data is a

@@ -6,6 +6,7 @@ import gc
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -149,6 +150,37 @@ def test_pass_on_and_sums(
 
 
 @needs_c
+def test_hashes_and_refusals_of_records() -> None:
+    made = C.records(Row, (["a", "b"], [1, 2], [(), ("x",)]))
+    # Equal to plain tuples, so they must hash alike (newer CPython caches a tuple's hash).
+    assert [hash(row) for row in made] == [hash(tuple(row)) for row in made]
+    assert {made[0]: 1}[("a", 1, ())] == 1
+    # A tuple type defined in C has fields of its own (tuple.__new__ refuses it too);
+    # a record with a __dict__ could lead back to itself.
+    with pytest.raises(TypeError):
+        C.records(time.struct_time, tuple([n] for n in range(9)))
+
+    class Loose(tuple[Any, ...]):
+        pass
+
+    with pytest.raises(TypeError):
+        C.records(Loose, ([1],))
+
+
+@needs_c
+def test_kernels_agree_outside_the_ancestry_rules_too() -> None:
+    """Inputs an Ancestry never gives (a source before its citer), from the review."""
+    for index in ([(1,), (0,)], [(), (0,)], [(0,)], [(0, 1), ()]):
+        assert C.longest_path(index) == PYTHON["longest_path"](index)
+    data = [(CITATIONS[0], CITATIONS[1]), None]
+    bits_c: dict[str, int] = {}
+    bits_py: dict[str, int] = {}
+    assert C.relation_masks([(0, 1), ()], data, bits_c) == PYTHON["relation_masks"](
+        [(0, 1), ()], data, bits_py
+    )
+
+
+@needs_c
 def test_bad_input_raises_instead_of_crashing() -> None:
     with pytest.raises(IndexError):
         C.walk_sources([5], 0)
@@ -170,6 +202,14 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.records(Row, (["a"], [1, 2], [()]))
     with pytest.raises(TypeError):
         C.records(dict, ([1],))
+    with pytest.raises(TypeError):
+        C.group_sums([True, 2], [[0, 1]])  # an int subclass could run Python code
+    with pytest.raises(TypeError):
+        C.gather_sorted([1], [iter([0])], [0])
+    with pytest.raises(TypeError):
+        C.group_by_author([1.5])
+    with pytest.raises(TypeError):
+        C.pass_on([()], True, 1, 2)
 
 
 def test_built_in_ci() -> None:
