@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Work numbers and one-work tuples, made once and kept: an ancestry of 10 000
  * works needs tens of thousands of ints above CPython's small-int cache (256)
@@ -180,6 +181,62 @@ fail:
     Py_XDECREF(found);
     Py_DECREF(fast);
     return NULL;
+}
+
+static PyObject *
+take_codes(PyObject *module, PyObject *args)
+{
+    PyObject *codes, *numbers, *overrides;
+    if (!PyArg_ParseTuple(args, "OOO!:take_codes", &codes, &numbers, &PyDict_Type, &overrides))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(codes, &view, PyBUF_FORMAT | PyBUF_ND) < 0)
+        return NULL;
+    PyObject *fast = NULL, *found = NULL;
+    if (view.itemsize != 8 || view.format == NULL || strcmp(view.format, "q") != 0) {
+        PyErr_SetString(PyExc_TypeError, "codes must be an array('q')");
+        goto done;
+    }
+    const long long *code = view.buf;
+    Py_ssize_t size = view.len / 8;
+    fast = frozen(numbers);
+    if (fast == NULL)
+        goto done;
+    Py_ssize_t count = PyTuple_GET_SIZE(fast);
+    found = PyList_New(count);
+    if (found == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *wanted = PyTuple_GET_ITEM(fast, i);
+        if (!PyLong_CheckExact(wanted)) {
+            PyErr_SetString(PyExc_TypeError, "a work number must be an int");
+            Py_CLEAR(found);
+            goto done;
+        }
+        Py_ssize_t at = as_number(wanted);
+        if (at >= size) {
+            PyErr_SetString(PyExc_IndexError, "work number out of range");
+            at = -1;
+        }
+        PyObject *item = NULL;
+        if (at >= 0 && code[at] >= 0)
+            item = number_of((Py_ssize_t)code[at]);
+        else if (at >= 0) {
+            item = PyDict_GetItemWithError(overrides, wanted);
+            if (item == NULL && !PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, wanted);
+            Py_XINCREF(item);
+        }
+        if (item == NULL) {
+            Py_CLEAR(found);
+            goto done;
+        }
+        PyList_SET_ITEM(found, i, item);
+    }
+done:
+    Py_XDECREF(fast);
+    PyBuffer_Release(&view);
+    return found;
 }
 
 static PyObject *
@@ -844,6 +901,75 @@ done:
     return made;
 }
 
+/* One credit to rank: its distance, numerator, handle, and place in the input. */
+typedef struct {
+    Py_ssize_t distance;
+    PyObject *numerator; /* an exact int: comparing runs no Python code */
+    PyObject *handle;    /* an exact str */
+    Py_ssize_t at;
+} ranked_credit;
+
+static int
+by_rank(const void *a, const void *b)
+{
+    const ranked_credit *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    if (PyObject_RichCompareBool(x->numerator, y->numerator, Py_GT) == 1)
+        return -1; /* the larger share first */
+    if (PyObject_RichCompareBool(x->numerator, y->numerator, Py_LT) == 1)
+        return 1;
+    int handles = PyUnicode_Compare(x->handle, y->handle);
+    if (handles != 0)
+        return handles;
+    return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+static PyObject *
+rank(PyObject *module, PyObject *args)
+{
+    PyObject *distances, *numerators, *handles;
+    if (!PyArg_ParseTuple(args, "O!O!O!:rank", &PyList_Type, &distances, &PyList_Type,
+                          &numerators, &PyTuple_Type, &handles))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(distances);
+    if (PyList_GET_SIZE(numerators) != count || PyTuple_GET_SIZE(handles) != count) {
+        PyErr_SetString(PyExc_ValueError, "distances, numerators and handles differ in length");
+        return NULL;
+    }
+    ranked_credit *order = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(ranked_credit));
+    if (order == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *distance = PyList_GET_ITEM(distances, i);
+        order[i].numerator = PyList_GET_ITEM(numerators, i);
+        order[i].handle = PyTuple_GET_ITEM(handles, i);
+        order[i].at = i;
+        if (!PyLong_CheckExact(distance) || !PyLong_CheckExact(order[i].numerator)
+            || !PyUnicode_CheckExact(order[i].handle)) {
+            PyErr_SetString(PyExc_TypeError, "distances and numerators must be ints, handles str");
+            PyMem_Free(order);
+            return NULL;
+        }
+        order[i].distance = PyLong_AsSsize_t(distance);
+        if (order[i].distance == -1 && PyErr_Occurred()) {
+            PyMem_Free(order);
+            return NULL;
+        }
+    }
+    qsort(order, (size_t)count, sizeof(ranked_credit), by_rank);
+    PyObject *found = PyList_New(count);
+    for (Py_ssize_t i = 0; found != NULL && i < count; i++) {
+        PyObject *at = number_of(order[i].at);
+        if (at == NULL)
+            Py_CLEAR(found);
+        else
+            PyList_SET_ITEM(found, i, at);
+    }
+    PyMem_Free(order);
+    return found;
+}
+
 static PyObject *
 pass_on(PyObject *module, PyObject *args)
 {
@@ -970,6 +1096,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"take", take, METH_VARARGS, "See lineage.kernels.take."},
+    {"take_codes", take_codes, METH_VARARGS, "See lineage.kernels.take_codes."},
     {"walk_sources", walk_sources, METH_VARARGS, "See lineage.kernels.walk_sources."},
     {"localize", localize, METH_VARARGS, "See lineage.kernels.localize."},
     {"longest_path", longest_path, METH_O, "See lineage.kernels.longest_path."},
@@ -979,6 +1106,7 @@ static PyMethodDef methods[] = {
     {"group_ors", group_ors, METH_VARARGS, "See lineage.kernels.group_ors."},
     {"gather_sorted", gather_sorted, METH_VARARGS, "See lineage.kernels.gather_sorted."},
     {"records", records, METH_VARARGS, "See lineage.kernels.records."},
+    {"rank", rank, METH_VARARGS, "See lineage.kernels.rank."},
     {"pass_on", pass_on, METH_VARARGS, "See lineage.kernels.pass_on."},
     {NULL, NULL, 0, NULL},
 };

@@ -30,7 +30,7 @@ from ledger.collector import collector_paused
 from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
-from lineage.kernels import gather_sorted, group_ors, records
+from lineage.kernels import gather_sorted, group_ors, rank, records
 from lineage.policies import RoyaltyPolicy, Share
 from lineage.rounding import format_percent, format_percent_over
 
@@ -199,12 +199,10 @@ def _credits_for(
             shares,
         ),
     )
-    # By distance, then share (largest first), then handle: three stable sorts,
-    # the last key first. Every share is a numerator over one common denominator,
-    # so the numerators order the shares without building a Fraction for each.
-    ranked = sorted(range(len(listed)), key=handles.__getitem__)
-    ranked.sort(key=numerators.__getitem__, reverse=True)
-    ranked.sort(key=distances_of.__getitem__)
+    # By distance, then share (largest first), then handle. Every share is a
+    # numerator over one common denominator, so the numerators order the shares
+    # without building a Fraction for each.
+    ranked = rank(distances_of, numerators, handles)
     return Credits(
         work_id,
         ancestry.titles[0],

@@ -41,7 +41,7 @@ from ledger.member import Member
 from ledger.production import DEFAULT_POLICY, DEFAULT_POOL_PERCENT, Production
 from ledger.values import CreditMode, Money
 from ledger.work import Work
-from lineage.kernels import take, walk_sources
+from lineage.kernels import take, take_codes, walk_sources
 
 __all__ = ["Contributor", "CreditHead", "LineageGraph", "ProductionState"]
 
@@ -159,8 +159,12 @@ class LineageGraph:
         self._positions = array("q")
         self._titles: list[str] = []
         self._kinds: list[str] = []
-        # Authors by member number; one is kept bare, several as a tuple (most have one).
-        self._authors: list[int | tuple[int, ...]] = []
+        # Each work's author by member number, or -1 for a work with several,
+        # whose tuples are kept by number in ``_coauthors``. An array, not a list
+        # of ints: credits read it at thousands of scattered numbers, and an
+        # array item is one read where an int object is another.
+        self._authors = array("q")
+        self._coauthors: dict[int, tuple[int, ...]] = {}
         # When each work was recorded, as microseconds since 1970 in UTC: a million
         # datetime objects would take 48 MB more than this array. A time given in
         # another zone (or none) is kept as given, by number, so it reads back as it was.
@@ -294,7 +298,11 @@ class LineageGraph:
         self._titles.append(event.title)
         self._kinds.append(sys.intern(event.kind))
         authors = tuple(self.member_number(author, add=True) for author in event.authors)
-        self._authors.append(authors[0] if len(authors) == 1 else authors)
+        if len(authors) == 1:
+            self._authors.append(authors[0])
+        else:
+            self._authors.append(-1)
+            self._coauthors[number] = authors
         moment = event.occurred_at
         if moment.tzinfo is UTC:
             self._created.append((moment - _EPOCH) // _MICROSECOND)
@@ -409,13 +417,13 @@ class LineageGraph:
 
     def author_numbers_at(self, number: int) -> tuple[int, ...]:
         """The member numbers of the work's authors (see ``member_number``)."""
-        authors = self._authors[number]
-        return authors if isinstance(authors, tuple) else (authors,)
+        author = self._authors[number]
+        return self._coauthors[number] if author < 0 else (author,)
 
     def raw_authors_of(self, numbers: Sequence[int]) -> list[int | tuple[int, ...]]:
         """The author numbers of the works at ``numbers``: a bare int for a single
         author (most works), a tuple for several."""
-        return take(self._authors, numbers)
+        return take_codes(self._authors, numbers, self._coauthors)
 
     def member_number(self, member_id: UUID, *, add: bool = False) -> int:
         """A member's number (KeyError if no work names them, unless ``add``)."""

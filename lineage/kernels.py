@@ -38,9 +38,11 @@ __all__ = [
     "localize",
     "longest_path",
     "pass_on",
+    "rank",
     "records",
     "relation_masks",
     "take",
+    "take_codes",
     "walk_sources",
 ]
 
@@ -49,6 +51,12 @@ def take(column: Any, numbers: Sequence[Any]) -> list[Any]:
     """``[column[n] for n in numbers]``: a column of the graph (a list by work or
     member number, or any mapping) read at ``numbers``."""
     return list(map(column.__getitem__, numbers))
+
+
+def take_codes(codes: Any, numbers: Sequence[int], overrides: dict[int, Any]) -> list[Any]:
+    """``take`` from a column of numbers kept compactly (an ``array('q')``): the
+    number at each of ``numbers``, or, where it is negative, ``overrides[n]``."""
+    return [overrides[n] if (code := codes[n]) < 0 else code for n in numbers]
 
 
 def walk_sources(sources: Sequence[Any], start: int) -> tuple[dict[int, int], bool]:
@@ -187,6 +195,16 @@ def gather_sorted(
     ]
 
 
+def rank(distances: list[int], numerators: list[int], handles: tuple[str, ...]) -> list[int]:
+    """The order of credits: by distance, then share (the numerators over one common
+    denominator, largest first), then handle, then as given."""
+    # Three stable sorts, the last key first.
+    ranked = sorted(range(len(handles)), key=handles.__getitem__)
+    ranked.sort(key=numerators.__getitem__, reverse=True)
+    ranked.sort(key=distances.__getitem__)
+    return ranked
+
+
 def records(cls: type[R], columns: tuple[Sequence[Any], ...]) -> list[R]:
     """A record of the tuple type ``cls`` (a named tuple) per row of ``columns``.
 
@@ -263,9 +281,11 @@ if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
             localize,
             longest_path,
             pass_on,
+            rank,
             records,
             relation_masks,
             take,
+            take_codes,
             walk_sources,
         )
     except ImportError:  # not built (no C compiler at install): the Python above runs

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from array import array
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -91,6 +92,11 @@ def test_ancestry_loops(ancestry: tuple[list[tuple[int, ...]], list[Any], list[A
     masks = C.relation_masks(source_index, data, bits_c)
     assert masks == PYTHON["relation_masks"](source_index, data, bits_py)
     assert bits_c == bits_py
+    codes = array("q", [-1 if isinstance(named, tuple) else named for named in authors])
+    several = {n: named for n, named in enumerate(authors) if isinstance(named, tuple)}
+    everyone = list(range(len(authors)))
+    assert C.take_codes(codes, everyone, several) == PYTHON["take_codes"](codes, everyone, several)
+    assert C.take_codes(codes, everyone, several) == authors
     made = C.group_by_author(authors)
     assert made == PYTHON["group_by_author"](authors)
     assert list(made) == list(PYTHON["group_by_author"](authors))
@@ -150,6 +156,19 @@ def test_pass_on_and_sums(
 
 
 @needs_c
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 2**70), st.sampled_from(["ana", "bo", "Cy"]))
+    )
+)
+def test_rank(credits: list[tuple[int, int, str]]) -> None:
+    distances = [distance for distance, _, _ in credits]
+    numerators = [numerator % 4 if numerator % 2 else numerator for _, numerator, _ in credits]
+    handles = tuple(handle for _, _, handle in credits)
+    assert C.rank(distances, numerators, handles) == PYTHON["rank"](distances, numerators, handles)
+
+
+@needs_c
 def test_hashes_and_refusals_of_records() -> None:
     made = C.records(Row, (["a", "b"], [1, 2], [(), ("x",)]))
     # Equal to plain tuples, so they must hash alike (newer CPython caches a tuple's hash).
@@ -196,6 +215,10 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.group_sums([1], [[4]])
     with pytest.raises(IndexError):
         C.take([1, 2], [2])
+    with pytest.raises(TypeError):
+        C.take_codes([1, 2], [0], {})
+    with pytest.raises(KeyError):
+        C.take_codes(array("q", [-1]), [0], {})
     with pytest.raises(KeyError):
         C.take({1: 2}, [2])
     with pytest.raises(ValueError):
