@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -254,3 +256,28 @@ def test_attribution_escapes_markup_and_never_links_unsafe_uris(sketch: Sketch) 
     assert markdown.startswith('"\\<script\\>alert(1)\\</script\\> \\*bold\\* # not a heading"')
     assert "](<javascript" not in markdown
     assert "\n" not in attribution_text(lineage, sketch.works[title])
+
+
+def test_answers_are_freed_whole_though_their_records_are_untracked(
+    sample: tuple[Ledger, int],
+) -> None:
+    """The C kernels leave credit records out of the cyclic collector (they cannot
+    be in a cycle). If one ever were, each answer would leak: ask many times, with
+    every explanation worked out, and the allocated blocks must not grow."""
+    ledger, _ = sample
+    lineage = LineageGraph.from_ledger(ledger)
+    work = max(lineage.work_ids_of(range(len(lineage))), key=lambda w: len(lineage.ancestors(w)))
+
+    def ask() -> None:
+        for credit in credits_for(lineage, work, Decay()):
+            assert credit.explanation.terms and credit.share > 0
+            credit.explanation.paths  # noqa: B018 - worked out and cached in the answer
+
+    for _ in range(5):
+        ask()
+    gc.collect()
+    before = sys.getallocatedblocks()
+    for _ in range(40):
+        ask()
+    gc.collect()
+    assert sys.getallocatedblocks() - before < 200
