@@ -184,6 +184,23 @@ fail:
 }
 
 static PyObject *
+plain(PyObject *module, PyObject *items)
+{
+    PyObject *made = PySequence_Tuple(items);
+    if (made == NULL)
+        return NULL;
+    /* CPython's own rule for tuples, applied now instead of at the next
+     * collection: a tuple of objects the collector does not track cannot be
+     * part of a cycle, so it is not tracked either. */
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(made); i++)
+        if (PyObject_GC_IsTracked(PyTuple_GET_ITEM(made, i)))
+            return made;
+    if (PyObject_GC_IsTracked(made))
+        PyObject_GC_UnTrack(made);
+    return made;
+}
+
+static PyObject *
 take_codes(PyObject *module, PyObject *args)
 {
     PyObject *codes, *numbers, *overrides;
@@ -411,13 +428,13 @@ read_index(PyObject *source_index, Py_ssize_t **offsets, Py_ssize_t **flat)
 {
     *offsets = NULL;
     *flat = NULL;
-    if (!PyList_CheckExact(source_index)) {
-        PyErr_SetString(PyExc_TypeError, "source_index must be a list of tuples");
+    if (!PyList_CheckExact(source_index) && !PyTuple_CheckExact(source_index)) {
+        PyErr_SetString(PyExc_TypeError, "source_index must be a list or tuple of tuples");
         return -1;
     }
-    Py_ssize_t count = PyList_GET_SIZE(source_index), total = 0;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(source_index), total = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *found = PyList_GET_ITEM(source_index, i);
+        PyObject *found = PySequence_Fast_GET_ITEM(source_index, i);
         if (!PyTuple_CheckExact(found)) {
             PyErr_SetString(PyExc_TypeError, "source_index must be a list of tuples");
             return -1;
@@ -432,7 +449,7 @@ read_index(PyObject *source_index, Py_ssize_t **offsets, Py_ssize_t **flat)
     }
     Py_ssize_t at = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *found = PyList_GET_ITEM(source_index, i);
+        PyObject *found = PySequence_Fast_GET_ITEM(source_index, i);
         (*offsets)[i] = at;
         for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(found); k++) {
             Py_ssize_t source = PyLong_AsSsize_t(PyTuple_GET_ITEM(found, k));
@@ -499,12 +516,13 @@ relation_masks(PyObject *module, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    if (!PyList_CheckExact(data) || PyList_GET_SIZE(data) != count) {
+    if ((!PyList_CheckExact(data) && !PyTuple_CheckExact(data))
+        || PySequence_Fast_GET_SIZE(data) != count) {
         PyErr_SetString(PyExc_TypeError, "data must be a list with an item per work");
         goto done;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *datum = PyList_GET_ITEM(data, i);
+        PyObject *datum = PySequence_Fast_GET_ITEM(data, i);
         Py_ssize_t n = offsets[i + 1] - offsets[i];
         if (datum == Py_None || n == 0)
             continue;
@@ -632,7 +650,11 @@ group_by_author(PyObject *module, PyObject *authors)
             fixed = only < 0 ? NULL : single_of(only);
         }
         else
+        {
             fixed = PyList_AsTuple(works);
+            if (fixed != NULL)
+                PyObject_GC_UnTrack(fixed); /* numbers only: see numbers_made */
+        }
         if (fixed == NULL)
             goto fail;
         /* Replacing the value of an existing key keeps PyDict_Next's place. */
@@ -668,9 +690,13 @@ static PyObject *
 fold_groups(PyObject *args, const char *format, binaryfunc op)
 {
     PyObject *values, *groups;
-    if (!PyArg_ParseTuple(args, format, &PyList_Type, &values, &PyList_Type, &groups))
+    if (!PyArg_ParseTuple(args, format, &values, &PyList_Type, &groups))
         return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(values);
+    if (!PyList_CheckExact(values) && !PyTuple_CheckExact(values)) {
+        PyErr_SetString(PyExc_TypeError, "values must be a list or tuple");
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(groups), size = PySequence_Fast_GET_SIZE(values);
     PyObject *folded = PyList_New(count);
     if (folded == NULL)
         return NULL;
@@ -690,7 +716,7 @@ fold_groups(PyObject *args, const char *format, binaryfunc op)
                 Py_DECREF(group);
                 goto fail;
             }
-            PyObject *value = PyList_GET_ITEM(values, at);
+            PyObject *value = PySequence_Fast_GET_ITEM(values, at);
             if (!PyLong_CheckExact(value)) { /* so that op runs no Python code */
                 PyErr_SetString(PyExc_TypeError, "values must be ints");
                 Py_XDECREF(total);
@@ -719,13 +745,13 @@ fail:
 static PyObject *
 group_sums(PyObject *module, PyObject *args)
 {
-    return fold_groups(args, "O!O!:group_sums", PyNumber_Add);
+    return fold_groups(args, "OO!:group_sums", PyNumber_Add);
 }
 
 static PyObject *
 group_ors(PyObject *module, PyObject *args)
 {
-    return fold_groups(args, "O!O!:group_ors", PyNumber_Or);
+    return fold_groups(args, "OO!:group_ors", PyNumber_Or);
 }
 
 /* Sorting a group's numbers by their keys: (key, position in the group) pairs. */
@@ -1096,6 +1122,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"take", take, METH_VARARGS, "See lineage.kernels.take."},
+    {"plain", plain, METH_O, "See lineage.kernels.plain."},
     {"take_codes", take_codes, METH_VARARGS, "See lineage.kernels.take_codes."},
     {"walk_sources", walk_sources, METH_VARARGS, "See lineage.kernels.walk_sources."},
     {"localize", localize, METH_VARARGS, "See lineage.kernels.localize."},

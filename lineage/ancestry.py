@@ -23,7 +23,14 @@ from uuid import UUID
 
 from ledger.errors import UnknownWorkError
 from lineage.graph import LineageGraph
-from lineage.kernels import group_by_author, localize, relation_masks, take, walk_sources
+from lineage.kernels import (
+    group_by_author,
+    localize,
+    plain,
+    relation_masks,
+    take,
+    walk_sources,
+)
 
 __all__ = ["MAX_EXPLAINED_PATHS", "MAX_EXPLAINED_PATH_WORKS", "Ancestry", "Path"]
 
@@ -89,18 +96,19 @@ class Ancestry:
         # Relation names as bits (see ``relation_masks``), and masks spelled out.
         self._relation_bits: dict[str, int] = {}
         self._spelled: dict[int, tuple[str, ...]] = {}
-        #: Per number: the sources' numbers (in the order they were recorded).
-        self.source_index: list[tuple[int, ...]]
         # Per number: the citations' data (a bare dict for a single source).
         self._source_data: list[Any]
-        self.source_index, self._source_data = localize(numbers, every_source, every_datum)
+        source_index, self._source_data = localize(numbers, every_source, every_datum)
+        #: Per number: the sources' numbers (in the order they were recorded).
+        #: Columns of plain values are kept as untracked tuples (see ``plain``).
+        self.source_index: Sequence[tuple[int, ...]] = plain(source_index)
         # Per number: the author's member number, or a tuple of them for a work
         # with several (most have one: a bare int, no tuple to build).
-        self._authors = lineage.raw_authors_of(numbers)
+        self._authors = plain(lineage.raw_authors_of(numbers))
         #: Whether every work of the ancestry has a single author.
         self.single_authored = tuple not in set(map(type, self._authors))
         #: Per number: the distance to W.
-        self.distances: list[int] = take(distance, numbers)
+        self.distances: Sequence[int] = plain(take(distance, numbers))
 
     @cached_property
     def source_relations(self) -> list[tuple[str, ...]]:
@@ -129,9 +137,9 @@ class Ancestry:
         return list(map(self.lineage.author_numbers_at, self.numbers))
 
     @cached_property
-    def titles(self) -> list[str]:
+    def titles(self) -> Sequence[str]:
         """Per number: the work's title."""
-        return self.lineage.titles_of(self.numbers)
+        return plain(self.lineage.titles_of(self.numbers))
 
     @cached_property
     def positions(self) -> list[int]:
@@ -283,13 +291,13 @@ class Ancestry:
         return dict(zip(self.order, self.path_count_list, strict=True))
 
     @cached_property
-    def relation_masks(self) -> list[int]:
+    def relation_masks(self) -> Sequence[int]:
         """Per number: the relations on every citation along its paths to W, as bits.
 
         ``spell_relations`` turns a mask (or the OR of several) into names. A bit
         per relation makes the union one OR per citation instead of a set union.
         """
-        return relation_masks(self.source_index, self._source_data, self._relation_bits)
+        return plain(relation_masks(self.source_index, self._source_data, self._relation_bits))
 
     def spell_relations(self, mask: int) -> tuple[str, ...]:
         """The relation names of a mask from ``relation_masks``, sorted."""

@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 R = TypeVar("R", bound=tuple[Any, ...])
+T = TypeVar("T")
 
 __all__ = [
     "COMPILED",
@@ -38,6 +39,7 @@ __all__ = [
     "localize",
     "longest_path",
     "pass_on",
+    "plain",
     "rank",
     "records",
     "relation_masks",
@@ -51,6 +53,15 @@ def take(column: Any, numbers: Sequence[Any]) -> list[Any]:
     """``[column[n] for n in numbers]``: a column of the graph (a list by work or
     member number, or any mapping) read at ``numbers``."""
     return list(map(column.__getitem__, numbers))
+
+
+def plain(items: Sequence[T]) -> tuple[T, ...]:
+    """``items`` as a tuple. The C version leaves the tuple untracked by the cyclic
+    collector when none of its items is tracked (ints, strings, tuples of those):
+    CPython does the same for such a tuple, but only at its next collection, which
+    then walks it first. An ancestry keeps a dozen 10 000-item columns alive with
+    its answer; made plain, the collection after a question does not walk them."""
+    return tuple(items)
 
 
 def take_codes(codes: Any, numbers: Sequence[int], overrides: dict[int, Any]) -> list[Any]:
@@ -281,6 +292,7 @@ if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
             localize,
             longest_path,
             pass_on,
+            plain,
             rank,
             records,
             relation_masks,

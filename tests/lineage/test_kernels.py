@@ -169,6 +169,17 @@ def test_rank(credits: list[tuple[int, int, str]]) -> None:
 
 
 @needs_c
+def test_plain_tuples_are_untracked_only_when_nothing_in_them_is() -> None:
+    values = [1, "a", (2, "b"), None, 2**80]
+    made = C.plain(values)
+    assert made == PYTHON["plain"](values) == tuple(values)
+    assert not gc.is_tracked(made)
+    holder: list[Any] = []
+    assert gc.is_tracked(C.plain([1, holder]))  # a list could lead back: left tracked
+    assert C.plain(()) == ()
+
+
+@needs_c
 def test_hashes_and_refusals_of_records() -> None:
     made = C.records(Row, (["a", "b"], [1, 2], [(), ("x",)]))
     # Equal to plain tuples, so they must hash alike (newer CPython caches a tuple's hash).
