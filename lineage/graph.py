@@ -201,6 +201,9 @@ class LineageGraph:
         self._credit_heads: dict[UUID, list[CreditHead]] = {}
         # Each member's latest head by member number (read by ``take``, in C).
         self._latest_heads: list[CreditHead | None] = []
+        # ... and the position from which each holds (-1: none yet), so a question
+        # as of a past position reads most heads from the column too.
+        self._latest_head_positions = array("q")
         # Productions change rarely; keep their events and replay to a position.
         self._production_events: dict[UUID, list[tuple[int, Any]]] = {}
 
@@ -350,6 +353,7 @@ class LineageGraph:
         number = self._member_numbers.get(state.member_id)
         if number is not None:
             self._latest_heads[number] = head
+            self._latest_head_positions[number] = position
 
     def _latest(self, member_id: UUID) -> Contributor:
         return self._member_states[member_id][-1]
@@ -435,6 +439,8 @@ class LineageGraph:
             self._member_ids.append(member_id)
             heads = self._credit_heads.get(member_id)
             self._latest_heads.append(heads[-1] if heads else None)
+            positions = self._member_positions.get(member_id)
+            self._latest_head_positions.append(positions[-1] if positions else -1)
         return number
 
     def member_id(self, number: int) -> UUID:
@@ -566,13 +572,17 @@ class LineageGraph:
     ) -> list[CreditHead]:
         """For each of ``member_numbers`` (see ``member_number``), in order, the member
         as of ``as_of`` as ``(member id, external id, handle, credited as)``."""
+        latest = take(self._latest_heads, member_numbers)
         if as_of is None:
-            return take(self._latest_heads, member_numbers)
+            return latest
+        # Most members have not changed since: only the others are looked up.
+        since = map(self._latest_head_positions.__getitem__, member_numbers)
         heads = self._credit_heads
-        return [
-            heads[member][self._state_index(member, as_of)]
-            for member in map(self._member_ids.__getitem__, member_numbers)
-        ]
+        for index, position in enumerate(since):
+            if position > as_of or position < 0:
+                member = self._member_ids[member_numbers[index]]
+                latest[index] = heads[member][self._state_index(member, as_of)]
+        return latest
 
     def production(self, production_id: UUID, as_of: int | None = None) -> ProductionState:
         """The production as it was at ``as_of``: works in order, publication, revenue."""
