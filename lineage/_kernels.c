@@ -774,12 +774,16 @@ static PyObject *
 gather_sorted(PyObject *module, PyObject *args)
 {
     PyObject *items, *groups, *key;
-    int untrack = 0;
-    if (!PyArg_ParseTuple(args, "O!O!O!|p:gather_sorted", &PyList_Type, &items, &PyList_Type,
-                          &groups, &PyList_Type, &key, &untrack))
+    int untrack = 0, later_first = 0;
+    if (!PyArg_ParseTuple(args, "O!O!O|pp:gather_sorted", &PyList_Type, &items, &PyList_Type,
+                          &groups, &key, &untrack, &later_first))
         return NULL;
+    if (!PyList_CheckExact(key) && !PyTuple_CheckExact(key)) {
+        PyErr_SetString(PyExc_TypeError, "key must be a list or tuple of ints");
+        return NULL;
+    }
     Py_ssize_t count = PyList_GET_SIZE(groups), size = PyList_GET_SIZE(items);
-    if (PyList_GET_SIZE(key) != size) {
+    if (PySequence_Fast_GET_SIZE(key) != size) {
         PyErr_SetString(PyExc_ValueError, "items and key differ in length");
         return NULL;
     }
@@ -811,7 +815,7 @@ gather_sorted(PyObject *module, PyObject *args)
                 PyErr_SetString(PyExc_IndexError, "a work number out of range");
                 goto fail;
             }
-            PyObject *keyed_by = PyList_GET_ITEM(key, at);
+            PyObject *keyed_by = PySequence_Fast_GET_ITEM(key, at);
             if (!PyLong_CheckExact(keyed_by)) {
                 PyErr_SetString(PyExc_TypeError, "keys must be ints");
                 goto fail;
@@ -820,7 +824,7 @@ gather_sorted(PyObject *module, PyObject *args)
             if (weight == -1 && PyErr_Occurred())
                 goto fail;
             order[k].key = weight;
-            order[k].at = k;
+            order[k].at = later_first ? -at : k;
             order[k].number = at;
         }
         if (n > 1)

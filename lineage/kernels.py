@@ -191,17 +191,23 @@ def gather_sorted(
     groups: Sequence[Sequence[int]],
     key: Sequence[int],
     untracked: bool = False,
+    later_first: bool = False,
 ) -> list[tuple[Any, ...]]:
     """For each group of numbers, the ``items`` at them as a tuple, ordered by ``key``
-    at each number (ties keep the group's order).
+    at each number; ties keep the group's order, or with ``later_first`` put the
+    larger number first.
 
     ``untracked``: as for ``records``, the C version leaves the tuples out of the
     cyclic collector (the items must be such records).
     """
+
+    def order(number: int) -> tuple[int, int]:
+        return key[number], -number if later_first else 0
+
     return [
         (items[group[0]],)
         if len(group) == 1
-        else tuple(map(items.__getitem__, sorted(group, key=key.__getitem__)))
+        else tuple(map(items.__getitem__, sorted(group, key=order)))
         for group in groups
     ]
 

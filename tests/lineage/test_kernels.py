@@ -105,6 +105,8 @@ def test_ancestry_loops(ancestry: tuple[list[tuple[int, ...]], list[Any], list[A
     items = [f"work {n}" for n in range(len(source_index))]
     key = [n * 7 % 5 for n in range(len(source_index))]  # ties: the group's order stands
     assert C.gather_sorted(items, groups, key) == PYTHON["gather_sorted"](items, groups, key)
+    later = C.gather_sorted(items, groups, tuple(key), False, True)
+    assert later == PYTHON["gather_sorted"](items, groups, tuple(key), False, True)
     untracked = C.gather_sorted(items, groups, key, True)
     assert untracked == PYTHON["gather_sorted"](items, groups, key, True)
     assert not any(map(gc.is_tracked, untracked))
