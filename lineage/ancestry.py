@@ -147,18 +147,23 @@ class Ancestry:
         return self.lineage.positions_of(self.numbers)
 
     @cached_property
-    def nearest_first(self) -> list[int]:
-        """Per number: a key that sorts works nearest to W first, then earliest recorded."""
-        count = len(self.numbers)
+    def nearest_first(self) -> tuple[Sequence[int], bool]:
+        """How to sort works nearest to W first, then earliest recorded: a key per
+        number, and whether ties on it go to the later number (``gather_sorted``'s
+        ``later_first``). In recording order (``latest_first``) the distances are
+        the key and the later number is the earlier recorded; otherwise each key
+        folds in the work's rank by recording."""
         if self.latest_first:
-            ranks: Any = range(count - 1, -1, -1)
-        else:  # rank by graph number, which follows the order of recording
-            ranks = [0] * count
-            for rank, number in enumerate(sorted(range(count), key=self.numbers.__getitem__)):
-                ranks[number] = rank
-        return [
+            return self.distances, True
+        count = len(self.numbers)
+        # Rank by graph number, which follows the order of recording.
+        ranks = [0] * count
+        for rank, number in enumerate(sorted(range(count), key=self.numbers.__getitem__)):
+            ranks[number] = rank
+        keys = [
             distance * count + rank for distance, rank in zip(self.distances, ranks, strict=True)
         ]
+        return keys, False
 
     @cached_property
     def derived_index(self) -> list[tuple[int, ...]]:

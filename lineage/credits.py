@@ -177,10 +177,8 @@ def _credits_for(
     # contributor's works nearest to W first (then the earliest recorded), the
     # relations of all their works, and their distance (their nearest work's).
     groups = list(map(made.__getitem__, members.members))
-    if ancestry.latest_first:  # the distances, then the later number first (see nearest_first)
-        works = gather_sorted(credited, groups, ancestry.distances, True, True)
-    else:
-        works = gather_sorted(credited, groups, ancestry.nearest_first, True)
+    key, later_first = ancestry.nearest_first
+    works = gather_sorted(credited, groups, key, True, later_first)
     masks = group_ors(ancestry.relation_masks, groups)
     spelled = {mask: ancestry.spell_relations(mask) for mask in set(masks)}
     distances_of = list(map(attrgetter("distance"), map(itemgetter(0), works)))

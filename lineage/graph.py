@@ -499,7 +499,7 @@ class LineageGraph:
     ) -> tuple[tuple[int, ...], tuple[dict[str, Any], ...]]:
         """The sources of the work at ``number`` cited by ``as_of``, and their data.
 
-        Only a work with a late citation (``late_cited``) can differ from
+        Only a work with a late citation (``_late_derived``) can differ from
         ``source_columns``: a work's own citations share its position.
         """
         found, data = self._sources[number], self._source_data[number]
@@ -530,10 +530,6 @@ class LineageGraph:
         return _Overlay(self._sources, late, lambda n: at(n)[0]), _Overlay(
             self._source_data, late, lambda n: at(n)[1]
         )
-
-    def late_cited(self) -> set[int]:
-        """The works that cited a source after they were recorded (read-only)."""
-        return self._late_derived
 
     def citation(self, source: UUID, derived: UUID) -> dict[str, Any]:
         """A citation's data: relation, royalty_percent (Decimal or None) and position."""
