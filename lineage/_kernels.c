@@ -127,6 +127,91 @@ spread(PyObject *found, PyObject **one, PyObject ***items)
     return 1;
 }
 
+/* A map from numbers (>= 0) to numbers by open addressing: an ancestry's
+ * bookkeeping (which works were met, each author's works) without a Python
+ * dict, so without hashing int objects or making entries for them. */
+typedef struct {
+    Py_ssize_t *keys; /* -1 where empty */
+    Py_ssize_t *values;
+    Py_ssize_t mask; /* capacity - 1, a power of two */
+    Py_ssize_t used;
+} number_map;
+
+static int
+map_start(number_map *map, Py_ssize_t expected)
+{
+    Py_ssize_t capacity = 16;
+    while (capacity < expected * 2)
+        capacity <<= 1;
+    map->keys = PyMem_Malloc((size_t)capacity * sizeof(Py_ssize_t));
+    map->values = PyMem_Malloc((size_t)capacity * sizeof(Py_ssize_t));
+    map->mask = capacity - 1;
+    map->used = 0;
+    if (map->keys == NULL || map->values == NULL) {
+        PyMem_Free(map->keys);
+        PyMem_Free(map->values);
+        map->keys = map->values = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(map->keys, 0xff, (size_t)capacity * sizeof(Py_ssize_t)); /* every key -1 */
+    return 0;
+}
+
+static void
+map_end(number_map *map)
+{
+    PyMem_Free(map->keys);
+    PyMem_Free(map->values);
+    map->keys = map->values = NULL;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static Py_ssize_t
+map_slot(const number_map *map, Py_ssize_t key)
+{
+    uint64_t hash = (uint64_t)key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
+    Py_ssize_t at = (Py_ssize_t)((hash ^ (hash >> 29)) & (uint64_t)map->mask);
+    while (map->keys[at] != -1 && map->keys[at] != key)
+        at = (at + 1) & map->mask;
+    return at;
+}
+
+/* The value at key, or -1 if it has none. */
+static Py_ssize_t
+map_get(const number_map *map, Py_ssize_t key)
+{
+    Py_ssize_t at = map_slot(map, key);
+    return map->keys[at] == key ? map->values[at] : -1;
+}
+
+/* key -> value (replacing any value it had); -1 with MemoryError when full. */
+static int
+map_put(number_map *map, Py_ssize_t key, Py_ssize_t value)
+{
+    if ((map->used + 1) * 2 > map->mask + 1) {
+        number_map bigger;
+        if (map_start(&bigger, map->mask + 1) < 0)
+            return -1;
+        for (Py_ssize_t at = 0; at <= map->mask; at++)
+            if (map->keys[at] != -1) {
+                Py_ssize_t to = map_slot(&bigger, map->keys[at]);
+                bigger.keys[to] = map->keys[at];
+                bigger.values[to] = map->values[at];
+            }
+        bigger.used = map->used;
+        map_end(map);
+        *map = bigger;
+    }
+    Py_ssize_t at = map_slot(map, key);
+    if (map->keys[at] != key) {
+        map->keys[at] = key;
+        map->used++;
+    }
+    map->values[at] = value;
+    return 0;
+}
+
 static int
 grow(Py_ssize_t **array, Py_ssize_t *capacity, Py_ssize_t needed)
 {
@@ -331,6 +416,154 @@ fail:
     Py_XDECREF(distance);
     Py_XDECREF(queue);
     return NULL;
+}
+
+/* A work met by ancestry_columns: its number, its int (owned), its generation,
+ * and its sources as read from the column (owned). */
+typedef struct {
+    Py_ssize_t number;
+    PyObject *work;
+    Py_ssize_t level;
+    PyObject *found;
+} met_work;
+
+static int
+latest_first(const void *a, const void *b)
+{
+    Py_ssize_t x = ((const met_work *)a)->number, y = ((const met_work *)b)->number;
+    return x > y ? -1 : (x < y);
+}
+
+static PyObject *
+ancestry_columns(PyObject *module, PyObject *args)
+{
+    PyObject *sources, *data, *start;
+    if (!PyArg_ParseTuple(args, "OOO!:ancestry_columns", &sources, &data, &PyLong_Type, &start))
+        return NULL;
+    if (!PyLong_CheckExact(start)) {
+        PyErr_SetString(PyExc_TypeError, "start must be a work number");
+        return NULL;
+    }
+    Py_ssize_t first = as_number(start);
+    if (first < 0)
+        return NULL;
+    number_map seen; /* work number -> where it was met, later its place in the order */
+    if (map_start(&seen, 1024) < 0)
+        return NULL;
+    Py_ssize_t met = 0, capacity = 1024;
+    met_work *walked = PyMem_Malloc((size_t)capacity * sizeof(met_work));
+    PyObject *numbers = NULL, *distances = NULL, *index = NULL, *datums = NULL, *result = NULL;
+    int backwards = 1;
+    if (walked == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_INCREF(start);
+    walked[met++] = (met_work){first, start, 0, NULL};
+    if (map_put(&seen, first, 0) < 0)
+        goto done;
+    /* Breadth first, as walk_sources: the first time a work is met is by a shortest path. */
+    for (Py_ssize_t head = 0; head < met; head++) {
+        PyObject *found = item_at(sources, walked[head].number);
+        if (found == NULL)
+            goto done;
+        walked[head].found = found;
+        PyObject *one, **items;
+        Py_ssize_t n = spread(found, &one, &items);
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (!PyLong_CheckExact(items[k])) {
+                PyErr_SetString(PyExc_TypeError, "a source must be a work number");
+                goto done;
+            }
+            Py_ssize_t source = as_number(items[k]);
+            if (source < 0)
+                goto done;
+            if (source > walked[head].number)
+                backwards = 0;
+            if (map_get(&seen, source) >= 0)
+                continue;
+            if (met == capacity) {
+                capacity *= 2;
+                met_work *more = PyMem_Realloc(walked, (size_t)capacity * sizeof(met_work));
+                if (more == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                walked = more;
+            }
+            Py_INCREF(items[k]);
+            walked[met++] = (met_work){source, items[k], walked[head].level + 1, NULL};
+            if (map_put(&seen, source, met - 1) < 0)
+                goto done;
+        }
+    }
+    if (!backwards) { /* a citation of a later work: the caller orders these itself */
+        Py_INCREF(Py_None);
+        result = Py_None;
+        goto done;
+    }
+    /* Latest recorded first; along a chain the walk met them in that order already. */
+    for (Py_ssize_t i = 1; i < met; i++)
+        if (walked[i].number > walked[i - 1].number) {
+            qsort(walked, (size_t)met, sizeof(met_work), latest_first);
+            break;
+        }
+    for (Py_ssize_t i = 0; i < met; i++)
+        if (map_put(&seen, walked[i].number, i) < 0)
+            goto done;
+    numbers = PyTuple_New(met);
+    distances = PyTuple_New(met);
+    index = PyTuple_New(met);
+    datums = PyTuple_New(met);
+    if (numbers == NULL || distances == NULL || index == NULL || datums == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < met; i++) {
+        Py_INCREF(walked[i].work);
+        PyTuple_SET_ITEM(numbers, i, walked[i].work);
+        PyObject *level = number_of(walked[i].level);
+        if (level == NULL)
+            goto done;
+        PyTuple_SET_ITEM(distances, i, level);
+        PyObject *one, **items, *local;
+        Py_ssize_t n = spread(walked[i].found, &one, &items);
+        if (n == 1)
+            local = single_of(map_get(&seen, PyLong_AsSsize_t(items[0])));
+        else if ((local = PyTuple_New(n)) != NULL) {
+            PyObject_GC_UnTrack(local); /* numbers only: see numbers_made */
+            for (Py_ssize_t k = 0; k < n; k++) {
+                PyObject *at = number_of(map_get(&seen, PyLong_AsSsize_t(items[k])));
+                if (at == NULL) {
+                    Py_CLEAR(local);
+                    break;
+                }
+                PyTuple_SET_ITEM(local, k, at);
+            }
+        }
+        if (local == NULL)
+            goto done;
+        PyTuple_SET_ITEM(index, i, local);
+        PyObject *datum = item_at(data, walked[i].number);
+        if (datum == NULL)
+            goto done;
+        PyTuple_SET_ITEM(datums, i, datum);
+    }
+    /* Ints and tuples of ints cannot be part of a cycle (see plain). */
+    PyObject_GC_UnTrack(numbers);
+    PyObject_GC_UnTrack(distances);
+    PyObject_GC_UnTrack(index);
+    result = PyTuple_Pack(4, numbers, distances, index, datums);
+done:
+    Py_XDECREF(numbers);
+    Py_XDECREF(distances);
+    Py_XDECREF(index);
+    Py_XDECREF(datums);
+    for (Py_ssize_t i = 0; walked != NULL && i < met; i++) {
+        Py_DECREF(walked[i].work);
+        Py_XDECREF(walked[i].found);
+    }
+    PyMem_Free(walked);
+    map_end(&seen);
+    return result;
 }
 
 static PyObject *
@@ -598,77 +831,89 @@ group_by_author(PyObject *module, PyObject *authors)
     PyObject *fast = PySequence_Fast(authors, "authors must be a sequence");
     if (fast == NULL)
         return NULL;
-    PyObject *made = PyDict_New();
-    if (made == NULL)
-        goto fail;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
+    /* Each author (by order of first appearance): its int (borrowed from
+     * authors), how many works it has, and then its tuple of them. */
+    typedef struct {
+        PyObject *author;
+        Py_ssize_t works;
+        PyObject *made;
+        Py_ssize_t filled;
+    } author_works;
+    number_map place; /* member number -> index into found */
+    author_works *found = NULL;
+    Py_ssize_t known = 0, capacity = 0;
+    PyObject *made = NULL;
+    if (map_start(&place, 64) < 0) {
+        Py_DECREF(fast);
+        return NULL;
+    }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *one, **items;
         Py_ssize_t n = spread(PySequence_Fast_GET_ITEM(fast, i), &one, &items);
-        PyObject *number = number_of(i);
-        if (number == NULL)
-            goto fail;
         for (Py_ssize_t k = 0; k < n; k++) {
             if (!PyLong_CheckExact(items[k])) {
                 PyErr_SetString(PyExc_TypeError, "an author must be a member number");
-                Py_DECREF(number);
                 goto fail;
             }
-            PyObject *works = PyDict_GetItemWithError(made, items[k]);
-            int failed;
-            if (works == NULL) {
-                if (PyErr_Occurred()) {
-                    Py_DECREF(number);
-                    goto fail;
+            Py_ssize_t member = as_number(items[k]);
+            if (member < 0)
+                goto fail;
+            Py_ssize_t at = map_get(&place, member);
+            if (at < 0) {
+                if (known == capacity) {
+                    capacity = capacity ? capacity * 2 : 64;
+                    author_works *more = PyMem_Realloc(found, (size_t)capacity * sizeof(author_works));
+                    if (more == NULL) {
+                        PyErr_NoMemory();
+                        goto fail;
+                    }
+                    found = more;
                 }
-                works = PyList_New(1);
-                if (works == NULL) {
-                    Py_DECREF(number);
+                at = known++;
+                found[at] = (author_works){items[k], 0, NULL, 0};
+                if (map_put(&place, member, at) < 0)
                     goto fail;
-                }
-                Py_INCREF(number);
-                PyList_SET_ITEM(works, 0, number);
-                failed = PyDict_SetItem(made, items[k], works) < 0;
-                Py_DECREF(works);
             }
+            found[at].works++;
+        }
+    }
+    /* A tuple per author (a one-work one from singles_made), filled in work order. */
+    for (Py_ssize_t a = 0; a < known; a++)
+        if (found[a].works > 1) {
+            if ((found[a].made = PyTuple_New(found[a].works)) == NULL)
+                goto fail;
+            PyObject_GC_UnTrack(found[a].made); /* numbers only: see numbers_made */
+        }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *one, **items;
+        Py_ssize_t n = spread(PySequence_Fast_GET_ITEM(fast, i), &one, &items);
+        for (Py_ssize_t k = 0; k < n; k++) {
+            author_works *entry = &found[map_get(&place, PyLong_AsSsize_t(items[k]))];
+            PyObject *number = entry->works > 1 ? number_of(i) : single_of(i);
+            if (number == NULL)
+                goto fail;
+            if (entry->works > 1)
+                PyTuple_SET_ITEM(entry->made, entry->filled++, number);
             else
-                failed = PyList_Append(works, number) < 0;
-            if (failed) {
-                Py_DECREF(number);
-                goto fail;
-            }
+                entry->made = number;
         }
-        Py_DECREF(number);
     }
-    /* Each list becomes a tuple (a one-work one from singles_made). */
-    PyObject *author, *works;
-    Py_ssize_t at = 0;
-    while (PyDict_Next(made, &at, &author, &works)) {
-        PyObject *fixed;
-        if (PyList_GET_SIZE(works) == 1) {
-            Py_ssize_t only = as_number(PyList_GET_ITEM(works, 0));
-            fixed = only < 0 ? NULL : single_of(only);
-        }
-        else
-        {
-            fixed = PyList_AsTuple(works);
-            if (fixed != NULL)
-                PyObject_GC_UnTrack(fixed); /* numbers only: see numbers_made */
-        }
-        if (fixed == NULL)
+    if ((made = PyDict_New()) == NULL)
+        goto fail;
+    for (Py_ssize_t a = 0; a < known; a++)
+        if (PyDict_SetItem(made, found[a].author, found[a].made) < 0)
             goto fail;
-        /* Replacing the value of an existing key keeps PyDict_Next's place. */
-        int failed = PyDict_SetItem(made, author, fixed) < 0;
-        Py_DECREF(fixed);
-        if (failed)
-            goto fail;
-    }
+    goto done;
+fail:
+    Py_CLEAR(made);
+done:
+    for (Py_ssize_t a = 0; a < known; a++)
+        Py_XDECREF(found[a].made);
+    PyMem_Free(found);
+    map_end(&place);
     Py_DECREF(fast);
     return made;
-fail:
-    Py_XDECREF(made);
-    Py_DECREF(fast);
-    return NULL;
 }
 
 /* A group of numbers: an exact list or tuple (reading it runs no Python code);
@@ -931,73 +1176,208 @@ done:
     return made;
 }
 
-/* One credit to rank: its distance, numerator, handle, and place in the input. */
-typedef struct {
-    Py_ssize_t distance;
-    PyObject *numerator; /* an exact int: comparing runs no Python code */
-    PyObject *handle;    /* an exact str */
-    Py_ssize_t at;
-} ranked_credit;
+/* Binary-scaled values (see lineage.kernels.pass_on and lineage.exact.scaled_normal):
+ * mantissa << shift, the mantissa an exact int that is odd (or 0, with shift 0).
+ * The helpers below return a new reference in *mantissa, or -1 with an exception
+ * set (and *mantissa NULL). */
 
+/* 1 if an exact int is 0, else 0. */
 static int
-by_rank(const void *a, const void *b)
+is_zero(PyObject *value)
 {
-    const ranked_credit *x = a, *y = b;
-    if (x->distance != y->distance)
-        return x->distance < y->distance ? -1 : 1;
-    if (PyObject_RichCompareBool(x->numerator, y->numerator, Py_GT) == 1)
-        return -1; /* the larger share first */
-    if (PyObject_RichCompareBool(x->numerator, y->numerator, Py_LT) == 1)
-        return 1;
-    int handles = PyUnicode_Compare(x->handle, y->handle);
-    if (handles != 0)
-        return handles;
-    return x->at < y->at ? -1 : (x->at > y->at);
+    return PyObject_Not(value) == 1;
 }
 
-static PyObject *
-rank(PyObject *module, PyObject *args)
+/* The number of trailing zero bits of a nonzero exact int, or -1 with an exception set. */
+static Py_ssize_t
+trailing_zeros(PyObject *value)
 {
-    PyObject *distances, *numerators, *handles;
-    if (!PyArg_ParseTuple(args, "O!O!O!:rank", &PyList_Type, &distances, &PyList_Type,
-                          &numerators, &PyTuple_Type, &handles))
-        return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(distances);
-    if (PyList_GET_SIZE(numerators) != count || PyTuple_GET_SIZE(handles) != count) {
-        PyErr_SetString(PyExc_ValueError, "distances, numerators and handles differ in length");
-        return NULL;
-    }
-    ranked_credit *order = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(ranked_credit));
-    if (order == NULL)
-        return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *distance = PyList_GET_ITEM(distances, i);
-        order[i].numerator = PyList_GET_ITEM(numerators, i);
-        order[i].handle = PyTuple_GET_ITEM(handles, i);
-        order[i].at = i;
-        if (!PyLong_CheckExact(distance) || !PyLong_CheckExact(order[i].numerator)
-            || !PyUnicode_CheckExact(order[i].handle)) {
-            PyErr_SetString(PyExc_TypeError, "distances and numerators must be ints, handles str");
-            PyMem_Free(order);
-            return NULL;
+    /* The low 64 bits (two's complement) come without making an int; only a
+     * value whose low 64 bits are all zero needs value & -value. */
+    unsigned long long low = PyLong_AsUnsignedLongLongMask(value);
+    if (low == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    if (low != 0) {
+        Py_ssize_t zeros = 0;
+        while (!(low & 1)) {
+            low >>= 1;
+            zeros++;
         }
-        order[i].distance = PyLong_AsSsize_t(distance);
-        if (order[i].distance == -1 && PyErr_Occurred()) {
-            PyMem_Free(order);
-            return NULL;
-        }
+        return zeros;
     }
-    qsort(order, (size_t)count, sizeof(ranked_credit), by_rank);
-    PyObject *found = PyList_New(count);
-    for (Py_ssize_t i = 0; found != NULL && i < count; i++) {
-        PyObject *at = number_of(order[i].at);
-        if (at == NULL)
-            Py_CLEAR(found);
+    PyObject *negated = PyNumber_Negative(value);
+    PyObject *lowest = negated == NULL ? NULL : PyNumber_And(value, negated);
+    Py_XDECREF(negated);
+    if (lowest == NULL)
+        return -1;
+    long long bits = (long long)_PyLong_NumBits(lowest);
+    Py_DECREF(lowest);
+    if (bits < 0 && PyErr_Occurred())
+        return -1;
+    return (Py_ssize_t)bits - 1;
+}
+
+/* value << count or value >> count (count >= 0), a new reference. */
+static PyObject *
+shifted(PyObject *value, Py_ssize_t count, binaryfunc op)
+{
+    if (count == 0) {
+        Py_INCREF(value);
+        return value;
+    }
+    PyObject *by = PyLong_FromSsize_t(count);
+    PyObject *moved = by == NULL ? NULL : op(value, by);
+    Py_XDECREF(by);
+    return moved;
+}
+
+/* *mantissa << *shift with its factors of two moved into the shift. Takes over the
+ * reference in *mantissa. */
+static int
+scaled_normal(PyObject **mantissa, Py_ssize_t *shift)
+{
+    if (is_zero(*mantissa)) {
+        *shift = 0;
+        return 0;
+    }
+    Py_ssize_t twos = trailing_zeros(*mantissa);
+    PyObject *odd = twos < 0 ? NULL : shifted(*mantissa, twos, PyNumber_Rshift);
+    Py_CLEAR(*mantissa);
+    if (odd == NULL)
+        return -1;
+    *mantissa = odd;
+    *shift += twos;
+    return 0;
+}
+
+/* (a << a_shift) + (b << b_shift), binary-scaled; a and b are borrowed. */
+static int
+scaled_sum(PyObject *a, Py_ssize_t a_shift, PyObject *b, Py_ssize_t b_shift,
+           PyObject **mantissa, Py_ssize_t *shift)
+{
+    if (is_zero(a) || is_zero(b)) {
+        *mantissa = is_zero(a) ? b : a;
+        *shift = is_zero(a) ? b_shift : a_shift;
+        Py_INCREF(*mantissa);
+        return scaled_normal(mantissa, shift);
+    }
+    if (a_shift > b_shift) {
+        PyObject *value = a;
+        Py_ssize_t count = a_shift;
+        a = b, a_shift = b_shift;
+        b = value, b_shift = count;
+    }
+    PyObject *aligned = shifted(b, b_shift - a_shift, PyNumber_Lshift);
+    *mantissa = aligned == NULL ? NULL : PyNumber_Add(a, aligned);
+    Py_XDECREF(aligned);
+    *shift = a_shift;
+    if (*mantissa == NULL)
+        return -1;
+    return scaled_normal(mantissa, shift);
+}
+
+/* A divisor split into its factors of two and its odd part (a new reference). */
+typedef struct {
+    Py_ssize_t twos;
+    PyObject *odd;
+    int odd_is_one;
+} split_divisor;
+
+static int
+split(PyObject *divisor, split_divisor *parts)
+{
+    parts->odd = NULL;
+    if (is_zero(divisor)) {
+        PyErr_SetString(PyExc_ZeroDivisionError, "pass_on: base must not be 0");
+        return -1;
+    }
+    parts->twos = trailing_zeros(divisor);
+    if (parts->twos < 0)
+        return -1;
+    parts->odd = shifted(divisor, parts->twos, PyNumber_Rshift);
+    if (parts->odd == NULL)
+        return -1;
+    long odd = PyLong_AsLong(parts->odd);
+    if (odd == -1 && PyErr_Occurred())
+        PyErr_Clear(); /* too large for a long: not 1 */
+    parts->odd_is_one = odd == 1;
+    return 0;
+}
+
+/* (mantissa << shift) * times / divisor, exactly, binary-scaled; ValueError if
+ * the division is not exact. times_is_one spares a multiplication by 1. */
+static int
+times_over(PyObject *mantissa, Py_ssize_t shift, PyObject *times, int times_is_one,
+           split_divisor *divisor, PyObject **result, Py_ssize_t *result_shift)
+{
+    if (is_zero(mantissa) || is_zero(times)) {
+        *result = number_of(0);
+        *result_shift = 0;
+        return *result == NULL ? -1 : 0;
+    }
+    PyObject *value;
+    if (times_is_one) {
+        Py_INCREF(mantissa);
+        value = mantissa;
+    }
+    else if ((value = PyNumber_Multiply(mantissa, times)) == NULL)
+        return -1;
+    if (!divisor->odd_is_one) {
+        PyObject *parts = PyNumber_Divmod(value, divisor->odd);
+        Py_DECREF(value);
+        if (parts == NULL)
+            return -1;
+        if (!is_zero(PyTuple_GET_ITEM(parts, 1))) {
+            Py_DECREF(parts);
+            PyErr_SetString(PyExc_ValueError,
+                            "pass_on: whole is not a multiple of every denominator");
+            return -1;
+        }
+        value = PyTuple_GET_ITEM(parts, 0);
+        Py_INCREF(value);
+        Py_DECREF(parts);
+    }
+    if (scaled_normal(&value, &shift) < 0)
+        return -1;
+    if (shift < divisor->twos) {
+        Py_DECREF(value);
+        PyErr_SetString(PyExc_ValueError, "pass_on: whole is not a multiple of every denominator");
+        return -1;
+    }
+    *result = value;
+    *result_shift = shift - divisor->twos;
+    return 0;
+}
+
+/* A list of n shifts as ints. */
+static PyObject *
+shift_list(const Py_ssize_t *shifts, Py_ssize_t count)
+{
+    PyObject *listed = PyList_New(count);
+    for (Py_ssize_t i = 0; listed != NULL && i < count; i++) {
+        PyObject *shift = number_of(shifts[i]);
+        if (shift == NULL)
+            Py_CLEAR(listed);
         else
-            PyList_SET_ITEM(found, i, at);
+            PyList_SET_ITEM(listed, i, shift);
     }
-    PyMem_Free(order);
-    return found;
+    return listed;
+}
+
+/* Fill a list's unset items (NULL) with 0, so that it can be returned or released. */
+static int
+filled(PyObject *listed)
+{
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(listed); i++)
+        if (PyList_GET_ITEM(listed, i) == NULL) {
+            PyObject *zero = number_of(0);
+            if (zero == NULL) {
+                PyList_SET_ITEM(listed, i, (Py_INCREF(Py_None), Py_None));
+                return -1;
+            }
+            PyList_SET_ITEM(listed, i, zero);
+        }
+    return 0;
 }
 
 static PyObject *
@@ -1016,111 +1396,354 @@ pass_on(PyObject *module, PyObject *args)
     if (count < 0)
         return NULL;
     PyObject *kept = PyList_New(count), *reach = PyList_New(count);
-    PyObject *keeps = NULL, *one = NULL, *zero = NULL, *here = NULL;
-    if (kept == NULL || reach == NULL)
+    PyObject *keeps = NULL, *ways = NULL, *divisor = NULL, *result = NULL, *here = NULL;
+    Py_ssize_t *kept_shifts = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Py_ssize_t));
+    Py_ssize_t *reach_shifts = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Py_ssize_t));
+    /* Divisors: base for what a work keeps, base * n for what each of n sources gets
+     * (split once per n, as n takes few values). */
+    split_divisor by_base = {0, NULL, 0}, *by_ways = NULL;
+    Py_ssize_t split_ways = 0;
+    if (kept == NULL || reach == NULL || kept_shifts == NULL || reach_shifts == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto fail;
-    /* Lists start with NULL items; every one is filled before they are returned. */
-    keeps = PyNumber_Subtract(base, passes);
-    one = PyLong_FromLong(1);
-    zero = PyLong_FromLong(0);
-    if (keeps == NULL || one == NULL || zero == NULL)
+    }
+    /* Lists start with NULL items (0, not yet reached); each is set before use. */
+    if ((keeps = PyNumber_Subtract(base, passes)) == NULL || split(base, &by_base) < 0)
         goto fail;
-    int halves = PyObject_RichCompareBool(passes, one, Py_EQ) == 1
-                 && PyLong_AsLong(base) == 2 && !PyErr_Occurred();
-    PyErr_Clear();
+    PyObject *one = number_of(1);
+    if (one == NULL)
+        goto fail;
+    int passes_is_one = PyObject_RichCompareBool(passes, one, Py_EQ);
+    int keeps_is_one = PyObject_RichCompareBool(keeps, one, Py_EQ);
+    Py_DECREF(one);
+    if (passes_is_one < 0 || keeps_is_one < 0)
+        goto fail;
     if (count) {
         Py_INCREF(whole);
-        PyList_SET_ITEM(reach, 0, whole);
+        PyObject *start = whole;
+        if (scaled_normal(&start, &reach_shifts[0]) < 0)
+            goto fail;
+        PyList_SET_ITEM(reach, 0, start);
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        here = PyList_GET_ITEM(reach, i);
-        if (here == NULL) { /* not reached: nothing passed to it (only with r = 0) */
-            Py_INCREF(zero);
+        if (PyList_GET_ITEM(reach, i) == NULL) { /* nothing passed to it (only with r = 0) */
+            PyObject *zero = number_of(0);
+            if (zero == NULL)
+                goto fail;
             PyList_SET_ITEM(reach, i, zero);
-            here = zero;
         }
+        /* Held: a citation of the work itself (outside the ancestry rules) replaces it. */
+        here = PyList_GET_ITEM(reach, i);
         Py_INCREF(here);
+        Py_ssize_t shift = reach_shifts[i];
         Py_ssize_t n = offsets[i + 1] - offsets[i];
-        PyObject *keep, *passed;
         if (n == 0) {
             PyList_SET_ITEM(kept, i, here);
             here = NULL;
+            kept_shifts[i] = shift;
             continue;
         }
-        if (halves && n == 1) {
-            passed = PyNumber_Rshift(here, one);
-            if (passed == NULL)
-                goto fail;
-            Py_INCREF(passed);
-            keep = passed;
-        }
-        else {
-            PyObject *scaled = PyNumber_Multiply(here, passes);
-            PyObject *ways = PyLong_FromSsize_t(n);
-            PyObject *divisor = ways == NULL ? NULL : PyNumber_Multiply(base, ways);
-            passed = scaled == NULL || divisor == NULL ? NULL : PyNumber_FloorDivide(scaled, divisor);
-            Py_XDECREF(scaled);
-            Py_XDECREF(ways);
-            Py_XDECREF(divisor);
-            if (passed == NULL)
-                goto fail;
-            scaled = PyNumber_Multiply(here, keeps);
-            keep = scaled == NULL ? NULL : PyNumber_FloorDivide(scaled, base);
-            Py_XDECREF(scaled);
-            if (keep == NULL) {
-                Py_DECREF(passed);
+        if (n > split_ways) {
+            split_divisor *more = PyMem_Realloc(by_ways, (size_t)n * sizeof(split_divisor));
+            if (more == NULL) {
+                PyErr_NoMemory();
                 goto fail;
             }
+            by_ways = more;
+            for (; split_ways < n; split_ways++)
+                by_ways[split_ways].odd = NULL; /* split when first needed */
         }
-        PyList_SET_ITEM(kept, i, keep);
+        split_divisor *ways_divisor = &by_ways[n - 1];
+        if (ways_divisor->odd == NULL) {
+            ways = PyLong_FromSsize_t(n);
+            divisor = ways == NULL ? NULL : PyNumber_Multiply(base, ways);
+            if (divisor == NULL || split(divisor, ways_divisor) < 0)
+                goto fail;
+            Py_CLEAR(ways);
+            Py_CLEAR(divisor);
+        }
+        PyObject *passed;
+        Py_ssize_t passed_shift;
+        if (times_over(here, shift, passes, passes_is_one, ways_divisor, &passed, &passed_shift) < 0)
+            goto fail;
         for (Py_ssize_t k = offsets[i]; k < offsets[i + 1]; k++) {
             Py_ssize_t source = flat[k];
             PyObject *before = PyList_GET_ITEM(reach, source);
             PyObject *after;
-            int reached = before == NULL ? 0 : PyObject_IsTrue(before);
-            if (reached < 0) {
-                Py_DECREF(passed);
-                goto fail;
-            }
-            if (reached) {
-                after = PyNumber_Add(before, passed);
-                if (after == NULL) {
-                    Py_DECREF(passed);
-                    goto fail;
-                }
-            }
-            else {
+            if (before == NULL) {
+                /* A work reached once holds the very int passed to it. */
                 Py_INCREF(passed);
                 after = passed;
+                reach_shifts[source] = passed_shift;
+            }
+            else if (scaled_sum(before, reach_shifts[source], passed, passed_shift, &after,
+                                &reach_shifts[source]) < 0) {
+                Py_DECREF(passed);
+                goto fail;
             }
             Py_XDECREF(before);
             PyList_SET_ITEM(reach, source, after);
         }
         Py_DECREF(passed);
+        PyObject *keep;
+        if (times_over(here, shift, keeps, keeps_is_one, &by_base, &keep, &kept_shifts[i]) < 0)
+            goto fail;
+        PyList_SET_ITEM(kept, i, keep);
         Py_CLEAR(here);
     }
-    Py_DECREF(keeps);
-    Py_DECREF(one);
-    Py_DECREF(zero);
-    PyMem_Free(offsets);
-    PyMem_Free(flat);
-    return Py_BuildValue("(NN)", kept, reach);
+    PyObject *kept_shift_list = shift_list(kept_shifts, count);
+    PyObject *reach_shift_list = kept_shift_list == NULL ? NULL : shift_list(reach_shifts, count);
+    if (reach_shift_list == NULL) {
+        Py_XDECREF(kept_shift_list);
+        goto fail;
+    }
+    result = Py_BuildValue("(NNNN)", kept, kept_shift_list, reach, reach_shift_list);
+    kept = reach = NULL; /* given to the result (or released by Py_BuildValue) */
 fail:
     Py_XDECREF(here);
-    /* Fill the gaps so the lists can be released. */
-    for (Py_ssize_t i = 0; kept != NULL && i < count; i++)
-        if (PyList_GET_ITEM(kept, i) == NULL)
-            PyList_SET_ITEM(kept, i, (Py_INCREF(Py_None), Py_None));
-    for (Py_ssize_t i = 0; reach != NULL && i < count; i++)
-        if (PyList_GET_ITEM(reach, i) == NULL)
-            PyList_SET_ITEM(reach, i, (Py_INCREF(Py_None), Py_None));
+    if (kept != NULL)
+        filled(kept);
+    if (reach != NULL)
+        filled(reach);
     Py_XDECREF(kept);
     Py_XDECREF(reach);
     Py_XDECREF(keeps);
-    Py_XDECREF(one);
-    Py_XDECREF(zero);
+    Py_XDECREF(ways);
+    Py_XDECREF(divisor);
+    Py_XDECREF(by_base.odd);
+    for (Py_ssize_t k = 0; k < split_ways; k++)
+        Py_XDECREF(by_ways[k].odd);
+    PyMem_Free(by_ways);
+    PyMem_Free(kept_shifts);
+    PyMem_Free(reach_shifts);
     PyMem_Free(offsets);
     PyMem_Free(flat);
+    return result;
+}
+
+/* A list or tuple of exact ints (what binary-scaled columns are made of). */
+static int
+exact_ints(PyObject *values, const char *what)
+{
+    if (!PyList_CheckExact(values) && !PyTuple_CheckExact(values)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a list or tuple", what);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(values); i++)
+        if (!PyLong_CheckExact(PySequence_Fast_GET_ITEM(values, i))) {
+            PyErr_Format(PyExc_TypeError, "%s must be ints", what);
+            return -1;
+        }
+    return 0;
+}
+
+static PyObject *
+group_scaled_sums(PyObject *module, PyObject *args)
+{
+    PyObject *mantissas, *shifts, *groups;
+    if (!PyArg_ParseTuple(args, "OOO!:group_scaled_sums", &mantissas, &shifts, &PyList_Type,
+                          &groups))
+        return NULL;
+    if (exact_ints(mantissas, "mantissas") < 0 || exact_ints(shifts, "shifts") < 0)
+        return NULL;
+    Py_ssize_t size = PySequence_Fast_GET_SIZE(mantissas);
+    if (PySequence_Fast_GET_SIZE(shifts) != size) {
+        PyErr_SetString(PyExc_ValueError, "mantissas and shifts differ in length");
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(groups);
+    PyObject *sums = PyList_New(count), *result = NULL;
+    Py_ssize_t *sum_shifts = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(Py_ssize_t));
+    if (sums == NULL || sum_shifts == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *group = exact_group(PyList_GET_ITEM(groups, i));
+        if (group == NULL)
+            goto done;
+        PyObject *total = number_of(0);
+        Py_ssize_t total_shift = 0;
+        for (Py_ssize_t k = 0; total != NULL && k < PySequence_Fast_GET_SIZE(group); k++) {
+            Py_ssize_t at = as_number(PySequence_Fast_GET_ITEM(group, k));
+            if (at >= size) {
+                PyErr_SetString(PyExc_IndexError, "a work number out of range");
+                at = -1;
+            }
+            Py_ssize_t shift = at < 0 ? -1 : PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(shifts, at));
+            if (shift < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "a shift must not be negative");
+                Py_CLEAR(total);
+                break;
+            }
+            PyObject *sum;
+            int failed = scaled_sum(total, total_shift, PySequence_Fast_GET_ITEM(mantissas, at),
+                                    shift, &sum, &total_shift) < 0;
+            Py_DECREF(total);
+            total = failed ? NULL : sum;
+        }
+        Py_DECREF(group);
+        if (total == NULL)
+            goto done;
+        PyList_SET_ITEM(sums, i, total);
+        sum_shifts[i] = total_shift;
+    }
+    PyObject *shift_column = shift_list(sum_shifts, count);
+    if (shift_column != NULL) {
+        result = Py_BuildValue("(NN)", sums, shift_column);
+        sums = NULL;
+    }
+done:
+    if (sums != NULL)
+        filled(sums);
+    Py_XDECREF(sums);
+    PyMem_Free(sum_shifts);
+    return result;
+}
+
+/* One credit to rank: its distance, share (binary-scaled: numerator << shift),
+ * handle, and place in the input. */
+typedef struct {
+    Py_ssize_t distance;
+    PyObject *numerator; /* an exact int: comparing runs no Python code */
+    Py_ssize_t shift;
+    int sign;             /* of the numerator: -1, 0 or 1 */
+    long long magnitude;  /* bits of the whole value: the numerator's plus shift */
+    PyObject *handle;     /* an exact str */
+    Py_ssize_t at;
+} ranked_credit;
+
+/* Set when a comparison could not be made (no memory to align two shares); the
+ * exception stays set, the remaining comparisons give 0, and rank fails. */
+static int rank_failed = 0;
+
+/* -1, 0 or 1 as x's share is below, equal to or above y's. */
+static int
+compare_shares(const ranked_credit *x, const ranked_credit *y)
+{
+    if (x->shift == y->shift) {
+        if (PyObject_RichCompareBool(x->numerator, y->numerator, Py_GT) == 1)
+            return 1;
+        return PyObject_RichCompareBool(x->numerator, y->numerator, Py_LT) == 1 ? -1 : 0;
+    }
+    if (x->sign != y->sign)
+        return x->sign < y->sign ? -1 : 1;
+    if (x->sign == 0)
+        return 0;
+    if (x->magnitude != y->magnitude) {
+        int larger = x->magnitude > y->magnitude ? 1 : -1;
+        return x->sign > 0 ? larger : -larger;
+    }
+    /* As many bits in all: the one with the larger shift, aligned, decides. */
+    const ranked_credit *high = x->shift > y->shift ? x : y, *low = high == x ? y : x;
+    PyObject *aligned = shifted(high->numerator, high->shift - low->shift, PyNumber_Lshift);
+    if (aligned == NULL) {
+        rank_failed = 1;
+        return 0;
+    }
+    int order = PyObject_RichCompareBool(aligned, low->numerator, Py_GT) == 1
+                    ? 1
+                    : -(PyObject_RichCompareBool(aligned, low->numerator, Py_LT) == 1);
+    Py_DECREF(aligned);
+    return high == x ? order : -order;
+}
+
+static int
+by_rank(const void *a, const void *b)
+{
+    const ranked_credit *x = a, *y = b;
+    if (rank_failed)
+        return 0;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    int shares = compare_shares(x, y);
+    if (shares != 0)
+        return -shares; /* the larger share first */
+    int handles = PyUnicode_Compare(x->handle, y->handle);
+    if (handles != 0)
+        return handles;
+    return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+static PyObject *
+rank(PyObject *module, PyObject *args)
+{
+    PyObject *distances, *numerators, *shifts, *handles;
+    if (!PyArg_ParseTuple(args, "O!O!OO!:rank", &PyList_Type, &distances, &PyList_Type,
+                          &numerators, &shifts, &PyTuple_Type, &handles))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(distances);
+    if (shifts != Py_None && !PyList_CheckExact(shifts)) {
+        PyErr_SetString(PyExc_TypeError, "shifts must be a list or None");
+        return NULL;
+    }
+    if (PyList_GET_SIZE(numerators) != count || PyTuple_GET_SIZE(handles) != count
+        || (shifts != Py_None && PyList_GET_SIZE(shifts) != count)) {
+        PyErr_SetString(PyExc_ValueError, "distances, numerators, shifts and handles differ in length");
+        return NULL;
+    }
+    ranked_credit *order = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(ranked_credit));
+    if (order == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *distance = PyList_GET_ITEM(distances, i);
+        PyObject *shift = shifts == Py_None ? NULL : PyList_GET_ITEM(shifts, i);
+        order[i].numerator = PyList_GET_ITEM(numerators, i);
+        order[i].handle = PyTuple_GET_ITEM(handles, i);
+        order[i].at = i;
+        if (!PyLong_CheckExact(distance) || !PyLong_CheckExact(order[i].numerator)
+            || (shift != NULL && !PyLong_CheckExact(shift))
+            || !PyUnicode_CheckExact(order[i].handle)) {
+            PyErr_SetString(PyExc_TypeError,
+                            "distances, numerators and shifts must be ints, handles str");
+            goto fail;
+        }
+        order[i].distance = PyLong_AsSsize_t(distance);
+        order[i].shift = shift == NULL ? 0 : PyLong_AsSsize_t(shift);
+        if (order[i].shift < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "a shift must not be negative");
+            goto fail;
+        }
+        if (order[i].distance == -1 && PyErr_Occurred())
+            goto fail;
+        order[i].sign = is_zero(order[i].numerator) ? 0 : 1;
+        if (order[i].sign) {
+            PyObject *zero = number_of(0);
+            if (zero == NULL)
+                goto fail;
+            if (PyObject_RichCompareBool(order[i].numerator, zero, Py_LT) == 1)
+                order[i].sign = -1;
+            Py_DECREF(zero);
+            long long bits = (long long)_PyLong_NumBits(order[i].numerator);
+            if (bits < 0 && PyErr_Occurred())
+                goto fail;
+            order[i].magnitude = bits + order[i].shift;
+        }
+        else
+            order[i].magnitude = 0;
+    }
+    rank_failed = 0;
+    qsort(order, (size_t)count, sizeof(ranked_credit), by_rank);
+    if (rank_failed) {
+        rank_failed = 0;
+        goto fail;
+    }
+    PyObject *found = PyList_New(count);
+    for (Py_ssize_t i = 0; found != NULL && i < count; i++) {
+        PyObject *at = number_of(order[i].at);
+        if (at == NULL)
+            Py_CLEAR(found);
+        else
+            PyList_SET_ITEM(found, i, at);
+    }
+    PyMem_Free(order);
+    return found;
+fail:
+    PyMem_Free(order);
     return NULL;
 }
 
@@ -1130,6 +1753,8 @@ static PyMethodDef methods[] = {
     {"take_codes", take_codes, METH_VARARGS, "See lineage.kernels.take_codes."},
     {"walk_sources", walk_sources, METH_VARARGS, "See lineage.kernels.walk_sources."},
     {"localize", localize, METH_VARARGS, "See lineage.kernels.localize."},
+    {"ancestry_columns", ancestry_columns, METH_VARARGS,
+     "See lineage.kernels.ancestry_columns."},
     {"longest_path", longest_path, METH_O, "See lineage.kernels.longest_path."},
     {"relation_masks", relation_masks, METH_VARARGS, "See lineage.kernels.relation_masks."},
     {"group_by_author", group_by_author, METH_O, "See lineage.kernels.group_by_author."},
@@ -1139,6 +1764,8 @@ static PyMethodDef methods[] = {
     {"records", records, METH_VARARGS, "See lineage.kernels.records."},
     {"rank", rank, METH_VARARGS, "See lineage.kernels.rank."},
     {"pass_on", pass_on, METH_VARARGS, "See lineage.kernels.pass_on."},
+    {"group_scaled_sums", group_scaled_sums, METH_VARARGS,
+     "See lineage.kernels.group_scaled_sums."},
     {NULL, NULL, 0, NULL},
 };
 

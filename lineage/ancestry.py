@@ -24,6 +24,7 @@ from uuid import UUID
 from ledger.errors import UnknownWorkError
 from lineage.graph import LineageGraph
 from lineage.kernels import (
+    ancestry_columns,
     group_by_author,
     localize,
     plain,
@@ -81,24 +82,28 @@ class Ancestry:
         # One breadth-first walk up the sources gives the distances (the first
         # time a work is met is by a shortest path); every source of an ancestor
         # is an ancestor too. Work numbers follow the order in which works were
-        # recorded, so sorting numbers sorts by position.
-        distance, backwards = walk_sources(every_source, start)
+        # recorded, so when every citation points to an earlier work, the latest
+        # recorded first is an order where each work comes before its sources.
+        columns = ancestry_columns(every_source, every_datum, start)
         #: Whether ``order`` is simply from the latest recorded work to the earliest.
-        self.latest_first = backwards
-        if backwards:
-            # Every work was recorded after its sources: latest recorded first
-            # is then the order below, with no heap.
-            numbers = tuple(sorted(distance, reverse=True))
-        else:
+        self.latest_first = columns is not None
+        # Per number: the citations' data (a bare dict for a single source).
+        self._source_data: Sequence[Any]
+        numbers: tuple[int, ...]
+        distances: Sequence[int]
+        source_index: Sequence[tuple[int, ...]]
+        if columns is not None:
+            numbers, distances, source_index, self._source_data = columns
+        else:  # a late citation of a later work: a topological order by heap
+            distance, _ = walk_sources(every_source, start)
             numbers = _seed_first_order(start, every_source, distance)
+            source_index, self._source_data = localize(numbers, every_source, every_datum)
+            distances = take(distance, numbers)
         #: The graph's node numbers of the works, in ``order``.
-        self.numbers: tuple[int, ...] = numbers
+        self.numbers = numbers
         # Relation names as bits (see ``relation_masks``), and masks spelled out.
         self._relation_bits: dict[str, int] = {}
         self._spelled: dict[int, tuple[str, ...]] = {}
-        # Per number: the citations' data (a bare dict for a single source).
-        self._source_data: list[Any]
-        source_index, self._source_data = localize(numbers, every_source, every_datum)
         #: Per number: the sources' numbers (in the order they were recorded).
         #: Columns of plain values are kept as untracked tuples (see ``plain``).
         self.source_index: Sequence[tuple[int, ...]] = plain(source_index)
@@ -108,7 +113,7 @@ class Ancestry:
         #: Whether every work of the ancestry has a single author.
         self.single_authored = tuple not in set(map(type, self._authors))
         #: Per number: the distance to W.
-        self.distances: Sequence[int] = plain(take(distance, numbers))
+        self.distances: Sequence[int] = plain(distances)
 
     @cached_property
     def source_relations(self) -> list[tuple[str, ...]]:

@@ -154,7 +154,6 @@ def _credits_for(
     ancestry = Ancestry(lineage, work_id, as_of)
     members = policy.member_values(ancestry)
     shares = members.shares(ancestry)
-    numerators = members.values.numerators
     distances = ancestry.distances
     made = ancestry.member_works
     numbers = ancestry.numbers
@@ -202,8 +201,10 @@ def _credits_for(
     )
     # By distance, then share (largest first), then handle. Every share is a
     # numerator over one common denominator, so the numerators order the shares
-    # without building a Fraction for each.
-    ranked = rank(distances_of, numerators, handles)
+    # without building a Fraction for each (binary-scaled ones without writing
+    # them out: see ``Over``).
+    values = members.values
+    ranked = rank(distances_of, values.mantissas, values.shifts, handles)
     return Credits(
         work_id,
         ancestry.titles[0],

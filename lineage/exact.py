@@ -14,12 +14,18 @@ no gcd either: dividing out those primes while both numerator and denominator
 are divisible by them leaves them coprime (for 2, by counting trailing zero
 bits). When D's primes are not known, ``Fraction`` reduces as usual.
 
+Numerators may also be kept binary-scaled, as ``mantissa << shift`` with an odd
+mantissa (``scaled_normal``): under decay the values along a chain are powers of
+two over a D of thousands of bits, so each mantissa is small and only the shift
+grows.
+
 A leaf module: the standard library only.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -33,6 +39,8 @@ __all__ = [
     "prime_factors",
     "primes_of",
     "reduced",
+    "scaled_normal",
+    "scaled_sum",
     "term_text",
 ]
 
@@ -109,6 +117,30 @@ def term_text(value: Fraction) -> str:
         mantissa, exponent = "1.00000", exponent + 1
     sign = "-" if numerator < 0 else ""
     return f"~{sign}{mantissa}e{exponent}"
+
+
+def scaled_normal(mantissa: int, shift: int) -> tuple[int, int]:
+    """``mantissa << shift`` as the one pair that writes it with an odd mantissa
+    (zero as ``(0, 0)``): the factors of two move into the shift.
+
+    >>> scaled_normal(12, 1), scaled_normal(0, 5)
+    ((3, 3), (0, 0))
+    """
+    if not mantissa:
+        return 0, 0
+    twos = (mantissa & -mantissa).bit_length() - 1
+    return (mantissa >> twos, shift + twos) if twos else (mantissa, shift)
+
+
+def scaled_sum(mantissa: int, shift: int, other: int, other_shift: int) -> tuple[int, int]:
+    """``(mantissa << shift) + (other << other_shift)``, binary-scaled (``scaled_normal``)."""
+    if not mantissa:
+        return scaled_normal(other, other_shift)
+    if not other:
+        return scaled_normal(mantissa, shift)
+    if shift > other_shift:
+        mantissa, shift, other, other_shift = other, other_shift, mantissa, shift
+    return scaled_normal(mantissa + (other << (other_shift - shift)), shift)
 
 
 @lru_cache(maxsize=4096)
@@ -214,11 +246,21 @@ class Reducer:
     def __call__(self, numerator: int) -> Fraction:
         if numerator == 0:
             return Fraction(0)
-        denominator = self._denominator
         shift = min((numerator & -numerator).bit_length() - 1, self._twos)
-        if shift:
-            numerator >>= shift
-            denominator >>= shift
+        return self._odd_part(numerator >> shift, self._denominator >> shift)
+
+    def scaled(self, mantissa: int, shift: int) -> Fraction:
+        """``self(mantissa << shift)``, without making ``mantissa << shift`` where
+        the denominator's factors of two cancel it."""
+        if mantissa == 0:
+            return Fraction(0)
+        twos = min((mantissa & -mantissa).bit_length() - 1 + shift, self._twos)
+        # (mantissa << shift) >> twos, without the detour through the larger int.
+        numerator = mantissa << (shift - twos) if shift >= twos else mantissa >> (twos - shift)
+        return self._odd_part(numerator, self._denominator >> twos)
+
+    def _odd_part(self, numerator: int, denominator: int) -> Fraction:
+        # The factors of two are out; divide out the odd primes both share.
         for prime, power in self._odd:
             if numerator % prime == 0:
                 common = math.gcd(numerator, power)
@@ -232,35 +274,64 @@ class Over:
 
     ``primes`` lists every prime dividing ``denominator`` (None when they are not
     known, and then values are reduced by gcd).
+
+    The numerators may be given binary-scaled: ``Over(mantissas, denominator,
+    primes, shifts)`` holds ``numerators[i] = mantissas[i] << shifts[i]``. Decay's
+    values along a long chain are powers of two over a denominator of thousands
+    of bits; written out, each is an int of thousands of bits, and 10 000 of them
+    took megabytes and milliseconds per question. ``numerators`` writes them out
+    when first read; ``numerator(i)`` and ``fraction(i)`` read one value.
     """
 
-    __slots__ = ("_reducer", "denominator", "numerators", "primes")
+    __slots__ = ("_numerators", "_reducer", "denominator", "mantissas", "primes", "shifts")
 
     def __init__(
-        self, numerators: list[int], denominator: int, primes: Sequence[int] | None
+        self,
+        numerators: list[int],
+        denominator: int,
+        primes: Sequence[int] | None,
+        shifts: list[int] | None = None,
     ) -> None:
-        self.numerators = numerators
+        self.mantissas = numerators
+        self.shifts = shifts
         self.denominator = denominator
         self.primes = None if primes is None else tuple(primes)
+        self._numerators = numerators if shifts is None else None
         self._reducer: Reducer | None = None
 
+    @property
+    def numerators(self) -> list[int]:
+        """Every numerator over ``denominator``, written out."""
+        if self._numerators is None:
+            assert self.shifts is not None
+            self._numerators = list(map(operator.lshift, self.mantissas, self.shifts))
+        return self._numerators
+
+    def numerator(self, index: int) -> int:
+        """The numerator of the value at ``index``."""
+        if self.shifts is None:
+            return self.mantissas[index]
+        return self.mantissas[index] << self.shifts[index]
+
     def __len__(self) -> int:
-        return len(self.numerators)
+        return len(self.mantissas)
 
     def fraction(self, index: int) -> Fraction:
         """The value at ``index`` as a Fraction in lowest terms."""
         if self.primes is None:
-            return Fraction(self.numerators[index], self.denominator)
+            return Fraction(self.numerator(index), self.denominator)
         if self._reducer is None:
             self._reducer = Reducer(self.denominator, self.primes)
-        return self._reducer(self.numerators[index])
+        if self.shifts is None:
+            return self._reducer(self.mantissas[index])
+        return self._reducer.scaled(self.mantissas[index], self.shifts[index])
 
     def text(self, index: int) -> str:
         """The value at ``index`` for an explanation (``term_text``: exact when short)."""
         return term_text(self.fraction(index))
 
     def fractions(self) -> list[Fraction]:
-        return [self.fraction(index) for index in range(len(self.numerators))]
+        return [self.fraction(index) for index in range(len(self.mantissas))]
 
     def scaled(self, factor: int) -> Over:
         """The same values over ``denominator * factor`` (``factor`` a positive integer)."""

@@ -21,10 +21,13 @@ bare dict for one source. An ancestry's works are numbered 0, 1, ... in
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Sequence
 from functools import partial
 from typing import Any, TypeVar
+
+from lineage.exact import scaled_normal, scaled_sum
 
 R = TypeVar("R", bound=tuple[Any, ...])
 T = TypeVar("T")
@@ -32,9 +35,11 @@ T = TypeVar("T")
 __all__ = [
     "COMPILED",
     "PYTHON",
+    "ancestry_columns",
     "gather_sorted",
     "group_by_author",
     "group_ors",
+    "group_scaled_sums",
     "group_sums",
     "localize",
     "longest_path",
@@ -113,6 +118,28 @@ def localize(
         for found in found_sources
     ]
     return source_index, list(map(data.__getitem__, numbers))
+
+
+def ancestry_columns(
+    sources: Sequence[Any], data: Sequence[Any], start: int
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Any, ...]] | None:
+    """``start``'s ancestry ready to compute on, in one pass, when every citation
+    in it points to an earlier work (as every citation recorded with its work
+    does); None when one does not (a late citation of a later work), and the
+    caller orders the works itself.
+
+    Returns ``(numbers, distances, source_index, source_data)``: the graph numbers
+    of the works latest recorded first (``start`` first: every work then comes
+    before its sources), their generation distances, and ``localize``'s columns.
+    The C version keeps its bookkeeping in C arrays instead of ``walk_sources``'
+    and ``localize``'s dicts.
+    """
+    distance, backwards = walk_sources(sources, start)
+    if not backwards:
+        return None
+    numbers = tuple(sorted(distance, reverse=True))
+    source_index, source_data = localize(numbers, sources, data)
+    return numbers, tuple(take(distance, numbers)), tuple(source_index), tuple(source_data)
 
 
 def longest_path(source_index: Sequence[tuple[int, ...]]) -> int:
@@ -212,12 +239,19 @@ def gather_sorted(
     ]
 
 
-def rank(distances: list[int], numerators: list[int], handles: tuple[str, ...]) -> list[int]:
+def rank(
+    distances: list[int],
+    numerators: list[int],
+    shifts: list[int] | None,
+    handles: tuple[str, ...],
+) -> list[int]:
     """The order of credits: by distance, then share (the numerators over one common
-    denominator, largest first), then handle, then as given."""
+    denominator, largest first; ``numerators[i] << shifts[i]`` when ``shifts`` is
+    given, see ``pass_on``), then handle, then as given."""
+    values = numerators if shifts is None else list(map(operator.lshift, numerators, shifts))
     # Three stable sorts, the last key first.
     ranked = sorted(range(len(handles)), key=handles.__getitem__)
-    ranked.sort(key=numerators.__getitem__, reverse=True)
+    ranked.sort(key=values.__getitem__, reverse=True)
     ranked.sort(key=distances.__getitem__)
     return ranked
 
@@ -240,43 +274,74 @@ def records(cls: type[R], columns: tuple[Sequence[Any], ...]) -> list[R]:
 
 def pass_on(
     source_index: Sequence[tuple[int, ...]], whole: int, passes: int, base: int
-) -> tuple[list[int], list[int]]:
-    """Geometric decay: what reaches each work and what it keeps, as integers.
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Geometric decay: what each work keeps and what reaches it, as binary-scaled integers.
 
     ``whole`` reaches work 0; each work with sources keeps ``(base - passes) /
     base`` of what reaches it and passes ``passes / base`` on, split equally
     among its sources; an original keeps all. ``whole`` must be a multiple of
-    every denominator this makes (``Decay`` chooses it so): the divisions are
-    then exact. Returns (kept, reach).
+    every denominator this makes (``Decay`` chooses it so): ``ValueError`` if a
+    division is not exact.
+
+    Returns ``(kept, kept_shifts, reach, reach_shifts)``: each value is
+    ``mantissa << shift`` with an odd mantissa (or 0 and 0; see
+    ``scaled_normal``). Along a chain under r = 1/2 the values are ``whole``
+    halved again and again: as plain ints each has thousands of bits (the
+    numerators of 10 000 generations filled 6 MB per question); here each is
+    the same small odd int with its own shift.
     """
     count = len(source_index)
-    reach = [0] * count
-    kept = [0] * count
+    reach, reach_shifts = [0] * count, [0] * count
+    kept, kept_shifts = [0] * count, [0] * count
     if not count:
-        return kept, reach
-    reach[0] = whole
+        return kept, kept_shifts, reach, reach_shifts
+    reach[0], reach_shifts[0] = scaled_normal(whole, 0)
     keeps = base - passes
-    # r = 1/2 and a single source (every step of a chain) is a shift: the
-    # numerators there have thousands of bits, and a division costs more.
-    halves = passes == 1 and base == 2
     for number, found in enumerate(source_index):
-        here = reach[number]
+        here, shift = reach[number], reach_shifts[number]
         if not found:
-            kept[number] = here
+            kept[number], kept_shifts[number] = here, shift
             continue
-        if halves and len(found) == 1:
-            half = here >> 1
-            source = found[0]
-            reach[source] = reach[source] + half if reach[source] else half
-            kept[number] = half
-            continue
-        passed = here * passes // (base * len(found))
+        passed, passed_shift = _times_over(here, shift, passes, base * len(found))
         for source in found:
-            # A work reached once holds the very int passed to it: no copy of
-            # thousands of bits (adding to 0 would make one).
-            reach[source] = reach[source] + passed if reach[source] else passed
-        kept[number] = here * keeps // base
-    return kept, reach
+            reach[source], reach_shifts[source] = scaled_sum(
+                reach[source], reach_shifts[source], passed, passed_shift
+            )
+        kept[number], kept_shifts[number] = _times_over(here, shift, keeps, base)
+    return kept, kept_shifts, reach, reach_shifts
+
+
+def _times_over(mantissa: int, shift: int, times: int, divisor: int) -> tuple[int, int]:
+    # (mantissa << shift) * times / divisor, exactly, binary-scaled.
+    if not mantissa or not times:
+        return 0, 0
+    twos = (divisor & -divisor).bit_length() - 1
+    odd = divisor >> twos
+    value = mantissa * times
+    if odd != 1:
+        value, rest = divmod(value, odd)
+        if rest:
+            raise ValueError("pass_on: whole is not a multiple of every denominator")
+    value, shift = scaled_normal(value, shift)
+    if shift < twos:
+        raise ValueError("pass_on: whole is not a multiple of every denominator")
+    return value, shift - twos
+
+
+def group_scaled_sums(
+    mantissas: Sequence[int], shifts: Sequence[int], groups: Sequence[Sequence[int]]
+) -> tuple[list[int], list[int]]:
+    """``group_sums`` of binary-scaled values (see ``pass_on``): for each group of
+    numbers, the sum of ``mantissas[n] << shifts[n]`` at them, binary-scaled."""
+    sums: list[int] = []
+    sum_shifts: list[int] = []
+    for group in groups:
+        total, total_shift = 0, 0
+        for number in group:
+            total, total_shift = scaled_sum(total, total_shift, mantissas[number], shifts[number])
+        sums.append(total)
+        sum_shifts.append(total_shift)
+    return sums, sum_shifts
 
 
 #: The Python versions by name, whichever are in use (the tests hold the C ones to these).
@@ -291,9 +356,11 @@ COMPILED = False
 if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
     try:
         from lineage._kernels import (
+            ancestry_columns,
             gather_sorted,
             group_by_author,
             group_ors,
+            group_scaled_sums,
             group_sums,
             localize,
             longest_path,

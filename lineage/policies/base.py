@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from abc import ABC, abstractmethod
 from decimal import Decimal
 from fractions import Fraction
@@ -13,7 +14,7 @@ from lineage.ancestry import Ancestry
 from lineage.errors import InvalidPolicyError
 from lineage.exact import Over, fraction_text, primes_of
 from lineage.graph import LineageGraph
-from lineage.kernels import group_sums, longest_path
+from lineage.kernels import group_scaled_sums, group_sums, longest_path
 from lineage.policies.shares import MemberValues, ShareFamily, Shares, WorkValues
 
 
@@ -73,19 +74,21 @@ class RoyaltyPolicy(ABC):
             spread = 1
         else:
             spread = math.lcm(*{len(names) for names in ancestry.author_numbers})
-        numerators = works.values.numerators
         made = ancestry.member_works
         members = tuple(made)
-        if spread == 1:  # every work has one author: a member's share is their works' sum
-            split = group_sums(numerators, list(made.values()))
-        else:
-            authors = ancestry.author_numbers
-            split = [
-                sum(numerators[n] * (spread // len(authors[n])) for n in made[member])
-                for member in members
-            ]
+        groups = list(made.values())
+        mantissas, shifts = works.values.mantissas, works.values.shifts
+        if spread != 1:  # a co-authored work's share, split: times spread / its author count
+            factors = [spread // len(authors) for authors in ancestry.author_numbers]
+            mantissas = list(map(operator.mul, mantissas, factors))
         primes = None if works.values.primes is None else primes_of(spread, *works.values.primes)
-        values = Over(split, works.values.denominator * spread, primes)
+        denominator = works.values.denominator * spread
+        # A member's share is the sum of their works' (split) shares.
+        if shifts is None:
+            values = Over(group_sums(mantissas, groups), denominator, primes)
+        else:
+            sums, sum_shifts = group_scaled_sums(mantissas, shifts, groups)
+            values = Over(sums, denominator, primes, sum_shifts)
 
         def explain(index: int) -> tuple[str, ...]:
             authors = ancestry.author_numbers

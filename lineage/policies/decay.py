@@ -75,10 +75,11 @@ class Decay(RoyaltyPolicy):
         spread = math.lcm(*counts) ** longest
         product = math.prod(filter((1).__lt__, lengths))
         denominator = base**longest * min(spread, product)
-        kept, reach = pass_on(sources, denominator, passes, base)
+        # Binary-scaled (see ``pass_on``): along a chain the values are powers of two.
+        kept, kept_shifts, reach, reach_shifts = pass_on(sources, denominator, passes, base)
         primes = primes_of(base, *counts)
-        values = Over(kept, denominator, primes)
-        reached = Over(reach, denominator, primes)
+        values = Over(kept, denominator, primes, kept_shifts)
+        reached = Over(reach, denominator, primes, reach_shifts)
         r = self.r
 
         def explain(number: int) -> tuple[str, ...]:

@@ -130,7 +130,7 @@ class Share(NamedTuple):
     def numerator_over(self) -> tuple[int, int]:
         """The share as an integer over the common denominator of its family (not reduced)."""
         values = self.family.values
-        return values.numerators[self.at], values.denominator
+        return values.numerator(self.at), values.denominator
 
     @property
     def terms(self) -> tuple[str, ...]:

@@ -35,10 +35,13 @@ def graph_columns(draw: st.DrawFn) -> tuple[list[Any], list[Any], int]:
     """A graph's source and data columns (any digraph: late citations can point
     forward, and even make cycles, which a walk must survive) and a start."""
     count = draw(st.integers(1, 30))
+    # Half as recorded with their works (each cites earlier ones only), half anything.
+    earlier_only = draw(st.booleans())
     sources: list[Any] = []
     data: list[Any] = []
-    for _ in range(count):
-        found = sorted(draw(st.sets(st.integers(0, count - 1), max_size=4)))
+    for number in range(count):
+        candidates = st.integers(0, number - 1 if earlier_only else count - 1)
+        found = sorted(draw(st.sets(candidates, max_size=4))) if number or not earlier_only else []
         cited = [draw(st.sampled_from(CITATIONS)) for _ in found]
         if len(found) == 1:
             sources.append(found[0])
@@ -80,6 +83,12 @@ def test_walk_and_localize(columns: tuple[list[Any], list[Any], int]) -> None:
     assert C.take(distance, numbers) == PYTHON["take"](distance, numbers)
     assert C.take(sources, numbers) == PYTHON["take"](sources, numbers)
     assert C.localize(numbers, sources, data) == PYTHON["localize"](numbers, sources, data)
+    columns_c = C.ancestry_columns(sources, data, start)
+    assert columns_c == PYTHON["ancestry_columns"](sources, data, start)
+    assert (columns_c is not None) == backwards
+    if columns_c is not None:
+        assert columns_c[0] == numbers
+        assert not any(map(gc.is_tracked, columns_c[:3]))
 
 
 @needs_c
@@ -138,7 +147,7 @@ def test_records(rows: list[tuple[str, int, list[str]]]) -> None:
 @needs_c
 @given(
     ancestries(),
-    st.sampled_from([(1, 2), (0, 1), (1, 1), (2, 3), (3, 7)]),
+    st.sampled_from([(1, 2), (0, 1), (1, 1), (2, 3), (3, 7), (1, 4), (4, 6)]),
     st.integers(0, 200),
 )
 def test_pass_on_and_sums(
@@ -150,24 +159,93 @@ def test_pass_on_and_sums(
     passes, base = ratio
     # A whole that every division divides: base and every source count, per generation.
     whole = (base * 6) ** len(source_index) << bits
-    kept, reach = C.pass_on(source_index, whole, passes, base)
-    assert (kept, reach) == PYTHON["pass_on"](source_index, whole, passes, base)
+    found = C.pass_on(source_index, whole, passes, base)
+    assert found == PYTHON["pass_on"](source_index, whole, passes, base)
+    kept_mantissas, kept_shifts, reach_mantissas, reach_shifts = found
+    kept = [m << s for m, s in zip(kept_mantissas, kept_shifts, strict=True)]
+    reach = [m << s for m, s in zip(reach_mantissas, reach_shifts, strict=True)]
     assert sum(kept) == whole  # nothing lost: what every work keeps adds up to the payment
+    assert kept == plain_pass_on(source_index, whole, passes, base)[0]
+    assert reach == plain_pass_on(source_index, whole, passes, base)[1]
+    # Binary-scaled values are written one way only: an odd mantissa, or 0 and 0.
+    pairs = [*zip(kept_mantissas, kept_shifts, strict=True)]
+    pairs += zip(reach_mantissas, reach_shifts, strict=True)
+    for mantissa, shift in pairs:
+        assert mantissa % 2 == 1 or (mantissa, shift) == (0, 0)
     groups = list(PYTHON["group_by_author"](authors).values())
     assert C.group_sums(kept, groups) == PYTHON["group_sums"](kept, groups)
+    sums = C.group_scaled_sums(kept_mantissas, kept_shifts, groups)
+    assert sums == PYTHON["group_scaled_sums"](kept_mantissas, kept_shifts, groups)
+    assert [m << s for m, s in zip(*sums, strict=True)] == C.group_sums(kept, groups)
+
+
+def plain_pass_on(
+    source_index: list[tuple[int, ...]], whole: int, passes: int, base: int
+) -> tuple[list[int], list[int]]:
+    """Decay with plain ints (the formula as written), to check the binary-scaled kernels by."""
+    reach = [0] * len(source_index)
+    kept = [0] * len(source_index)
+    reach[0] = whole
+    for number, found in enumerate(source_index):
+        if not found:
+            kept[number] = reach[number]
+            continue
+        for source in found:
+            reach[source] += reach[number] * passes // (base * len(found))
+        kept[number] = reach[number] * (base - passes) // base
+    return kept, reach
+
+
+@needs_c
+@given(
+    st.lists(st.tuples(st.integers(-(2**70), 2**70), st.integers(0, 140))),
+    st.lists(st.lists(st.integers(0, 40), max_size=5), max_size=8),
+)
+def test_scaled_sums_of_any_ints(values: list[tuple[int, int]], groups: list[list[int]]) -> None:
+    """Mantissas need not be odd going in (a co-authored share is multiplied first)."""
+    mantissas = [m for m, _ in values]
+    shifts = [s for _, s in values]
+    groups = [[n for n in group if n < len(values)] for group in groups]
+    sums = C.group_scaled_sums(mantissas, shifts, groups)
+    assert sums == PYTHON["group_scaled_sums"](mantissas, shifts, groups)
+    assert [m << s for m, s in zip(*sums, strict=True)] == [
+        sum(mantissas[n] << shifts[n] for n in group) for group in groups
+    ]
+
+
+def test_pass_on_refuses_a_whole_it_cannot_divide_exactly() -> None:
+    kernels_to_check = [PYTHON["pass_on"], *([C.pass_on] if C is not None else [])]
+    for pass_on in kernels_to_check:
+        with pytest.raises(ValueError, match="not a multiple"):
+            pass_on([(1,), ()], 3, 1, 2)  # half of 3
+        with pytest.raises(ValueError, match="not a multiple"):
+            pass_on([(1, 2), (), ()], 4, 1, 3)  # a sixth of 4
 
 
 @needs_c
 @given(
     st.lists(
-        st.tuples(st.integers(0, 3), st.integers(0, 2**70), st.sampled_from(["ana", "bo", "Cy"]))
-    )
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(-(2**70), 2**70),
+            st.integers(0, 80),
+            st.sampled_from(["ana", "bo", "Cy"]),
+        )
+    ),
+    st.booleans(),
 )
-def test_rank(credits: list[tuple[int, int, str]]) -> None:
-    distances = [distance for distance, _, _ in credits]
-    numerators = [numerator % 4 if numerator % 2 else numerator for _, numerator, _ in credits]
-    handles = tuple(handle for _, _, handle in credits)
-    assert C.rank(distances, numerators, handles) == PYTHON["rank"](distances, numerators, handles)
+def test_rank(credits: list[tuple[int, int, int, str]], scaled: bool) -> None:
+    distances = [distance for distance, _, _, _ in credits]
+    # Many equal shares, so that the handles and the input order decide too.
+    numerators = [numerator % 4 if numerator % 2 else numerator for _, numerator, _, _ in credits]
+    shifts = [shift for _, _, shift, _ in credits] if scaled else None
+    handles = tuple(handle for _, _, _, handle in credits)
+    ranked = C.rank(distances, numerators, shifts, handles)
+    assert ranked == PYTHON["rank"](distances, numerators, shifts, handles)
+    # Binary-scaled shares rank as the numerators they stand for.
+    if shifts is not None:
+        written = [m << s for m, s in zip(numerators, shifts, strict=True)]
+        assert ranked == C.rank(distances, written, None, handles)
 
 
 @needs_c
@@ -244,8 +322,30 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.gather_sorted([1], [iter([0])], [0])
     with pytest.raises(TypeError):
         C.group_by_author([1.5])
+    with pytest.raises(ValueError):
+        C.group_by_author([-1])
+    with pytest.raises(IndexError):
+        C.ancestry_columns([5], [None], 0)
+    with pytest.raises(TypeError):
+        C.ancestry_columns([("a",)], [None], 0)
+    with pytest.raises(TypeError):
+        C.ancestry_columns([()], [None], True)
     with pytest.raises(TypeError):
         C.pass_on([()], True, 1, 2)
+    with pytest.raises(ZeroDivisionError):
+        C.pass_on([(1,), ()], 4, 1, 0)
+    with pytest.raises(TypeError):
+        C.group_scaled_sums([1, 2.5], [0, 0], [[0, 1]])
+    with pytest.raises(ValueError):
+        C.group_scaled_sums([1, 2], [0], [[0, 1]])
+    with pytest.raises(ValueError):
+        C.group_scaled_sums([1], [-1], [[0]])
+    with pytest.raises(IndexError):
+        C.group_scaled_sums([1], [0], [[3]])
+    with pytest.raises(TypeError):
+        C.rank([0], [1], (0,), ("a",))
+    with pytest.raises(ValueError):
+        C.rank([0], [1], [-2], ("a",))
 
 
 def test_built_in_ci() -> None:
