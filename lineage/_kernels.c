@@ -271,6 +271,11 @@ fail:
 static PyObject *
 plain(PyObject *module, PyObject *items)
 {
+    /* An untracked tuple is plain already (the kernels make their tuples so). */
+    if (PyTuple_CheckExact(items) && !PyObject_GC_IsTracked(items)) {
+        Py_INCREF(items);
+        return items;
+    }
     PyObject *made = PySequence_Tuple(items);
     if (made == NULL)
         return NULL;
@@ -930,7 +935,7 @@ exact_group(PyObject *group)
 }
 
 /* For each group of numbers, values[group[0]] op values[group[1]] op ... (0 for an
- * empty group): group_sums with +, group_ors with |. */
+ * empty group): group_sums with +, group_ors with |, group_mins with the smaller. */
 static PyObject *
 fold_groups(PyObject *args, const char *format, binaryfunc op)
 {
@@ -997,6 +1002,24 @@ static PyObject *
 group_ors(PyObject *module, PyObject *args)
 {
     return fold_groups(args, "OO!:group_ors", PyNumber_Or);
+}
+
+/* The smaller of two exact ints (a new reference): group_mins' fold. */
+static PyObject *
+smaller(PyObject *a, PyObject *b)
+{
+    int less = PyObject_RichCompareBool(b, a, Py_LT);
+    if (less < 0)
+        return NULL;
+    PyObject *found = less ? b : a;
+    Py_INCREF(found);
+    return found;
+}
+
+static PyObject *
+group_mins(PyObject *module, PyObject *args)
+{
+    return fold_groups(args, "OO!:group_mins", smaller);
 }
 
 /* Sorting a group's numbers by their keys: (key, position in the group) pairs. */
@@ -1188,15 +1211,25 @@ is_zero(PyObject *value)
     return PyObject_Not(value) == 1;
 }
 
+/* The lowest digit (PyLong_SHIFT bits) of an exact int's magnitude. */
+static unsigned long long
+lowest_digit(PyObject *value)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return ((PyLongObject *)value)->long_value.ob_digit[0];
+#else
+    return ((PyLongObject *)value)->ob_digit[0];
+#endif
+}
+
 /* The number of trailing zero bits of a nonzero exact int, or -1 with an exception set. */
 static Py_ssize_t
 trailing_zeros(PyObject *value)
 {
-    /* The low 64 bits (two's complement) come without making an int; only a
-     * value whose low 64 bits are all zero needs value & -value. */
-    unsigned long long low = PyLong_AsUnsignedLongLongMask(value);
-    if (low == (unsigned long long)-1 && PyErr_Occurred())
-        return -1;
+    /* Most values end in a nonzero digit: its bits say it (the digits hold the
+     * magnitude, whose trailing zeros are the value's). Only a value whose
+     * lowest digit is zero needs value & -value. */
+    unsigned long long low = lowest_digit(value);
     if (low != 0) {
         Py_ssize_t zeros = 0;
         while (!(low & 1)) {
@@ -1727,7 +1760,13 @@ rank(PyObject *module, PyObject *args)
             order[i].magnitude = 0;
     }
     rank_failed = 0;
-    qsort(order, (size_t)count, sizeof(ranked_credit), by_rank);
+    /* Contributors come nearest first (by first appearance from W), so they are
+     * often in order already: then one comparison per pair decides it. */
+    for (Py_ssize_t i = 1; i < count; i++)
+        if (by_rank(&order[i - 1], &order[i]) > 0) {
+            qsort(order, (size_t)count, sizeof(ranked_credit), by_rank);
+            break;
+        }
     if (rank_failed) {
         rank_failed = 0;
         goto fail;
@@ -1760,6 +1799,7 @@ static PyMethodDef methods[] = {
     {"group_by_author", group_by_author, METH_O, "See lineage.kernels.group_by_author."},
     {"group_sums", group_sums, METH_VARARGS, "See lineage.kernels.group_sums."},
     {"group_ors", group_ors, METH_VARARGS, "See lineage.kernels.group_ors."},
+    {"group_mins", group_mins, METH_VARARGS, "See lineage.kernels.group_mins."},
     {"gather_sorted", gather_sorted, METH_VARARGS, "See lineage.kernels.gather_sorted."},
     {"records", records, METH_VARARGS, "See lineage.kernels.records."},
     {"rank", rank, METH_VARARGS, "See lineage.kernels.rank."},

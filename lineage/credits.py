@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -30,7 +29,7 @@ from ledger.collector import collector_paused
 from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph
-from lineage.kernels import gather_sorted, group_ors, rank, records
+from lineage.kernels import gather_sorted, group_mins, group_ors, rank, records
 from lineage.policies import RoyaltyPolicy, Share
 from lineage.rounding import format_percent, format_percent_over
 
@@ -180,7 +179,7 @@ def _credits_for(
     works = gather_sorted(credited, groups, key, True, later_first)
     masks = group_ors(ancestry.relation_masks, groups)
     spelled = {mask: ancestry.spell_relations(mask) for mask in set(masks)}
-    distances_of = list(map(attrgetter("distance"), map(itemgetter(0), works)))
+    distances_of = group_mins(distances, groups)
     # Every work has an author, so there is at least one head to transpose.
     member_ids, external_ids, handles, credited_as = zip(*heads, strict=True)
     # (member id, external id, handle, credited as, works, relations, distance,

@@ -38,6 +38,7 @@ __all__ = [
     "ancestry_columns",
     "gather_sorted",
     "group_by_author",
+    "group_mins",
     "group_ors",
     "group_scaled_sums",
     "group_sums",
@@ -213,6 +214,11 @@ def group_ors(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[in
     return found
 
 
+def group_mins(values: Sequence[int], groups: Sequence[Sequence[int]]) -> list[int]:
+    """For each group of numbers, the least of ``values`` at them (0 for none)."""
+    return [min(map(values.__getitem__, group), default=0) for group in groups]
+
+
 def gather_sorted(
     items: Sequence[Any],
     groups: Sequence[Sequence[int]],
@@ -359,6 +365,7 @@ if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
             ancestry_columns,
             gather_sorted,
             group_by_author,
+            group_mins,
             group_ors,
             group_scaled_sums,
             group_sums,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar
@@ -70,10 +71,10 @@ class Decay(RoyaltyPolicy):
         passes, base = self.r.numerator, self.r.denominator
         sources = ancestry.source_index
         longest = longest_path_length(ancestry)
-        lengths = list(map(len, sources))
-        counts = set(lengths) - {0}
+        counts = Counter(map(len, sources))  # how many works have each number of sources
+        del counts[0]
         spread = math.lcm(*counts) ** longest
-        product = math.prod(filter((1).__lt__, lengths))
+        product = math.prod(count**works for count, works in counts.items())
         denominator = base**longest * min(spread, product)
         # Binary-scaled (see ``pass_on``): along a chain the values are powers of two.
         kept, kept_shifts, reach, reach_shifts = pass_on(sources, denominator, passes, base)

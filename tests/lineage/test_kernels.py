@@ -111,6 +111,8 @@ def test_ancestry_loops(ancestry: tuple[list[tuple[int, ...]], list[Any], list[A
     assert list(made) == list(PYTHON["group_by_author"](authors))
     groups = list(made.values())
     assert C.group_ors(masks, groups) == PYTHON["group_ors"](masks, groups)
+    depths = [number % 5 for number in range(len(source_index))]
+    assert C.group_mins(depths, [*groups, []]) == PYTHON["group_mins"](depths, [*groups, []])
     items = [f"work {n}" for n in range(len(source_index))]
     key = [n * 7 % 5 for n in range(len(source_index))]  # ties: the group's order stands
     assert C.gather_sorted(items, groups, key) == PYTHON["gather_sorted"](items, groups, key)
