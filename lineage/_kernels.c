@@ -129,10 +129,15 @@ spread(PyObject *found, PyObject **one, PyObject ***items)
 
 /* A map from numbers (>= 0) to numbers by open addressing: an ancestry's
  * bookkeeping (which works were met, each author's works) without a Python
- * dict, so without hashing int objects or making entries for them. */
+ * dict, so without hashing int objects or making entries for them. A key and
+ * its value sit side by side: one cache line per lookup. */
 typedef struct {
-    Py_ssize_t *keys; /* -1 where empty */
-    Py_ssize_t *values;
+    Py_ssize_t key; /* -1 where empty */
+    Py_ssize_t value;
+} map_entry;
+
+typedef struct {
+    map_entry *entries;
     Py_ssize_t mask; /* capacity - 1, a power of two */
     Py_ssize_t used;
 } number_map;
@@ -143,46 +148,41 @@ map_start(number_map *map, Py_ssize_t expected)
     Py_ssize_t capacity = 16;
     while (capacity < expected * 2)
         capacity <<= 1;
-    map->keys = PyMem_Malloc((size_t)capacity * sizeof(Py_ssize_t));
-    map->values = PyMem_Malloc((size_t)capacity * sizeof(Py_ssize_t));
+    map->entries = PyMem_Malloc((size_t)capacity * sizeof(map_entry));
     map->mask = capacity - 1;
     map->used = 0;
-    if (map->keys == NULL || map->values == NULL) {
-        PyMem_Free(map->keys);
-        PyMem_Free(map->values);
-        map->keys = map->values = NULL;
+    if (map->entries == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(map->keys, 0xff, (size_t)capacity * sizeof(Py_ssize_t)); /* every key -1 */
+    memset(map->entries, 0xff, (size_t)capacity * sizeof(map_entry)); /* every key -1 */
     return 0;
 }
 
 static void
 map_end(number_map *map)
 {
-    PyMem_Free(map->keys);
-    PyMem_Free(map->values);
-    map->keys = map->values = NULL;
+    PyMem_Free(map->entries);
+    map->entries = NULL;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static Py_ssize_t
+/* The entry holding key, or the empty entry where it would go. */
+static map_entry *
 map_slot(const number_map *map, Py_ssize_t key)
 {
     uint64_t hash = (uint64_t)key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
     Py_ssize_t at = (Py_ssize_t)((hash ^ (hash >> 29)) & (uint64_t)map->mask);
-    while (map->keys[at] != -1 && map->keys[at] != key)
+    while (map->entries[at].key != -1 && map->entries[at].key != key)
         at = (at + 1) & map->mask;
-    return at;
+    return &map->entries[at];
 }
 
 /* The value at key, or -1 if it has none. */
 static Py_ssize_t
 map_get(const number_map *map, Py_ssize_t key)
 {
-    Py_ssize_t at = map_slot(map, key);
-    return map->keys[at] == key ? map->values[at] : -1;
+    map_entry *entry = map_slot(map, key);
+    return entry->key == key ? entry->value : -1;
 }
 
 /* key -> value (replacing any value it had); -1 with MemoryError when full. */
@@ -194,21 +194,18 @@ map_put(number_map *map, Py_ssize_t key, Py_ssize_t value)
         if (map_start(&bigger, map->mask + 1) < 0)
             return -1;
         for (Py_ssize_t at = 0; at <= map->mask; at++)
-            if (map->keys[at] != -1) {
-                Py_ssize_t to = map_slot(&bigger, map->keys[at]);
-                bigger.keys[to] = map->keys[at];
-                bigger.values[to] = map->values[at];
-            }
+            if (map->entries[at].key != -1)
+                *map_slot(&bigger, map->entries[at].key) = map->entries[at];
         bigger.used = map->used;
         map_end(map);
         *map = bigger;
     }
-    Py_ssize_t at = map_slot(map, key);
-    if (map->keys[at] != key) {
-        map->keys[at] = key;
+    map_entry *entry = map_slot(map, key);
+    if (entry->key != key) {
+        entry->key = key;
         map->used++;
     }
-    map->values[at] = value;
+    entry->value = value;
     return 0;
 }
 
@@ -507,15 +504,16 @@ ancestry_columns(PyObject *module, PyObject *args)
         result = Py_None;
         goto done;
     }
-    /* Latest recorded first; along a chain the walk met them in that order already. */
+    /* Latest recorded first; along a chain the walk met them in that order
+     * already, and then each work's place is where it was met. */
     for (Py_ssize_t i = 1; i < met; i++)
         if (walked[i].number > walked[i - 1].number) {
             qsort(walked, (size_t)met, sizeof(met_work), latest_first);
+            for (Py_ssize_t k = 0; k < met; k++)
+                if (map_put(&seen, walked[k].number, k) < 0)
+                    goto done;
             break;
         }
-    for (Py_ssize_t i = 0; i < met; i++)
-        if (map_put(&seen, walked[i].number, i) < 0)
-            goto done;
     numbers = PyTuple_New(met);
     distances = PyTuple_New(met);
     index = PyTuple_New(met);
