@@ -420,13 +420,16 @@ fail:
     return NULL;
 }
 
-/* A work met by ancestry_columns: its number, its int (owned), its generation,
- * and its sources as read from the column (owned). */
+/* A work met by ancestry_columns: its number, its int (owned; NULL when read
+ * from the codes), its generation, and its sources: as read from the column
+ * (owned), or, when that is NULL, its single source's number from the codes
+ * (-1: none). */
 typedef struct {
     Py_ssize_t number;
     PyObject *work;
     Py_ssize_t level;
     PyObject *found;
+    Py_ssize_t single;
 } met_work;
 
 static int
@@ -436,11 +439,61 @@ latest_first(const void *a, const void *b)
     return x > y ? -1 : (x < y);
 }
 
+/* The citation codes of LineageGraph (two int64 per work), if given. */
+typedef struct {
+    Py_buffer view;
+    const long long *code;
+    Py_ssize_t works;
+    PyObject *table; /* a list: the data the second code indexes */
+} citation_codes;
+
+/* Work `number`'s sources into `work` (found or single), as the codes say when
+ * they can, else from the column. 0, or -1 with an exception set. */
+static int
+read_sources(PyObject *sources, citation_codes *codes, met_work *work)
+{
+    if (codes != NULL) {
+        if (work->number >= codes->works) {
+            PyErr_SetString(PyExc_IndexError, "work number out of range");
+            return -1;
+        }
+        long long single = codes->code[2 * work->number];
+        if (single >= -1) {
+            work->single = (Py_ssize_t)single;
+            return 0;
+        }
+    }
+    work->found = item_at(sources, work->number);
+    return work->found == NULL ? -1 : 0;
+}
+
+/* The citation data of a work (a new reference), from the codes' table when its
+ * sources came from the codes. */
+static PyObject *
+read_datum(PyObject *data, citation_codes *codes, met_work *work)
+{
+    if (work->found != NULL)
+        return item_at(data, work->number);
+    if (work->single < 0) {
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+    long long at = codes->code[2 * work->number + 1];
+    if (at < 0 || at >= PyList_GET_SIZE(codes->table)) {
+        PyErr_SetString(PyExc_IndexError, "a citation code out of range");
+        return NULL;
+    }
+    PyObject *datum = PyList_GET_ITEM(codes->table, at);
+    Py_INCREF(datum);
+    return datum;
+}
+
 static PyObject *
 ancestry_columns(PyObject *module, PyObject *args)
 {
-    PyObject *sources, *data, *start;
-    if (!PyArg_ParseTuple(args, "OOO!:ancestry_columns", &sources, &data, &PyLong_Type, &start))
+    PyObject *sources, *data, *start, *code_column = Py_None, *table = Py_None;
+    if (!PyArg_ParseTuple(args, "OOO!|OO:ancestry_columns", &sources, &data, &PyLong_Type, &start,
+                          &code_column, &table))
         return NULL;
     if (!PyLong_CheckExact(start)) {
         PyErr_SetString(PyExc_TypeError, "start must be a work number");
@@ -449,9 +502,31 @@ ancestry_columns(PyObject *module, PyObject *args)
     Py_ssize_t first = as_number(start);
     if (first < 0)
         return NULL;
+    citation_codes given, *codes = NULL;
+    if (code_column != Py_None) {
+        if (!PyList_CheckExact(table)) {
+            PyErr_SetString(PyExc_TypeError, "codes come with their table, a list");
+            return NULL;
+        }
+        if (PyObject_GetBuffer(code_column, &given.view, PyBUF_FORMAT | PyBUF_ND) < 0)
+            return NULL;
+        if (given.view.itemsize != 8 || given.view.format == NULL
+            || strcmp(given.view.format, "q") != 0 || given.view.len % 16 != 0) {
+            PyBuffer_Release(&given.view);
+            PyErr_SetString(PyExc_TypeError, "codes must be an array('q'), two per work");
+            return NULL;
+        }
+        given.code = given.view.buf;
+        given.works = given.view.len / 16;
+        given.table = table;
+        codes = &given;
+    }
     number_map seen; /* work number -> where it was met, later its place in the order */
-    if (map_start(&seen, 1024) < 0)
+    if (map_start(&seen, 1024) < 0) {
+        if (codes != NULL)
+            PyBuffer_Release(&codes->view);
         return NULL;
+    }
     Py_ssize_t met = 0, capacity = 1024;
     met_work *walked = PyMem_Malloc((size_t)capacity * sizeof(met_work));
     PyObject *numbers = NULL, *distances = NULL, *index = NULL, *datums = NULL, *result = NULL;
@@ -461,24 +536,25 @@ ancestry_columns(PyObject *module, PyObject *args)
         goto done;
     }
     Py_INCREF(start);
-    walked[met++] = (met_work){first, start, 0, NULL};
+    walked[met++] = (met_work){first, start, 0, NULL, -1};
     if (map_put(&seen, first, 0) < 0)
         goto done;
     /* Breadth first, as walk_sources: the first time a work is met is by a shortest path. */
     for (Py_ssize_t head = 0; head < met; head++) {
-        PyObject *found = item_at(sources, walked[head].number);
-        if (found == NULL)
+        if (read_sources(sources, codes, &walked[head]) < 0)
             goto done;
-        walked[head].found = found;
-        PyObject *one, **items;
-        Py_ssize_t n = spread(found, &one, &items);
+        PyObject *one, **items = NULL;
+        Py_ssize_t n = walked[head].found != NULL ? spread(walked[head].found, &one, &items)
+                                                  : walked[head].single >= 0;
         for (Py_ssize_t k = 0; k < n; k++) {
-            if (!PyLong_CheckExact(items[k])) {
+            Py_ssize_t source;
+            if (items == NULL)
+                source = walked[head].single;
+            else if (!PyLong_CheckExact(items[k])) {
                 PyErr_SetString(PyExc_TypeError, "a source must be a work number");
                 goto done;
             }
-            Py_ssize_t source = as_number(items[k]);
-            if (source < 0)
+            else if ((source = as_number(items[k])) < 0)
                 goto done;
             if (source > walked[head].number)
                 backwards = 0;
@@ -493,8 +569,9 @@ ancestry_columns(PyObject *module, PyObject *args)
                 }
                 walked = more;
             }
-            Py_INCREF(items[k]);
-            walked[met++] = (met_work){source, items[k], walked[head].level + 1, NULL};
+            PyObject *work = items == NULL ? NULL : items[k];
+            Py_XINCREF(work);
+            walked[met++] = (met_work){source, work, walked[head].level + 1, NULL, -1};
             if (map_put(&seen, source, met - 1) < 0)
                 goto done;
         }
@@ -521,31 +598,41 @@ ancestry_columns(PyObject *module, PyObject *args)
     if (numbers == NULL || distances == NULL || index == NULL || datums == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < met; i++) {
-        Py_INCREF(walked[i].work);
-        PyTuple_SET_ITEM(numbers, i, walked[i].work);
+        PyObject *number = walked[i].work;
+        if (number != NULL)
+            Py_INCREF(number);
+        else if ((number = number_of(walked[i].number)) == NULL)
+            goto done;
+        PyTuple_SET_ITEM(numbers, i, number);
         PyObject *level = number_of(walked[i].level);
         if (level == NULL)
             goto done;
         PyTuple_SET_ITEM(distances, i, level);
-        PyObject *one, **items, *local;
-        Py_ssize_t n = spread(walked[i].found, &one, &items);
-        if (n == 1)
-            local = single_of(map_get(&seen, PyLong_AsSsize_t(items[0])));
-        else if ((local = PyTuple_New(n)) != NULL) {
-            PyObject_GC_UnTrack(local); /* numbers only: see numbers_made */
-            for (Py_ssize_t k = 0; k < n; k++) {
-                PyObject *at = number_of(map_get(&seen, PyLong_AsSsize_t(items[k])));
-                if (at == NULL) {
-                    Py_CLEAR(local);
-                    break;
+        PyObject *local;
+        if (walked[i].found == NULL) /* from the codes: one source or none */
+            local = walked[i].single < 0 ? PyTuple_New(0)
+                                         : single_of(map_get(&seen, walked[i].single));
+        else {
+            PyObject *one, **items;
+            Py_ssize_t n = spread(walked[i].found, &one, &items);
+            if (n == 1)
+                local = single_of(map_get(&seen, PyLong_AsSsize_t(items[0])));
+            else if ((local = PyTuple_New(n)) != NULL) {
+                PyObject_GC_UnTrack(local); /* numbers only: see numbers_made */
+                for (Py_ssize_t k = 0; k < n; k++) {
+                    PyObject *at = number_of(map_get(&seen, PyLong_AsSsize_t(items[k])));
+                    if (at == NULL) {
+                        Py_CLEAR(local);
+                        break;
+                    }
+                    PyTuple_SET_ITEM(local, k, at);
                 }
-                PyTuple_SET_ITEM(local, k, at);
             }
         }
         if (local == NULL)
             goto done;
         PyTuple_SET_ITEM(index, i, local);
-        PyObject *datum = item_at(data, walked[i].number);
+        PyObject *datum = read_datum(data, codes, &walked[i]);
         if (datum == NULL)
             goto done;
         PyTuple_SET_ITEM(datums, i, datum);
@@ -561,11 +648,13 @@ done:
     Py_XDECREF(index);
     Py_XDECREF(datums);
     for (Py_ssize_t i = 0; walked != NULL && i < met; i++) {
-        Py_DECREF(walked[i].work);
+        Py_XDECREF(walked[i].work);
         Py_XDECREF(walked[i].found);
     }
     PyMem_Free(walked);
     map_end(&seen);
+    if (codes != NULL)
+        PyBuffer_Release(&codes->view);
     return result;
 }
 

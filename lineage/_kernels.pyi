@@ -7,7 +7,11 @@ T = TypeVar("T")
 
 def walk_sources(sources: Sequence[Any], start: int) -> tuple[dict[int, int], bool]: ...
 def ancestry_columns(
-    sources: Sequence[Any], data: Sequence[Any], start: int
+    sources: Sequence[Any],
+    data: Sequence[Any],
+    start: int,
+    codes: Any = None,
+    table: list[Any] | None = None,
 ) -> (
     tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Any, ...]] | None
 ): ...

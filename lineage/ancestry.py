@@ -84,7 +84,8 @@ class Ancestry:
         # is an ancestor too. Work numbers follow the order in which works were
         # recorded, so when every citation points to an earlier work, the latest
         # recorded first is an order where each work comes before its sources.
-        columns = ancestry_columns(every_source, every_datum, start)
+        codes = lineage.citation_codes_as_of(as_of) or (None, None)
+        columns = ancestry_columns(every_source, every_datum, start, *codes)
         #: Whether ``order`` is simply from the latest recorded work to the earliest.
         self.latest_first = columns is not None
         # Per number: the citations' data (a bare dict for a single source).

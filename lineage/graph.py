@@ -190,6 +190,14 @@ class LineageGraph:
         self._source_data: DataColumn = []
         # The derived works with a late citation (see ``_late_citations``).
         self._late_derived: set[int] = set()
+        # The same citations once more, compactly: two codes per work number, its
+        # single source's number (-1 for none, -2 for several: read ``_sources``)
+        # and that citation's data as an index into ``_edge_data_list``. A walk up
+        # a long chain reads one code per step; reading the source's int object from
+        # ``_sources`` as well is a second cache miss that the next step waits on.
+        self._citation_codes = array("q")
+        self._edge_data_list: list[dict[str, Any]] = []
+        self._edge_data_codes: dict[tuple[str, Any], int] = {}  # by ``_edge_data``'s keys
         # Members by number (in order of first appearance), like works.
         self._member_numbers: dict[UUID, int] = {}
         self._member_ids: list[UUID] = []
@@ -315,6 +323,7 @@ class LineageGraph:
         self._external_ids.append(event.external_id)
         self._sources.append(())
         self._source_data.append(None)
+        self._citation_codes.extend(_NO_CITATION)
         if event.license is not None:
             self._licenses[number] = event.license
         if event.uri is not None:
@@ -333,13 +342,21 @@ class LineageGraph:
                 "relation": citation.relation.value,
                 "royalty_percent": percent,
             }
+            self._edge_data_codes[key] = len(self._edge_data_list)
+            self._edge_data_list.append(data)
         graph: Any = self.graph
         if source in graph._pred[derived] or position != self._positions[derived]:
             self._late_citations[(source, derived)] = position
             self._late_derived.add(derived)
-        self._sources[derived], self._source_data[derived] = _with_citation(
+        found, cited = _with_citation(
             self._sources[derived], self._source_data[derived], source, data
         )
+        self._sources[derived], self._source_data[derived] = found, cited
+        if isinstance(found, int):  # this citation is the work's only one
+            self._citation_codes[2 * derived] = found
+            self._citation_codes[2 * derived + 1] = self._edge_data_codes[key]
+        else:
+            self._citation_codes[2 * derived] = _SEVERAL
         # Straight into the adjacency: add_edge would make a data dict per edge.
         graph._succ[source][derived] = data
         graph._pred[derived][source] = data
@@ -506,6 +523,17 @@ class LineageGraph:
         pairs = [(found, data)] if isinstance(found, int) else zip(found, data or (), strict=True)
         kept = [(s, d) for s, d in pairs if self.citation_position(s, number) <= as_of]
         return tuple(s for s, _ in kept), tuple(d for _, d in kept)  # type: ignore[misc]
+
+    def citation_codes_as_of(
+        self, as_of: int | None
+    ) -> tuple[array[int], list[dict[str, Any]]] | None:
+        """The compact twin of ``source_columns`` (see ``_citation_codes``): two codes
+        per work, and the citation data the second one indexes; None as of a past
+        position where a late citation makes the columns differ (then read
+        ``source_columns_as_of``)."""
+        if as_of is None or as_of >= self.position or not self._late_derived:
+            return self._citation_codes, self._edge_data_list
+        return None
 
     def source_columns_as_of(
         self, as_of: int | None
@@ -693,6 +721,11 @@ class LineageGraph:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+#: ``_citation_codes`` of a work with no source, and the first code of one with several.
+_NO_CITATION = (-1, -1)
+_SEVERAL = -2
 
 
 def _with_citation(

@@ -122,7 +122,11 @@ def localize(
 
 
 def ancestry_columns(
-    sources: Sequence[Any], data: Sequence[Any], start: int
+    sources: Sequence[Any],
+    data: Sequence[Any],
+    start: int,
+    codes: Any = None,
+    table: list[Any] | None = None,
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Any, ...]] | None:
     """``start``'s ancestry ready to compute on, in one pass, when every citation
     in it points to an earlier work (as every citation recorded with its work
@@ -133,7 +137,11 @@ def ancestry_columns(
     of the works latest recorded first (``start`` first: every work then comes
     before its sources), their generation distances, and ``localize``'s columns.
     The C version keeps its bookkeeping in C arrays instead of ``walk_sources``'
-    and ``localize``'s dicts.
+    and ``localize``'s dicts, and reads ``codes`` when given: the graph's compact
+    twin of the two columns (``LineageGraph.citation_codes_as_of``: per work its
+    single source's number, -1 for none, or -2 to read the columns; and the index
+    of that citation's data in ``table``). They must say what the columns say;
+    this version reads the columns only.
     """
     distance, backwards = walk_sources(sources, start)
     if not backwards:

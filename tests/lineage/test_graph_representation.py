@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ledger.log import iter_events
 from ledger.work import Work
+from lineage.graph import LineageGraph
 from tests.lineage.dags import LineageSpec, built, lineage_specs
 
 
@@ -78,6 +79,7 @@ def test_every_question_matches_the_uuid_graph(spec: LineageSpec, retract: list[
         lineage = made.lineage()
     old = reference_graph(events)
     assert len(lineage) == old.number_of_nodes()
+    assert_codes_match_columns(lineage)
     assert lineage.graph.number_of_edges() == old.number_of_edges()
     for work in made.works:
         node = dict(old.nodes[work])
@@ -109,3 +111,19 @@ def test_every_question_matches_the_uuid_graph(spec: LineageSpec, retract: list[
             assert lineage.is_retracted(work, as_of) == (
                 retracted is not None and (as_of is None or retracted <= as_of)
             )
+
+
+def assert_codes_match_columns(lineage: LineageGraph) -> None:
+    """The compact citation codes say what the source columns say, work by work."""
+    codes = lineage.citation_codes_as_of(None)
+    assert codes is not None
+    column, table = codes
+    sources, data = lineage.source_columns()
+    assert len(column) == 2 * len(sources)
+    for number, (found, cited) in enumerate(zip(sources, data, strict=True)):
+        single = column[2 * number]
+        if isinstance(found, int):
+            assert single == found
+            assert table[column[2 * number + 1]] is cited
+        else:
+            assert single == (-1 if found == () else -2)

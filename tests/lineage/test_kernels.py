@@ -89,6 +89,15 @@ def test_walk_and_localize(columns: tuple[list[Any], list[Any], int]) -> None:
     if columns_c is not None:
         assert columns_c[0] == numbers
         assert not any(map(gc.is_tracked, columns_c[:3]))
+    # The same from the graph's compact codes (a single source and its data's
+    # index; -1 for none; -2 for several, read from the columns).
+    codes = array("q")
+    for found, cited in zip(sources, data, strict=True):
+        if isinstance(found, int):
+            codes.extend((found, CITATIONS.index(cited)))
+        else:
+            codes.extend((-1 if found == () else -2, -1))
+    assert C.ancestry_columns(sources, data, start, codes, CITATIONS) == columns_c
 
 
 @needs_c
@@ -332,6 +341,14 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.ancestry_columns([("a",)], [None], 0)
     with pytest.raises(TypeError):
         C.ancestry_columns([()], [None], True)
+    with pytest.raises(IndexError):  # a code naming a work past the end
+        C.ancestry_columns([()], [None], 0, array("q", [3, 0]), CITATIONS)
+    with pytest.raises(IndexError):  # a data index past the table
+        C.ancestry_columns([(), 0], [None, None], 1, array("q", [-1, -1, 0, 99]), CITATIONS)
+    with pytest.raises(TypeError):
+        C.ancestry_columns([()], [None], 0, array("q", [-1, -1]), None)
+    with pytest.raises(TypeError):
+        C.ancestry_columns([()], [None], 0, array("i", [-1, -1]), CITATIONS)
     with pytest.raises(TypeError):
         C.pass_on([()], True, 1, 2)
     with pytest.raises(ZeroDivisionError):
