@@ -77,7 +77,8 @@ class Ancestry:
             raise UnknownWorkError(f"no work has id {work_id}{when}")
         start = lineage.number(work_id)
         # The graph's flat source columns (see ``LineageGraph.source_columns``):
-        # a list index per step instead of networkx's dict of dicts.
+        # a list index per step instead of networkx's dict of dicts; and, where
+        # they say the same, their compact codes (``citation_codes_as_of``).
         every_source, every_datum = lineage.source_columns_as_of(as_of)
         # One breadth-first walk up the sources gives the distances (the first
         # time a work is met is by a shortest path); every source of an ancestor
