@@ -30,6 +30,8 @@ from lineage.exact import (
     over_fractions,
     prime_factors,
     reduced,
+    scaled_normal,
+    scaled_sum,
 )
 from lineage.policies import Absolute, Decay, Equal, Flow, Relative, RoyaltyPolicy
 from lineage.rounding import largest_remainder, largest_remainder_over
@@ -236,6 +238,33 @@ def test_fractions_over_their_common_denominator(values: list[Fraction]) -> None
     assert over.fractions() == values
     assert over.scaled(6).fractions() == values
     assert Over(over.numerators, over.denominator, None).fractions() == values
+    # The same numerators binary-scaled (an odd mantissa and a shift) mean the same.
+    scaled = [scaled_normal(numerator, 0) for numerator in over.numerators]
+    mantissas = [mantissa for mantissa, _ in scaled]
+    shifts = [shift for _, shift in scaled]
+    for primes in (over.primes, None):
+        binary = Over(mantissas, over.denominator, primes, shifts)
+        assert binary.fractions() == values
+        assert binary.numerators == over.numerators
+        assert [binary.numerator(i) for i in range(len(values))] == over.numerators
+        assert [binary.text(i) for i in range(len(values))] == [
+            over.text(i) for i in range(len(values))
+        ]
+
+
+@given(
+    st.integers(-(2**80), 2**80),
+    st.integers(0, 100),
+    st.integers(-(2**80), 2**80),
+    st.integers(0, 100),
+)
+def test_binary_scaled_sums_are_sums_written_once(
+    a: int, a_shift: int, b: int, b_shift: int
+) -> None:
+    mantissa, shift = scaled_sum(a, a_shift, b, b_shift)
+    assert mantissa << shift == (a << a_shift) + (b << b_shift)
+    assert mantissa % 2 == 1 or (mantissa, shift) == (0, 0)
+    assert scaled_normal(mantissa << shift, 0) == (mantissa, shift)
 
 
 @given(
@@ -322,3 +351,11 @@ def _unlimited_str(number: int) -> str:
         return str(number)
     finally:
         sys.set_int_max_str_digits(limit)
+
+
+def test_binary_scaled_values_reduce_without_writing_out_the_numerator() -> None:
+    # Decay along a 1 000-work chain: a work k generations up keeps 2^-(k+1).
+    denominator = 2**1000 * 3
+    over = Over([3, 3, 1, 0], denominator, (2, 3), [998, 0, 1003, 0])
+    assert over.fractions() == [Fraction(1, 4), Fraction(1, 2**1000), Fraction(8, 3), 0]
+    assert over.numerators == [3 << 998, 3, 1 << 1003, 0]
