@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -139,6 +140,7 @@ typedef struct {
 typedef struct {
     map_entry *entries;
     Py_ssize_t mask; /* capacity - 1, a power of two */
+    int shift;       /* 64 - log2(capacity) */
     Py_ssize_t used;
 } number_map;
 
@@ -146,10 +148,14 @@ static int
 map_start(number_map *map, Py_ssize_t expected)
 {
     Py_ssize_t capacity = 16;
-    while (capacity < expected * 2)
+    int bits = 4;
+    while (capacity < expected * 2) {
         capacity <<= 1;
+        bits++;
+    }
     map->entries = PyMem_Malloc((size_t)capacity * sizeof(map_entry));
     map->mask = capacity - 1;
+    map->shift = 64 - bits;
     map->used = 0;
     if (map->entries == NULL) {
         PyErr_NoMemory();
@@ -170,8 +176,10 @@ map_end(number_map *map)
 static map_entry *
 map_slot(const number_map *map, Py_ssize_t key)
 {
-    uint64_t hash = (uint64_t)key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
-    Py_ssize_t at = (Py_ssize_t)((hash ^ (hash >> 29)) & (uint64_t)map->mask);
+    /* Fibonacci hashing: the product's top bits, which every bit of the key
+     * reaches (its low bits stay zero for keys that are multiples of 2^k). */
+    uint64_t hash = (uint64_t)key * 0x9E3779B97F4A7C15ull;
+    Py_ssize_t at = (Py_ssize_t)(hash >> map->shift);
     while (map->entries[at].key != -1 && map->entries[at].key != key)
         at = (at + 1) & map->mask;
     return &map->entries[at];
@@ -276,12 +284,15 @@ plain(PyObject *module, PyObject *items)
     PyObject *made = PySequence_Tuple(items);
     if (made == NULL)
         return NULL;
-    /* CPython's own rule for tuples, applied now instead of at the next
-     * collection: a tuple of objects the collector does not track cannot be
-     * part of a cycle, so it is not tracked either. */
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(made); i++)
-        if (PyObject_GC_IsTracked(PyTuple_GET_ITEM(made, i)))
+    /* CPython's own rule for tuples (_PyTuple_MaybeUntrack), applied now
+     * instead of at the next collection: a tuple whose items are not containers
+     * (ints, strings, ...) or are untracked tuples cannot be part of a cycle.
+     * Any other container may be, even one not tracked yet (an empty dict). */
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(made); i++) {
+        PyObject *item = PyTuple_GET_ITEM(made, i);
+        if (PyObject_IS_GC(item) && !(PyTuple_CheckExact(item) && !PyObject_GC_IsTracked(item)))
             return made;
+    }
     if (PyObject_GC_IsTracked(made))
         PyObject_GC_UnTrack(made);
     return made;
@@ -458,6 +469,10 @@ read_sources(PyObject *sources, citation_codes *codes, met_work *work)
             return -1;
         }
         long long single = codes->code[2 * work->number];
+        if (single > PY_SSIZE_T_MAX) {
+            PyErr_SetString(PyExc_IndexError, "work number out of range");
+            return -1;
+        }
         if (single >= -1) {
             work->single = (Py_ssize_t)single;
             return 0;
@@ -920,7 +935,9 @@ done:
 static PyObject *
 group_by_author(PyObject *module, PyObject *authors)
 {
-    PyObject *fast = PySequence_Fast(authors, "authors must be a sequence");
+    /* A tuple (the same one if it is one): the items read below stay put even
+     * if a collection in the middle runs Python code that changes a list. */
+    PyObject *fast = frozen(authors);
     if (fast == NULL)
         return NULL;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
@@ -1841,6 +1858,10 @@ rank(PyObject *module, PyObject *args)
             long long bits = (long long)_PyLong_NumBits(order[i].numerator);
             if (bits < 0 && PyErr_Occurred())
                 goto fail;
+            if (order[i].shift > LLONG_MAX - bits) {
+                PyErr_SetString(PyExc_OverflowError, "a share's shift is too large");
+                goto fail;
+            }
             order[i].magnitude = bits + order[i].shift;
         }
         else

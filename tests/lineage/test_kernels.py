@@ -271,6 +271,47 @@ def test_plain_tuples_are_untracked_only_when_nothing_in_them_is() -> None:
 
 
 @needs_c
+def test_a_tuple_holding_a_container_stays_tracked_even_if_the_container_is_not_yet() -> None:
+    """An empty dict is not tracked until it holds something that is; a tuple of
+    one could still end up in a cycle through it (from the review)."""
+    empty: dict[str, Any] = {}
+    made = C.plain([empty])
+    assert gc.is_tracked(made)
+    assert not gc.is_tracked(C.plain([1, "a", C.plain([2])]))
+
+
+@needs_c
+def test_grouping_survives_a_collection_that_empties_its_input() -> None:
+    """A collection during group_by_author can run a finaliser; here one clears the
+    list being grouped. The kernel reads a copy (from the review: it crashed)."""
+    authors: list[Any] = [(1000 + i, 100000 + i) for i in range(5000)] * 2
+    expected = PYTHON["group_by_author"](list(authors))
+
+    class Clearing:
+        me: Any
+
+        def __del__(self) -> None:
+            authors.clear()
+
+    threshold = gc.get_threshold()
+    gc.collect()
+    try:
+        gc.set_threshold(100)
+        cycle = Clearing()
+        cycle.me = cycle
+        del cycle
+        assert C.group_by_author(authors) == expected
+    finally:
+        gc.set_threshold(*threshold)
+
+
+@needs_c
+def test_sparse_member_numbers_group_as_dense_ones() -> None:
+    authors = [(n % 7) << 40 for n in range(200)] + [(1 << 40, 3 << 40)]
+    assert C.group_by_author(authors) == PYTHON["group_by_author"](authors)
+
+
+@needs_c
 def test_hashes_and_refusals_of_records() -> None:
     made = C.records(Row, (["a", "b"], [1, 2], [(), ("x",)]))
     # Equal to plain tuples, so they must hash alike (newer CPython caches a tuple's hash).
@@ -365,6 +406,8 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.rank([0], [1], (0,), ("a",))
     with pytest.raises(ValueError):
         C.rank([0], [1], [-2], ("a",))
+    with pytest.raises(OverflowError):  # a shift past what a bit count can hold
+        C.rank([0, 0], [1, 1], [2**63 - 1, 2**63 - 2], ("a", "b"))
 
 
 def test_built_in_ci() -> None:
