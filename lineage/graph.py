@@ -531,9 +531,13 @@ class LineageGraph:
         per work, and the citation data the second one indexes; None as of a past
         position where a late citation makes the columns differ (then read
         ``source_columns_as_of``)."""
-        if as_of is None or as_of >= self.position or not self._late_derived:
+        if self._columns_hold(as_of):
             return self._citation_codes, self._edge_data_list
         return None
+
+    def _columns_hold(self, as_of: int | None) -> bool:
+        # As of a past position only works that cited a source late can differ.
+        return as_of is None or as_of >= self.position or not self._late_derived
 
     def source_columns_as_of(
         self, as_of: int | None
@@ -543,8 +547,9 @@ class LineageGraph:
         As of a past position only works that cited a source late can differ:
         their citations are filtered in an overlay of the columns, nothing is copied.
         """
-        if as_of is None or as_of >= self.position or not self._late_derived:
+        if self._columns_hold(as_of):
             return self._sources, self._source_data
+        assert as_of is not None  # (None always holds)
         # Worked out when a walk first reaches such a work, not for all of them up front.
         filtered: dict[int, tuple[tuple[int, ...], tuple[Any, ...]]] = {}
 
