@@ -217,20 +217,22 @@ map_put(number_map *map, Py_ssize_t key, Py_ssize_t value)
     return 0;
 }
 
-static int
-grow(Py_ssize_t **array, Py_ssize_t *capacity, Py_ssize_t needed)
+/* An array with room for at least `needed` items of `size` bytes: the same one,
+ * or one twice as big (or as needed) holding the same items. NULL with
+ * MemoryError when there is no memory; the array is then left as it was. */
+static void *
+grown(void *array, Py_ssize_t *capacity, Py_ssize_t needed, size_t size)
 {
     if (needed <= *capacity)
-        return 0;
+        return array;
     Py_ssize_t bigger = *capacity * 2 > needed ? *capacity * 2 : needed;
-    Py_ssize_t *moved = PyMem_Realloc(*array, (size_t)bigger * sizeof(Py_ssize_t));
+    void *moved = PyMem_Realloc(array, (size_t)bigger * size);
     if (moved == NULL) {
         PyErr_NoMemory();
-        return -1;
+        return NULL;
     }
-    *array = moved;
     *capacity = bigger;
-    return 0;
+    return moved;
 }
 
 static PyObject *
@@ -406,8 +408,10 @@ walk_sources(PyObject *module, PyObject *args)
                 Py_DECREF(level);
                 if (failed || PyList_Append(queue, source) < 0)
                     goto fail;
-                if (grow(&levels, &capacity, PyList_GET_SIZE(queue)) < 0)
+                Py_ssize_t *more = grown(levels, &capacity, PyList_GET_SIZE(queue), sizeof *levels);
+                if (more == NULL)
                     goto fail;
+                levels = more;
                 levels[PyList_GET_SIZE(queue) - 1] = onward;
             }
             if (k == count - 1) {
@@ -575,15 +579,10 @@ ancestry_columns(PyObject *module, PyObject *args)
                 backwards = 0;
             if (map_get(&seen, source) >= 0)
                 continue;
-            if (met == capacity) {
-                capacity *= 2;
-                met_work *more = PyMem_Realloc(walked, (size_t)capacity * sizeof(met_work));
-                if (more == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                walked = more;
-            }
+            met_work *more = grown(walked, &capacity, met + 1, sizeof *walked);
+            if (more == NULL)
+                goto done;
+            walked = more;
             PyObject *work = items == NULL ? NULL : items[k];
             Py_XINCREF(work);
             walked[met++] = (met_work){source, work, walked[head].level + 1, NULL, -1};
@@ -970,15 +969,10 @@ group_by_author(PyObject *module, PyObject *authors)
                 goto fail;
             Py_ssize_t at = map_get(&place, member);
             if (at < 0) {
-                if (known == capacity) {
-                    capacity = capacity ? capacity * 2 : 64;
-                    author_works *more = PyMem_Realloc(found, (size_t)capacity * sizeof(author_works));
-                    if (more == NULL) {
-                        PyErr_NoMemory();
-                        goto fail;
-                    }
-                    found = more;
-                }
+                author_works *more = grown(found, &capacity, known + 1, sizeof *found);
+                if (more == NULL)
+                    goto fail;
+                found = more;
                 at = known++;
                 found[at] = (author_works){items[k], 0, NULL, 0};
                 if (map_put(&place, member, at) < 0)
