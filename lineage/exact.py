@@ -244,10 +244,7 @@ class Reducer:
                 self._odd.append((prime, power))
 
     def __call__(self, numerator: int) -> Fraction:
-        if numerator == 0:
-            return Fraction(0)
-        shift = min((numerator & -numerator).bit_length() - 1, self._twos)
-        return self._odd_part(numerator >> shift, self._denominator >> shift)
+        return self.scaled(numerator, 0)
 
     def scaled(self, mantissa: int, shift: int) -> Fraction:
         """``self(mantissa << shift)``, without making ``mantissa << shift`` where
@@ -257,9 +254,7 @@ class Reducer:
         twos = min((mantissa & -mantissa).bit_length() - 1 + shift, self._twos)
         # (mantissa << shift) >> twos, without the detour through the larger int.
         numerator = mantissa << (shift - twos) if shift >= twos else mantissa >> (twos - shift)
-        return self._odd_part(numerator, self._denominator >> twos)
-
-    def _odd_part(self, numerator: int, denominator: int) -> Fraction:
+        denominator = self._denominator >> twos
         # The factors of two are out; divide out the odd primes both share.
         for prime, power in self._odd:
             if numerator % prime == 0:
@@ -322,9 +317,8 @@ class Over:
             return Fraction(self.numerator(index), self.denominator)
         if self._reducer is None:
             self._reducer = Reducer(self.denominator, self.primes)
-        if self.shifts is None:
-            return self._reducer(self.mantissas[index])
-        return self._reducer.scaled(self.mantissas[index], self.shifts[index])
+        shift = 0 if self.shifts is None else self.shifts[index]
+        return self._reducer.scaled(self.mantissas[index], shift)
 
     def text(self, index: int) -> str:
         """The value at ``index`` for an explanation (``term_text``: exact when short)."""
