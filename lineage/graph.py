@@ -178,8 +178,10 @@ class LineageGraph:
         # A citation recorded with its derived work has that work's position; only
         # the ones cited later keep their own.
         self._late_citations: dict[tuple[int, int], int] = {}
-        # Edge data shared by every citation with the same relation and percentage.
-        self._edge_data: dict[tuple[str, Any], dict[str, Any]] = {}
+        # Edge data shared by every citation with the same relation and percentage:
+        # each distinct one once, and its index there by (relation, percentage).
+        self._edge_data: list[dict[str, Any]] = []
+        self._edge_data_codes: dict[tuple[str, Any], int] = {}
         # The citations again, by derived work number, as flat columns beside the
         # networkx adjacency: the sources' numbers, sorted (a bare int for a single
         # source, the usual remix; () for an original), and each citation's data in
@@ -192,12 +194,10 @@ class LineageGraph:
         self._late_derived: set[int] = set()
         # The same citations once more, compactly: two codes per work number, its
         # single source's number (-1 for none, -2 for several: read ``_sources``)
-        # and that citation's data as an index into ``_edge_data_list``. A walk up
+        # and that citation's data as an index into ``_edge_data``. A walk up
         # a long chain reads one code per step; reading the source's int object from
         # ``_sources`` as well is a second cache miss that the next step waits on.
         self._citation_codes = array("q")
-        self._edge_data_list: list[dict[str, Any]] = []
-        self._edge_data_codes: dict[tuple[str, Any], int] = {}  # by ``_edge_data``'s keys
         # Members by number (in order of first appearance), like works.
         self._member_numbers: dict[UUID, int] = {}
         self._member_ids: list[UUID] = []
@@ -336,14 +336,13 @@ class LineageGraph:
         percent = citation.royalty_percent
         # Keyed by the percentage's digits, so "5" and "5.0" stay as they were written.
         key = (citation.relation.value, None if percent is None else percent.as_tuple())
-        data = self._edge_data.get(key)
-        if data is None:
-            data = self._edge_data[key] = {
-                "relation": citation.relation.value,
-                "royalty_percent": percent,
-            }
-            self._edge_data_codes[key] = len(self._edge_data_list)
-            self._edge_data_list.append(data)
+        code = self._edge_data_codes.get(key)
+        if code is None:
+            code = self._edge_data_codes[key] = len(self._edge_data)
+            self._edge_data.append(
+                {"relation": citation.relation.value, "royalty_percent": percent}
+            )
+        data = self._edge_data[code]
         graph: Any = self.graph
         if source in graph._pred[derived] or position != self._positions[derived]:
             self._late_citations[(source, derived)] = position
@@ -354,7 +353,7 @@ class LineageGraph:
         self._sources[derived], self._source_data[derived] = found, cited
         if isinstance(found, int):  # this citation is the work's only one
             self._citation_codes[2 * derived] = found
-            self._citation_codes[2 * derived + 1] = self._edge_data_codes[key]
+            self._citation_codes[2 * derived + 1] = code
         else:
             self._citation_codes[2 * derived] = _SEVERAL
         # Straight into the adjacency: add_edge would make a data dict per edge.
@@ -532,7 +531,7 @@ class LineageGraph:
         position where a late citation makes the columns differ (then read
         ``source_columns_as_of``)."""
         if self._columns_hold(as_of):
-            return self._citation_codes, self._edge_data_list
+            return self._citation_codes, self._edge_data
         return None
 
     def _columns_hold(self, as_of: int | None) -> bool:
