@@ -74,10 +74,17 @@ class Comment(LedgerAggregate):
         actor_id: UUID | None
         occurred_at: datetime
 
-    @event(CommentRetracted)
     def retract(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
+        """Hide this comment (its author or the operator), once."""
+        self.check_retraction(actor_id)
+        self._retract(actor_id=actor_id, occurred_at=occurred_at)
+
+    def check_retraction(self, actor_id: UUID | None) -> None:
         if actor_id is not None and actor_id != self.author_id:
             raise NotAuthorError("only the comment's author may retract it")
         if self.retracted:
             raise RetractedError("the comment was already retracted")
+
+    @event(CommentRetracted)
+    def _retract(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.retracted = True

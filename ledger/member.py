@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.acts import LedgerAggregate
 from ledger.errors import InvalidValueError
-from ledger.values import MAX_NAME, CreditMode, Role, check_text
+from ledger.values import MAX_NAME, CreditMode, Role, check_text, parse_enum
 
 __all__ = ["HandleClaim", "Member"]
 
@@ -71,7 +71,6 @@ class Member(LedgerAggregate):
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(Renamed)
     def rename(
         self,
         *,
@@ -80,7 +79,24 @@ class Member(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
+        """Change the display name (the handle stays)."""
         self.check_name(name)
+        self._rename(
+            name=name,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(Renamed)
+    def _rename(
+        self,
+        *,
+        name: str,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
         self.name = name
         self._remember(idempotency_key)
 
@@ -100,7 +116,6 @@ class Member(LedgerAggregate):
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(CreditPreferenceSet)
     def set_credit_preference(
         self,
         *,
@@ -110,7 +125,26 @@ class Member(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        self.check_credit_preference(CreditMode(mode), pseudonym)
+        """Be credited by name, by a pseudonym (given), or not at all."""
+        self.check_credit_preference(parse_enum(CreditMode, mode, "credit mode"), pseudonym)
+        self._set_credit_preference(
+            mode=mode,
+            pseudonym=pseudonym,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(CreditPreferenceSet)
+    def _set_credit_preference(
+        self,
+        *,
+        mode: str,
+        pseudonym: str | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
         self.credit_mode = CreditMode(mode)
         self.pseudonym = pseudonym if self.credit_mode is CreditMode.PSEUDONYM else None
         self._remember(idempotency_key)

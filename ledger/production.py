@@ -93,13 +93,57 @@ class Production(LedgerAggregate):
                 " its contents are frozen"
             )
 
+    def check_can_include(self, work_id: UUID) -> None:
+        self.check_not_published()
+        if work_id in self.work_ids:
+            raise InvalidValueError(f"the work is already in production {self.title!r}")
+
+    def check_can_exclude(self, work_id: UUID) -> None:
+        self.check_not_published()
+        if work_id not in self.work_ids:
+            raise InvalidValueError(f"the work is not in production {self.title!r}")
+
+    def check_can_publish(self) -> None:
+        self.check_not_published()
+        if not self.work_ids:
+            raise InvalidValueError(f"production {self.title!r} has no works to publish")
+
+    def check_published(self) -> None:
+        if self.published_at is None:
+            raise NotPublishedError(
+                f"production {self.title!r} is not published; revenue comes after publication"
+            )
+
+    @staticmethod
+    def check_policy(policy: str, pool_percent: Decimal) -> None:
+        check_text("policy", policy, 40)
+        if not (pool_percent.is_finite() and Decimal(0) < pool_percent <= Decimal(100)):
+            raise InvalidValueError(
+                f"the contributor pool is more than 0 and at most 100 percent, not {pool_percent}"
+            )
+
+    def check_not_waived(self, member_id: UUID) -> None:
+        if member_id in self.waived:
+            raise InvalidValueError(f"the member already waived their share of {self.title!r}")
+
+    def check_statement_due(self, revenue_number: int) -> None:
+        """A statement is issued once for each revenue payment recorded (1 = the first)."""
+        if not 1 <= revenue_number <= len(self.revenue):
+            raise InvalidValueError(
+                f"production {self.title!r} has {len(self.revenue)} revenue payment(s),"
+                f" not #{revenue_number}"
+            )
+        if revenue_number in self.statements:
+            raise AlreadyIssuedError(
+                f"the statement for revenue #{revenue_number} of {self.title!r} was already issued"
+            )
+
     class WorkIncluded(Aggregate.Event):
         work_id: UUID
         actor_id: UUID | None
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(WorkIncluded)
     def include_work(
         self,
         *,
@@ -108,9 +152,24 @@ class Production(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        self.check_not_published()
-        if work_id in self.work_ids:
-            raise InvalidValueError(f"the work is already in production {self.title!r}")
+        """Add a work, before publication."""
+        self.check_can_include(work_id)
+        self._include_work(
+            work_id=work_id,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(WorkIncluded)
+    def _include_work(
+        self,
+        *,
+        work_id: UUID,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
         self.work_ids = (*self.work_ids, work_id)
         self._remember(idempotency_key)
 
@@ -120,7 +179,6 @@ class Production(LedgerAggregate):
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(WorkExcluded)
     def exclude_work(
         self,
         *,
@@ -129,9 +187,24 @@ class Production(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        self.check_not_published()
-        if work_id not in self.work_ids:
-            raise InvalidValueError(f"the work is not in production {self.title!r}")
+        """Take a work out, before publication."""
+        self.check_can_exclude(work_id)
+        self._exclude_work(
+            work_id=work_id,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(WorkExcluded)
+    def _exclude_work(
+        self,
+        *,
+        work_id: UUID,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
         self.work_ids = tuple(included for included in self.work_ids if included != work_id)
         self._remember(idempotency_key)
 
@@ -139,11 +212,13 @@ class Production(LedgerAggregate):
         actor_id: UUID | None
         occurred_at: datetime
 
-    @event(Published)
     def publish(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
-        self.check_not_published()
-        if not self.work_ids:
-            raise InvalidValueError(f"production {self.title!r} has no works to publish")
+        """Publish, once; the contents are frozen from then on."""
+        self.check_can_publish()
+        self._publish(actor_id=actor_id, occurred_at=occurred_at)
+
+    @event(Published)
+    def _publish(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.published_at = occurred_at
 
     class RevenueRecorded(Aggregate.Event):
@@ -153,7 +228,6 @@ class Production(LedgerAggregate):
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(RevenueRecorded)
     def record_revenue(
         self,
         *,
@@ -163,10 +237,26 @@ class Production(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        if self.published_at is None:
-            raise NotPublishedError(
-                f"production {self.title!r} is not published; revenue comes after publication"
-            )
+        """Record a payment the published production earned."""
+        self.check_published()
+        self._record_revenue(
+            amount=amount,
+            external_id=external_id,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(RevenueRecorded)
+    def _record_revenue(
+        self,
+        *,
+        amount: Money,
+        external_id: str | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
         self.revenue = (*self.revenue, amount)
         self._remember(idempotency_key)
 
@@ -179,7 +269,6 @@ class Production(LedgerAggregate):
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(PolicyChosen)
     def choose_policy(
         self,
         *,
@@ -191,11 +280,30 @@ class Production(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        check_text("policy", policy, 40)
-        if not (pool_percent.is_finite() and Decimal(0) < pool_percent <= Decimal(100)):
-            raise InvalidValueError(
-                f"the contributor pool is more than 0 and at most 100 percent, not {pool_percent}"
-            )
+        """Choose the royalty policy, the contributor pool and the works' weights."""
+        self.check_policy(policy, pool_percent)
+        self._choose_policy(
+            policy=policy,
+            params=params,
+            pool_percent=pool_percent,
+            weights=weights,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(PolicyChosen)
+    def _choose_policy(
+        self,
+        *,
+        policy: str,
+        params: dict[str, str],
+        pool_percent: Decimal,
+        weights: dict[str, str] | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
         self.policy = policy
         self.policy_params = dict(params)
         self.pool_percent = pool_percent
@@ -207,10 +315,15 @@ class Production(LedgerAggregate):
         actor_id: UUID | None
         occurred_at: datetime
 
-    @event(ShareWaived)
     def waive_share(self, *, member_id: UUID, actor_id: UUID | None, occurred_at: datetime) -> None:
-        if member_id in self.waived:
-            raise InvalidValueError(f"the member already waived their share of {self.title!r}")
+        """A member gives up their share of this production's statements, once."""
+        self.check_not_waived(member_id)
+        self._waive_share(member_id=member_id, actor_id=actor_id, occurred_at=occurred_at)
+
+    @event(ShareWaived)
+    def _waive_share(
+        self, *, member_id: UUID, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
         self.waived = (*self.waived, member_id)
 
     class RoyaltyStatementIssued(Aggregate.Event):
@@ -219,7 +332,6 @@ class Production(LedgerAggregate):
         actor_id: UUID | None
         occurred_at: datetime
 
-    @event(RoyaltyStatementIssued)
     def issue_statement(
         self,
         *,
@@ -228,13 +340,22 @@ class Production(LedgerAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
-        if not 1 <= revenue_number <= len(self.revenue):
-            raise InvalidValueError(
-                f"production {self.title!r} has {len(self.revenue)} revenue payment(s),"
-                f" not #{revenue_number}"
-            )
-        if revenue_number in self.statements:
-            raise AlreadyIssuedError(
-                f"the statement for revenue #{revenue_number} of {self.title!r} was already issued"
-            )
+        """Record the statement of revenue payment ``revenue_number``, once."""
+        self.check_statement_due(revenue_number)
+        self._issue_statement(
+            revenue_number=revenue_number,
+            statement=statement,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(RoyaltyStatementIssued)
+    def _issue_statement(
+        self,
+        *,
+        revenue_number: int,
+        statement: dict[str, Any],
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
         self.statements = {**self.statements, revenue_number: statement}

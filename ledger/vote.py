@@ -91,7 +91,6 @@ class Vote(LedgerAggregate):
         occurred_at: datetime
         idempotency_key: str | None
 
-    @event(VoteChanged)
     def change(
         self,
         *,
@@ -100,7 +99,24 @@ class Vote(LedgerAggregate):
         occurred_at: datetime,
         idempotency_key: str | None = None,
     ) -> None:
-        self.value = check_vote_value(value)
+        """Change this vote to ``value`` (+1 or -1)."""
+        self._change(
+            value=check_vote_value(value),
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+        )
+
+    @event(VoteChanged)
+    def _change(
+        self,
+        *,
+        value: int,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+        idempotency_key: str | None,
+    ) -> None:
+        self.value = value
         self._remember(idempotency_key)
 
     class VoteWithdrawn(Aggregate.Event):

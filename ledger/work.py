@@ -161,12 +161,18 @@ class Work(LedgerAggregate):
         actor_id: UUID | None
         occurred_at: datetime
 
-    @event(SourceCited)
     def cite_source(
         self, *, citation: Citation, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
+        """Add a source to this work (its author or the operator; within a remix's limits)."""
         self.check_author(actor_id, "cite its sources")
         self.check_sources(self.id, (*self.sources, citation))
+        self._cite_source(citation=citation, actor_id=actor_id, occurred_at=occurred_at)
+
+    @event(SourceCited)
+    def _cite_source(
+        self, *, citation: Citation, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
         self.sources = (*self.sources, citation)
 
     class Retracted(Aggregate.Event):
@@ -174,8 +180,12 @@ class Work(LedgerAggregate):
         actor_id: UUID | None
         occurred_at: datetime
 
-    @event(Retracted)
     def retract(self, *, reason: str | None, actor_id: UUID | None, occurred_at: datetime) -> None:
+        """Hide this work (its author or the operator), once."""
         self.check_author(actor_id, "retract it")
         self.check_not_retracted("retracted again")
+        self._retract(reason=reason, actor_id=actor_id, occurred_at=occurred_at)
+
+    @event(Retracted)
+    def _retract(self, *, reason: str | None, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.retracted = True
