@@ -19,7 +19,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["KEY_BYTES", "KEY_NAME", "cache_folder", "snapshot_key"]
+__all__ = ["KEY_BYTES", "KEY_NAME", "cache_folder", "private_folder", "snapshot_key"]
 
 KEY_NAME = "snapshot.key"
 KEY_BYTES = 32
