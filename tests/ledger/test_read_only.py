@@ -26,7 +26,7 @@ def test_a_read_only_sqlite_ledger_reads_and_refuses_writes_with_the_reason(
         lambda: reader.register_member(handle="bo"),
         lambda: reader.contribute(title="T", authors=[ana]),
     ):
-        with pytest.raises(ReadOnlyLedgerError, match="^an archived copy$"):
+        with pytest.raises(ReadOnlyLedgerError, match=r"^an archived copy$"):
             write()
     assert reader.head == 2
     reader.close()
