@@ -12,6 +12,7 @@ SQLite files and builds it afresh; it touches nothing else.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,6 +108,15 @@ def _replace(state: CliState) -> None:
         file.unlink(missing_ok=True)
 
 
+def _check_tree_folder(tree_path: Path) -> None:
+    """Refuse a tree the demo could not write before anything is recorded."""
+    folder = tree_path.parent
+    if not folder.is_dir():
+        raise InvalidValueError(f"--tree {tree_path}: folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InvalidValueError(f"--tree {tree_path}: folder {str(folder)!r} is read-only")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
@@ -124,10 +134,7 @@ def register(app: typer.Typer) -> None:
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Build the Tiny Stories sample into an empty (or earlier demo) ledger, and show it."""
-        if not tree_path.parent.is_dir():
-            raise InvalidValueError(
-                f"--tree {tree_path}: folder {str(tree_path.parent)!r} does not exist"
-            )
+        _check_tree_folder(tree_path)
         state = state_of(ctx)
         if replace:
             _replace(state)

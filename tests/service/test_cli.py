@@ -24,7 +24,7 @@ class Cli:
         with pytest.raises(SystemExit) as done:
             main(["--db", self.db, *args])
         captured = self.capsys.readouterr()
-        assert done.value.code == expect, captured.err
+        assert done.value.code == expect, f"remix-ledger {' '.join(args)}: {captured.err}"
         self.err = captured.err
         return captured.out
 
