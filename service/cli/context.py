@@ -50,11 +50,13 @@ class CliState:
         self._ledger: Ledger | None = None
         self._read_models: ReadModels | None = None
         self._lineage: LineageGraph | None = None
+        # Why the opened ledger refuses writes (None: it records); set by ``ledger``.
         self.refusal: str | None = None
         CliState.current = self
 
     @property
     def setting(self) -> DatabaseSetting:
+        """The parsed ``--db`` (parsed again on each use: cheap, and never stale)."""
         return resolve_db_setting(self.db)
 
     @property
