@@ -2,27 +2,74 @@
 
 Accepted forms (``--db URL`` or ``REMIX_LEDGER_DB``):
 
-- a file path, or ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``:
-  the embedded default, one SQLite file in WAL mode for one writer process;
-- ``memory://``: in-memory (plain Python objects), for tests and dry runs;
+- a file path (taken as it is, relative to the working folder or absolute), or an
+  SQLite URL in SQLAlchemy's convention: the file name is everything after the
+  third slash, so ``sqlite:///data/ledger.db`` is the *relative* path
+  ``data/ledger.db`` and ``sqlite:////srv/ledger.db`` (four slashes) the absolute
+  path ``/srv/ledger.db``. SQLAlchemy's in-memory forms (``sqlite://``,
+  ``sqlite:///:memory:``) and query options are refused. One SQLite file in WAL
+  mode, for one writer process;
+- ``memory://``, exactly: in-memory (plain Python objects), for tests and dry runs;
 - ``postgresql://user:password@host:port/dbname[?schema=NAME]``: PostgreSQL, for
-  several processes on several machines sharing one ledger.
+  several processes on several machines sharing one ledger. ``NAME`` must be a
+  name PostgreSQL takes without quotes (lower-case letters, digits and ``_``, not
+  a keyword): eventsourcing writes the schema into some statements unquoted.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ledger.errors import DatabaseSettingError
 
-__all__ = ["DEFAULT_DB", "ENV_VAR", "DatabaseSetting", "resolve_db_setting"]
+__all__ = [
+    "DEFAULT_DB",
+    "ENV_VAR",
+    "MEMORY_URL",
+    "DatabaseSetting",
+    "check_sqlite_location",
+    "resolve_db_setting",
+]
 
 ENV_VAR = "REMIX_LEDGER_DB"
 DEFAULT_DB = "./remix-ledger.db"
+MEMORY_URL = "memory://"
 _SCHEMES = "a file path, sqlite:///PATH, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+_SQLITE_PREFIX = "sqlite:///"
+
+# A schema PostgreSQL takes without quotes. eventsourcing 9.5 quotes the schema in
+# most statements but not where it looks up its composite type
+# (``CompositeInfo.fetch(conn, f"{schema}.{name}")``), so any other name fails
+# there after the schema has been created: refused here, before anything is.
+_PLAIN_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# The words ``quote_ident`` quotes: PostgreSQL 15's ``SELECT word FROM pg_get_keywords()
+# WHERE quote_ident(word) <> word``, plus words newer versions reserve (the json_*
+# family, merge_action, system_user), so a newer server is covered too. A test
+# checks the list against the live server.
+_QUOTED_KEYWORDS = """
+    all analyse analyze and any array as asc asymmetric authorization between bigint
+    binary bit boolean both case cast char character check coalesce collate collation
+    column concurrently constraint create cross current_catalog current_date
+    current_role current_schema current_time current_timestamp current_user dec
+    decimal default deferrable desc distinct do else end except exists extract false
+    fetch float for foreign freeze from full grant greatest group grouping having
+    ilike in initially inner inout int integer intersect interval into is isnull join
+    json json_array json_arrayagg json_exists json_object json_objectagg json_query
+    json_scalar json_serialize json_table json_value lateral leading least left like
+    limit localtime localtimestamp merge_action national natural nchar none normalize
+    not notnull null nullif numeric offset on only or order out outer overlaps overlay
+    placing position precision primary real references returning right row select
+    session_user setof similar smallint some substring symmetric system_user table
+    tablesample then time timestamp to trailing treat trim true union unique user using
+    values varchar variadic verbose when where window with xmlattributes xmlconcat
+    xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize
+    xmltable
+"""
+POSTGRES_QUOTED_KEYWORDS = frozenset(_QUOTED_KEYWORDS.split())
 
 
 @dataclass(frozen=True)
@@ -42,6 +89,11 @@ class DatabaseSetting:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
         return parts._replace(netloc=netloc).geturl()
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file (None for the other backends)."""
+        return Path(self.env["SQLITE_DBNAME"]) if self.backend == "sqlite" else None
+
 
 def resolve_db_setting(url: str | None = None) -> DatabaseSetting:
     """Parse ``url`` (else ``$REMIX_LEDGER_DB``, else ``./remix-ledger.db``)."""
@@ -50,16 +102,15 @@ def resolve_db_setting(url: str | None = None) -> DatabaseSetting:
     if not text:
         raise DatabaseSettingError(f"{ENV_VAR} / --db is empty; expected {_SCHEMES}")
     if text.startswith("memory:"):
+        if text != MEMORY_URL:
+            raise DatabaseSettingError(
+                f"{ENV_VAR} / --db {raw!r}: the in-memory ledger is written exactly {MEMORY_URL}"
+            )
         return DatabaseSetting(text, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
     if text.startswith(("postgresql:", "postgres:")):
         return _postgres(text)
     if text.startswith("sqlite:"):
-        if not text.startswith("sqlite:///"):
-            raise DatabaseSettingError(
-                f"{ENV_VAR} / --db {raw!r}: SQLite URLs look like sqlite:///relative.db"
-                " or sqlite:////absolute/path.db"
-            )
-        path = text[len("sqlite:///") :]
+        path = _sqlite_url_path(text, raw)
     elif "://" in text:
         raise DatabaseSettingError(f"{ENV_VAR} / --db {raw!r}: unknown scheme; expected {_SCHEMES}")
     else:
@@ -70,6 +121,56 @@ def resolve_db_setting(url: str | None = None) -> DatabaseSetting:
         text,
         "sqlite",
         {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(path))},
+    )
+
+
+def _sqlite_url_path(text: str, raw: str) -> str:
+    """The file an ``sqlite:`` URL names, by SQLAlchemy's rule: all after the third slash."""
+    if text in ("sqlite:", "sqlite://", "sqlite:///:memory:"):
+        raise DatabaseSettingError(
+            f"{ENV_VAR} / --db {raw!r}: an in-memory SQLite database would vanish with"
+            f" this process; use {MEMORY_URL} for that, or name a file"
+        )
+    if not text.startswith(_SQLITE_PREFIX):
+        raise DatabaseSettingError(
+            f"{ENV_VAR} / --db {raw!r}: SQLite URLs look like sqlite:///relative.db"
+            " or sqlite:////absolute/path.db"
+        )
+    path = text[len(_SQLITE_PREFIX) :]
+    if "?" in path:
+        raise DatabaseSettingError(
+            f"{ENV_VAR} / --db {raw!r}: SQLite URLs take no options here; give the file alone"
+        )
+    return path
+
+
+def check_sqlite_location(setting: DatabaseSetting) -> None:
+    """Refuse an SQLite setting that names a folder, or a file in a folder that is missing.
+
+    The relative ``sqlite:///tmp/x.db`` is a classic slip for ``sqlite:////tmp/x.db``:
+    when only the absolute reading names an existing folder, the message says so.
+    """
+    path = setting.sqlite_path
+    if path is None:
+        return
+    if path.is_dir():
+        raise DatabaseSettingError(
+            f"{ENV_VAR} / --db {setting.url!r}: {str(path)!r} is a folder; name a ledger"
+            f" file in it, e.g. {str(path / 'remix-ledger.db')!r}"
+        )
+    folder = path.parent
+    if folder.is_dir():
+        return
+    hint = ""
+    if setting.url.startswith(_SQLITE_PREFIX) and not path.is_absolute():
+        absolute = Path("/") / path
+        if absolute.parent.is_dir():
+            hint = (
+                f" (sqlite:/// with three slashes is relative; for {str(absolute)!r}"
+                f" write sqlite:///{absolute})"
+            )
+    raise DatabaseSettingError(
+        f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist{hint}"
     )
 
 
@@ -86,7 +187,7 @@ def _postgres(text: str) -> DatabaseSetting:
         raise DatabaseSettingError(
             f"{ENV_VAR} / --db {text!r}: expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
         )
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
     unknown = set(query) - {"schema"}
     if unknown:
         raise DatabaseSettingError(
@@ -108,5 +209,16 @@ def _postgres(text: str) -> DatabaseSetting:
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
     if "schema" in query:
-        env["POSTGRES_SCHEMA"] = query["schema"][-1]
+        env["POSTGRES_SCHEMA"] = _plain_schema(query["schema"][-1])
     return DatabaseSetting(text, "postgres", env)
+
+
+def _plain_schema(schema: str) -> str:
+    plain = _PLAIN_SCHEMA.fullmatch(schema) and not schema.startswith("pg_")
+    if plain and schema not in POSTGRES_QUOTED_KEYWORDS:
+        return schema
+    raise DatabaseSettingError(
+        f"{ENV_VAR} / --db: schema {schema!r} is not a plain PostgreSQL name; use 1-63"
+        " lower-case letters, digits and '_', not starting with a digit or 'pg_',"
+        " and not an SQL keyword"
+    )

@@ -2,7 +2,11 @@
 
 - SQLite ``path/ledger.db``: a file of their own beside it, ``path/ledger.views.db``
   (the library fixes table names per SQLite file, and a separate file keeps the
-  projector from contending with the ledger's writer; delete it to start afresh);
+  projector from contending with the ledger's writer; delete it to start afresh).
+  When that file cannot be written (an archived ledger, a read-only mount), they
+  are built in memory for the one process: a reader never writes beside a ledger
+  it was not given to write, and a cached copy elsewhere could not be checked
+  against the log it came from;
 - PostgreSQL: tables ``rl_*`` and ``rl_tracking`` in the ledger's database and schema;
 - ``memory://``: in memory, in the process that holds the ledger.
 """
@@ -14,6 +18,7 @@ from pathlib import Path
 from eventsourcing.utils import Environment
 
 from ledger.application import postgres_setup_lock
+from ledger.read_only import unwritable_reason
 from ledger.settings import DatabaseSetting, resolve_db_setting
 from projections.memory_store import MemoryReadModels
 from projections.sql_store import SQLiteReadModels, ViewsDatastore
@@ -35,7 +40,10 @@ def open_read_models(setting: DatabaseSetting | str | None = None) -> ReadModelS
     if setting.backend == "memory":
         return MemoryReadModels()
     if setting.backend == "sqlite":
-        datastore = ViewsDatastore(views_path(setting.env["SQLITE_DBNAME"]))
+        path = views_path(setting.env["SQLITE_DBNAME"])
+        if unwritable_reason(Path(path)) is not None:
+            return MemoryReadModels()
+        datastore = ViewsDatastore(path)
         sqlite_store = SQLiteReadModels(datastore)
         sqlite_store.create_table()
         return sqlite_store

@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import typer
 
 from ledger import Ledger, open_ledger
-from ledger.settings import resolve_db_setting
+from ledger.read_only import open_read_only_ledger, unwritable_reason
+from ledger.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.values import parse_time
 from lineage.graph import LineageGraph
 from lineage.snapshot import open_lineage, snapshot_path_for
@@ -25,8 +26,22 @@ class Format(StrEnum):
     json = "json"
 
 
+# Why a ledger in memory records nothing from the command line.
+MEMORY_REFUSAL = (
+    "memory:// keeps a ledger only inside one process, so what this command records"
+    " would be lost when it exits; give --db a file path or a postgresql:// URL"
+)
+
+
 class CliState:
-    """The ledger named by ``--db``, opened on first use and closed at exit."""
+    """The ledger named by ``--db``, opened on first use and closed at exit.
+
+    Whether a command records is known in one place: the ledger itself. A ledger
+    whose writes could not be kept is opened for reading only, so queries work and
+    the first write of a recording command is refused with one line saying why
+    (``ledger.read_only``): ``memory://`` (it ends with the process) and an SQLite
+    file this user cannot write (an archived copy, a read-only mount).
+    """
 
     current: ClassVar[CliState | None] = None
 
@@ -35,12 +50,25 @@ class CliState:
         self._ledger: Ledger | None = None
         self._read_models: ReadModels | None = None
         self._lineage: LineageGraph | None = None
+        # Why the opened ledger refuses writes (None: it records); set by ``ledger``.
+        self.refusal: str | None = None
         CliState.current = self
+
+    @property
+    def setting(self) -> DatabaseSetting:
+        """The parsed ``--db`` (parsed again on each use: cheap, and never stale)."""
+        return resolve_db_setting(self.db)
 
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = open_ledger(self.db)
+            setting = self.setting
+            check_sqlite_location(setting)
+            self.refusal = _refusal(setting)
+            if self.refusal is None:
+                self._ledger = open_ledger(self.db)
+            else:
+                self._ledger = open_read_only_ledger(setting, self.refusal)
         return self._ledger
 
     @property
@@ -48,14 +76,14 @@ class CliState:
         """The lineage graph on first use: from its snapshot beside an SQLite ledger
         (``lineage.snapshot``), caught up with the log, else built from the log."""
         if self._lineage is None:
-            path = snapshot_path_for(resolve_db_setting(self.db))
+            path = snapshot_path_for(self.setting)
             self._lineage = open_lineage(self.ledger, path)
         return self._lineage
 
     @property
     def read_models(self) -> ReadModels:
         if self._read_models is None:
-            self._read_models = ReadModels(self.ledger, open_read_models(self.db))
+            self._read_models = ReadModels(self.ledger, open_read_models(self.setting))
         return self._read_models
 
     def close(self) -> None:
@@ -65,6 +93,19 @@ class CliState:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+
+
+def _refusal(setting: DatabaseSetting) -> str | None:
+    """Why this process cannot record into the ledger ``setting`` names (None: it can)."""
+    if setting.backend == "memory":
+        return MEMORY_REFUSAL
+    path = setting.sqlite_path
+    why = None if path is None else unwritable_reason(path)
+    return (
+        None
+        if why is None
+        else f"cannot record: {why}; queries work, recording needs a copy you can write"
+    )
 
 
 def state_of(ctx: typer.Context) -> CliState:

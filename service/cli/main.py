@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from ledger.errors import LedgerError
-from service.cli import archive, lineage_commands, queries, records, views
+from service.cli import archive, demo, lineage_commands, queries, records, views
 from service.cli.context import CliState
 
 __all__ = ["app", "main"]
@@ -34,8 +34,10 @@ def _global_options(
         None,
         "--db",
         envvar="REMIX_LEDGER_DB",
-        help="Database URL: a file path or sqlite:///PATH (default ./remix-ledger.db),"
-        " memory://, or postgresql://USER:PASSWORD@HOST:PORT/DBNAME.",
+        help="Where the ledger lives: a file path (default ./remix-ledger.db);"
+        " sqlite:///relative/path or sqlite:////absolute/path (SQLAlchemy's rule);"
+        " memory:// (nothing kept: recording commands are refused); or"
+        " postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?schema=NAME].",
         show_default=False,
     ),
 ) -> None:
@@ -45,6 +47,7 @@ def _global_options(
 production_app = records.register(app)
 lineage_commands.register(app, production_app)
 archive.register(app)
+demo.register(app)
 queries.register(app)
 views.register(app)
 

@@ -24,7 +24,7 @@ class Cli:
         with pytest.raises(SystemExit) as done:
             main(["--db", self.db, *args])
         captured = self.capsys.readouterr()
-        assert done.value.code == expect, captured.err
+        assert done.value.code == expect, f"remix-ledger {' '.join(args)}: {captured.err}"
         self.err = captured.err
         return captured.out
 
@@ -189,7 +189,7 @@ def test_the_demo_builds_the_tiny_stories_ledger_in_the_default_file(tmp_path: P
     assert "Built the Tiny Stories demo ledger" in done.stdout
     again = run_console("demo", "--format", "json", cwd=tmp_path)
     summary = json.loads(again.stdout)["ledger"]
-    # Rebuilt from scratch, not appended to.
+    # Shown again as it was: the sample's records are all there, nothing is appended.
     assert summary["members"] >= 30 and summary["works"] >= 120
     assert summary["deepest_chain"] >= 6 and summary["diamonds"] >= 2
     assert summary["published"] >= 1 and summary["revenue"]
@@ -212,3 +212,66 @@ def test_the_embedded_installation_runs_without_the_postgres_driver(tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr
     assert "Built the Tiny Stories demo ledger" in done.stdout
+
+
+def test_recording_on_memory_is_refused_in_one_line_because_it_would_be_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    memory = Cli("memory://", capsys)
+    tree = tmp_path / "tree.dot"
+    for args in (["member", "add", "zed"], ["demo", "--tree", str(tree)], ["import", "/dev/null"]):
+        memory(*args, expect=2)
+        assert memory.err.startswith("remix-ledger: error: memory:// keeps a ledger only")
+        assert "would be lost" in memory.err and memory.err.count("\n") == 1
+    assert not tree.exists()
+    # Queries and a dry run record nothing, so they still work there.
+    assert "members      0 (0 curators)" in memory("census")
+    archive = tmp_path / "one.jsonl"
+    archive.write_text('{"type":"member","id":"m1","handle":"ok"}\n', encoding="utf-8")
+    assert "would record 1" in memory("import", "--dry-run", str(archive))
+
+
+@pytest.mark.parametrize("url", ["memory://foo", "memory:", "sqlite://"])
+def test_only_memory_itself_names_the_in_memory_ledger(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = Cli(url, capsys)
+    bad("census", expect=2)
+    assert bad.err.startswith(f"remix-ledger: error: REMIX_LEDGER_DB / --db {url!r}")
+
+
+def test_a_db_that_names_a_folder_says_it_is_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = Cli(str(tmp_path), capsys)
+    folder("census", expect=2)
+    assert f"'{tmp_path}' is a folder" in folder.err and folder.err.count("\n") == 1
+
+
+def test_the_db_help_names_the_schema_option_and_sqlalchemy_slashes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "?schema=NAME" in text and "sqlite:////absolute/path" in text
+
+
+def test_export_dash_o_dash_writes_to_standard_output(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cli("member", "add", "ana")
+    out = cli("export", "-o", "-")
+    assert out.startswith('{"type":"archive"') and '"handle":"ana"' in out
+    assert not (tmp_path / "-").exists()
+
+
+def test_census_counts_read_as_english(cli: Cli) -> None:
+    cli("member", "add", "curie", "--curator")
+    cli("contribute", "--title", "Root", "--author", "curie", "--external-id", "r")
+    text = cli("census")
+    assert "(1 curator)" in text and "deepest chain 1 generation;" in text
+    cli("remix", "--title", "Child", "--author", "curie", "--source", "r")
+    assert "deepest chain 2 generations; 0 diamonds" in cli("census")

@@ -1,0 +1,105 @@
+"""``demo`` builds only into an empty ledger or a demo ledger, and never harms another."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Databases
+from tests.service.test_cli import Cli, run_console
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _events(cli: Cli) -> int:
+    return int(json.loads(cli("census", "--format", "json"))["events"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_demo_refuses_a_ledger_it_did_not_build_and_leaves_it_as_it_was(
+    backend: str, databases: Databases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(databases.url(backend), capsys)
+    cli("member", "add", "ana")
+    cli("contribute", "--title", "Mine", "--author", "ana")
+    before = cli("export")
+    cli("demo", "--tree", str(tmp_path / "tree.dot"), expect=2)
+    assert "already holds a ledger the demo did not build (3 events)" in cli.err
+    assert "give --db another ledger" in cli.err and cli.err.count("\n") == 1
+    cli("demo", "--replace", "--tree", str(tmp_path / "tree.dot"), expect=2)
+    refused = {
+        "sqlite": "already holds a ledger the demo did not build",
+        "postgres": "--replace deletes only an SQLite demo ledger",
+    }
+    assert refused[backend] in cli.err and cli.err.count("\n") == 1
+    assert cli("export") == before
+    assert not (tmp_path / "tree.dot").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_demo_builds_into_an_empty_ledger_then_shows_it_again_unchanged(
+    backend: str, databases: Databases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(databases.url(backend), capsys)
+    first = cli("demo", "--tree", str(tmp_path / "tree.dot"))
+    assert first.startswith("Built the Tiny Stories demo ledger in")
+    built = cli("export")
+    again = cli("demo", "--tree", str(tmp_path / "tree.dot"))
+    assert "(built earlier; nothing new recorded)" in again.splitlines()[0]
+    assert "recorded 0, 645 already present" in again
+    assert cli("export") == built  # not one event more: statement #1 is issued once
+
+
+def test_replace_rebuilds_an_sqlite_demo_ledger_from_scratch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(str(tmp_path / "demo.db"), capsys)
+    cli("demo", "--tree", str(tmp_path / "tree.dot"))
+    events = _events(cli)
+    cli("member", "add", "visitor")
+    assert _events(cli) == events + 2
+    cli("demo", "--tree", str(tmp_path / "tree.dot"))  # still a demo ledger: shown as it is
+    assert _events(cli) == events + 2
+    rebuilt = cli("demo", "--replace", "--tree", str(tmp_path / "tree.dot"))
+    assert rebuilt.startswith("Built the Tiny Stories demo ledger")
+    assert _events(cli) == events
+    cli("history", "--member", "visitor", expect=2)
+
+
+def test_the_demo_refuses_a_tree_in_a_missing_folder_before_recording_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(str(tmp_path / "demo.db"), capsys)
+    cli("demo", "--tree", str(tmp_path / "missing" / "tree.svg"), expect=2)
+    assert cli.err == (
+        f"remix-ledger: error: --tree {tmp_path / 'missing' / 'tree.svg'}:"
+        f" folder '{tmp_path / 'missing'}' does not exist\n"
+    )
+    assert not (tmp_path / "demo.db").exists()
+
+
+def test_the_project_gitignore_covers_what_the_commands_write_where_they_run(
+    tmp_path: Path,
+) -> None:
+    """Run in a clone, the demo and a citation leave nothing for ``git status`` to show."""
+    assert run_console("demo", cwd=tmp_path).returncode == 0
+    for args in (
+        ["member", "add", "ana"],
+        ["contribute", "--title", "A", "--author", "ana", "--external-id", "a"],
+        ["contribute", "--title", "B", "--author", "ana", "--external-id", "b"],
+        ["cite", "b", "a", "--as", "ana"],
+    ):
+        done = run_console("--db", "mine.db", *args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert "remix-ledger.db.citations.lock" in written or "mine.db.citations.lock" in written
+    ignored = subprocess.run(
+        ["git", "-C", str(ROOT), "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(written),
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert sorted(ignored) == written
