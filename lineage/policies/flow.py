@@ -53,9 +53,10 @@ grain lost at a citation into C would have reached A with a probability of at
 most 1, so each work's visits are short of the exact ones by fewer grains than
 the lineage has citations (E), and the total by fewer than n * E for n works.
 Every share but W's is then within ``2**-128 + n * E * 2**-192`` of the exact
-share, below ``2**-127`` while n * E < 2**64 (any ledger of under a few billion
-works); W's, which takes the dust, within ``(n - 1) * 2**-127``. On a lineage of
-at most 128 works every share is within ``2**-120``.
+share: below ``2**-127`` while n * E < 2**64 (a lineage of a million works and
+ten million citations has n * E below 2**44). W's share, which takes the dust, is
+within ``(n - 1) * 2**-127``. On a lineage of at most 128 works every share is
+within ``2**-120``.
 
 The passes cost one multiplication and one division of a 200-bit integer by
 small ones per citation, then one division per work.
