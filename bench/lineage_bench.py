@@ -22,7 +22,12 @@ Measured, in one run:
    latency ends when it returns. Whether the C kernels (``lineage._kernels``)
    were in use is printed too: without them the Python ones run, slower;
 3. the royalty statement of the 100-work production (target <= 1 s);
-4. the same ancestry question (every ancestor of that work) answered by the graph
+4. ``flow`` against ``decay``, in interleaved rounds (``--flow-rounds``, median of
+   each): the same statement under ``flow`` (target <= 2 s), and the credits of
+   the ~10 000-ancestor work serialised to JSON as the CLI writes them
+   (``credits_for``, ``as_dict``, ``json.dumps`` with ``indent=2``; target <= 2 s
+   under ``flow``), each with the ``decay`` time and the ratio;
+5. the same ancestry question (every ancestor of that work) answered by the graph
    and, as a user without this project would, by a recursive CTE over the SQLite
    event data (``json_each`` over the stored citations); both times and the ratio.
 
@@ -42,8 +47,11 @@ import sqlite3
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bench.import_bench import machine
 from ledger import open_ledger
@@ -52,7 +60,7 @@ from ledger.identity import work_id_for
 from lineage import kernels
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph
-from lineage.policies import policy_from_name
+from lineage.policies import RoyaltyPolicy, policy_from_name
 from lineage.royalties import statement_for_revenue
 
 DATA = Path(__file__).resolve().parent / ".data"
@@ -191,6 +199,52 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds that ``run()`` took, and what it returned."""
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def credits_json(lineage: LineageGraph, work: Any, policy: RoyaltyPolicy) -> str:
+    """The credits of ``work`` as ``remix-ledger credits --format json`` writes them."""
+    return json.dumps(credits_for(lineage, work, policy).as_dict(), ensure_ascii=False, indent=2)
+
+
+def flow_against_decay(lineage: LineageGraph, production: Any, work: Any, rounds: int) -> None:
+    """Statement and credits JSON under ``flow``, each beside ``decay`` in the same rounds."""
+    flow, decay = policy_from_name("flow"), policy_from_name("decay")
+    questions: dict[str, Callable[[RoyaltyPolicy], Any]] = {
+        "royalty statement, 100 works": lambda policy: statement_for_revenue(
+            lineage, production, 1, policy=policy
+        ),
+        "credits JSON of the deepest work": lambda policy: credits_json(lineage, work, policy),
+    }
+    seconds: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[str, int] = {}
+    for _ in range(rounds):  # interleaved: the machine's drift reaches both alike
+        for question, ask in questions.items():
+            for policy in (decay, flow):
+                took, answer = timed(partial(ask, policy))
+                seconds.setdefault((question, policy.name), []).append(took)
+                if isinstance(answer, str):
+                    sizes[policy.name] = len(answer.encode())
+                del answer
+    print(f"\nflow against decay ({rounds} interleaved rounds, medians):")
+    for question in questions:
+        under_flow = statistics.median(seconds[question, "flow"])
+        under_decay = statistics.median(seconds[question, "decay"])
+        print(
+            f"  {question}: flow {under_flow:.2f}s"
+            f"  {'PASS' if under_flow <= 2 else 'FAIL'} (<= 2 s);"
+            f" decay {under_decay:.2f}s; flow / decay = {under_flow / under_decay:.2f}x"
+        )
+    print(
+        f"  credits JSON size: flow {sizes['flow'] / 2**20:.1f} MiB,"
+        f" decay {sizes['decay'] / 2**20:.1f} MiB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -199,6 +253,9 @@ def main() -> None:
     parser.add_argument("--chain", type=int, default=10_000, help="length of the deepest chain")
     parser.add_argument("--quick", action="store_true", help="100 000 works, a 2 000-work chain")
     parser.add_argument("--repeat", type=int, default=30, help="credits calls to time")
+    parser.add_argument(
+        "--flow-rounds", type=int, default=3, help="interleaved flow / decay rounds"
+    )
     parser.add_argument(
         "--no-traced", action="store_true", help="skip the second build under tracemalloc"
     )
@@ -272,6 +329,7 @@ def main() -> None:
         f"royalty statement, 100 works, {len(statement.lines):,} payees: {statement_seconds:.2f}s"
         f"  {'PASS' if statement_seconds <= 1 else 'FAIL'} (<= 1 s)"
     )
+    flow_against_decay(lineage, production, work, args.flow_rounds)
 
     started = time.perf_counter()
     graph_count = len(lineage.ancestors(work))

@@ -4,11 +4,16 @@ Plain ``fractions.Fraction`` at every step, read through the id-keyed views of
 ``Ancestry`` (``order``, ``sources``, ``derived``, ``path_counts``). It is slow on
 deep lineages (a gcd per operation), which is why the library no longer works
 this way, but it is simple, so the tests check the fast code against it.
+
+``flow`` is defined in fixed point (``lineage.policies.flow``): its reference here
+runs the same floors in Fractions, work by id; ``exact_flow`` is the walk's exact
+stationary distribution, which the fixed point approximates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from uuid import UUID
 
@@ -23,6 +28,7 @@ from lineage.policies import (
     RoyaltyPolicy,
 )
 from lineage.policies.base import as_percent
+from lineage.policies.flow import SHARE_BITS, VISIT_BITS
 
 #: Per work or member: the exact share and the terms that explain it.
 Explained = dict[UUID, tuple[Fraction, tuple[str, ...]]]
@@ -162,29 +168,59 @@ def _relative(ancestry: Ancestry) -> Explained:
     return found
 
 
-def _flow(policy: Flow, ancestry: Ancestry) -> Explained:
-    visits = {work: Fraction(0) for work in ancestry.order}
-    visits[ancestry.seed] = Fraction(1)
-    weights = {
-        work: {s: policy.weight(ancestry.relation(s, work)) for s in ancestry.sources[work]}
-        for work in ancestry.order
-    }
-    for work in ancestry.order:
-        total = sum(weights[work].values(), Fraction(0))
-        for source, weight in weights[work].items():
-            if total:
-                visits[source] += (1 - policy.alpha) * visits[work] * weight / total
+def exact_flow(policy: Flow, ancestry: Ancestry) -> dict[UUID, Fraction]:
+    """Each work's exact share under ``policy``'s walk, in Fractions: what ``flow``
+    computed before it moved to fixed point, and what its fixed point approximates."""
+    visits = _flow_visits(policy, ancestry, Fraction(1), Fraction)
     all_visits = sum(visits.values(), Fraction(0))
+    return {work: visits[work] / all_visits for work in ancestry.order}
+
+
+def _flow_visits(
+    policy: Flow, ancestry: Ancestry, start: Fraction, step: Callable[[Fraction], Fraction | int]
+) -> dict[UUID, Fraction]:
+    # The visits per walk, W's being ``start`` and each citation's part rounded by
+    # ``step``; from W to the originals.
+    visits = {work: Fraction(0) for work in ancestry.order}
+    visits[ancestry.seed] = start
+    for work in ancestry.order:
+        weights = _flow_weights(policy, ancestry, work)
+        total = sum(weights.values(), Fraction(0))
+        for source, weight in weights.items():
+            if total:
+                visits[source] += step((1 - policy.alpha) * visits[work] * weight / total)
+    return visits
+
+
+def _flow_weights(policy: Flow, ancestry: Ancestry, work: UUID) -> dict[UUID, Fraction]:
+    return {s: policy.weight(ancestry.relation(s, work)) for s in ancestry.sources[work]}
+
+
+def _flow(policy: Flow, ancestry: Ancestry) -> Explained:
+    # Fixed point: visits in grains of 2^-192 of a visit, each citation's part
+    # floored; shares floored to units of 2^-128 of the payment, the dust to W.
+    grain, unit = Fraction(1, 2**VISIT_BITS), Fraction(1, 2**SHARE_BITS)
+    visits = _flow_visits(policy, ancestry, Fraction(2**VISIT_BITS), math.floor)
+    all_visits = sum(visits.values(), Fraction(0))
+    units = {work: math.floor(visits[work] / all_visits / unit) for work in ancestry.order}
+    dust = 2**SHARE_BITS - sum(units.values())
     found: Explained = {}
     for work in ancestry.order:
-        terms = [
-            f"{1 - policy.alpha} x {term_text(visits[built])} x {weights[built][work]}/"
-            f'{sum(weights[built].values(), Fraction(0))} stepping back from "'
-            f'{ancestry.title(built)}"'
-            for built in ancestry.derived[work]
-        ]
+        terms = []
+        for built in ancestry.derived[work]:
+            weights = _flow_weights(policy, ancestry, built)
+            terms.append(
+                f"{1 - policy.alpha} x {term_text(visits[built] * grain)} x {weights[work]}/"
+                f'{sum(weights.values(), Fraction(0))} stepping back from "'
+                f'{ancestry.title(built)}"'
+            )
+        floored = f"floored to {units[work]} units of 2^-128"
+        if work == ancestry.seed:
+            floored += f", plus the dust: the {dust} units that flooring every share left"
+            units[work] += dust
         terms.append(
-            f"{term_text(visits[work])} visits per walk, of {term_text(all_visits)} in all"
+            f"{term_text(visits[work] * grain)} visits per walk,"
+            f" of {term_text(all_visits * grain)} in all, {floored}"
         )
-        found[work] = (visits[work] / all_visits, tuple(terms))
+        found[work] = (units[work] * unit, tuple(terms))
     return found

@@ -207,29 +207,7 @@ def test_equal_gives_every_contributor_the_same_however_many_works(sketch: Sketc
     assert works == {"C": F(1, 3), "B": F(1, 6) + F(1, 3), "A": F(1, 6)}
 
 
-# ------------------------------------------------------------------- flow
-
-
-def test_flow_is_personalised_pagerank_with_restarts(sketch: Sketch) -> None:
-    chain(sketch)
-    visits = {"C": F(1), "B": F(17, 20), "A": F(17, 20) ** 2}
-    total = sum(visits.values())
-    assert shares(sketch, Flow(), "C") == {k: v / total for k, v in visits.items()}
-
-
-def test_flow_follows_relation_weights_and_ignores_percentages(sketch: Sketch) -> None:
-    sketch.work("A")
-    sketch.work("B", cites=["A"])
-    sketch.work("C", cites=["A"])
-    sketch.work("D", cites=[("B", "90", "remix"), ("C", "5", "inspiration")])
-    policy = Flow(alpha=F(0), relation_weights={"inspiration": F(1, 2)})
-    # Visits: D 1, B 2/3, C 1/3, A 1: three in all.
-    assert shares(sketch, policy, "D") == {"D": F(1, 3), "B": F(2, 9), "C": F(1, 9), "A": F(1, 3)}
-
-
-def test_flow_that_always_restarts_leaves_everything_to_the_work(sketch: Sketch) -> None:
-    chain(sketch)
-    assert shares(sketch, Flow(alpha=F(1)), "C") == {"C": 1, "B": 0, "A": 0}
+# flow, in fixed point, has its own module: tests/lineage/test_flow.py
 
 
 # ------------------------------------------------------- shared behaviour
@@ -410,25 +388,6 @@ def test_decay_agrees_with_brute_force_path_products(spec: LineageSpec) -> None:
     for work, value in reach.items():
         expected = value * (1 - r) if spec.sources_of(work) else value
         assert found[made.works[work]].value == expected
-
-
-@given(spec=lineage_specs())
-def test_flow_is_the_stationary_distribution_of_its_walk(spec: LineageSpec) -> None:
-    seed = len(spec.works) - 1
-    alpha = F(3, 20)
-    with built(spec) as made:
-        found = Flow(alpha).work_shares(made.lineage(), made.works[seed])
-    pi = {made.works.index(work): share.value for work, share in found.items()}
-    assert sum(pi.values()) == 1
-    # Inflow of each work equals its probability: restarts flow into the seed,
-    # steps back along citations into the sources.
-    inflow = dict.fromkeys(pi, F(0))
-    for work, p in pi.items():
-        sources = spec.sources_of(work)
-        inflow[seed] += p * (alpha if sources else 1)
-        for source in sources:
-            inflow[source.work] += p * (1 - alpha) / len(sources)
-    assert inflow == pi
 
 
 @given(spec=lineage_specs())
