@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +42,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.application import Ledger
 from ledger.archive import stored_states
-from ledger.archive.references import Derived, citation, content_key, resolve, when
+from ledger.archive.references import Derived, citation, content_key, resolve
 from ledger.archive.schema import Line
 from ledger.archive.stored_states import NULL
 from ledger.comment import Comment
@@ -54,13 +55,17 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import HandleClaim, Member
+from ledger.royalty_stack import percent_of
 from ledger.rules import (
+    check_built_after,
     check_contributor,
     check_external_id,
     check_registration,
     check_remix,
     handle_taken_error,
+    occurred,
 )
+from ledger.values import Citation
 from ledger.vote import Vote, check_vote_value
 from ledger.work import Work
 
@@ -85,6 +90,10 @@ class _WorkFacts:
     json: str
     title: str
     authors: tuple[UUID, ...]
+    created_at: datetime
+    # The stacked royalty claim under the absolute policy, in percent
+    # (``ledger.royalty_stack``): the int 0 for most works, shared.
+    claim: Fraction | int
 
 
 # A vote's value and idempotency key; a plain tuple of an int and a string, which
@@ -249,7 +258,7 @@ class FastPath:
         if member_id is None:
             return 0
         actor = self._by(fields)
-        occurred_at = when(fields.get("joined_at"))
+        occurred_at = occurred(fields.get("joined_at"))
         canonical = check_registration(fields["handle"], external_id)
         claim_id = handle_claim_id_for(canonical)
         if claim_id.int in self.records:
@@ -274,19 +283,22 @@ class FastPath:
         work_id = self._new(work_id_for, external_id)
         if work_id is None:
             return 0
-        sources = [
-            citation(source, self._work_ref(source.id).id) for source in fields.get("sources") or ()
-        ]
+        cited = [(source, self._work_ref(source.id)) for source in fields.get("sources") or ()]
+        sources = [citation(source, facts.id) for source, facts in cited]
         authors = [self._member_ref(author) for author in fields["authors"]]
         author_ids = [author.id for author in authors]
         actor = self._by(fields)
         actor_id = None if actor is None else actor.id
-        occurred_at = when(fields.get("created_at"))
+        occurred_at = occurred(fields.get("created_at"))
         kind = check_remix(work_id, external_id, fields["kind"], author_ids, sources)
         check_contributor(actor_id, author_ids)
         # A source is never retracted here: retractions are handed over, and
-        # every work this path knows it recorded itself. Work.create checks the
-        # authors and sources again, as check_remix did: they pass again.
+        # every work this path knows it recorded itself.
+        for _, source_facts in cited:
+            check_built_after(occurred_at, source_facts.title, source_facts.created_at)
+        claim = self._claim(sources, [facts for _, facts in cited])
+        # Work.create checks the authors and sources again, as check_remix did:
+        # they pass again.
         title = fields["title"]
         body, uri, license = fields.get("body"), fields.get("uri"), fields.get("license")
         Work.check_contents(title, body, uri, license)
@@ -303,9 +315,26 @@ class FastPath:
             occurred_at,
             sources,
         )
-        facts = _WorkFacts(work_id, stored_states.uuid_json(work_id), title, tuple(author_ids))
+        facts = _WorkFacts(
+            work_id, stored_states.uuid_json(work_id), title, tuple(author_ids), occurred_at, claim
+        )
         self._stage(work_id, _REMIXED if sources else _CONTRIBUTED, state, facts)
         return 1
+
+    @staticmethod
+    def _claim(sources: list[Citation], facts: list[_WorkFacts]) -> Fraction | int:
+        """A new work's stacked royalty claim; over 100% the command path says why.
+
+        The commands refuse such a work with an error that names every ancestor's
+        share, read from the records: handing over gives the same error.
+        """
+        if not any(c.royalty_percent for c in sources) and not any(f.claim for f in facts):
+            return 0  # most works: no Fraction arithmetic
+        own = sum((percent_of(c) for c in sources), Fraction(0))
+        claim = own + sum((source.claim for source in facts), Fraction(0))
+        if own > 100 or claim > 100:
+            raise HandOver("royalties over 100%")
+        return claim if claim else 0
 
     def _comment(self, line: Line) -> int:
         fields = line.fields
@@ -315,7 +344,7 @@ class FastPath:
             return 0
         work = self._work_ref(fields["work"])
         author = self._member_ref(fields["author"])
-        occurred_at = when(fields.get("created_at"))
+        occurred_at = occurred(fields.get("created_at"))
         check_external_id(external_id)
         text = fields["text"]
         Comment.check_text(text)
@@ -338,7 +367,7 @@ class FastPath:
             if existing[1] == key or existing[0] == value:
                 return 0
             raise HandOver("a vote that changes a vote")
-        occurred_at = when(fields.get("created_at"))
+        occurred_at = occurred(fields.get("created_at"))
         check_vote_value(value)
         Vote.check_voter(member.id, work.authors, work.title)
         state = stored_states.voted(self._now(), member.json, work.json, value, occurred_at, key)
