@@ -315,8 +315,10 @@ class Ledger(Application[UUID]):
                 actor_id=actor_id,
                 occurred_at=occurred(occurred_at),
             )
-            uow.add(member)
+            # The claim is saved first, so the command's position is the member's
+            # own Registered event: the position the member's history shows.
             uow.add(HandleClaim.claim(id=claim_id, handle=canonical, member_id=member_id))
+            uow.add(member)
             return member_id
 
         return self._recorded(command)
@@ -797,6 +799,7 @@ class Ledger(Application[UUID]):
         An ``external_id`` (or an ``idempotency_key``) makes recording it again a no-op.
         """
         check_external_id(external_id)
+        amount.check_recordable()
         key = f"revenue:{external_id}" if external_id else idempotency_key
 
         def command(uow: UnitOfWork) -> UUID:

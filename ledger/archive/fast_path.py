@@ -269,12 +269,13 @@ class FastPath:
         Member.check_name(name)
         facts = _MemberFacts(member_id, stored_states.uuid_json(member_id))
         actor_json = NULL if actor is None else actor.json
+        # The claim first, as the command saves them (its position is the member's).
+        state = stored_states.claimed(self._now(), canonical, facts.json)
+        self._stage(claim_id, _CLAIMED, state, _CLAIM)
         state = stored_states.registered(
             self._now(), canonical, name, external_id, actor_json, occurred_at
         )
         self._stage(member_id, _REGISTERED, state, facts)
-        state = stored_states.claimed(self._now(), canonical, facts.json)
-        self._stage(claim_id, _CLAIMED, state, _CLAIM)
         return 2
 
     def _work(self, line: Line) -> int:

@@ -7,30 +7,73 @@ process is running.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 
 import typer
 
+from ledger import Ledger
 from ledger.errors import InvalidValueError
-from ledger.values import parse_time
+from ledger.values import Kind, parse_enum, parse_time
 from projections.ordering import RankBy, WorkFilter
 from projections.queries import RankedWork, ReadModels, resolve_as_of
+from projections.rows import HistoryRow
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.progress import progress_bar
 
-__all__ = ["parse_as_of", "rankings_text", "register"]
+__all__ = [
+    "AS_OF_HELP",
+    "as_of_position",
+    "history_text",
+    "parse_as_of",
+    "rankings_text",
+    "register",
+]
+
+AS_OF_HELP = (
+    "A past position (0 to the ledger's last), or a time: RFC 3339 with an offset,"
+    " or a date YYYY-MM-DD, which means the end of that day in UTC."
+)
+_INTEGER = re.compile(r"[+-]?\d+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_as_of(value: str | None) -> int | datetime | None:
-    """``--as-of``: a position (an integer) or an RFC 3339 time."""
+    """``--as-of``: a position (an integer), an RFC 3339 time, or a date (its last moment, UTC)."""
     if value is None:
         return None
-    if value.strip().isdigit():
-        return int(value)
+    text = value.strip()
+    if _INTEGER.fullmatch(text):
+        position = int(text)
+        if position < 0:
+            raise InvalidValueError(f"--as-of {value!r} is not a position: positions are 0 or more")
+        return position
+    if _DATE.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidValueError(f"--as-of {value!r} is not a date") from None
+        return datetime.combine(day, time_of_day.max, tzinfo=UTC)
     return parse_time(value, "--as-of")
+
+
+def as_of_position(ledger: Ledger, value: str | None) -> int | None:
+    """The position ``--as-of`` names; one past the ledger's last position is refused.
+
+    A time after the last event names the last position, which exists.
+    """
+    as_of = parse_as_of(value)
+    if isinstance(as_of, int):
+        head = ledger.head
+        if as_of > head:
+            raise InvalidValueError(f"--as-of {as_of} is past the ledger's last position, {head}")
+        return as_of
+    return resolve_as_of(ledger, as_of)
 
 
 def _epoch(value: str | None, what: str) -> float | None:
@@ -66,6 +109,29 @@ def rankings_text(ranked: list[RankedWork]) -> str:
     return "\n".join(lines)
 
 
+def history_text(entries: Sequence[HistoryRow]) -> str:
+    """A history page as a table: a header row, then one aligned row per event."""
+    header = ("position", "occurred (UTC)", "type", "actor", "summary")
+    rows = [
+        (
+            str(e.position),
+            f"{e.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
+            e.type,
+            e.actor,
+            e.summary,
+        )
+        for e in entries
+    ]
+    if not rows:
+        return "no events"
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+    lines = []
+    for row in (header, *rows):
+        cells = [row[0].rjust(widths[0])] + [row[i].ljust(widths[i]) for i in (1, 2, 3)]
+        lines.append("  ".join([*cells, row[4]]))
+    return "\n".join(lines)
+
+
 def register(app: typer.Typer) -> None:
     projections = typer.Typer(
         help="Run, rebuild and inspect the read models.", no_args_is_help=True
@@ -88,15 +154,15 @@ def register(app: typer.Typer) -> None:
         ),
         limit: int = typer.Option(10, "--limit", min=1, max=1000),
         offset: int = typer.Option(0, "--offset", min=0),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Top works by Wilson score, hot score, remixes or recency."""
+        if kind is not None:
+            parse_enum(Kind, kind, "--kind")
         state = state_of(ctx)
         models = current_read_models(state)
-        position = resolve_as_of(state.ledger, parse_as_of(as_of))
+        position = as_of_position(state.ledger, as_of)
         where = WorkFilter(kind, _epoch(since, "--since"), _epoch(until, "--until"), never_remixed)
         ranked = models.rankings(by, where, limit=limit, offset=offset, as_of=position)
         current = position if position is not None else models.projector.position
@@ -111,15 +177,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         limit: int = typer.Option(10, "--limit", min=1, max=1000),
         offset: int = typer.Option(0, "--offset", min=0),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Contributors by remixes others built on their works, votes received, works."""
         state = state_of(ctx)
         models = current_read_models(state)
-        position = resolve_as_of(state.ledger, parse_as_of(as_of))
+        position = as_of_position(state.ledger, as_of)
         rows = models.leaderboard(limit=limit, offset=offset, as_of=position)
         if output_format is Format.json:
             emit_json(
@@ -158,9 +222,7 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(
             100, "--limit", min=1, max=10_000, help="At most this many entries."
         ),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Every event about a member or a work, in order: position, time, type, actor, summary."""
@@ -170,16 +232,12 @@ def register(app: typer.Typer) -> None:
         ledger = state.ledger
         subject = ledger.find_member(member) if member is not None else ledger.find_work(work or "")
         models = current_read_models(state)
-        position = resolve_as_of(ledger, parse_as_of(as_of))
+        position = as_of_position(ledger, as_of)
         page = models.history(subject, after=after, limit=limit, as_of=position)
         if output_format is Format.json:
             emit_json(page.as_dict())
             return
-        for entry in page.entries:
-            typer.echo(
-                f"{entry.position:>8}  {entry.occurred_at:%Y-%m-%d %H:%M:%S}  {entry.type:<20} "
-                f"{entry.actor:<16} {entry.summary}"
-            )
+        typer.echo(history_text(page.entries))
         if page.next_after is not None:
             typer.echo(f"(more: --after {page.next_after})")
 
