@@ -20,6 +20,7 @@ from eventsourcing.sqlite import (
 )
 
 from projections.bulk import BatchValues
+from projections.listing import WorkQuery
 from projections.ordering import RankBy, WorkFilter, sql_order
 from projections.rows import MemberRow, WorkRow
 from projections.sql_tables import (
@@ -180,6 +181,46 @@ class SqlReadModels:
         )
         with self._transaction(commit=False) as cursor:
             records = self._rows(cursor, text, {"limit": limit, "offset": offset})
+        return [from_record("members", r) for r in records]
+
+    def listed_works(self, query: WorkQuery, after: int, limit: int) -> list[WorkRow]:
+        """``projections.listing.list_works`` in SQL (by the works' position index)."""
+        conditions = ["position > :after"]
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if query.kind is not None:
+            conditions.append("kind = :kind")
+            params["kind"] = query.kind
+        if query.retracted is not None:
+            conditions.append("retracted = :retracted")
+            params["retracted"] = int(query.retracted)
+        if query.author is not None:
+            # authors is a JSON list of hex ids: a quoted hex matches one exactly.
+            conditions.append("authors LIKE :author")
+            params["author"] = f'%"{query.author.hex}"%'
+        text = f"SELECT * FROM {{prefix}}works WHERE {' AND '.join(conditions)} ORDER BY position"
+        if query.title is None:
+            with self._transaction(commit=False) as cursor:
+                records = self._rows(cursor, text + " LIMIT :limit", params)
+            return [from_record("works", r) for r in records]
+        # Title text without regard to case, exactly as Python's casefold (LIKE and
+        # LOWER differ between backends beyond ASCII): filter here, a page at a time.
+        found: list[WorkRow] = []
+        params["limit"] = max(limit, 1000)
+        while len(found) < limit:
+            with self._transaction(commit=False) as cursor:
+                records = self._rows(cursor, text + " LIMIT :limit", params)
+            rows = [from_record("works", r) for r in records]
+            found += [row for row in rows if query.matches(row)]
+            if len(records) < params["limit"]:
+                break
+            params["after"] = rows[-1].position
+        return found[:limit]
+
+    def listed_members(self, after: str, limit: int) -> list[MemberRow]:
+        """``projections.listing.list_members`` in SQL (by the members' handle index)."""
+        text = "SELECT * FROM {prefix}members WHERE handle > :after ORDER BY handle LIMIT :limit"
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(cursor, text, {"after": after, "limit": limit})
         return [from_record("members", r) for r in records]
 
     def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[int]:

@@ -11,11 +11,14 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
+from typing import Any
+from uuid import UUID
 
 import typer
+from eventsourcing.application import AggregateNotFoundError
 
 from ledger import Ledger
 from ledger.errors import InvalidValueError
@@ -29,6 +32,7 @@ from service.cli.progress import progress_bar
 __all__ = [
     "AS_OF_HELP",
     "as_of_position",
+    "external_id_of",
     "history_text",
     "parse_as_of",
     "rankings_text",
@@ -80,6 +84,16 @@ def _epoch(value: str | None, what: str) -> float | None:
     return None if value is None else parse_time(value, what).timestamp()
 
 
+def external_id_of(ledger: Ledger, record_id: UUID) -> str | None:
+    """The record's external id (None when it has none, or is no record)."""
+    try:
+        record: Any = ledger.repository.get(record_id)
+    except AggregateNotFoundError:
+        return None
+    external_id: str | None = getattr(record, "external_id", None)
+    return external_id
+
+
 def current_read_models(state: CliState) -> ReadModels:
     """The read models, caught up with the log (with a progress bar when far behind)."""
     models = state.read_models
@@ -95,16 +109,20 @@ def current_read_models(state: CliState) -> ReadModels:
     return models
 
 
-def rankings_text(ranked: list[RankedWork]) -> str:
+def rankings_text(ranked: list[RankedWork], ids: Mapping[UUID, str] | None = None) -> str:
+    """The ranking as a table; ``ids`` shows each work's id (its external id if any)."""
+    shown = {r.work.work_id: str(r.work.work_id) for r in ranked} | dict(ids or {})
+    width = max((len(shown[r.work.work_id]) for r in ranked), default=2)
     lines = [
         f"{'#':>3}  {'wilson':>6} {'hot':>8} {'up':>4} {'down':>4} {'remixes':>7}"
-        f" {'desc':>5}  title (kind)"
+        f" {'desc':>5}  {'id':<{width}}  title (kind)"
     ]
     for entry in ranked:
         w = entry.work
         lines.append(
             f"{entry.rank:>3}  {entry.wilson:6.3f} {entry.hot:8.3g} {w.up:>4} {w.down:>4}"
-            f" {w.direct_remixes:>7} {entry.descendants:>5}  {w.title} ({w.kind})"
+            f" {w.direct_remixes:>7} {entry.descendants:>5}  {shown[w.work_id]:<{width}}"
+            f"  {w.title} ({w.kind})"
         )
     return "\n".join(lines)
 
@@ -166,11 +184,14 @@ def register(app: typer.Typer) -> None:
         where = WorkFilter(kind, _epoch(since, "--since"), _epoch(until, "--until"), never_remixed)
         ranked = models.rankings(by, where, limit=limit, offset=offset, as_of=position)
         current = position if position is not None else models.projector.position
+        externals = {r.work.work_id: external_id_of(state.ledger, r.work.work_id) for r in ranked}
         if output_format is Format.json:
-            emit_json({"position": current, "by": by.value, "works": [r.as_dict() for r in ranked]})
+            works = [r.as_dict() | {"external_id": externals[r.work.work_id]} for r in ranked]
+            emit_json({"position": current, "by": by.value, "works": works})
             return
         typer.echo(f"Top works by {by.value}, as of position {current}:")
-        typer.echo(rankings_text(ranked))
+        shown = {work_id: external for work_id, external in externals.items() if external}
+        typer.echo(rankings_text(ranked, shown))
 
     @app.command()
     def leaderboard(
@@ -185,12 +206,14 @@ def register(app: typer.Typer) -> None:
         models = current_read_models(state)
         position = as_of_position(state.ledger, as_of)
         rows = models.leaderboard(limit=limit, offset=offset, as_of=position)
+        externals = {r.member_id: external_id_of(state.ledger, r.member_id) for r in rows}
         if output_format is Format.json:
             emit_json(
                 [
                     {
                         "rank": offset + i + 1,
                         "member_id": str(r.member_id),
+                        "external_id": externals[r.member_id],
                         "handle": r.handle,
                         "name": r.name,
                         "works": r.works,
@@ -202,11 +225,16 @@ def register(app: typer.Typer) -> None:
                 ]
             )
             return
-        typer.echo(f"{'#':>3}  {'remixed':>7} {'+votes':>6} {'-votes':>6} {'works':>5}  member")
+        shown = {r.member_id: externals[r.member_id] or str(r.member_id) for r in rows}
+        width = max((len(each) for each in shown.values()), default=2)
+        typer.echo(
+            f"{'#':>3}  {'remixed':>7} {'+votes':>6} {'-votes':>6} {'works':>5}"
+            f"  {'id':<{width}}  member"
+        )
         for i, r in enumerate(rows):
             typer.echo(
                 f"{offset + i + 1:>3}  {r.remixes_received:>7} {r.votes_up:>6} {r.votes_down:>6}"
-                f" {r.works:>5}  @{r.handle} ({r.name})"
+                f" {r.works:>5}  {shown[r.member_id]:<{width}}  @{r.handle} ({r.name})"
             )
 
     @app.command()
