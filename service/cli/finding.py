@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         """List productions in the order they were created, a page at a time."""
         ledger = state_of(ctx).ledger
         found = ledger.recorder.select_notifications(after + 1, limit, topics=[_PRODUCTION_CREATED])
-        listed = [(n.id, ledger.production(n.originator_id)) for n in found]
+        listed = [(n.id, ledger.production(UUID(str(n.originator_id)))) for n in found]
         next_after = listed[-1][0] if len(listed) == limit else None
         if output_format is Format.json:
             emit_json(

@@ -40,8 +40,8 @@ __all__ = [
 ]
 
 AS_OF_HELP = (
-    "A past position (0 to the ledger's last), or a time: RFC 3339 with an offset,"
-    " or a date YYYY-MM-DD, which means the end of that day in UTC."
+    "A past position (0 to the ledger's last), or a time: the log as it stood then"
+    " (RFC 3339 with an offset, or a date YYYY-MM-DD, which means the end of that day in UTC)."
 )
 _INTEGER = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -69,7 +69,9 @@ def test_a_later_citation_that_stacks_over_100_percent_is_refused(ledger: Ledger
     d = ledger.contribute(authors=[ana], title="D").id
     ledger.cite_source(c, _cite(d, 40))  # 100%: allowed, and known claims are refreshed
     e = ledger.contribute(authors=[ana], title="E").id
-    with pytest.raises(RoyaltyOverAllocationError, match=r'"C" would entitle its ancestors to 101%'):
+    with pytest.raises(
+        RoyaltyOverAllocationError, match=r'"C" would entitle its ancestors to 101%'
+    ):
         ledger.cite_source(c, _cite(e, 1))
     with pytest.raises(RoyaltyOverAllocationError, match=r"to 101% .*\"D\" 40%"):
         ledger.remix(authors=[ana], title="F", sources=[_cite(c, 1)])
@@ -165,8 +167,12 @@ def test_the_import_refuses_an_impossible_split_with_its_line_either_way(fast: b
     lines = _archive(
         _MEMBER,
         _work("a", "2024-01-02T00:00:00Z"),
-        _work("b", "2024-01-03T00:00:00Z", {"id": "a", "relation": "remix", "royalty_percent": "70"}),
-        _work("c", "2024-01-04T00:00:00Z", {"id": "b", "relation": "remix", "royalty_percent": "40"}),
+        _work(
+            "b", "2024-01-03T00:00:00Z", {"id": "a", "relation": "remix", "royalty_percent": "70"}
+        ),
+        _work(
+            "c", "2024-01-04T00:00:00Z", {"id": "b", "relation": "remix", "royalty_percent": "40"}
+        ),
     )
     ledger = open_ledger("memory://")
     with pytest.raises(ArchiveError) as refused:
