@@ -96,6 +96,8 @@ __all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger", "postgres_se
 T = TypeVar("T")
 _RETRIES = 5
 _SOURCE_CITED = get_topic(Work.SourceCited)
+# How far back a command's own record's event is looked for (a few events a command).
+_OWN_EVENT_WINDOW = 4
 
 
 class ConcurrencyError(LedgerError):
@@ -315,13 +317,13 @@ class Ledger(Application[UUID]):
                 actor_id=actor_id,
                 occurred_at=occurred(occurred_at),
             )
-            # The claim is saved first, so the command's position is the member's
-            # own Registered event: the position the member's history shows.
-            uow.add(HandleClaim.claim(id=claim_id, handle=canonical, member_id=member_id))
             uow.add(member)
+            uow.add(HandleClaim.claim(id=claim_id, handle=canonical, member_id=member_id))
             return member_id
 
-        return self._recorded(command)
+        # The member's own event, not the claim saved after it: the position the
+        # member's history shows.
+        return self._own_position(self._recorded(command))
 
     def rename_member(
         self,
@@ -914,6 +916,18 @@ class Ledger(Application[UUID]):
     def _recorded(self, command: Callable[[UnitOfWork], UUID]) -> Recorded:
         record_id, position = self._execute(command)
         return Recorded(record_id, position)
+
+    def _own_position(self, recorded: Recorded) -> Recorded:
+        """``recorded`` at the position of its record's last event, which a command
+        may have saved before events of other records (in the same transaction)."""
+        if recorded.position is None:
+            return recorded
+        start = max(1, recorded.position - _OWN_EVENT_WINDOW)
+        saved = self.recorder.select_notifications(start, _OWN_EVENT_WINDOW + 1, recorded.position)
+        for notification in reversed(saved):
+            if notification.originator_id == recorded.id:
+                return Recorded(recorded.id, notification.id)
+        return recorded
 
     @staticmethod
     def _member(uow: UnitOfWork, member_id: UUID) -> Member:

@@ -183,6 +183,9 @@ class SqlReadModels:
             records = self._rows(cursor, text, {"limit": limit, "offset": offset})
         return [from_record("members", r) for r in records]
 
+    #: Titles read at a time when works are listed by title text.
+    title_chunk = 20_000
+
     def listed_works(self, query: WorkQuery, after: int, limit: int) -> list[WorkRow]:
         """``projections.listing.list_works`` in SQL (by the works' position index)."""
         conditions = ["position > :after"]
@@ -197,24 +200,36 @@ class SqlReadModels:
             # authors is a JSON list of hex ids: a quoted hex matches one exactly.
             conditions.append("authors LIKE :author")
             params["author"] = f'%"{query.author.hex}"%'
-        text = f"SELECT * FROM {{prefix}}works WHERE {' AND '.join(conditions)} ORDER BY position"
+        where = " AND ".join(conditions)
+        text = f"SELECT * FROM {{prefix}}works WHERE {where} ORDER BY position LIMIT :limit"
         if query.title is None:
             with self._transaction(commit=False) as cursor:
-                records = self._rows(cursor, text + " LIMIT :limit", params)
+                records = self._rows(cursor, text, params)
             return [from_record("works", r) for r in records]
         # Title text without regard to case, exactly as Python's casefold (LIKE and
-        # LOWER differ between backends beyond ASCII): filter here, a page at a time.
-        found: list[WorkRow] = []
-        params["limit"] = max(limit, 1000)
-        while len(found) < limit:
+        # LOWER differ between backends beyond ASCII): titles are read a chunk at a
+        # time and matched here, then only the matching rows are read whole.
+        needle = query.title.casefold()
+        scan = f"SELECT position, title FROM {{prefix}}works WHERE {where} ORDER BY position"
+        params["limit"] = self.title_chunk
+        matched: list[int] = []
+        while len(matched) < limit:
             with self._transaction(commit=False) as cursor:
-                records = self._rows(cursor, text + " LIMIT :limit", params)
-            rows = [from_record("works", r) for r in records]
-            found += [row for row in rows if query.matches(row)]
-            if len(records) < params["limit"]:
+                chunk = self._rows(cursor, scan + " LIMIT :limit", params)
+            matched += [r["position"] for r in chunk if needle in r["title"].casefold()]
+            if len(chunk) < self.title_chunk:
                 break
-            params["after"] = rows[-1].position
-        return found[:limit]
+            params["after"] = chunk[-1]["position"]
+        wanted = matched[:limit]
+        if not wanted:
+            return []
+        # Parameter names of letters only (the PostgreSQL store rewrites :name).
+        names = [f"p{_letters(n)}" for n in range(len(wanted))]
+        marks = ", ".join(f":{name}" for name in names)
+        fetch = f"SELECT * FROM {{prefix}}works WHERE position IN ({marks}) ORDER BY position"
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(cursor, fetch, dict(zip(names, wanted, strict=True)))
+        return [from_record("works", r) for r in records]
 
     def listed_members(self, after: str, limit: int) -> list[MemberRow]:
         """``projections.listing.list_members`` in SQL (by the members' handle index)."""
@@ -269,6 +284,16 @@ class SqlReadModels:
             subjects = self._rows(cursor, "SELECT * FROM {prefix}history_subjects", {})
             dumped["history"] = sorted((UUID(r["subject_id"]), r["position"]) for r in subjects)
         return dumped
+
+
+def _letters(number: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "ba": a number written in letters."""
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text = chr(ord("a") + digit) + text
+        if not number:
+            return text
 
 
 # Page cache per connection (KiB): a rebuild's tables and indexes stay in memory.

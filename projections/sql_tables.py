@@ -63,6 +63,8 @@ TABLE_SQL = {
 # orders ``projections.listing`` pages in.
 INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS rl_works_position ON {prefix}works (position)",
+    "CREATE INDEX IF NOT EXISTS rl_works_kind ON {prefix}works (kind, position)",
+    "CREATE INDEX IF NOT EXISTS rl_works_retracted ON {prefix}works (retracted, position)",
     "CREATE INDEX IF NOT EXISTS rl_members_handle ON {prefix}members (handle)",
 )
 # Indexes a rebuild drops at its start and creates at its end: inserting 2.5

@@ -93,7 +93,7 @@ class _WorkFacts:
     created_at: datetime
     # The stacked royalty claim under the absolute policy, in percent
     # (``ledger.royalty_stack``): the int 0 for most works, shared.
-    claim: Fraction | int
+    royalties: Fraction | int
 
 
 # A vote's value and idempotency key; a plain tuple of an int and a string, which
@@ -269,13 +269,12 @@ class FastPath:
         Member.check_name(name)
         facts = _MemberFacts(member_id, stored_states.uuid_json(member_id))
         actor_json = NULL if actor is None else actor.json
-        # The claim first, as the command saves them (its position is the member's).
-        state = stored_states.claimed(self._now(), canonical, facts.json)
-        self._stage(claim_id, _CLAIMED, state, _CLAIM)
         state = stored_states.registered(
             self._now(), canonical, name, external_id, actor_json, occurred_at
         )
         self._stage(member_id, _REGISTERED, state, facts)
+        state = stored_states.claimed(self._now(), canonical, facts.json)
+        self._stage(claim_id, _CLAIMED, state, _CLAIM)
         return 2
 
     def _work(self, line: Line) -> int:
@@ -297,7 +296,7 @@ class FastPath:
         # every work this path knows it recorded itself.
         for _, source_facts in cited:
             check_built_after(occurred_at, source_facts.title, source_facts.created_at)
-        claim = self._claim(sources, [facts for _, facts in cited])
+        royalties = self._royalties(sources, [facts for _, facts in cited])
         # Work.create checks the authors and sources again, as check_remix did:
         # they pass again.
         title = fields["title"]
@@ -317,25 +316,30 @@ class FastPath:
             sources,
         )
         facts = _WorkFacts(
-            work_id, stored_states.uuid_json(work_id), title, tuple(author_ids), occurred_at, claim
+            work_id,
+            stored_states.uuid_json(work_id),
+            title,
+            tuple(author_ids),
+            occurred_at,
+            royalties,
         )
         self._stage(work_id, _REMIXED if sources else _CONTRIBUTED, state, facts)
         return 1
 
     @staticmethod
-    def _claim(sources: list[Citation], facts: list[_WorkFacts]) -> Fraction | int:
+    def _royalties(sources: list[Citation], facts: list[_WorkFacts]) -> Fraction | int:
         """A new work's stacked royalty claim; over 100% the command path says why.
 
         The commands refuse such a work with an error that names every ancestor's
         share, read from the records: handing over gives the same error.
         """
-        if not any(c.royalty_percent for c in sources) and not any(f.claim for f in facts):
+        if not any(c.royalty_percent for c in sources) and not any(f.royalties for f in facts):
             return 0  # most works: no Fraction arithmetic
         own = sum((percent_of(c) for c in sources), Fraction(0))
-        claim = own + sum((source.claim for source in facts), Fraction(0))
-        if own > 100 or claim > 100:
+        stacked = own + sum((source.royalties for source in facts), Fraction(0))
+        if own > 100 or stacked > 100:
             raise HandOver("royalties over 100%")
-        return claim if claim else 0
+        return stacked if stacked else 0
 
     def _comment(self, line: Line) -> int:
         fields = line.fields
