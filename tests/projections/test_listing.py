@@ -67,7 +67,6 @@ def test_works_pages_on_sql_stores_equal_the_plain_filter(
     limit: int,
 ) -> None:
     sql = _models(databases, "sqlite")
-    sql.store.title_chunk = 2  # type: ignore[attr-defined]  # several chunks, even here
     memory = ReadModels(sql.ledger, MemoryReadModels())
     memory.projector.catch_up()
     ids = _IDS[id(databases)]
