@@ -525,9 +525,14 @@ class Ledger(Application[UUID]):
         check), since a later citation raises the claims of what is built on it.
         """
 
+        read: dict[UUID, tuple[str, Sequence[Citation]]] = {}
+
         def lineage(work_id: UUID) -> tuple[str, Sequence[Citation]]:
-            work = self._work(uow, work_id)
-            return work.title, work.sources
+            found = read.get(work_id)
+            if found is None:  # a refusal walks the lineage a second time: read it once
+                work = self._work(uow, work_id)
+                found = read[work_id] = (work.title, work.sources)
+            return found
 
         claims = self._stacked_claims
         head = self.head
