@@ -149,7 +149,11 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             None, "--policy", help="What if: another policy than the production's."
         ),
         param: list[str] = typer.Option([], "--param", help="A policy parameter, e.g. r=1/3."),
-        issue: bool = typer.Option(False, "--issue", help="Record the statements not issued yet."),
+        issue: bool = typer.Option(
+            False,
+            "--issue",
+            help="Record the statements not issued yet (with none left, say so for each).",
+        ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         output_format: str = typer.Option("text", "--format", help="text or json."),
     ) -> None:
@@ -169,28 +173,8 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         if revenue is not None and not rows:
             raise InvalidValueError(f"the production has no revenue payment #{revenue}")
         if issue:
-            actor = _actor(ledger, acting)
-            issued_at = lineage.production(production_id).statements
             chosen = Format.json if output_format == "json" else Format.text
-            for number, statement, issued in rows:
-                if issued is None:
-                    recorded = ledger.issue_statement(
-                        production_id, number, statement.as_dict(), actor_id=actor
-                    )
-                    report(ledger, f"issued statement #{number} for production", recorded, chosen)
-                elif chosen is Format.json:
-                    emit_json_line(
-                        {
-                            "already_issued": number,
-                            "id": str(production_id),
-                            "position": issued_at[number][0],
-                        }
-                    )
-                else:
-                    typer.echo(
-                        f"statement #{number} was already issued, at position"
-                        f" {issued_at[number][0]}; nothing new recorded"
-                    )
+            _issue(ledger, lineage, production_id, rows, _actor(ledger, acting), chosen)
             return
         if output_format == "json":
             emit_json(
@@ -332,6 +316,37 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             occurred_at=parse_when(at),
         )
         report(ledger, "waived a share of production", recorded, output_format)
+
+
+def _issue(
+    ledger: Ledger,
+    lineage: LineageGraph,
+    production_id: UUID,
+    rows: list[tuple[int, Statement, dict[str, Any] | None]],
+    actor: UUID | None,
+    output_format: Format,
+) -> None:
+    """Record the statements not issued yet; when there are none, say so for each."""
+    for number, statement, issued in rows:
+        if issued is None:
+            recorded = ledger.issue_statement(
+                production_id, number, statement.as_dict(), actor_id=actor
+            )
+            report(ledger, f"issued statement #{number} for production", recorded, output_format)
+    if any(issued is None for _, _, issued in rows):
+        return
+    issued_at = lineage.production(production_id).statements
+    for number, _, _ in rows:
+        position = issued_at[number][0]
+        if output_format is Format.json:
+            emit_json_line(
+                {"already_issued": number, "id": str(production_id), "position": position}
+            )
+        else:
+            typer.echo(
+                f"statement #{number} was already issued, at position {position};"
+                " nothing new recorded"
+            )
 
 
 def _tasl_dict(entry: TASL) -> dict[str, Any]:

@@ -120,6 +120,15 @@ def test_a_repeated_issue_says_the_statement_was_already_issued(cli: Cli) -> Non
     again = cli("royalties", "p", "--issue")
     assert again.startswith("statement #1 was already issued, at position ")
     assert again.rstrip().endswith("nothing new recorded")
+    assert (
+        json.loads(cli("royalties", "p", "--issue", "--revenue", "1", "--format", "json"))[
+            "already_issued"
+        ]
+        == 1
+    )
+    cli("production", "revenue", "p", "50")
+    issued = cli("royalties", "p", "--issue")
+    assert "issued statement #2" in issued and "#1" not in issued  # only what is new
 
 
 def test_the_waiver_applies_to_revenue_recorded_after_it_as_its_help_says(cli: Cli) -> None:
