@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
+from decimal import Context, Decimal, Inexact, Rounded
 from typing import Any
 from uuid import UUID
 
@@ -55,7 +55,6 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import HandleClaim, Member
-from ledger.royalty_stack import percent_of
 from ledger.rules import (
     check_built_after,
     check_contributor,
@@ -93,7 +92,7 @@ class _WorkFacts:
     created_at: datetime
     # The stacked royalty claim under the absolute policy, in percent
     # (``ledger.royalty_stack``): the int 0 for most works, shared.
-    royalties: Fraction | int
+    royalties: Decimal | int
 
 
 # A vote's value and idempotency key; a plain tuple of an int and a string, which
@@ -327,17 +326,28 @@ class FastPath:
         return 1
 
     @staticmethod
-    def _royalties(sources: list[Citation], facts: list[_WorkFacts]) -> Fraction | int:
+    def _royalties(sources: list[Citation], facts: list[_WorkFacts]) -> Decimal | int:
         """A new work's stacked royalty claim; over 100% the command path says why.
 
         The commands refuse such a work with an error that names every ancestor's
-        share, read from the records: handing over gives the same error.
+        share, read from the records: handing over gives the same error. Sums of
+        declared percentages are exact in decimal (a 60-digit context that traps any
+        rounding: then the commands, in fractions, decide); ``Fraction`` arithmetic
+        cost a tenth of the import's time here.
         """
-        if not any(c.royalty_percent for c in sources) and not any(f.royalties for f in facts):
-            return 0  # most works: no Fraction arithmetic
-        own = sum((percent_of(c) for c in sources), Fraction(0))
-        stacked = own + sum((source.royalties for source in facts), Fraction(0))
-        if own > 100 or stacked > 100:
+        add = _EXACT.add
+        own: Decimal | int = 0
+        try:
+            for c in sources:
+                if c.royalty_percent:
+                    own = add(own, c.royalty_percent)
+            stacked = own
+            for source in facts:
+                if source.royalties:
+                    stacked = add(stacked, source.royalties)
+        except (Inexact, Rounded):
+            raise HandOver("royalties beyond 60 digits") from None
+        if stacked > 100 or own > 100:
             raise HandOver("royalties over 100%")
         return stacked if stacked else 0
 
@@ -380,5 +390,8 @@ class FastPath:
         self._stage(vote_id, _VOTED, state, facts)
         return 1
 
+
+# Exact decimal sums of percentages, or a trap (``_royalties``).
+_EXACT = Context(prec=60, traps=[Inexact, Rounded])
 
 _vote_id_for: Callable[[UUID, UUID], UUID] = vote_id_for.__wrapped__
