@@ -19,6 +19,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,9 @@ def generate(events: int = 200_000, *, seed: int = 20261126) -> Archive:
     authors_of: list[tuple[int, ...]] = []  # work index -> member indexes
     source_pool: list[int] = []  # each work once, plus once per use as a source
     uses: list[int] = []
+    # Each work's stacked royalty claim under the absolute policy, in percent: the
+    # ledger refuses a remix that takes it over 100 (ledger.royalty_stack).
+    claims: list[Fraction] = []
     votes: set[tuple[int, int]] = set()
     members = 0
     recorded = 0
@@ -145,17 +149,29 @@ def generate(events: int = 200_000, *, seed: int = 20261126) -> Archive:
             remixes += 1
             wanted = min(rng.randint(1, 3), len(authors_of))
             chosen: list[int] = []
+            claim = Fraction(0)
             while len(chosen) < wanted:
                 pick = rng.choice(source_pool)  # P(work) ~ 1 + uses(work)
-                if pick not in chosen:
-                    chosen.append(pick)
+                if pick in chosen:
+                    continue
+                if claim + claims[pick] > 100:
+                    wanted -= 1  # a second source would take the claims over 100%
+                    continue
+                chosen.append(pick)
+                claim += claims[pick]
             for pick in chosen:
                 uses[pick] += 1
                 source_pool.append(pick)
                 source: dict[str, Any] = {"id": f"w{pick}", "relation": rng.choice(_RELATIONS)}
                 if rng.random() < 0.3:
-                    source["royalty_percent"] = str(rng.choice((5, 10, 12.5, 20, 25)))
+                    percent = rng.choice((5, 10, 12.5, 20, 25))
+                    if claim + Fraction(percent) <= 100:
+                        source["royalty_percent"] = str(percent)
+                        claim += Fraction(percent)
                 sources.append(source)
+            claims.append(claim)
+        else:
+            claims.append(Fraction(0))
         authors_of.append(authors)
         uses.append(0)
         source_pool.append(index)

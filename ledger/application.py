@@ -65,12 +65,15 @@ from ledger.identity import (
 )
 from ledger.member import HandleClaim, Member
 from ledger.production import DEFAULT_POOL_PERCENT, Production
+from ledger.royalty_stack import StackedClaims, check_royalty_split
 from ledger.rules import (
+    check_built_after,
     check_contributor,
     check_external_id,
     check_registration,
     check_remix,
     handle_taken_error,
+    occurred,
 )
 from ledger.settings import ENV_VAR, resolve_db_setting
 from ledger.transcodings import register_ledger_transcodings
@@ -84,7 +87,6 @@ from ledger.values import (
     check_text,
     normalise_handle,
     parse_enum,
-    utc_now,
 )
 from ledger.vote import Vote, check_vote_value
 from ledger.work import Work
@@ -94,6 +96,8 @@ __all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger", "postgres_se
 T = TypeVar("T")
 _RETRIES = 5
 _SOURCE_CITED = get_topic(Work.SourceCited)
+# How far back a command's own record's event is looked for (a few events a command).
+_OWN_EVENT_WINDOW = 4
 
 
 class ConcurrencyError(LedgerError):
@@ -122,6 +126,8 @@ class Ledger(Application[UUID]):
         self._local = threading.local()
         settings = dict(self.env)
         self._citation_lock = citation_lock_for(settings, lambda: _postgres_connect(settings))
+        self._stacked_claims = StackedClaims()
+        self._claims_head = 0
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -146,10 +152,12 @@ class Ledger(Application[UUID]):
             yield uow
         except BaseException:
             uow.discard()
+            self._stacked_claims.forget()  # they may count works that were never saved
             raise
         else:
             if dry_run:
                 uow.discard()
+                self._stacked_claims.forget()
             else:
                 uow.commit()
         finally:
@@ -307,13 +315,15 @@ class Ledger(Application[UUID]):
                 name=name if name is not None else canonical,
                 external_id=external_id,
                 actor_id=actor_id,
-                occurred_at=occurred_at or utc_now(),
+                occurred_at=occurred(occurred_at),
             )
             uow.add(member)
             uow.add(HandleClaim.claim(id=claim_id, handle=canonical, member_id=member_id))
             return member_id
 
-        return self._recorded(command)
+        # The member's own event, not the claim saved after it: the position the
+        # member's history shows.
+        return self._own_position(self._recorded(command))
 
     def rename_member(
         self,
@@ -333,7 +343,7 @@ class Ledger(Application[UUID]):
                 member.rename(
                     name=name,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                     idempotency_key=idempotency_key,
                 )
             return member_id
@@ -357,7 +367,7 @@ class Ledger(Application[UUID]):
                 self._check_curator(uow, actor_id, "grant roles")
             if not member.has_role(granted):
                 member.grant_role(
-                    role=granted.value, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+                    role=granted.value, actor_id=actor_id, occurred_at=occurred(occurred_at)
                 )
             return member_id
 
@@ -385,7 +395,7 @@ class Ledger(Application[UUID]):
                     mode=credit_mode.value,
                     pseudonym=pseudonym,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                     idempotency_key=idempotency_key,
                 )
             return member_id
@@ -448,8 +458,12 @@ class Ledger(Application[UUID]):
             for author_id in authors:
                 self._member(uow, author_id)
             check_contributor(actor_id, authors)
+            when = occurred(occurred_at)
             for citation in sources:
-                self._work(uow, citation.work_id).check_not_retracted("remixed")
+                source = self._work(uow, citation.work_id)
+                source.check_not_retracted("remixed")
+                check_built_after(when, source.title, source.contributed_at)
+            self._check_royalty_split(uow, title, sources)
             uow.add(
                 Work.create(
                     id=work_id,
@@ -461,7 +475,7 @@ class Ledger(Application[UUID]):
                     license=license,
                     external_id=external_id,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=when,
                     sources=sources,
                 )
             )
@@ -487,10 +501,12 @@ class Ledger(Application[UUID]):
             Work.check_sources(work.id, (*work.sources, citation))
             source = self._work(uow, citation.work_id)
             source.check_not_retracted("cited")
+            when = occurred(occurred_at)
             self._check_no_cycle(uow, work, source)
-            work.cite_source(
-                citation=citation, actor_id=actor_id, occurred_at=occurred_at or utc_now()
-            )
+            self._check_royalty_split(uow, work.title, (*work.sources, citation))
+            work.cite_source(citation=citation, actor_id=actor_id, occurred_at=when)
+            # The claims of this work and of everything built on it have changed.
+            self._stacked_claims.forget()
             return work_id
 
         return self._recorded(command)
@@ -498,6 +514,36 @@ class Ledger(Application[UUID]):
     def _check_no_cycle(self, uow: UnitOfWork, work: Work, source: Work) -> None:
         if is_ancestor(work.id, source.id, lambda current: self._work(uow, current).source_ids):
             raise cycle_error(source.title, work.title)
+
+    def _check_royalty_split(
+        self, uow: UnitOfWork, title: str, sources: Sequence[Citation]
+    ) -> None:
+        """Refuse royalties over 100% (``ledger.royalty_stack``).
+
+        The works' stacked claims are kept between commands, until a citation is
+        recorded, by this process or by another (looked up in the log since the last
+        check), since a later citation raises the claims of what is built on it.
+        """
+
+        read: dict[UUID, tuple[str, Sequence[Citation]]] = {}
+
+        def lineage(work_id: UUID) -> tuple[str, Sequence[Citation]]:
+            found = read.get(work_id)
+            if found is None:  # a refusal walks the lineage a second time: read it once
+                work = self._work(uow, work_id)
+                found = read[work_id] = (work.title, work.sources)
+            return found
+
+        claims = self._stacked_claims
+        head = self.head
+        seen, self._claims_head = self._claims_head, head
+        if claims.known and head != seen:
+            cited_since = self.recorder.select_notifications(
+                seen + 1, 1, stop=head, topics=[_SOURCE_CITED]
+            )
+            if head < seen or cited_since:
+                claims.forget()
+        check_royalty_split(title, sources, self._stacked_claims, lineage)
 
     def retract_work(
         self,
@@ -511,7 +557,7 @@ class Ledger(Application[UUID]):
 
         def command(uow: UnitOfWork) -> UUID:
             self._work(uow, work_id).retract(
-                reason=reason, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+                reason=reason, actor_id=actor_id, occurred_at=occurred(occurred_at)
             )
             return work_id
 
@@ -544,7 +590,7 @@ class Ledger(Application[UUID]):
                     author_id=author_id,
                     text=text,
                     external_id=external_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                 )
             )
             return comment_id
@@ -564,7 +610,7 @@ class Ledger(Application[UUID]):
             comment = uow.get(
                 Comment, comment_id, lambda: UnknownCommentError(f"no comment has id {comment_id}")
             )
-            comment.retract(actor_id=actor_id, occurred_at=occurred_at or utc_now())
+            comment.retract(actor_id=actor_id, occurred_at=occurred(occurred_at))
             return comment_id
 
         return self._recorded(command)
@@ -587,7 +633,7 @@ class Ledger(Application[UUID]):
             work = self._work(uow, work_id)
             work.check_not_retracted("voted on")
             Vote.check_voter(member_id, work.authors, work.title)
-            when = occurred_at or utc_now()
+            when = occurred(occurred_at)
             vote = uow.find(Vote, vote_id)
             if vote is None:
                 uow.add(
@@ -629,7 +675,7 @@ class Ledger(Application[UUID]):
             if vote is not None and not vote.is_withdrawn and not vote.has_applied(idempotency_key):
                 vote.withdraw(
                     actor_id=member_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                     idempotency_key=idempotency_key,
                 )
             return vote_id
@@ -667,7 +713,7 @@ class Ledger(Application[UUID]):
                     curator_id=curator_id,
                     external_id=external_id,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                 )
             )
             return production_id
@@ -694,7 +740,7 @@ class Ledger(Application[UUID]):
                 production.include_work(
                     work_id=work_id,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                     idempotency_key=idempotency_key,
                 )
             return production_id
@@ -720,7 +766,7 @@ class Ledger(Application[UUID]):
                 production.exclude_work(
                     work_id=work_id,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                     idempotency_key=idempotency_key,
                 )
             return production_id
@@ -740,7 +786,7 @@ class Ledger(Application[UUID]):
             production = self._production(uow, production_id)
             if actor_id is not None:
                 self._check_curator(uow, actor_id, "publish productions")
-            production.publish(actor_id=actor_id, occurred_at=occurred_at or utc_now())
+            production.publish(actor_id=actor_id, occurred_at=occurred(occurred_at))
             return production_id
 
         return self._recorded(command)
@@ -760,6 +806,7 @@ class Ledger(Application[UUID]):
         An ``external_id`` (or an ``idempotency_key``) makes recording it again a no-op.
         """
         check_external_id(external_id)
+        amount.check_recordable()
         key = f"revenue:{external_id}" if external_id else idempotency_key
 
         def command(uow: UnitOfWork) -> UUID:
@@ -771,7 +818,7 @@ class Ledger(Application[UUID]):
                     amount=amount,
                     external_id=external_id,
                     actor_id=actor_id,
-                    occurred_at=occurred_at or utc_now(),
+                    occurred_at=occurred(occurred_at),
                     idempotency_key=key,
                 )
             return production_id
@@ -816,7 +863,7 @@ class Ledger(Application[UUID]):
                 pool_percent=pool_percent,
                 weights=None if weights is None else {w.hex: str(v) for w, v in weights.items()},
                 actor_id=actor_id,
-                occurred_at=occurred_at or utc_now(),
+                occurred_at=occurred(occurred_at),
             )
             return production_id
 
@@ -838,7 +885,7 @@ class Ledger(Application[UUID]):
             self._member(uow, member_id)
             _check_self_or_operator(actor_id, member_id, "waive a share")
             production.waive_share(
-                member_id=member_id, actor_id=actor_id, occurred_at=occurred_at or utc_now()
+                member_id=member_id, actor_id=actor_id, occurred_at=occurred(occurred_at)
             )
             return production_id
 
@@ -863,7 +910,7 @@ class Ledger(Application[UUID]):
                 revenue_number=revenue_number,
                 statement=dict(statement),
                 actor_id=actor_id,
-                occurred_at=occurred_at or utc_now(),
+                occurred_at=occurred(occurred_at),
             )
             return production_id
 
@@ -874,6 +921,18 @@ class Ledger(Application[UUID]):
     def _recorded(self, command: Callable[[UnitOfWork], UUID]) -> Recorded:
         record_id, position = self._execute(command)
         return Recorded(record_id, position)
+
+    def _own_position(self, recorded: Recorded) -> Recorded:
+        """``recorded`` at the position of its record's last event, which a command
+        may have saved before events of other records (in the same transaction)."""
+        if recorded.position is None:
+            return recorded
+        start = max(1, recorded.position - _OWN_EVENT_WINDOW)
+        saved = self.recorder.select_notifications(start, _OWN_EVENT_WINDOW + 1, recorded.position)
+        for notification in reversed(saved):
+            if notification.originator_id == recorded.id:
+                return Recorded(recorded.id, notification.id)
+        return recorded
 
     @staticmethod
     def _member(uow: UnitOfWork, member_id: UUID) -> Member:

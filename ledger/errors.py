@@ -17,6 +17,7 @@ __all__ = [
     "InvalidAmountError",
     "InvalidHandleError",
     "InvalidSourcesError",
+    "InvalidTimeError",
     "InvalidValueError",
     "LedgerError",
     "NotAuthorError",
@@ -25,6 +26,7 @@ __all__ = [
     "OwnWorkVoteError",
     "PermissionDeniedError",
     "RetractedError",
+    "RoyaltyOverAllocationError",
     "TextTooLongError",
     "UnknownCommentError",
     "UnknownMemberError",
@@ -75,6 +77,14 @@ class TextTooLongError(InvalidValueError):
 
 class InvalidSourcesError(LedgerError):
     """A remix's sources are missing, repeated, too many, or include the work itself."""
+
+
+class RoyaltyOverAllocationError(InvalidSourcesError):
+    """A citation's royalty percentages would promise more than 100% of a payment."""
+
+
+class InvalidTimeError(InvalidValueError):
+    """An act is dated in the future, or before a record it builds on."""
 
 
 class CycleError(LedgerError):

@@ -8,6 +8,7 @@ projections package keeps the same entries as a read model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -173,10 +174,36 @@ class Namebook:
                 return f"{n(event.originator_id)} was published"
             case Production.RevenueRecorded():
                 return f"{n(event.originator_id)} earned {event.amount}"
-        return type(event).__qualname__
+            case Production.PolicyChosen():
+                return f"{n(event.originator_id)} shares revenue by {_policy_text(event)}"
+            case Production.ShareWaived():
+                return (
+                    f"{n(event.member_id)} waived their share of {n(event.originator_id)}"
+                    " (revenue recorded from now on)"
+                )
+            case Production.RoyaltyStatementIssued():
+                return (
+                    f"royalty statement for revenue #{event.revenue_number}"
+                    f" of {n(event.originator_id)} issued"
+                )
+        # An event type this version does not describe: its name in words, never a
+        # class path.
+        return f"{n(event.originator_id)}: {_words(type(event).__name__)}"
 
     def _authors(self, event: Any) -> str:
         return ", ".join(self.name(author) for author in event.authors)
+
+
+def _policy_text(event: Any) -> str:
+    params = ", ".join(f"{name}={value}" for name, value in sorted(event.params.items()))
+    policy = f"{event.policy}({params})" if params else event.policy
+    weights = "" if not event.weights else f", {len(event.weights)} work weights"
+    return f"{policy}, contributor pool {event.pool_percent}%{weights}"
+
+
+def _words(name: str) -> str:
+    """``PolicyChosen`` -> ``policy chosen``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 _SEQUENCES = (list, tuple)

@@ -10,19 +10,35 @@ written once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from ledger.errors import HandleTakenError, PermissionDeniedError
-from ledger.values import MAX_EXTERNAL_ID, Citation, Kind, check_text, normalise_handle, parse_enum
+from ledger.errors import HandleTakenError, InvalidTimeError, PermissionDeniedError
+from ledger.values import (
+    MAX_EXTERNAL_ID,
+    Citation,
+    Kind,
+    check_text,
+    format_time,
+    normalise_handle,
+    parse_enum,
+    utc_now,
+)
 from ledger.work import Work
 
 __all__ = [
+    "MAX_AHEAD",
+    "check_built_after",
     "check_contributor",
     "check_external_id",
     "check_registration",
     "check_remix",
     "handle_taken_error",
+    "occurred",
 ]
+
+#: How far ahead of this machine's clock an act may be dated (clocks disagree a little).
+MAX_AHEAD = timedelta(minutes=5)
 
 
 def check_external_id(external_id: str | None) -> None:
@@ -61,3 +77,28 @@ def check_contributor(actor_id: UUID | None, authors: Sequence[UUID]) -> None:
     """A member contributes only works they are an author of (the operator any)."""
     if actor_id is not None and actor_id not in authors:
         raise PermissionDeniedError("a member contributes only works they are an author of")
+
+
+def occurred(occurred_at: datetime | None) -> datetime:
+    """When an act happened: ``occurred_at``, or now when it is None.
+
+    An act dated more than ``MAX_AHEAD`` after now has not happened yet: refused.
+    """
+    now = utc_now()
+    if occurred_at is None:
+        return now
+    if occurred_at > now + MAX_AHEAD:
+        raise InvalidTimeError(
+            f"the act is dated {format_time(occurred_at)}, in the future"
+            f" (this machine's clock says {format_time(now)})"
+        )
+    return occurred_at
+
+
+def check_built_after(occurred_at: datetime, source_title: str, source_created: datetime) -> None:
+    """A remix cannot be made before one of its sources existed."""
+    if occurred_at < source_created:
+        raise InvalidTimeError(
+            f"the act is dated {format_time(occurred_at)}, before its source"
+            f" {source_title!r} was contributed ({format_time(source_created)})"
+        )

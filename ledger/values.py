@@ -23,6 +23,7 @@ from ledger.errors import (
 )
 
 __all__ = [
+    "MAX_AMOUNT",
     "MAX_BODY",
     "MAX_COMMENT",
     "MAX_SOURCES",
@@ -49,6 +50,9 @@ MAX_NAME = 200
 MAX_EXTERNAL_ID = 200
 MAX_URI = 2_000
 MAX_LICENSE = 100
+#: The largest amount of money recorded, in major units (10^15): statements of it
+#: stay exact to the minor unit in every format (18 digits with cents).
+MAX_AMOUNT = 10**15
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -151,8 +155,14 @@ class Money:
             value = Decimal(str(amount))
         except InvalidOperation:
             raise InvalidAmountError(f"amount {amount!r} is not a number") from None
-        if not value.is_finite() or value <= 0:
+        if not value.is_finite():
+            raise InvalidAmountError(f"amount {amount!r} is not a finite number")
+        if value <= 0:
             raise InvalidAmountError(f"amount {amount!r} must be positive")
+        if value > MAX_AMOUNT:
+            raise InvalidAmountError(
+                f"amount {amount!r} is more than {MAX_AMOUNT:,} {code}, the largest amount recorded"
+            )
         scaled = value.scaleb(digits)
         if scaled != scaled.to_integral_value():
             raise InvalidAmountError(
@@ -165,10 +175,19 @@ class Money:
         if self.minor_units <= 0:
             raise InvalidAmountError(f"amount {self.minor_units} must be positive")
 
+    def check_recordable(self) -> None:
+        """Refuse an amount over ``MAX_AMOUNT`` major units (ledgers recorded before the
+        bound still load: the check is the recording command's)."""
+        if self.minor_units > MAX_AMOUNT * 10 ** minor_unit_digits(self.currency):
+            raise InvalidAmountError(
+                f"amount {self} is more than {MAX_AMOUNT:,} {self.currency},"
+                " the largest amount recorded"
+            )
+
     @property
     def decimal(self) -> Decimal:
-        """The amount in major units, exactly."""
-        return Decimal(self.minor_units).scaleb(-minor_unit_digits(self.currency))
+        """The amount in major units, exactly (whatever its size: no context rounding)."""
+        return Decimal(f"{self.minor_units}E-{minor_unit_digits(self.currency)}")
 
     def __str__(self) -> str:
         digits = minor_unit_digits(self.currency)

@@ -35,6 +35,7 @@ __all__ = [
     "attribution_html",
     "attribution_markdown",
     "attribution_text",
+    "escape_markdown",
     "tasl_entries",
 ]
 
@@ -124,8 +125,15 @@ class _Format:
 
 
 _TEXT = _Format(str, lambda title: f'"{title}"', lambda text, url: text)
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows as it is (no emphasis, links, tables or HTML)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 _MARKDOWN = _Format(
-    lambda text: _MARKDOWN_SPECIAL.sub(r"\\\1", text),
+    escape_markdown,
     lambda title: f'"{title}"',
     lambda text, url: f"[{text}](<{url.replace('<', '%3C').replace('>', '%3E')}>)",
 )

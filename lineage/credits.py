@@ -19,7 +19,7 @@ Credits are sorted by distance, then share (largest first), then handle.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -35,16 +35,21 @@ from lineage.rounding import format_percent, format_percent_over
 
 __all__ = [
     "ANONYMOUS",
+    "WORKS_SHOWN",
     "Credit",
     "CreditedWork",
     "Credits",
     "credits_for",
     "explanation_dict",
     "share_dict",
+    "works_listed",
 ]
 
 #: How a member who asked for no credit is shown.
 ANONYMOUS = "Anonymous"
+
+#: How many of a contributor's works a text line names before "and N more".
+WORKS_SHOWN = 3
 
 
 class CreditedWork(NamedTuple):
@@ -112,11 +117,16 @@ class Credits:
     def __len__(self) -> int:
         return len(self.credits)
 
-    def as_text(self) -> str:
-        """One line per contributor, for a terminal or a plain-text page."""
+    def as_text(self, *, works_shown: int | None = WORKS_SHOWN) -> str:
+        """One line per contributor, for a terminal or a plain-text page.
+
+        Each line names at most ``works_shown`` of the contributor's works (the
+        nearest first) and says how many more there are; None names them all.
+        A retracted work is marked so.
+        """
         lines = [f'Credits for "{self.title}" ({self.policy}):']
         for credit in self.credits:
-            works = ", ".join(f'"{work.title}"' for work in credit.works)
+            works = works_listed(credit.works, works_shown, lambda work: f'"{work.title}"')
             lines.append(
                 f"  {credit.display_name}: {credit.percent}%"
                 f" (generation {credit.distance}) for {works}"
@@ -212,6 +222,16 @@ def _credits_for(
         ancestry.position,
         tuple(map(listed.__getitem__, ranked)),
     )
+
+
+def works_listed(
+    works: Sequence[CreditedWork], shown: int | None, title: Callable[[CreditedWork], str]
+) -> str:
+    """``"A", "B" (retracted), "C" and 169 more``: the first ``shown`` works, then a count."""
+    named = works if shown is None else works[:shown]
+    listed = ", ".join(title(w) + (" (retracted)" if w.retracted else "") for w in named)
+    hidden = len(works) - len(named)
+    return f"{listed} and {hidden} more" if hidden else listed
 
 
 def share_dict(share: Fraction) -> dict[str, str]:

@@ -7,6 +7,8 @@ writes a batch's rows and its tracking position in one transaction.
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -20,6 +22,7 @@ from eventsourcing.sqlite import (
 )
 
 from projections.bulk import BatchValues
+from projections.listing import WorkQuery
 from projections.ordering import RankBy, WorkFilter, sql_order
 from projections.rows import MemberRow, WorkRow
 from projections.sql_tables import (
@@ -182,6 +185,60 @@ class SqlReadModels:
             records = self._rows(cursor, text, {"limit": limit, "offset": offset})
         return [from_record("members", r) for r in records]
 
+    def listed_works(self, query: WorkQuery, after: int, limit: int) -> list[WorkRow]:
+        """``projections.listing.list_works`` in SQL (the works' indexes by position,
+        kind and retraction; a plain scan for an author or title text)."""
+        conditions = ["position > :after"]
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if query.kind is not None:
+            conditions.append("kind = :kind")
+            params["kind"] = query.kind
+        if query.retracted is not None:
+            conditions.append("retracted = :retracted")
+            params["retracted"] = int(query.retracted)
+        if query.author is not None:
+            # authors is a JSON list of hex ids: a quoted hex matches one exactly.
+            conditions.append("authors LIKE :author")
+            params["author"] = f'%"{query.author.hex}"%'
+        if query.author is not None or query.title is not None:
+            # Few works match: one plain pass over the table beats walking the
+            # position index ("+position" keeps SQLite off it), whose random reads
+            # cost 20 times as much per row.
+            conditions[0] = "+position > :after"
+        where = " AND ".join(conditions)
+        text = f"SELECT * FROM {{prefix}}works WHERE {where} ORDER BY position LIMIT :limit"
+        if query.title is None:
+            with self._transaction(commit=False) as cursor:
+                records = self._rows(cursor, text, params)
+            return [from_record("works", r) for r in records]
+        # Title text without regard to case, exactly as Python's casefold (LIKE and
+        # LOWER differ between backends beyond ASCII): one pass over the titles,
+        # then only the first matches are read whole.
+        needle = query.title.casefold()
+        scan = self._sql(f"SELECT position, title FROM {{prefix}}works WHERE {where}")
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(scan, params)
+            wanted = heapq.nsmallest(
+                limit,
+                (r["position"] for r in _streamed(cursor) if needle in r["title"].casefold()),
+            )
+        if not wanted:
+            return []
+        # Parameter names of letters only (the PostgreSQL store rewrites :name).
+        names = [f"p{_letters(n)}" for n in range(len(wanted))]
+        marks = ", ".join(f":{name}" for name in names)
+        fetch = f"SELECT * FROM {{prefix}}works WHERE position IN ({marks}) ORDER BY position"
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(cursor, fetch, dict(zip(names, wanted, strict=True)))
+        return [from_record("works", r) for r in records]
+
+    def listed_members(self, after: str, limit: int) -> list[MemberRow]:
+        """``projections.listing.list_members`` in SQL (by the members' handle index)."""
+        text = "SELECT * FROM {prefix}members WHERE handle > :after ORDER BY handle LIMIT :limit"
+        with self._transaction(commit=False) as cursor:
+            records = self._rows(cursor, text, {"after": after, "limit": limit})
+        return [from_record("members", r) for r in records]
+
     def history(self, subject: UUID, after: int, limit: int, as_of: int | None) -> list[int]:
         text = (
             "SELECT position FROM {prefix}history_subjects"
@@ -228,6 +285,24 @@ class SqlReadModels:
             subjects = self._rows(cursor, "SELECT * FROM {prefix}history_subjects", {})
             dumped["history"] = sorted((UUID(r["subject_id"]), r["position"]) for r in subjects)
         return dumped
+
+
+def _streamed(cursor: Any, size: int = 10_000) -> Iterator[Any]:
+    """The cursor's rows, fetched a few thousand at a time (the library's SQLite
+    cursor wraps the driver's, which alone has ``fetchmany``)."""
+    driver_cursor = getattr(cursor, "sqlite_cursor", cursor)
+    while rows := driver_cursor.fetchmany(size):
+        yield from rows
+
+
+def _letters(number: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "ba": a number written in letters."""
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text = chr(ord("a") + digit) + text
+        if not number:
+            return text
 
 
 # Page cache per connection (KiB): a rebuild's tables and indexes stay in memory.

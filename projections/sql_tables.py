@@ -59,7 +59,14 @@ TABLE_SQL = {
     # build it once at the end (DEFERRED_INDEXES).
     "history_subjects": "subject_id TEXT NOT NULL, position {int} NOT NULL",
 }
-INDEXES: tuple[str, ...] = ()
+# Kept up as rows come (works arrive in position order; members are few): the
+# orders ``projections.listing`` pages in.
+INDEXES: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS rl_works_position ON {prefix}works (position)",
+    "CREATE INDEX IF NOT EXISTS rl_works_kind ON {prefix}works (kind, position)",
+    "CREATE INDEX IF NOT EXISTS rl_works_retracted ON {prefix}works (retracted, position)",
+    "CREATE INDEX IF NOT EXISTS rl_members_handle ON {prefix}members (handle)",
+)
 # Indexes a rebuild drops at its start and creates at its end: inserting 2.5
 # (subject, position) pairs an event into a B-tree keyed by random ids cost a 1M-event
 # rebuild more than sorting them all once, and the same holds, less, for the

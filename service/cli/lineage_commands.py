@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import typer
 
 from ledger import Ledger
-from ledger.errors import InvalidValueError
-from lineage.attribution import attribution_html, attribution_markdown, attribution_text
+from ledger.errors import InvalidValueError, UnknownWorkError
+from lineage.attribution import TASL, attribution_text, tasl_entries
 from lineage.credits import credits_for
-from lineage.family_tree import family_tree
+from lineage.credits_pages import credits_html, credits_markdown
+from lineage.family_tree import FamilyTree, family_tree
+from lineage.graph import LineageGraph
 from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
-from lineage.provenance import write_provenance
-from lineage.render import write_tree
+from lineage.provenance import provenance_document, write_provenance
+from lineage.render import render, to_dot, to_graphml, to_json, write_tree
 from lineage.royalties import statement_for_revenue, statements_of
 from lineage.statements import Statement
-from service.cli.context import emit_json, state_of
-from service.cli.records import AS_HELP, AT_HELP, _actor, _report
-from service.cli.views import parse_as_of
+from service.cli.context import Format, emit_json, state_of
+from service.cli.records import AS_HELP, AT_HELP, FormatOption, _actor, emit_json_line, report
+from service.cli.views import AS_OF_HELP, as_of_position
 
-__all__ = ["register", "statement_text"]
+__all__ = ["TREE_FORMATS", "register", "statement_text", "tree_bytes"]
+
+#: The formats ``tree`` writes.
+TREE_FORMATS = ("svg", "png", "dot", "json", "graphml")
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -45,9 +53,22 @@ def _policy(name: str | None, params: list[str]) -> RoyaltyPolicy | None:
 
 
 def _position(ledger: Ledger, as_of: str | None) -> int | None:
-    from projections.queries import resolve_as_of
+    return as_of_position(ledger, as_of)
 
-    return resolve_as_of(ledger, parse_as_of(as_of))
+
+def _existing(lineage: LineageGraph, work_id: UUID, position: int | None, reference: str) -> UUID:
+    """The work, if it had been recorded by ``position``; else say when it was."""
+    if (
+        position is not None
+        and lineage.has_work(work_id)
+        and not lineage.has_work(work_id, position)
+    ):
+        recorded = lineage.work(work_id)["position"]
+        raise UnknownWorkError(
+            f"work {reference!r} did not exist yet at position {position}"
+            f" (it was recorded at position {recorded})"
+        )
+    return work_id
 
 
 def statement_text(number: int, statement: Statement, issued: dict[str, Any] | None) -> str:
@@ -79,33 +100,43 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         param: list[str] = typer.Option(
             [], "--param", help="A policy parameter, e.g. r=1/3 for decay."
         ),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: str = typer.Option("text", "--format", help="text, json, md or html."),
     ) -> None:
-        """Who gets credit for a work (and its ancestors), with their shares and attribution."""
+        """Who gets credit for a work (and its ancestors), with their shares and attribution.
+
+        Text, Markdown and HTML name a few works per contributor and count the rest;
+        JSON lists them all, with the attribution.
+        """
+        if output_format not in ("text", "json", "md", "html"):
+            raise InvalidValueError(
+                f"--format {output_format!r} is not one of text, json, md, html"
+            )
         state = state_of(ctx)
         ledger = state.ledger
         work_id = ledger.find_work(work)
         position = _position(ledger, as_of)
         lineage = state.lineage
+        _existing(lineage, work_id, position, work)
         chosen = _policy(policy, param) or policy_from_name("decay")
         result = credits_for(lineage, work_id, chosen, as_of=position)
         if output_format == "json":
-            emit_json(result.as_dict())
+            data = result.as_dict()
+            data["attribution"] = {
+                "text": attribution_text(lineage, work_id, as_of=position),
+                "entries": [
+                    _tasl_dict(entry) for entry in tasl_entries(lineage, work_id, as_of=position)
+                ],
+            }
+            emit_json(data)
         elif output_format == "md":
-            typer.echo(attribution_markdown(lineage, work_id, as_of=position))
+            typer.echo(credits_markdown(lineage, result))
         elif output_format == "html":
-            typer.echo(attribution_html(lineage, work_id, as_of=position))
-        elif output_format == "text":
+            typer.echo(credits_html(lineage, result))
+        else:
             typer.echo(result.as_text())
             typer.echo("")
             typer.echo(attribution_text(lineage, work_id, as_of=position))
-        else:
-            raise InvalidValueError(
-                f"--format {output_format!r} is not one of text, json, md, html"
-            )
 
     @app.command()
     def royalties(
@@ -118,7 +149,11 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             None, "--policy", help="What if: another policy than the production's."
         ),
         param: list[str] = typer.Option([], "--param", help="A policy parameter, e.g. r=1/3."),
-        issue: bool = typer.Option(False, "--issue", help="Record the statements not issued yet."),
+        issue: bool = typer.Option(
+            False,
+            "--issue",
+            help="Record the statements not issued yet (with none left, say so for each).",
+        ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         output_format: str = typer.Option("text", "--format", help="text or json."),
     ) -> None:
@@ -138,15 +173,8 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         if revenue is not None and not rows:
             raise InvalidValueError(f"the production has no revenue payment #{revenue}")
         if issue:
-            actor = _actor(ledger, acting)
-            for number, statement, issued in rows:
-                if issued is None:
-                    _report(
-                        f"issued statement #{number} for production",
-                        ledger.issue_statement(
-                            production_id, number, statement.as_dict(), actor_id=actor
-                        ),
-                    )
+            chosen = Format.json if output_format == "json" else Format.text
+            _issue(ledger, lineage, production_id, rows, _actor(ledger, acting), chosen)
             return
         if output_format == "json":
             emit_json(
@@ -162,7 +190,15 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         ctx: typer.Context,
         work: str = typer.Argument(..., help="The focus work's id or external id."),
         output: Path = typer.Option(
-            ..., "-o", "--output", help="FILE.svg, .png, .dot, .json or .graphml"
+            ...,
+            "-o",
+            "--output",
+            help="FILE.svg, .png, .dot, .json or .graphml; - for stdout (with --format).",
+        ),
+        tree_format: str | None = typer.Option(
+            None,
+            "--format",
+            help="svg, png, dot, json or graphml; default: the file's suffix (svg for -).",
         ),
         up: int | None = typer.Option(
             None, "--up", min=0, help="Ancestor generations (default all)."
@@ -173,40 +209,52 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         max_nodes: int = typer.Option(
             200, "--max-nodes", min=1, help="Cap; the rest become '+N more'."
         ),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     ) -> None:
-        """Draw a work's remix family tree."""
+        """Draw a work's remix family tree; ``-o -`` writes it to stdout."""
+        fmt = _tree_format(output, tree_format)
         state = state_of(ctx)
         ledger = state.ledger
         work_id = ledger.find_work(work)
+        position = _position(ledger, as_of)
+        _existing(state.lineage, work_id, position, work)
         selected = family_tree(
-            state.lineage,
-            work_id,
-            up=up,
-            down=down,
-            max_nodes=max_nodes,
-            as_of=_position(ledger, as_of),
+            state.lineage, work_id, up=up, down=down, max_nodes=max_nodes, as_of=position
         )
-        written = write_tree(selected, output)
+        if str(output) == "-":
+            _to_stdout(tree_bytes(selected, fmt))
+            return
+        _check_folder(output)
+        try:
+            written = write_tree(selected, output)
+        except OSError as error:
+            raise InvalidValueError(f"cannot write {str(output)!r}: {error.strerror}") from None
         typer.echo(f"wrote the family tree of {len(selected.work_ids)} works to {written}")
 
     @app.command()
     def provenance(
         ctx: typer.Context,
         work: str = typer.Argument(..., help="The work's id or external id."),
-        output: Path = typer.Option(..., "-o", "--output", help="FILE.json (W3C PROV-JSON)."),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
+        output: Path = typer.Option(
+            ..., "-o", "--output", help="FILE.json (W3C PROV-JSON); - for stdout."
         ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     ) -> None:
-        """Write a work's lineage as W3C PROV-JSON."""
+        """Write a work's lineage as W3C PROV-JSON; ``-o -`` writes it to stdout."""
         state = state_of(ctx)
         ledger = state.ledger
-        written = write_provenance(
-            state.lineage, ledger.find_work(work), output, as_of=_position(ledger, as_of)
-        )
+        work_id = ledger.find_work(work)
+        position = _position(ledger, as_of)
+        _existing(state.lineage, work_id, position, work)
+        if str(output) == "-":
+            document = provenance_document(state.lineage, work_id, position)
+            typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            return
+        _check_folder(output)
+        try:
+            written = write_provenance(state.lineage, work_id, output, as_of=position)
+        except OSError as error:
+            raise InvalidValueError(f"cannot write {str(output)!r}: {error.strerror}") from None
         typer.echo(f"wrote PROV-JSON to {written}")
 
     @production.command("policy")
@@ -222,6 +270,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             [], "--weight", help="WORK=WEIGHT; give every included work one."
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Choose the production's royalty policy, contributor pool and work weights."""
         ledger = state_of(ctx).ledger
@@ -240,7 +289,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             weights=weights,
             actor_id=_actor(ledger, acting),
         )
-        _report(f"chose {chosen} for production", recorded)
+        report(ledger, f"chose {chosen} for production", recorded, output_format)
 
     @production.command("waive")
     def production_waive(
@@ -249,8 +298,14 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         member: str = typer.Option(..., "--member", help="The member who waives their share."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
-        """A member waives their share of the production's future statements."""
+        """A member waives their share of the revenue the production records from now on.
+
+        It applies to the statements of revenue payments recorded after the waiver;
+        revenue recorded before it keeps the member's share, even while its statement
+        is not issued yet. The share goes to the other contributors in proportion.
+        """
         from service.cli.context import parse_when
 
         ledger = state_of(ctx).ledger
@@ -260,7 +315,85 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("waived a share of production", recorded)
+        report(ledger, "waived a share of production", recorded, output_format)
+
+
+def _issue(
+    ledger: Ledger,
+    lineage: LineageGraph,
+    production_id: UUID,
+    rows: list[tuple[int, Statement, dict[str, Any] | None]],
+    actor: UUID | None,
+    output_format: Format,
+) -> None:
+    """Record the statements not issued yet; when there are none, say so for each."""
+    for number, statement, issued in rows:
+        if issued is None:
+            recorded = ledger.issue_statement(
+                production_id, number, statement.as_dict(), actor_id=actor
+            )
+            report(ledger, f"issued statement #{number} for production", recorded, output_format)
+    if any(issued is None for _, _, issued in rows):
+        return
+    issued_at = lineage.production(production_id).statements
+    for number, _, _ in rows:
+        position = issued_at[number][0]
+        if output_format is Format.json:
+            emit_json_line(
+                {"already_issued": number, "id": str(production_id), "position": position}
+            )
+        else:
+            typer.echo(
+                f"statement #{number} was already issued, at position {position};"
+                " nothing new recorded"
+            )
+
+
+def _tasl_dict(entry: TASL) -> dict[str, Any]:
+    return {
+        "work": str(entry.work_id),
+        "title": entry.title,
+        "authors": list(entry.authors),
+        "source": entry.source,
+        "licence": entry.licence,
+        "relation": entry.relation,
+        "via": entry.via,
+    }
+
+
+def _tree_format(output: Path, chosen: str | None) -> str:
+    """The family tree's format: ``--format``, else the file's suffix (svg for stdout)."""
+    if chosen is None:
+        chosen = "svg" if str(output) == "-" else output.suffix.lower().lstrip(".")
+    if chosen not in TREE_FORMATS:
+        raise InvalidValueError(
+            f"cannot write a family tree as {chosen!r}; use one of: {', '.join(TREE_FORMATS)}"
+        )
+    if str(output) != "-" and output.suffix.lower().lstrip(".") != chosen:
+        raise InvalidValueError(f"--format {chosen} does not match the file name {str(output)!r}")
+    return chosen
+
+
+def tree_bytes(selected: FamilyTree, fmt: str) -> bytes:
+    """The family tree in ``fmt`` (one of ``TREE_FORMATS``), as the file would hold it."""
+    if fmt in ("svg", "png"):
+        return render(selected, fmt)
+    text = {"dot": to_dot, "json": to_json, "graphml": to_graphml}[fmt](selected)
+    return text.encode("utf-8")
+
+
+def _to_stdout(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _check_folder(output: Path) -> None:
+    folder = output.parent
+    if not folder.is_dir():
+        raise InvalidValueError(
+            f"cannot write {str(output)!r}: folder {str(folder)!r} does not exist"
+        )
 
 
 def _decimal(text: str, what: str) -> Decimal:

@@ -1,16 +1,19 @@
-"""A command that reads the log directly: a census of the ledger."""
+"""A census of the ledger (read from the log), and the commands that find records."""
 
 from __future__ import annotations
 
 import typer
 
 from ledger.census import take_census
+from service.cli import finding
 from service.cli.context import Format, emit_json, state_of
 
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
+    finding.register(app)  # works list, members list, productions list
+
     @app.command()
     def census(
         ctx: typer.Context,

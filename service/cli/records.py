@@ -6,18 +6,19 @@ acting member; without it the operator (the person at this terminal) acts.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 
 from ledger import Citation, Ledger, Money, Recorded
-from ledger.errors import InvalidValueError
+from ledger.errors import InvalidValueError, UnknownWorkError
 from ledger.values import Kind, Relation, parse_enum
-from service.cli.context import parse_when, state_of
+from service.cli.context import Format, parse_when, state_of
 
-__all__ = ["parse_source", "register"]
+__all__ = ["FormatOption", "emit_json_line", "parse_source", "register", "report"]
 
 AS_HELP = "The acting member (id, external id or handle); omit to act as the operator."
 AT_HELP = "When the act happened (RFC 3339); default now."
@@ -38,6 +39,14 @@ LicenseOption = Annotated[str | None, typer.Option("--license", help="e.g. CC-BY
 ExternalIdOption = Annotated[str | None, typer.Option("--external-id", help="A legacy id; unique.")]
 ActingOption = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
 AtOption = Annotated[str | None, typer.Option("--at", help=AT_HELP)]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        help="text, or json: one JSON object a line per recorded act"
+        " (what, id, external_id, position).",
+    ),
+]
 
 
 def parse_source(ledger: Ledger, spec: str) -> Citation:
@@ -50,6 +59,12 @@ def parse_source(ledger: Ledger, spec: str) -> Citation:
         reference, relation, percent = spec.rsplit(":", 1)[0], parts[-1], None
     else:
         reference, relation, percent = spec, Relation.REMIX.value, None
+        try:
+            work_id = ledger.find_work(spec)
+        except UnknownWorkError:
+            _refuse_relation(ledger, spec)
+            raise
+        return Citation(work_id, Relation.REMIX, None)
     return Citation(
         ledger.find_work(reference),
         parse_enum(Relation, relation, "relation"),
@@ -57,13 +72,48 @@ def parse_source(ledger: Ledger, spec: str) -> Citation:
     )
 
 
+def _refuse_relation(ledger: Ledger, spec: str) -> None:
+    """When ``spec`` is a known work and something after a colon, that is a bad relation."""
+    for cut in (1, 2):
+        reference, *rest = spec.rsplit(":", cut)
+        if len(rest) == cut and reference:
+            try:
+                ledger.find_work(reference)
+            except UnknownWorkError:
+                continue
+            allowed = ", ".join(relation.value for relation in Relation)
+            raise InvalidValueError(
+                f"{rest[0]!r} in source {spec!r} is not a relation; use one of: {allowed}"
+            )
+
+
 def _actor(ledger: Ledger, reference: str | None) -> UUID | None:
     return None if reference is None else ledger.find_member(reference)
 
 
-def _report(what: str, recorded: Recorded) -> None:
+def report(ledger: Ledger, what: str, recorded: Recorded, output_format: Format) -> None:
+    """Say what a command recorded: its record's id, external id and position.
+
+    ``Format.json`` writes one JSON object on one line, so a command that records
+    several acts writes JSON Lines.
+    """
+    if output_format is Format.json:
+        record: Any = ledger.repository.get(recorded.id)
+        line = {
+            "recorded": what,
+            "id": str(recorded.id),
+            "external_id": getattr(record, "external_id", None),
+            "position": recorded.position,
+        }
+        emit_json_line(line)
+        return
     where = "nothing new recorded" if recorded.position is None else f"position {recorded.position}"
     typer.echo(f"{what} {recorded.id} ({where})")
+
+
+def emit_json_line(data: dict[str, Any]) -> None:
+    """One JSON object on one line (JSON Lines: one a recorded act)."""
+    typer.echo(json.dumps(data, ensure_ascii=False))
 
 
 def _body(body: str | None, body_file: Path | None) -> str | None:
@@ -97,15 +147,21 @@ def register(app: typer.Typer) -> typer.Typer:
         external_id: str | None = typer.Option(None, "--external-id", help="A legacy id; unique."),
         curator: bool = typer.Option(False, "--curator", help="Also grant the curator role."),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Register a member."""
         ledger = state_of(ctx).ledger
         recorded = ledger.register_member(
             handle=handle, name=name, external_id=external_id, occurred_at=parse_when(at)
         )
-        _report("registered member", recorded)
+        report(ledger, "registered member", recorded, output_format)
         if curator:
-            _report("granted curator to", ledger.grant_role(recorded.id, "curator"))
+            report(
+                ledger,
+                "granted curator to",
+                ledger.grant_role(recorded.id, "curator"),
+                output_format,
+            )
 
     @member.command("grant")
     def member_grant(
@@ -113,13 +169,14 @@ def register(app: typer.Typer) -> typer.Typer:
         member_ref: str = typer.Argument(..., metavar="MEMBER"),
         role: str = typer.Argument("curator", help="The role to grant (curator)."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Grant a role to a member (the operator, or a curator, may)."""
         ledger = state_of(ctx).ledger
         recorded = ledger.grant_role(
             ledger.find_member(member_ref), role, actor_id=_actor(ledger, acting)
         )
-        _report(f"granted {role} to", recorded)
+        report(ledger, f"granted {role} to", recorded, output_format)
 
     @member.command("credit")
     def member_credit(
@@ -130,6 +187,7 @@ def register(app: typer.Typer) -> typer.Typer:
             None, help="The name to credit (with mode pseudonym)."
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Set how a member is credited: by name, by a pseudonym, or not at all."""
         ledger = state_of(ctx).ledger
@@ -137,7 +195,7 @@ def register(app: typer.Typer) -> typer.Typer:
         recorded = ledger.set_credit_preference(
             member_id, mode, pseudonym=pseudonym, actor_id=_actor(ledger, acting)
         )
-        _report("set credit preference of", recorded)
+        report(ledger, "set credit preference of", recorded, output_format)
 
     def record_work(
         ctx: typer.Context,
@@ -152,6 +210,7 @@ def register(app: typer.Typer) -> typer.Typer:
         external_id: str | None,
         acting: str | None,
         at: str | None,
+        output_format: Format,
     ) -> None:
         ledger = state_of(ctx).ledger
         recorded = ledger.remix(
@@ -166,7 +225,7 @@ def register(app: typer.Typer) -> typer.Typer:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("recorded work", recorded)
+        report(ledger, "recorded work", recorded, output_format)
 
     @app.command()
     def contribute(
@@ -181,10 +240,23 @@ def register(app: typer.Typer) -> typer.Typer:
         external_id: ExternalIdOption = None,
         acting: ActingOption = None,
         at: AtOption = None,
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Contribute an original work."""
         record_work(
-            ctx, author, title, kind, [], body, body_file, uri, license_, external_id, acting, at
+            ctx,
+            author,
+            title,
+            kind,
+            [],
+            body,
+            body_file,
+            uri,
+            license_,
+            external_id,
+            acting,
+            at,
+            output_format,
         )
 
     @app.command()
@@ -206,6 +278,7 @@ def register(app: typer.Typer) -> typer.Typer:
         external_id: ExternalIdOption = None,
         acting: ActingOption = None,
         at: AtOption = None,
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Record a remix: a work built on 1 to 32 earlier works."""
         record_work(
@@ -221,6 +294,7 @@ def register(app: typer.Typer) -> typer.Typer:
             external_id,
             acting,
             at,
+            output_format,
         )
 
     @app.command()
@@ -230,6 +304,7 @@ def register(app: typer.Typer) -> typer.Typer:
         source: str = typer.Argument(..., help="The cited work, as WORK[:RELATION[:PERCENT]]."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Add a source to a work (only its authors may; a cycle is refused)."""
         ledger = state_of(ctx).ledger
@@ -239,7 +314,7 @@ def register(app: typer.Typer) -> typer.Typer:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("cited a source for work", recorded)
+        report(ledger, "cited a source for work", recorded, output_format)
 
     @app.command()
     def retract(
@@ -248,6 +323,7 @@ def register(app: typer.Typer) -> typer.Typer:
         reason: str | None = typer.Option(None, help="Why, for the record."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Retract a work: hidden from rankings, never erased from the log."""
         ledger = state_of(ctx).ledger
@@ -257,7 +333,7 @@ def register(app: typer.Typer) -> typer.Typer:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("retracted work", recorded)
+        report(ledger, "retracted work", recorded, output_format)
 
     @app.command()
     def comment(
@@ -267,6 +343,7 @@ def register(app: typer.Typer) -> typer.Typer:
         author: str = typer.Option(..., "--author", help="Who comments."),
         external_id: str | None = typer.Option(None, "--external-id"),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Comment on a work."""
         ledger = state_of(ctx).ledger
@@ -277,7 +354,7 @@ def register(app: typer.Typer) -> typer.Typer:
             external_id=external_id,
             occurred_at=parse_when(at),
         )
-        _report("recorded comment", recorded)
+        report(ledger, "recorded comment", recorded, output_format)
 
     @app.command()
     def vote(
@@ -287,15 +364,20 @@ def register(app: typer.Typer) -> typer.Typer:
         down: bool = typer.Option(False, "--down", help="Vote -1 instead of +1."),
         withdraw: bool = typer.Option(False, "--withdraw", help="Withdraw the member's vote."),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Vote on a work (+1, or -1 with --down); voting again changes the one vote."""
+        if down and withdraw:
+            raise InvalidValueError(
+                "give --down or --withdraw, not both (withdrawing removes the vote, up or down)"
+            )
         ledger = state_of(ctx).ledger
         member_id, work_id = ledger.find_member(member_ref), ledger.find_work(work)
         if withdraw:
             recorded = ledger.withdraw_vote(
                 member_id=member_id, work_id=work_id, occurred_at=parse_when(at)
             )
-            _report("withdrew vote", recorded)
+            report(ledger, "withdrew vote", recorded, output_format)
             return
         recorded = ledger.vote(
             member_id=member_id,
@@ -303,7 +385,7 @@ def register(app: typer.Typer) -> typer.Typer:
             value=-1 if down else 1,
             occurred_at=parse_when(at),
         )
-        _report("recorded vote", recorded)
+        report(ledger, "recorded vote", recorded, output_format)
 
     @production.command("create")
     def production_create(
@@ -315,6 +397,7 @@ def register(app: typer.Typer) -> typer.Typer:
         external_id: str | None = typer.Option(None, "--external-id"),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Start a production."""
         ledger = state_of(ctx).ledger
@@ -325,7 +408,7 @@ def register(app: typer.Typer) -> typer.Typer:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("created production", recorded)
+        report(ledger, "created production", recorded, output_format)
 
     @production.command("include")
     def production_include(
@@ -333,15 +416,18 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         works: list[str] = typer.Argument(..., metavar="WORK..."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Add works to an unpublished production."""
         ledger = state_of(ctx).ledger
         production_id = ledger.find_production(production_ref)
         work_ids = [ledger.find_work(work) for work in works]
         for work_id in work_ids:
-            _report(
+            report(
+                ledger,
                 "included in production",
                 ledger.include_work(production_id, work_id, actor_id=_actor(ledger, acting)),
+                output_format,
             )
 
     @production.command("exclude")
@@ -350,6 +436,7 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         work: str = typer.Argument(...),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Take a work out of an unpublished production."""
         ledger = state_of(ctx).ledger
@@ -358,7 +445,7 @@ def register(app: typer.Typer) -> typer.Typer:
             ledger.find_work(work),
             actor_id=_actor(ledger, acting),
         )
-        _report("excluded from production", recorded)
+        report(ledger, "excluded from production", recorded, output_format)
 
     @production.command("publish")
     def production_publish(
@@ -366,6 +453,7 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Publish a production (once)."""
         ledger = state_of(ctx).ledger
@@ -374,7 +462,7 @@ def register(app: typer.Typer) -> typer.Typer:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("published production", recorded)
+        report(ledger, "published production", recorded, output_format)
 
     @production.command("revenue")
     def production_revenue(
@@ -387,6 +475,7 @@ def register(app: typer.Typer) -> typer.Typer:
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
         at: str | None = typer.Option(None, "--at", help=AT_HELP),
+        output_format: FormatOption = Format.text,
     ) -> None:
         """Record revenue a published production earned."""
         ledger = state_of(ctx).ledger
@@ -397,6 +486,6 @@ def register(app: typer.Typer) -> typer.Typer:
             actor_id=_actor(ledger, acting),
             occurred_at=parse_when(at),
         )
-        _report("recorded revenue for production", recorded)
+        report(ledger, "recorded revenue for production", recorded, output_format)
 
     return production

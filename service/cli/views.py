@@ -7,34 +7,91 @@ process is running.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
+from typing import Any
+from uuid import UUID
 
 import typer
+from eventsourcing.application import AggregateNotFoundError
 
+from ledger import Ledger
 from ledger.errors import InvalidValueError
-from ledger.values import parse_time
+from ledger.values import Kind, parse_enum, parse_time
 from projections.ordering import RankBy, WorkFilter
 from projections.queries import RankedWork, ReadModels, resolve_as_of
+from projections.rows import HistoryRow
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.progress import progress_bar
 
-__all__ = ["parse_as_of", "rankings_text", "register"]
+__all__ = [
+    "AS_OF_HELP",
+    "as_of_position",
+    "external_id_of",
+    "history_text",
+    "parse_as_of",
+    "rankings_text",
+    "register",
+]
+
+AS_OF_HELP = (
+    "A past position (0 to the ledger's last), or a time: the log as it stood then"
+    " (RFC 3339 with an offset, or a date YYYY-MM-DD, which means the end of that day in UTC)."
+)
+_INTEGER = re.compile(r"[+-]?\d+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_as_of(value: str | None) -> int | datetime | None:
-    """``--as-of``: a position (an integer) or an RFC 3339 time."""
+    """``--as-of``: a position (an integer), an RFC 3339 time, or a date (its last moment, UTC)."""
     if value is None:
         return None
-    if value.strip().isdigit():
-        return int(value)
+    text = value.strip()
+    if _INTEGER.fullmatch(text):
+        position = int(text)
+        if position < 0:
+            raise InvalidValueError(f"--as-of {value!r} is not a position: positions are 0 or more")
+        return position
+    if _DATE.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidValueError(f"--as-of {value!r} is not a date") from None
+        return datetime.combine(day, time_of_day.max, tzinfo=UTC)
     return parse_time(value, "--as-of")
+
+
+def as_of_position(ledger: Ledger, value: str | None) -> int | None:
+    """The position ``--as-of`` names; one past the ledger's last position is refused.
+
+    A time after the last event names the last position, which exists.
+    """
+    as_of = parse_as_of(value)
+    if isinstance(as_of, int):
+        head = ledger.head
+        if as_of > head:
+            raise InvalidValueError(f"--as-of {as_of} is past the ledger's last position, {head}")
+        return as_of
+    return resolve_as_of(ledger, as_of)
 
 
 def _epoch(value: str | None, what: str) -> float | None:
     return None if value is None else parse_time(value, what).timestamp()
+
+
+def external_id_of(ledger: Ledger, record_id: UUID) -> str | None:
+    """The record's external id (None when it has none, or is no record)."""
+    try:
+        record: Any = ledger.repository.get(record_id)
+    except AggregateNotFoundError:
+        return None
+    external_id: str | None = getattr(record, "external_id", None)
+    return external_id
 
 
 def current_read_models(state: CliState) -> ReadModels:
@@ -52,17 +109,44 @@ def current_read_models(state: CliState) -> ReadModels:
     return models
 
 
-def rankings_text(ranked: list[RankedWork]) -> str:
+def rankings_text(ranked: list[RankedWork], ids: Mapping[UUID, str] | None = None) -> str:
+    """The ranking as a table; ``ids`` shows each work's id (its external id if any)."""
+    shown = {r.work.work_id: str(r.work.work_id) for r in ranked} | dict(ids or {})
+    width = max((len(shown[r.work.work_id]) for r in ranked), default=2)
     lines = [
         f"{'#':>3}  {'wilson':>6} {'hot':>8} {'up':>4} {'down':>4} {'remixes':>7}"
-        f" {'desc':>5}  title (kind)"
+        f" {'desc':>5}  {'id':<{width}}  title (kind)"
     ]
     for entry in ranked:
         w = entry.work
         lines.append(
             f"{entry.rank:>3}  {entry.wilson:6.3f} {entry.hot:8.3g} {w.up:>4} {w.down:>4}"
-            f" {w.direct_remixes:>7} {entry.descendants:>5}  {w.title} ({w.kind})"
+            f" {w.direct_remixes:>7} {entry.descendants:>5}  {shown[w.work_id]:<{width}}"
+            f"  {w.title} ({w.kind})"
         )
+    return "\n".join(lines)
+
+
+def history_text(entries: Sequence[HistoryRow]) -> str:
+    """A history page as a table: a header row, then one aligned row per event."""
+    header = ("position", "occurred (UTC)", "type", "actor", "summary")
+    rows = [
+        (
+            str(e.position),
+            f"{e.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
+            e.type,
+            e.actor,
+            e.summary,
+        )
+        for e in entries
+    ]
+    if not rows:
+        return "no events"
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+    lines = []
+    for row in (header, *rows):
+        cells = [row[0].rjust(widths[0])] + [row[i].ljust(widths[i]) for i in (1, 2, 3)]
+        lines.append("  ".join([*cells, row[4]]))
     return "\n".join(lines)
 
 
@@ -88,45 +172,48 @@ def register(app: typer.Typer) -> None:
         ),
         limit: int = typer.Option(10, "--limit", min=1, max=1000),
         offset: int = typer.Option(0, "--offset", min=0),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Top works by Wilson score, hot score, remixes or recency."""
+        if kind is not None:
+            parse_enum(Kind, kind, "--kind")
         state = state_of(ctx)
         models = current_read_models(state)
-        position = resolve_as_of(state.ledger, parse_as_of(as_of))
+        position = as_of_position(state.ledger, as_of)
         where = WorkFilter(kind, _epoch(since, "--since"), _epoch(until, "--until"), never_remixed)
         ranked = models.rankings(by, where, limit=limit, offset=offset, as_of=position)
         current = position if position is not None else models.projector.position
+        externals = {r.work.work_id: external_id_of(state.ledger, r.work.work_id) for r in ranked}
         if output_format is Format.json:
-            emit_json({"position": current, "by": by.value, "works": [r.as_dict() for r in ranked]})
+            works = [r.as_dict() | {"external_id": externals[r.work.work_id]} for r in ranked]
+            emit_json({"position": current, "by": by.value, "works": works})
             return
         typer.echo(f"Top works by {by.value}, as of position {current}:")
-        typer.echo(rankings_text(ranked))
+        shown = {work_id: external for work_id, external in externals.items() if external}
+        typer.echo(rankings_text(ranked, shown))
 
     @app.command()
     def leaderboard(
         ctx: typer.Context,
         limit: int = typer.Option(10, "--limit", min=1, max=1000),
         offset: int = typer.Option(0, "--offset", min=0),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Contributors by remixes others built on their works, votes received, works."""
         state = state_of(ctx)
         models = current_read_models(state)
-        position = resolve_as_of(state.ledger, parse_as_of(as_of))
+        position = as_of_position(state.ledger, as_of)
         rows = models.leaderboard(limit=limit, offset=offset, as_of=position)
+        externals = {r.member_id: external_id_of(state.ledger, r.member_id) for r in rows}
         if output_format is Format.json:
             emit_json(
                 [
                     {
                         "rank": offset + i + 1,
                         "member_id": str(r.member_id),
+                        "external_id": externals[r.member_id],
                         "handle": r.handle,
                         "name": r.name,
                         "works": r.works,
@@ -138,11 +225,16 @@ def register(app: typer.Typer) -> None:
                 ]
             )
             return
-        typer.echo(f"{'#':>3}  {'remixed':>7} {'+votes':>6} {'-votes':>6} {'works':>5}  member")
+        shown = {r.member_id: externals[r.member_id] or str(r.member_id) for r in rows}
+        width = max((len(each) for each in shown.values()), default=2)
+        typer.echo(
+            f"{'#':>3}  {'remixed':>7} {'+votes':>6} {'-votes':>6} {'works':>5}"
+            f"  {'id':<{width}}  member"
+        )
         for i, r in enumerate(rows):
             typer.echo(
                 f"{offset + i + 1:>3}  {r.remixes_received:>7} {r.votes_up:>6} {r.votes_down:>6}"
-                f" {r.works:>5}  @{r.handle} ({r.name})"
+                f" {r.works:>5}  {shown[r.member_id]:<{width}}  @{r.handle} ({r.name})"
             )
 
     @app.command()
@@ -158,9 +250,7 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(
             100, "--limit", min=1, max=10_000, help="At most this many entries."
         ),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="A past position or time (RFC 3339)."
-        ),
+        as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Every event about a member or a work, in order: position, time, type, actor, summary."""
@@ -170,16 +260,12 @@ def register(app: typer.Typer) -> None:
         ledger = state.ledger
         subject = ledger.find_member(member) if member is not None else ledger.find_work(work or "")
         models = current_read_models(state)
-        position = resolve_as_of(ledger, parse_as_of(as_of))
+        position = as_of_position(ledger, as_of)
         page = models.history(subject, after=after, limit=limit, as_of=position)
         if output_format is Format.json:
             emit_json(page.as_dict())
             return
-        for entry in page.entries:
-            typer.echo(
-                f"{entry.position:>8}  {entry.occurred_at:%Y-%m-%d %H:%M:%S}  {entry.type:<20} "
-                f"{entry.actor:<16} {entry.summary}"
-            )
+        typer.echo(history_text(page.entries))
         if page.next_after is not None:
             typer.echo(f"(more: --after {page.next_after})")
 

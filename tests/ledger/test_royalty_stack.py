@@ -1,0 +1,230 @@
+"""Impossible royalty splits, and acts out of time, are refused when recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger import Citation, Ledger, Relation, open_ledger
+from ledger.archive import import_archive
+from ledger.errors import ArchiveError, InvalidTimeError, RoyaltyOverAllocationError
+from lineage.errors import OverAllocationError
+from lineage.graph import LineageGraph
+from lineage.policies.absolute import Absolute
+from tests.recorded_before import before_the_royalty_rule
+
+
+def _cite(work_id: UUID, percent: str | int | None = None) -> Citation:
+    return Citation(work_id, Relation.REMIX, None if percent is None else Decimal(percent))
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    return open_ledger("memory://")
+
+
+def test_a_remix_owing_its_sources_more_than_everything_is_refused_and_names_them(
+    ledger: Ledger,
+) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.contribute(authors=[ana], title="B").id
+    head = ledger.head
+    with pytest.raises(RoyaltyOverAllocationError) as refused:
+        ledger.remix(authors=[ana], title="C", sources=[_cite(a, 60), _cite(b, 60)])
+    assert str(refused.value) == (
+        '"C" would owe its sources 120% of what it receives (at most 100%): "A" 60%, "B" 60%'
+    )
+    assert ledger.head == head
+
+
+def test_a_remix_whose_ancestors_stack_over_100_percent_is_refused_and_names_the_stack(
+    ledger: Ledger,
+) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 60)]).id
+    head = ledger.head
+    with pytest.raises(RoyaltyOverAllocationError) as refused:
+        ledger.remix(authors=[ana], title="C", sources=[_cite(b, "50.5")])
+    assert str(refused.value) == (
+        'the royalty percentages in the lineage of "C" would entitle its ancestors to 110.5%'
+        ' of a payment under the absolute policy (at most 100%): "A" 60%, "B" 50.5%'
+    )
+    assert ledger.head == head
+    ledger.remix(authors=[ana], title="C", sources=[_cite(b, 40)])  # exactly 100% is fine
+
+
+def test_a_later_citation_that_stacks_over_100_percent_is_refused(ledger: Ledger) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 30)]).id
+    c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, 30)]).id  # claims 60%
+    d = ledger.contribute(authors=[ana], title="D").id
+    ledger.cite_source(c, _cite(d, 40))  # 100%: allowed, and known claims are refreshed
+    e = ledger.contribute(authors=[ana], title="E").id
+    with pytest.raises(
+        RoyaltyOverAllocationError, match=r'"C" would entitle its ancestors to 101%'
+    ):
+        ledger.cite_source(c, _cite(e, 1))
+    with pytest.raises(RoyaltyOverAllocationError, match=r"to 101% .*\"D\" 40%"):
+        ledger.remix(authors=[ana], title="F", sources=[_cite(c, 1)])
+
+
+def test_claims_recorded_by_another_process_are_seen(tmp_path: object) -> None:
+    """A process that already knows some claims reads them again after someone else cites."""
+    url = f"sqlite:///{tmp_path}/two.db"
+    first, second = open_ledger(url), open_ledger(url)
+    ana = first.register_member(handle="ana").id
+    a = first.contribute(authors=[ana], title="A").id
+    b = first.remix(authors=[ana], title="B", sources=[_cite(a, 50)]).id
+    first.remix(authors=[ana], title="C", sources=[_cite(b, 10)])  # knows B claims 50%
+    x = second.contribute(authors=[ana], title="X").id
+    second.cite_source(b, _cite(x, 45))  # B now claims 95%
+    with pytest.raises(RoyaltyOverAllocationError, match=r"to 105%"):
+        first.remix(authors=[ana], title="D", sources=[_cite(b, 10)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 30), st.sampled_from([None, 0, 5, 12.5, 30, 60])),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_ledger_refuses_exactly_what_the_absolute_policy_could_not_pay(
+    plan: list[list[tuple[int, float | int | None]]],
+) -> None:
+    """Each remix is recorded when, and only when, LAP can pay it out in full."""
+    ledger, mirror = open_ledger("memory://"), open_ledger("memory://")
+    for each in (ledger, mirror):  # the same ids in both: external ids
+        ana = each.register_member(handle="ana", external_id="ana").id
+        each.contribute(authors=[ana], title="w0", external_id="w0")
+    works = [ledger.find_work("w0")]
+    for number, wanted in enumerate(plan, start=1):
+        picks = {works[pick % len(works)]: percent for pick, percent in wanted}
+        sources = [_cite(work, None if p is None else str(p)) for work, p in picks.items()]
+        # What LAP says of the same remix, recorded in the mirror without the check.
+        probe = _remix_unchecked(mirror, sources, ana, f"probe{number}")
+        try:
+            Absolute().work_shares(LineageGraph.from_ledger(mirror), probe)
+        except OverAllocationError:
+            payable = False
+        else:
+            payable = True
+        try:
+            work = ledger.remix(
+                authors=[ana], title=f"w{number}", sources=sources, external_id=f"w{number}"
+            ).id
+        except RoyaltyOverAllocationError:
+            assert not payable
+        else:
+            assert payable
+            works.append(work)
+            mirror.remix(
+                authors=[ana], title=f"w{number}", sources=sources, external_id=f"w{number}"
+            )
+
+
+def _remix_unchecked(ledger: Ledger, sources: list[Citation], author: UUID, key: str) -> UUID:
+    with before_the_royalty_rule():
+        return ledger.remix(authors=[author], title=key, sources=sources, external_id=key).id
+
+
+def _archive(*lines: dict[str, object]) -> list[str]:
+    header = {"type": "archive", "format": "remix-ledger-archive", "version": 1}
+    return [json.dumps(line) for line in (header, *lines)]
+
+
+_MEMBER = {"type": "member", "id": "m1", "handle": "ana", "joined_at": "2024-01-01T00:00:00Z"}
+
+
+def _work(work_id: str, at: str, *sources: dict[str, object]) -> dict[str, object]:
+    return {
+        "type": "work",
+        "id": work_id,
+        "authors": ["m1"],
+        "title": work_id.upper(),
+        "kind": "text",
+        "created_at": at,
+        "sources": list(sources) or None,
+    }
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
+def test_the_import_refuses_an_impossible_split_with_its_line_either_way(fast: bool) -> None:
+    lines = _archive(
+        _MEMBER,
+        _work("a", "2024-01-02T00:00:00Z"),
+        _work(
+            "b", "2024-01-03T00:00:00Z", {"id": "a", "relation": "remix", "royalty_percent": "70"}
+        ),
+        _work(
+            "c", "2024-01-04T00:00:00Z", {"id": "b", "relation": "remix", "royalty_percent": "40"}
+        ),
+    )
+    ledger = open_ledger("memory://")
+    with pytest.raises(ArchiveError) as refused:
+        import_archive(ledger, lines, source="x.jsonl", fast_path=fast)
+    assert str(refused.value) == (
+        'x.jsonl:5: the royalty percentages in the lineage of "C" would entitle its ancestors'
+        ' to 110% of a payment under the absolute policy (at most 100%): "A" 70%, "B" 40%'
+    )
+    assert ledger.head == 0  # the whole batch, nothing of it half-saved
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
+def test_the_import_refuses_a_remix_dated_before_its_source_either_way(fast: bool) -> None:
+    lines = _archive(
+        _MEMBER,
+        _work("a", "2024-01-05T00:00:00Z"),
+        _work("b", "2024-01-04T00:00:00Z", {"id": "a", "relation": "remix"}),
+    )
+    with pytest.raises(ArchiveError) as refused:
+        import_archive(open_ledger("memory://"), lines, source="x.jsonl", fast_path=fast)
+    assert str(refused.value) == (
+        "x.jsonl:4: the act is dated 2024-01-04T00:00:00Z, before its source 'A'"
+        " was contributed (2024-01-05T00:00:00Z)"
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
+def test_the_import_refuses_an_act_dated_in_the_future_either_way(fast: bool) -> None:
+    later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = _archive(_MEMBER, _work("a", later))
+    with pytest.raises(ArchiveError, match=r"^x\.jsonl:3: the act is dated .*, in the future"):
+        import_archive(open_ledger("memory://"), lines, source="x.jsonl", fast_path=fast)
+
+
+def test_commands_refuse_acts_dated_in_the_future_but_allow_a_little_clock_skew(
+    ledger: Ledger,
+) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(InvalidTimeError, match="in the future"):
+        ledger.register_member(handle="ana", occurred_at=now + timedelta(minutes=6))
+    ana = ledger.register_member(handle="ana", occurred_at=now + timedelta(minutes=4)).id
+    with pytest.raises(InvalidTimeError, match="in the future"):
+        ledger.contribute(authors=[ana], title="A", occurred_at=now + timedelta(hours=1))
+
+
+def test_a_remix_dated_before_its_source_is_refused(ledger: Ledger) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A", occurred_at=datetime(2024, 5, 1, tzinfo=UTC))
+    with pytest.raises(InvalidTimeError, match=r"before its source 'A' was contributed"):
+        ledger.remix(
+            authors=[ana],
+            title="B",
+            sources=[_cite(a.id)],
+            occurred_at=datetime(2024, 4, 30, tzinfo=UTC),
+        )

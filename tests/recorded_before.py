@@ -1,0 +1,31 @@
+"""Ledgers as they were recorded before a rule existed, for the code that must still read them.
+
+A rule checked in a command (never in an event body) can be turned off while
+recording: what is recorded then is what an older version of the ledger let
+through, and every reader must keep handling it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ledger.application as application
+
+__all__ = ["before_the_royalty_rule"]
+
+
+@contextmanager
+def before_the_royalty_rule() -> Iterator[None]:
+    """Record royalty splits over 100%, as ledgers did before the commands refused them."""
+    checked = application.check_royalty_split
+
+    def unchecked(*args: Any) -> None:
+        return None
+
+    application.check_royalty_split = unchecked
+    try:
+        yield
+    finally:
+        application.check_royalty_split = checked
