@@ -104,9 +104,7 @@ def test_consistency_proofs_verify_and_any_change_is_rejected(
     for other_old in {old - 1, old + 1} - {old, 0}:
         if other_old <= new:
             with pytest.raises(ProofError):
-                verify_consistency(
-                    other_old, new, root_hash(tree, other_old), new_root, proof
-                )
+                verify_consistency(other_old, new, root_hash(tree, other_old), new_root, proof)
     for other_new in {new - 1, new + 1} - {new}:
         if other_new >= old:
             grown = LeafHashes(tree.nodes(0, 0, new))
@@ -140,5 +138,3 @@ def _mth(leaves: list[bytes]) -> bytes:
     while k * 2 < len(leaves):
         k *= 2
     return node_hash(_mth(leaves[:k]), _mth(leaves[k:]))
-
-
