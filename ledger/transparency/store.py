@@ -26,18 +26,15 @@ from ledger.errors import LedgerError
 from ledger.transparency.entries import encode_entry
 from ledger.transparency.merkle import TreeBuilder, leaf_hash, node_hash, root_hash
 from ledger.transparency.tables import RawEvent, Tables, tables_for
+from ledger.transparency.tiles import TILE_HEIGHT, TILE_WIDTH
 
 __all__ = [
-    "TILE_HEIGHT",
-    "TILE_WIDTH",
     "StoredCheckpoint",
     "TileNotFoundError",
     "TreeStore",
     "entry_of",
 ]
 
-TILE_HEIGHT = 8
-TILE_WIDTH = 1 << TILE_HEIGHT
 CATCH_UP_BATCH = 20_000
 _CACHED_TILES = 4_096  # 32 MiB of full tiles at most
 _UINT16 = struct.Struct(">H")
@@ -48,11 +45,12 @@ class TileNotFoundError(LedgerError):
 
 
 class StoredCheckpoint(NamedTuple):
-    """A signed checkpoint as recorded: its size, root and signed note text."""
+    """A signed checkpoint as recorded: its size, root, signed note and signer's key."""
 
     size: int
     root: bytes
     note: str
+    vkey: str
     recorded_at: str
 
 
@@ -314,30 +312,34 @@ class TreeStore:
 
     # ------------------------------------------------------------ checkpoints
 
-    def record_checkpoint(self, size: int, root: bytes, note: str) -> None:
+    def record_checkpoint(self, size: int, root: bytes, note: str, vkey: str) -> StoredCheckpoint:
+        """Keep a signed checkpoint (the same note twice is kept once)."""
         recorded_at = datetime.now(UTC).isoformat()
         try:
             with self.tables.transaction(commit=True) as cursor:
                 cursor.execute(
                     self.tables.sql(
-                        f"INSERT INTO {self.tables.checkpoints} (size, root, note, recorded_at)"
-                        " VALUES (?, ?, ?, ?)"
+                        f"INSERT INTO {self.tables.checkpoints}"
+                        " (size, root, note, vkey, recorded_at) VALUES (?, ?, ?, ?, ?)"
                     ),
-                    (size, root, note, recorded_at),
+                    (size, root, note, vkey, recorded_at),
                 )
         except IntegrityError:
             pass  # The very same note is recorded already.
+        return StoredCheckpoint(size, root, note, vkey, recorded_at)
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         """Every recorded checkpoint, oldest first."""
         with self.tables.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT size, root, note, recorded_at FROM {self.tables.checkpoints}"
+                f"SELECT size, root, note, vkey, recorded_at FROM {self.tables.checkpoints}"
                 " ORDER BY size, recorded_at"
             )
             rows: Sequence[Any] = cursor.fetchall()
         return [
-            StoredCheckpoint(row["size"], bytes(row["root"]), row["note"], row["recorded_at"])
+            StoredCheckpoint(
+                row["size"], bytes(row["root"]), row["note"], row["vkey"], row["recorded_at"]
+            )
             for row in rows
         ]
 

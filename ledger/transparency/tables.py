@@ -11,8 +11,8 @@ schema); only the parameter marker, the binary type and table qualification diff
 - ``tlog_nodes``: the hash of every complete subtree at a tile level (tree levels
   8, 16, ...: the hashes tiles of level 1, 2, ... hold), so that proofs and tiles
   read at most a few hundred rows, never the log.
-- ``tlog_checkpoints``: every signed checkpoint, as its note text (the private key
-  never comes here).
+- ``tlog_checkpoints``: every signed checkpoint: its note text and the verifier
+  key of its signer (public; the private key never comes here).
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ class Tables:
             f"CREATE TABLE IF NOT EXISTS {self.nodes} (level INTEGER NOT NULL,"
             f" idx BIGINT NOT NULL, hash {self.binary} NOT NULL, PRIMARY KEY (level, idx))",
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (size BIGINT NOT NULL,"
-            f" root {self.binary} NOT NULL, note TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+            f" root {self.binary} NOT NULL, note TEXT NOT NULL, vkey TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL,"
             " PRIMARY KEY (size, note))",
         ]
 
