@@ -3,8 +3,9 @@ tiles|rebuild|status`` and ``verify``.
 
 Each brings the tree up to the log's head first (with a progress bar when far
 behind). A check that fails exits 1 (``SystemExit``: with typer's ``standalone_mode``
-off, a ``typer.Exit`` code would be returned and lost); bad input exits 2. The private key is read from ``--key`` / ``REMIX_LEDGER_LOG_KEY`` to sign
-and is never printed, stored or logged; only its verifier key is.
+off, a ``typer.Exit`` code would be returned and lost); bad input exits 2. The
+private key is read from ``--key`` / ``REMIX_LEDGER_LOG_KEY`` to sign and is never
+printed, stored or logged; only its verifier key is.
 """
 
 from __future__ import annotations
