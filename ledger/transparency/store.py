@@ -14,6 +14,7 @@ full tile never changes, so the full tiles read are kept in memory.
 from __future__ import annotations
 
 import struct
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -69,6 +70,8 @@ class TreeStore:
         self.tables: Tables = tables_for(ledger)
         self._tiles: dict[tuple[int, int], list[bytes]] = {}
         self._builder: TreeBuilder | None = None
+        # One catch-up at a time per store: the right edge it extends is shared.
+        self._catching_up = threading.Lock()
         self.create_tables()
 
     def create_tables(self) -> None:
@@ -111,6 +114,12 @@ class TreeStore:
     ) -> int:
         """Add a leaf for every event after the last leaf's (up to position ``until``);
         return the tree's size."""
+        with self._catching_up:
+            return self._catch_up(until, on_progress, batch)
+
+    def _catch_up(
+        self, until: int | None, on_progress: Callable[[int], None] | None, batch: int
+    ) -> int:
         tables = self.tables
         while True:
             size, last = self.head()
