@@ -24,11 +24,12 @@ Nothing is written: events after the tree's last leaf are counted, not added.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ledger.transparency.merkle import TreeBuilder, leaf_hash
+from ledger.transparency.entries import entry_leaf_hash
+from ledger.transparency.merkle import TreeBuilder
 from ledger.transparency.notes import (
     NoteError,
     Verifier,
@@ -36,7 +37,7 @@ from ledger.transparency.notes import (
     parse_checkpoint,
     parse_verifier_key,
 )
-from ledger.transparency.store import StoredCheckpoint, TreeStore, entry_of
+from ledger.transparency.store import StoredCheckpoint, TreeStore
 from ledger.transparency.tables import RawEvent
 from ledger.transparency.tiles import TILE_HEIGHT
 
@@ -104,24 +105,50 @@ class _Mismatch:
     explained: Finding | None = None
 
 
-def _stored_leaves(store: TreeStore) -> Iterator[tuple[int, int, bytes]]:
-    tables = store.tables
-    after = -1
-    while True:
+class _StoredLeaves:
+    """The stored leaves in order, (index, position, hash), read a page at a time."""
+
+    def __init__(self, store: TreeStore) -> None:
+        self.tables = store.tables
+        self.after = -1
+        self.buffer: list[tuple[int, int, bytes]] = []
+        self.at = 0
+
+    def _fill(self) -> bool:
+        tables = self.tables
         with tables.transaction(commit=False) as cursor:
+            tables.plain_rows(cursor)
             cursor.execute(
                 tables.sql(
                     f"SELECT leaf_index, position, hash FROM {tables.leaves}"
                     " WHERE leaf_index > ? ORDER BY leaf_index LIMIT ?"
                 ),
-                (after, _PAGE),
+                (self.after, _PAGE),
             )
             rows = cursor.fetchall()
         if not rows:
-            return
-        for row in rows:
-            yield row["leaf_index"], row["position"], bytes(row["hash"])
-        after = rows[-1]["leaf_index"]
+            return False
+        if tables.param != "?":  # SQLite gives bytes already
+            rows = [(index, position, bytes(value)) for index, position, value in rows]
+        self.buffer = self.buffer[self.at :] + rows
+        self.at = 0
+        self.after = rows[-1][0]
+        return True
+
+    def take(self, count: int) -> list[tuple[int, int, bytes]]:
+        """Up to ``count`` next leaves."""
+        while len(self.buffer) - self.at < count and self._fill():
+            pass
+        taken = self.buffer[self.at : self.at + count]
+        self.at += len(taken)
+        return taken
+
+    def give_back(self, count: int) -> None:
+        self.at -= count
+
+    def next(self) -> tuple[int, int, bytes] | None:
+        taken = self.take(1)
+        return taken[0] if taken else None
 
 
 def _stored_nodes(store: TreeStore) -> dict[tuple[int, int], bytes]:
@@ -132,9 +159,7 @@ def _stored_nodes(store: TreeStore) -> dict[tuple[int, int], bytes]:
 
 def _moved(event: RawEvent, position: int) -> bytes:
     """The leaf the event would have at ``position``."""
-    return leaf_hash(
-        entry_of(RawEvent(position, event.originator_id, event.version, event.topic, event.state))
-    )
+    return entry_leaf_hash(position, *event[1:])
 
 
 class _Audit:
@@ -154,72 +179,104 @@ class _Audit:
         self.log_roots: dict[int, bytes] = {}
         self.stored_roots: dict[int, bytes] = {}
         self.nodes = _stored_nodes(store)
-        self.log_tree = TreeBuilder()
+        self.log_tree = TreeBuilder(every=TILE_HEIGHT)
         self.stored_tree: TreeBuilder | None = None  # forked at the first mismatch
         self.mismatch: _Mismatch | None = None
         self.structural: Finding | None = None
         self.node_findings: list[Finding] = []
+        self._completed: list[tuple[int, int, bytes]] = []
 
     # ------------------------------------------------------------ the pass
 
     def run(self) -> AuditReport:
-        leaves = _stored_leaves(self.store)
-        leaf = next(leaves, None)
+        leaves = _StoredLeaves(self.store)
         report = self.report
         done = False
         for page in self.store.tables.iter_events(_BEFORE_EVERYTHING, _PAGE):
-            for event in page:
-                report.events += 1
-                if leaf is None:
-                    report.untracked += 1
-                    self._add(leaf_hash(entry_of(event)), None)
-                    continue
-                index, position, stored = leaf
-                if position < event.position:
-                    self._found_structural(
-                        FindingKind.DELETED_EVENT,
-                        position,
-                        f"leaf {index} holds an event at this position; the log has none",
-                    )
-                    done = True
+            if not self._whole_page(page, leaves):
+                done = self._one_by_one(page, leaves)
+                if done:
                     break
-                if position > event.position:
-                    self._found_structural(
-                        FindingKind.INSERTED_EVENT,
-                        event.position,
-                        f"the log has an event here that no leaf holds (leaf {index} is at"
-                        f" position {position})",
-                    )
-                    done = True
-                    break
-                self._leaf(index, event, stored)
-                report.leaves += 1
-                leaf = next(leaves, None)
-                if self.mismatch is not None and self.mismatch.explained is not None:
-                    done = True
-                    break
-            if done:
-                break
-            if self.on_progress is not None and page:
-                self.on_progress(page[-1].position)
-        if not done and leaf is not None:
-            index, position, _ = leaf
-            self._found_structural(
-                FindingKind.DELETED_EVENT,
-                position,
-                f"leaf {index} holds an event at this position; the log ends before it",
-            )
+            if self.on_progress is not None:
+                self.on_progress(page[-1][0])
+        if not done:
+            leaf = leaves.next()
+            if leaf is not None:
+                index, position, _ = leaf
+                self._found_structural(
+                    FindingKind.DELETED_EVENT,
+                    position,
+                    f"leaf {index} holds an event at this position; the log ends before it",
+                )
         self._conclude_mismatch()
         self._check_checkpoints(complete=not done)
         report.findings.sort(key=lambda f: (f.position is None, f.position or 0))
         return report
 
-    def _leaf(self, index: int, event: RawEvent, stored: bytes) -> None:
-        computed = leaf_hash(entry_of(event))
+    def _whole_page(self, page: list[RawEvent], leaves: _StoredLeaves) -> bool:
+        """The usual case, a page at a time: every event is its leaf. False (nothing
+        consumed) when anything differs, for ``_one_by_one`` to find what."""
+        if self.mismatch is not None or self.stored_tree is not None:
+            return False
+        chunk = leaves.take(len(page))
+        computed = [entry_leaf_hash(*event) for event in page]
+        if (
+            len(chunk) != len(page)
+            or [leaf[2] for leaf in chunk] != computed
+            or [leaf[1] for leaf in chunk] != [event[0] for event in page]
+        ):
+            leaves.give_back(len(chunk))
+            return False
+        tree = self.log_tree
+        base, start = tree.size, 0
+        # Stop at each signed size inside the page, to take the root there.
+        for size in sorted(s for s in self.sizes if base < s <= base + len(page)):
+            tree.extend(computed[start : size - base], self._completed)
+            start = size - base
+            self._completed_nodes(None)
+        tree.extend(computed[start:], self._completed)
+        self._completed_nodes(None)
+        self.report.events += len(page)
+        self.report.leaves += len(page)
+        return True
+
+    def _one_by_one(self, page: list[RawEvent], leaves: _StoredLeaves) -> bool:
+        """Event by event; True when the audit is over (a change found and explained)."""
+        report = self.report
+        for event in page:
+            report.events += 1
+            leaf = leaves.next()
+            if leaf is None:
+                report.untracked += 1
+                self._add(entry_leaf_hash(*event), None)
+                continue
+            index, position, stored = leaf
+            if position < event[0]:
+                self._found_structural(
+                    FindingKind.DELETED_EVENT,
+                    position,
+                    f"leaf {index} holds an event at this position; the log has none",
+                )
+                return True
+            if position > event[0]:
+                self._found_structural(
+                    FindingKind.INSERTED_EVENT,
+                    event[0],
+                    f"the log has an event here that no leaf holds (leaf {index} is at"
+                    f" position {position})",
+                )
+                return True
+            self._leaf(index, event, entry_leaf_hash(*event), stored)
+            report.leaves += 1
+            if self.mismatch is not None and self.mismatch.explained is not None:
+                return True
+        return False
+
+    def _leaf(self, index: int, event: RawEvent, computed: bytes, stored: bytes) -> None:
         mismatch = self.mismatch
         if mismatch is None and computed != stored:
             self.mismatch = mismatch = _Mismatch(index, event, stored)
-            self.stored_tree = TreeBuilder()
+            self.stored_tree = TreeBuilder(every=TILE_HEIGHT)
             self.stored_tree.edge = list(self.log_tree.edge)
             self.stored_tree.size = self.log_tree.size
         elif mismatch is not None and mismatch.explained is None:
@@ -230,46 +287,49 @@ class _Audit:
         first = mismatch.event
         if not mismatch.next_checked:
             mismatch.next_checked = True
-            if _moved(event, first.position) == mismatch.stored:
+            if _moved(event, first[0]) == mismatch.stored:
                 mismatch.explained = Finding(
                     FindingKind.INSERTED_EVENT,
-                    first.position,
+                    first[0],
                     "an event was put here; the events after it were moved down one position",
                 )
                 return
-            if _moved(first, event.position) == stored:
+            if _moved(first, event[0]) == stored:
                 mismatch.explained = Finding(
                     FindingKind.DELETED_EVENT,
-                    first.position,
+                    first[0],
                     "the event here was removed; the events after it were moved up one position",
                 )
                 return
-        if _moved(first, event.position) == stored:
+        if _moved(first, event[0]) == stored:
             mismatch.explained = Finding(
                 FindingKind.REORDERED_EVENTS,
-                first.position,
-                f"the event now here was recorded at position {event.position} (leaf {index})",
+                first[0],
+                f"the event now here was recorded at position {event[0]} (leaf {index})",
             )
 
     def _add(self, computed: bytes, stored: bytes | None) -> None:
-        completed: list[tuple[int, int, bytes]] = []
-        self.log_tree.append(computed, completed)
+        self.log_tree.append(computed, self._completed)
         stored_completed: list[tuple[int, int, bytes]] | None = None
         if self.stored_tree is not None:
             stored_completed = []
             self.stored_tree.append(computed if stored is None else stored, stored_completed)
+        self._completed_nodes(stored_completed)
+
+    def _completed_nodes(self, stored_completed: list[tuple[int, int, bytes]] | None) -> None:
+        """Check the tile-level nodes the last leaf completed, and the roots at signed sizes."""
         size = self.log_tree.size
         if size in self.sizes:
             self.log_roots[size] = self.log_tree.root()
             if self.stored_tree is not None:
                 self.stored_roots[size] = self.stored_tree.root()
             self._evidence_from_root(size)
+        completed = self._completed
         for at, (level, node, value) in enumerate(completed):
-            if level & (TILE_HEIGHT - 1):
-                continue
-            kept = self.nodes.get((level >> 3, node))
+            kept = self.nodes.get((level // TILE_HEIGHT, node))
             stored_value = value if stored_completed is None else stored_completed[at][2]
             self._evidence_from_node(level, node, value, stored_value, kept)
+        completed.clear()
 
     def _evidence_from_node(
         self, level: int, node: int, value: bytes, stored_value: bytes, kept: bytes | None
@@ -325,13 +385,13 @@ class _Audit:
         if mismatch.log_agrees:
             return Finding(
                 FindingKind.CHANGED_TREE_NODE,
-                mismatch.event.position,
+                mismatch.event[0],
                 f"the stored hash of leaf {mismatch.index} changed; the event still gives"
                 " the hashes stored or signed above it",
             )
         return Finding(
             FindingKind.CHANGED_EVENT,
-            mismatch.event.position,
+            mismatch.event[0],
             f"the stored event is not the one leaf {mismatch.index} holds (its bytes changed)",
         )
 

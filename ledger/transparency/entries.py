@@ -22,17 +22,27 @@ version=2, topic='ledger.work:Work.Voted', state=b'{"v":1}')
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from typing import NamedTuple
 from uuid import UUID
 
 from ledger.errors import LedgerError
 
-__all__ = ["ENTRY_FORMAT", "EntryError", "StoredEntry", "decode_entry", "encode_entry"]
+__all__ = [
+    "ENTRY_FORMAT",
+    "EntryError",
+    "StoredEntry",
+    "decode_entry",
+    "encode_entry",
+    "entry_leaf_hash",
+]
 
 ENTRY_FORMAT = 1
 _HEAD = struct.Struct(">BQ16sQH")
+_LEAF_HEAD = struct.Struct(">BBQ16sQH")  # RFC 9162's 0x00 leaf prefix, then _HEAD
 _STATE_LENGTH = struct.Struct(">I")
+_sha256 = hashlib.sha256
 
 
 class EntryError(LedgerError):
@@ -63,6 +73,21 @@ def encode_entry(
             state,
         )
     )
+
+
+def entry_leaf_hash(
+    position: int, originator_id: bytes, version: int, topic: str, state: bytes
+) -> bytes:
+    """``leaf_hash(encode_entry(...))`` in one step: what ``verify`` runs a million times.
+
+    >>> from ledger.transparency.merkle import leaf_hash
+    >>> args = (7, bytes(16), 2, "t", b"{}")
+    >>> entry_leaf_hash(*args) == leaf_hash(encode_entry(*args))
+    True
+    """
+    topic_bytes = topic.encode()
+    head = _LEAF_HEAD.pack(0, ENTRY_FORMAT, position, originator_id, version, len(topic_bytes))
+    return _sha256(b"".join((head, topic_bytes, _STATE_LENGTH.pack(len(state)), state))).digest()
 
 
 def decode_entry(entry: bytes) -> StoredEntry:

@@ -24,8 +24,8 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger, postgres_setup_lock
 from ledger.errors import LedgerError
-from ledger.transparency.entries import encode_entry
-from ledger.transparency.merkle import TreeBuilder, leaf_hash, node_hash, root_hash
+from ledger.transparency.entries import encode_entry, entry_leaf_hash
+from ledger.transparency.merkle import TreeBuilder, node_hash, root_hash
 from ledger.transparency.tables import RawEvent, Tables, tables_for
 from ledger.transparency.tiles import TILE_HEIGHT, TILE_WIDTH
 
@@ -57,9 +57,7 @@ class StoredCheckpoint(NamedTuple):
 
 def entry_of(event: RawEvent) -> bytes:
     """The canonical entry of a stored event (``entries``)."""
-    return encode_entry(
-        event.position, event.originator_id, event.version, event.topic, event.state
-    )
+    return encode_entry(*event)
 
 
 class TreeStore:
@@ -128,17 +126,14 @@ class TreeStore:
                 events = tables.read_events(cursor, last, batch, until)
             if not events:
                 return size
-            leaves: list[tuple[int, int, bytes]] = []
             completed: list[tuple[int, int, bytes]] = []
-            for offset, event in enumerate(events):
-                leaf = leaf_hash(entry_of(event))
-                leaves.append((size + offset, event.position, leaf))
-                builder.append(leaf, completed)
-            nodes = [
-                (level >> 3, index, value)
-                for level, index, value in completed
-                if level & (TILE_HEIGHT - 1) == 0
+            hashes = [entry_leaf_hash(*event) for event in events]
+            leaves = [
+                (size + offset, event[0], leaf)
+                for offset, (event, leaf) in enumerate(zip(events, hashes, strict=True))
             ]
+            builder.extend(hashes, completed)
+            nodes = [(level // TILE_HEIGHT, index, value) for level, index, value in completed]
             try:
                 with tables.transaction(commit=True) as cursor:
                     cursor.executemany(
@@ -164,7 +159,7 @@ class TreeStore:
                 raise
             self._builder = builder
             if on_progress is not None:
-                on_progress(events[-1].position)
+                on_progress(events[-1][0])
 
     def rebuild(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Forget the leaves and nodes (not the checkpoints) and build them from the log."""
@@ -182,7 +177,7 @@ class TreeStore:
     def _builder_at(self, size: int) -> TreeBuilder:
         if self._builder is not None and self._builder.size == size:
             return self._builder
-        builder = TreeBuilder()
+        builder = TreeBuilder(every=TILE_HEIGHT)
         start = 0
         for level in reversed(range(size.bit_length())):
             if size >> level & 1:
@@ -272,7 +267,7 @@ class TreeStore:
             events = tables.read_events(
                 cursor, positions[0] - 1, positions[-1] - positions[0] + 1, positions[-1]
             )
-        by_position = {event.position: event for event in events}
+        by_position = {event[0]: event for event in events}
         missing = [p for p in positions if p not in by_position]
         if missing:
             raise LedgerError(

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.errors import LedgerError
@@ -33,15 +32,10 @@ class TransparencyUnavailableError(LedgerError):
     """The ledger's store cannot hold the tamper-evident log (an in-memory ledger)."""
 
 
-@dataclass(frozen=True)
-class RawEvent:
-    """One stored event as the store holds it: what its entry is made of."""
-
-    position: int
-    originator_id: bytes
-    version: int
-    topic: str
-    state: bytes
+# One stored event as the store holds it, what its entry is made of: (position,
+# originator id as its 16 bytes, originator version, topic, state). A plain tuple:
+# verify reads a million of them, and a named tuple costs three times as much to make.
+RawEvent = tuple[int, bytes, int, str, bytes]
 
 
 @dataclass(frozen=True)
@@ -54,6 +48,7 @@ class Tables:
     checkpoints: str
     events: str
     position_column: str
+    originator_bytes: str  # the SQL that gives the originator id (hex text on SQLite)
     param: str
     binary: str
     integer_key: str
@@ -77,20 +72,38 @@ class Tables:
             " PRIMARY KEY (size, note))",
         ]
 
+    def plain_rows(self, cursor: Any) -> None:
+        """Make ``cursor`` return plain tuples (not rows by name): a million reads faster."""
+        if self.param == "?":
+            cursor.sqlite_cursor.row_factory = None
+        else:
+            from psycopg.rows import tuple_row
+
+            cursor.row_factory = tuple_row
+
     def read_events(
         self, cursor: Any, after: int, limit: int, until: int | None = None
     ) -> list[RawEvent]:
         """Up to ``limit`` stored events after position ``after`` (to ``until``), in order."""
         stop = "" if until is None else f" AND {self.position_column} <= {int(until)}"
+        self.plain_rows(cursor)
         cursor.execute(
             self.sql(
-                f"SELECT {self.position_column} AS position, originator_id, originator_version,"
+                f"SELECT {self.position_column}, {self.originator_bytes}, originator_version,"
                 f" topic, state FROM {self.events} WHERE {self.position_column} > ?{stop}"
                 f" ORDER BY {self.position_column} LIMIT ?"
             ),
             (after, limit),
         )
-        return [_raw(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if self.param == "?":
+            # SQLite keeps the id as 32 hex digits.
+            fromhex = bytes.fromhex
+            try:
+                return [(p, fromhex(o), v, t, s) for p, o, v, t, s in rows]
+            except (ValueError, TypeError):
+                return [(p, _id_bytes(o), v, t, s) for p, o, v, t, s in rows]
+        return [(p, bytes(o), v, t, bytes(s)) for p, o, v, t, s in rows]
 
     def iter_events(self, after: int = 0, page: int = 20_000) -> Iterator[list[RawEvent]]:
         """The whole log after ``after``, a page at a time."""
@@ -100,21 +113,15 @@ class Tables:
             if not rows:
                 return
             yield rows
-            after = rows[-1].position
+            after = rows[-1][0]
 
 
-def _raw(row: Any) -> RawEvent:
-    originator = row["originator_id"]
-    if isinstance(originator, UUID):
-        raw_id = originator.bytes
-    else:
-        try:
-            raw_id = bytes.fromhex(originator)
-        except ValueError:
-            raw_id = UUID(originator).bytes
-    return RawEvent(
-        row["position"], raw_id, row["originator_version"], row["topic"], bytes(row["state"])
-    )
+def _id_bytes(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except (ValueError, TypeError):
+        # Not what the library writes: still an entry, so that the change shows.
+        return str(text).encode()
 
 
 def tables_for(ledger: Ledger) -> Tables:
@@ -130,6 +137,7 @@ def tables_for(ledger: Ledger) -> Tables:
             "tlog_checkpoints",
             recorder.events_table_name,
             "rowid",
+            "originator_id",
             "?",
             "BLOB",
             "INTEGER PRIMARY KEY",
@@ -143,6 +151,7 @@ def tables_for(ledger: Ledger) -> Tables:
             f"{schema}.tlog_checkpoints",
             f"{schema}.{recorder.events_table_name}",
             "notification_id",
+            "uuid_send(originator_id)",
             "%s",
             "BYTEA",
             "BIGINT PRIMARY KEY",

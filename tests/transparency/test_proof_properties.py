@@ -138,3 +138,19 @@ def _mth(leaves: list[bytes]) -> bytes:
     while k * 2 < len(leaves):
         k *= 2
     return node_hash(_mth(leaves[:k]), _mth(leaves[k:]))
+
+
+@given(st.integers(0, 2_000), st.integers(0, 1_200), st.sampled_from([1, 8]))
+def test_extending_by_runs_equals_appending_leaf_by_leaf(
+    first: int, second: int, every: int
+) -> None:
+    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(first + second)]
+    one, many = TreeBuilder(every), TreeBuilder(every)
+    one_done: list[tuple[int, int, bytes]] = []
+    many_done: list[tuple[int, int, bytes]] = []
+    for leaf in leaves:
+        one.append(leaf, one_done)
+    many.extend(leaves[:first], many_done)
+    many.extend(leaves[first:], many_done)
+    assert (many.size, many.edge, many.root()) == (one.size, one.edge, one.root())
+    assert sorted(many_done) == sorted(one_done)
