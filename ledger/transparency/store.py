@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 CATCH_UP_BATCH = 20_000
-_CACHED_TILES = 4_096  # 32 MiB of full tiles at most
+_CACHED_TILES = 2_048  # tiles with their inner nodes: 16 KiB of hashes each
 _UINT16 = struct.Struct(">H")
 
 
@@ -66,7 +66,7 @@ class TreeStore:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.tables: Tables = tables_for(ledger)
-        self._tiles: dict[tuple[int, int], list[bytes]] = {}
+        self._tiles: dict[tuple[int, int], list[list[bytes]]] = {}
         self._builder: TreeBuilder | None = None
         # One catch-up at a time per store: the right edge it extends is shared.
         self._catching_up = threading.Lock()
@@ -191,29 +191,44 @@ class TreeStore:
     def nodes(self, level: int, start: int, end: int) -> list[bytes]:
         """The complete subtrees ``start`` to ``end`` (exclusive) at tree level ``level``."""
         tile_level, above = divmod(level, TILE_HEIGHT)
-        hashes = self._stored(tile_level, start << above, end << above)
-        for _ in range(above):
-            pairs = zip(hashes[::2], hashes[1::2], strict=True)
-            hashes = [node_hash(left, right) for left, right in pairs]
-        return hashes
-
-    def _stored(self, tile_level: int, start: int, end: int) -> list[bytes]:
+        per_tile = TILE_WIDTH >> above
         found: list[bytes] = []
-        for tile in range(start // TILE_WIDTH, (end - 1) // TILE_WIDTH + 1):
-            first = tile * TILE_WIDTH
-            hashes = self.tile_hashes(tile_level, tile)
-            found.extend(hashes[max(start - first, 0) : end - first])
+        for tile in range(start // per_tile, (end - 1) // per_tile + 1):
+            first = tile * per_tile
+            wanted = min(end - first, per_tile)
+            row = self._tile_levels(tile_level, tile, above, wanted)[above]
+            found.extend(row[max(start - first, 0) : wanted])
         if len(found) != end - start:
-            raise LookupError(f"the tree has no nodes {start}..{end} at tile level {tile_level}")
+            raise LookupError(f"the tree has no nodes {start}..{end} at level {level}")
         return found
+
+    def _tile_levels(self, level: int, index: int, above: int, wanted: int) -> list[list[bytes]]:
+        """A tile's hashes and every complete node above them inside it (8 levels), read
+        and hashed once: the nodes of a complete subtree never change, so a tile is read
+        again only when a wider part of it than the one kept is asked for."""
+        key = (level, index)
+        levels = self._tiles.get(key)
+        if levels is not None and len(levels[above]) >= wanted:
+            return levels
+        row = self._read_tile(level, index)
+        levels = [row]
+        for _ in range(TILE_HEIGHT):
+            pairs = zip(row[: len(row) & ~1 : 2], row[1 : len(row) & ~1 : 2], strict=True)
+            row = [node_hash(left, right) for left, right in pairs]
+            levels.append(row)
+        if len(self._tiles) >= _CACHED_TILES:
+            self._tiles.clear()
+        self._tiles[key] = levels
+        return levels
 
     def tile_hashes(self, level: int, index: int) -> list[bytes]:
         """The hashes of tile ``index`` at tile level ``level`` as stored (up to 256)."""
-        cached = self._tiles.get((level, index))
-        if cached is not None:
-            return cached
+        return self._tile_levels(level, index, 0, TILE_WIDTH)[0]
+
+    def _read_tile(self, level: int, index: int) -> list[bytes]:
         first = index * TILE_WIDTH
         with self.tables.transaction(commit=False) as cursor:
+            self.tables.plain_rows(cursor)
             if level == 0:
                 cursor.execute(
                     self.tables.sql(
@@ -230,13 +245,7 @@ class TreeStore:
                     ),
                     (level, first, first + TILE_WIDTH),
                 )
-            hashes = [bytes(row["hash"]) for row in cursor.fetchall()]
-        if len(hashes) == TILE_WIDTH:
-            # A full tile never changes: keep it.
-            if len(self._tiles) >= _CACHED_TILES:
-                self._tiles.clear()
-            self._tiles[(level, index)] = hashes
-        return hashes
+            return [bytes(value) for (value,) in cursor.fetchall()]
 
     # ------------------------------------------------------------ tiles and entries
 
@@ -293,16 +302,43 @@ class TreeStore:
     # ------------------------------------------------------------ leaves by position
 
     def leaf_at(self, position: int) -> tuple[int, bytes] | None:
-        """(leaf index, leaf hash) of the event at ``position``; None if it is no leaf."""
+        """(leaf index, leaf hash) of the event at ``position``; None if it is no leaf.
+
+        Positions grow by at least one a leaf, so the leaf is at most ``position -
+        first position`` and each guess that lands on a later position can step back
+        by the difference without passing it: without gaps the first guess is right.
+        """
+        size = self.size
+        first = self.position_of(0)
+        if first is None or position < first:
+            return None
+        low, high = 0, size - 1
+        guess = min(position - first, high)
+        while low <= guess <= high:
+            found = self._leaf_row(guess)
+            if found is None:
+                return None
+            at, value = found
+            if at == position:
+                return guess, value
+            if at > position:
+                high = guess - 1
+                guess = max(low, guess - (at - position))
+            else:
+                low = guess + 1
+                guess = min(high, guess + max((high - guess) // 2, 1))
+        return None
+
+    def _leaf_row(self, index: int) -> tuple[int, bytes] | None:
         with self.tables.transaction(commit=False) as cursor:
             cursor.execute(
                 self.tables.sql(
-                    f"SELECT leaf_index, hash FROM {self.tables.leaves} WHERE position = ?"
+                    f"SELECT position, hash FROM {self.tables.leaves} WHERE leaf_index = ?"
                 ),
-                (position,),
+                (index,),
             )
             row = cursor.fetchone()
-        return None if row is None else (row["leaf_index"], bytes(row["hash"]))
+        return None if row is None else (int(row["position"]), bytes(row["hash"]))
 
     def position_of(self, index: int) -> int | None:
         """The position of leaf ``index``'s event; None past the tree."""

@@ -7,7 +7,9 @@ schema); only the parameter marker, the binary type and table qualification diff
   event in the log (gaps in PostgreSQL's positions are not leaves) and its hash.
   The rows are also the tree's tracking: a batch of leaves commits with the
   nodes it completed in one transaction, and a batch applied twice breaks the
-  primary key, so each event becomes a leaf exactly once.
+  primary key, so each event becomes a leaf exactly once. Positions grow with the
+  leaf index, so a leaf is found by its position without an index on it (an index
+  cost 45% more per leaf written).
 - ``tlog_nodes``: the hash of every complete subtree at a tile level (tree levels
   8, 16, ...: the hashes tiles of level 1, 2, ... hold), so that proofs and tiles
   read at most a few hundred rows, never the log.
@@ -63,7 +65,7 @@ class Tables:
     def create_statements(self) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {self.leaves} (leaf_index {self.integer_key},"
-            f" position BIGINT NOT NULL UNIQUE, hash {self.binary} NOT NULL)",
+            f" position BIGINT NOT NULL, hash {self.binary} NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.nodes} (level INTEGER NOT NULL,"
             f" idx BIGINT NOT NULL, hash {self.binary} NOT NULL, PRIMARY KEY (level, idx))",
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (size BIGINT NOT NULL,"

@@ -133,6 +133,9 @@ def test_a_gap_in_postgresql_positions_is_no_leaf(databases: object) -> None:
         assert positions[-1] - positions[0] > len(positions) - 1  # there is a gap
         assert store.catch_up() == len(positions)
         assert [store.position_of(i) for i in range(len(positions))] == positions
+        assert [store.leaf_at(p)[0] for p in positions] == list(range(len(positions)))  # type: ignore[index]
+        gaps = set(range(positions[0], positions[-1] + 2)) - set(positions)
+        assert gaps and all(store.leaf_at(p) is None for p in gaps)
         assert store.root() == root_hash(leaves, len(positions))
     finally:
         ledger.close()
