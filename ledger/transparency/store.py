@@ -30,6 +30,7 @@ from ledger.transparency.tables import RawEvent, Tables, tables_for
 from ledger.transparency.tiles import TILE_HEIGHT, TILE_WIDTH
 
 __all__ = [
+    "EntryTooLargeError",
     "StoredCheckpoint",
     "TileNotFoundError",
     "TreeStore",
@@ -43,6 +44,10 @@ _UINT16 = struct.Struct(">H")
 
 class TileNotFoundError(LedgerError):
     """No such tile (or entry bundle) in the tree as it is."""
+
+
+class EntryTooLargeError(LedgerError):
+    """An entry longer than an entry bundle's uint16 length prefix can say."""
 
 
 class StoredCheckpoint(NamedTuple):
@@ -293,7 +298,7 @@ class TreeStore:
         parts: list[bytes] = []
         for entry in self.entries(index * TILE_WIDTH, index * TILE_WIDTH + wanted):
             if len(entry) > 0xFFFF:
-                raise LedgerError(
+                raise EntryTooLargeError(
                     f"an entry of {len(entry)} bytes does not fit an entry bundle (65535 at most)"
                 )
             parts += (_UINT16.pack(len(entry)), entry)

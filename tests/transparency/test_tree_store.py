@@ -139,3 +139,22 @@ def test_a_gap_in_postgresql_positions_is_no_leaf(databases: object) -> None:
         assert store.root() == root_hash(leaves, len(positions))
     finally:
         ledger.close()
+
+
+def test_an_entry_too_long_for_a_bundle_is_refused_but_still_proved(
+    sample_ledger: Ledger,
+) -> None:
+    """A bundle's uint16 lengths cap an entry at 65 535 bytes; a long work body passes it."""
+    from ledger.transparency.proving import prove_inclusion
+    from ledger.transparency.store import EntryTooLargeError
+
+    member = sample_ledger.register_member(handle="longwinded").id
+    recorded = sample_ledger.contribute(authors=[member], title="Long", body="word " * 15_000)
+    store = TreeStore(sample_ledger)
+    store.catch_up()
+    assert recorded.position is not None
+    index, _ = store.leaf_at(recorded.position)  # type: ignore[misc]
+    with pytest.raises(EntryTooLargeError):
+        store.entry_bundle(index // 256, index % 256 + 1)
+    document = prove_inclusion(store, recorded.position, store.size)
+    assert document["leaf_index"] == index

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ledger.transparency.proving import ProofRequestError, prove_consistency, prove_inclusion
-from ledger.transparency.store import TileNotFoundError, TreeStore
+from ledger.transparency.store import EntryTooLargeError, TileNotFoundError, TreeStore
 from ledger.transparency.tiles import TilePathError, parse_tile_path
 
 __all__ = ["IMMUTABLE", "router", "tree_store_of"]
@@ -89,6 +89,9 @@ def tile(request: Request, path: str) -> Response:
             data = store.tile(int(level), index, width)
     except TileNotFoundError as error:
         return _problem(404, "tile-not-found", "No such tile", str(error))
+    except EntryTooLargeError as error:
+        # tlog-tiles has no form for it; the proof endpoints still serve the entry.
+        return _problem(501, "entry-too-large", "Entry too large for a bundle", str(error))
     return Response(
         data,
         media_type="application/octet-stream",
