@@ -102,13 +102,18 @@ def sign_if_grown(store: TreeStore, signer: Signer) -> StoredCheckpoint | None:
 
 
 def run_checkpoints(
-    store: TreeStore, signer: Signer, interval: float, stop: threading.Event
+    store: TreeStore, signer: Signer | None, interval: float, stop: threading.Event
 ) -> None:
-    """Until ``stop`` is set: every ``interval`` seconds, sign a checkpoint if the log grew.
+    """Until ``stop`` is set: every ``interval`` seconds, bring the tree up to the log's
+    head and, with a signer, sign a checkpoint if the log grew.
 
-    What ``serve`` runs in a thread of its own.
+    What ``serve`` runs in a thread of its own (without a key it still keeps the
+    tiles current).
     """
     while True:
-        sign_if_grown(store, signer)
+        if signer is None:
+            store.catch_up()
+        else:
+            sign_if_grown(store, signer)
         if stop.wait(interval):
             return

@@ -39,6 +39,7 @@ def test_sign_if_grown_signs_only_when_the_log_grew(sample_ledger: Ledger) -> No
 def test_run_checkpoints_signs_on_its_own_until_stopped(sample_ledger: Ledger) -> None:
     signer, _ = generate_key("studio.example/log")
     store = TreeStore(sample_ledger)
+    _run_once_without_a_key(store, sample_ledger)
     stop = threading.Event()
     thread = threading.Thread(target=run_checkpoints, args=(store, signer, 0.05, stop))
     thread.start()
@@ -98,3 +99,12 @@ def test_a_bad_key_file_is_named_but_not_shown(
     write_new_key(good, "studio.example/log")
     monkeypatch.setenv("REMIX_LEDGER_LOG_KEY", str(good))
     assert read_signer(None).name == "studio.example/log"
+
+
+def _run_once_without_a_key(store: TreeStore, ledger: Ledger) -> None:
+    """Without a key the loop still keeps the tree current, and signs nothing."""
+    stop = threading.Event()
+    stop.set()
+    run_checkpoints(store, None, 0.01, stop)
+    assert store.size == ledger.head
+    assert store.checkpoints() == []
