@@ -7,8 +7,9 @@ are the tracking, so each event becomes a leaf exactly once, whoever runs it).
 ``rebuild`` throws the tree away and builds it again from the log.
 
 It is also the ``HashSource`` that proofs (``merkle``) and tiles read: a node at
-tree level ``8*L + r`` is made of at most 128 stored hashes of level ``8*L``, and a
-full tile never changes, so the full tiles read are kept in memory.
+tree level ``8*L + r`` is made of at most 128 stored hashes of level ``8*L``, one
+tile's worth. A complete subtree never changes, so each tile read is kept in memory
+with its inner nodes hashed once (``forget`` drops them, after the tables changed).
 """
 
 from __future__ import annotations
