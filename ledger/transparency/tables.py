@@ -27,7 +27,7 @@ from typing import Any
 from ledger.application import Ledger
 from ledger.errors import LedgerError
 
-__all__ = ["RawEvent", "Tables", "TransparencyUnavailableError", "tables_for"]
+__all__ = ["RawEvent", "Tables", "TransparencyUnavailableError", "sqlite_tables", "tables_for"]
 
 
 class TransparencyUnavailableError(LedgerError):
@@ -126,24 +126,29 @@ def _id_bytes(text: str) -> bytes:
         return str(text).encode()
 
 
+def sqlite_tables(datastore: Any, events_table_name: str) -> Tables:
+    """The tables in an SQLite ledger's file."""
+    return Tables(
+        datastore,
+        "tlog_leaves",
+        "tlog_nodes",
+        "tlog_checkpoints",
+        events_table_name,
+        "rowid",
+        "originator_id",
+        "?",
+        "BLOB",
+        "INTEGER PRIMARY KEY",
+    )
+
+
 def tables_for(ledger: Ledger) -> Tables:
     """The tables of ``ledger``'s database; an in-memory ledger has none."""
     recorder: Any = ledger.recorder
     datastore: Any = getattr(recorder, "datastore", None)
     kind = type(datastore).__module__ if datastore is not None else ""
     if kind.startswith("eventsourcing.sqlite"):
-        return Tables(
-            datastore,
-            "tlog_leaves",
-            "tlog_nodes",
-            "tlog_checkpoints",
-            recorder.events_table_name,
-            "rowid",
-            "originator_id",
-            "?",
-            "BLOB",
-            "INTEGER PRIMARY KEY",
-        )
+        return sqlite_tables(datastore, recorder.events_table_name)
     if kind.startswith("eventsourcing.postgres"):
         schema = '"' + datastore.schema.replace('"', '""') + '"'
         return Tables(
