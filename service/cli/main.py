@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from ledger.errors import LedgerError
-from service.cli import archive, demo, lineage_commands, queries, records, views
+from service.cli import archive, demo, lineage_commands, log_commands, queries, records, views
 from service.cli.context import CliState
 
 __all__ = ["app", "main"]
@@ -50,6 +50,7 @@ archive.register(app)
 demo.register(app)
 queries.register(app)
 views.register(app)
+log_commands.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

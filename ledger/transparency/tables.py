@@ -1,0 +1,169 @@
+"""The tree's tables in the ledger's own database, and reading the stored events raw.
+
+One schema for SQLite (in the ledger's file) and PostgreSQL (in the ledger's
+schema); only the parameter marker, the binary type and table qualification differ:
+
+- ``tlog_leaves``: one row per leaf: its index in the tree, the position of its
+  event in the log (gaps in PostgreSQL's positions are not leaves) and its hash.
+  The rows are also the tree's tracking: a batch of leaves commits with the
+  nodes it completed in one transaction, and a batch applied twice breaks the
+  primary key, so each event becomes a leaf exactly once. Positions grow with the
+  leaf index, so a leaf is found by its position without an index on it (an index
+  cost 45% more per leaf written).
+- ``tlog_nodes``: the hash of every complete subtree at a tile level (tree levels
+  8, 16, ...: the hashes tiles of level 1, 2, ... hold), so that proofs and tiles
+  read at most a few hundred rows, never the log.
+- ``tlog_checkpoints``: every signed checkpoint: its note text and the verifier
+  key of its signer (public; the private key never comes here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.errors import LedgerError
+
+__all__ = ["RawEvent", "Tables", "TransparencyUnavailableError", "sqlite_tables", "tables_for"]
+
+
+class TransparencyUnavailableError(LedgerError):
+    """The ledger's store cannot hold the tamper-evident log (an in-memory ledger)."""
+
+
+# One stored event as the store holds it, what its entry is made of: (position,
+# originator id as its 16 bytes, originator version, topic, state). A plain tuple:
+# verify reads a million of them, and a named tuple costs three times as much to make.
+RawEvent = tuple[int, bytes, int, str, bytes]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The SQL for one ledger's database: its tables and how to reach them."""
+
+    datastore: Any
+    leaves: str
+    nodes: str
+    checkpoints: str
+    events: str
+    position_column: str
+    originator_bytes: str  # the SQL that gives the originator id (hex text on SQLite)
+    param: str
+    binary: str
+    integer_key: str
+
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)  # type: ignore[no-any-return]
+
+    def sql(self, text: str) -> str:
+        """``text`` with its ``?`` markers in the driver's style."""
+        return text.replace("?", self.param)
+
+    def create_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.leaves} (leaf_index {self.integer_key},"
+            f" position BIGINT NOT NULL, hash {self.binary} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.nodes} (level INTEGER NOT NULL,"
+            f" idx BIGINT NOT NULL, hash {self.binary} NOT NULL, PRIMARY KEY (level, idx))",
+            f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (size BIGINT NOT NULL,"
+            f" root {self.binary} NOT NULL, note TEXT NOT NULL, vkey TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL,"
+            " PRIMARY KEY (size, note))",
+        ]
+
+    def plain_rows(self, cursor: Any) -> None:
+        """Make ``cursor`` return plain tuples (not rows by name): a million reads faster."""
+        if self.param == "?":
+            cursor.sqlite_cursor.row_factory = None
+        else:
+            from psycopg.rows import tuple_row
+
+            cursor.row_factory = tuple_row
+
+    def read_events(
+        self, cursor: Any, after: int, limit: int, until: int | None = None
+    ) -> list[RawEvent]:
+        """Up to ``limit`` stored events after position ``after`` (to ``until``), in order."""
+        stop = "" if until is None else f" AND {self.position_column} <= {int(until)}"
+        self.plain_rows(cursor)
+        cursor.execute(
+            self.sql(
+                f"SELECT {self.position_column}, {self.originator_bytes}, originator_version,"
+                f" topic, state FROM {self.events} WHERE {self.position_column} > ?{stop}"
+                f" ORDER BY {self.position_column} LIMIT ?"
+            ),
+            (after, limit),
+        )
+        rows = cursor.fetchall()
+        if self.param == "?":
+            # SQLite keeps the id as 32 hex digits.
+            fromhex = bytes.fromhex
+            try:
+                return [(p, fromhex(o), v, t, s) for p, o, v, t, s in rows]
+            except (ValueError, TypeError):
+                return [(p, _id_bytes(o), v, t, s) for p, o, v, t, s in rows]
+        return [(p, bytes(o), v, t, bytes(s)) for p, o, v, t, s in rows]
+
+    def iter_events(self, after: int = 0, page: int = 20_000) -> Iterator[list[RawEvent]]:
+        """The whole log after ``after``, a page at a time."""
+        while True:
+            with self.transaction(commit=False) as cursor:
+                rows = self.read_events(cursor, after, page)
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+
+def _id_bytes(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except (ValueError, TypeError):
+        # Not what the library writes: still an entry, so that the change shows.
+        return str(text).encode()
+
+
+def sqlite_tables(datastore: Any, events_table_name: str) -> Tables:
+    """The tables in an SQLite ledger's file."""
+    return Tables(
+        datastore,
+        "tlog_leaves",
+        "tlog_nodes",
+        "tlog_checkpoints",
+        events_table_name,
+        "rowid",
+        "originator_id",
+        "?",
+        "BLOB",
+        "INTEGER PRIMARY KEY",
+    )
+
+
+def tables_for(ledger: Ledger) -> Tables:
+    """The tables of ``ledger``'s database; an in-memory ledger has none."""
+    recorder: Any = ledger.recorder
+    datastore: Any = getattr(recorder, "datastore", None)
+    kind = type(datastore).__module__ if datastore is not None else ""
+    if kind.startswith("eventsourcing.sqlite"):
+        return sqlite_tables(datastore, recorder.events_table_name)
+    if kind.startswith("eventsourcing.postgres"):
+        schema = '"' + datastore.schema.replace('"', '""') + '"'
+        return Tables(
+            datastore,
+            f"{schema}.tlog_leaves",
+            f"{schema}.tlog_nodes",
+            f"{schema}.tlog_checkpoints",
+            f"{schema}.{recorder.events_table_name}",
+            "notification_id",
+            "uuid_send(originator_id)",
+            "%s",
+            "BYTEA",
+            "BIGINT PRIMARY KEY",
+        )
+    raise TransparencyUnavailableError(
+        "the tamper-evident log lives in the ledger's database: use an SQLite file or"
+        " PostgreSQL, not memory://"
+    )
