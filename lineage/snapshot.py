@@ -141,7 +141,7 @@ def open_lineage(
     graph = _load(ledger, path) if path is not None else None
     if graph is None:
         graph = LineageGraph.from_ledger(ledger)
-        refused = path is not None and path.exists()
+        refused = path is not None and _exists(path)
         stale = refused or graph.position >= min_events
     else:
         loaded_at = graph.position
@@ -152,6 +152,15 @@ def open_lineage(
     if long_lived:
         graph.keep()
     return graph
+
+
+def _exists(path: Path) -> bool:
+    """Whether a file is at ``path``; a cache folder this user cannot even look into
+    (another user's ``$HOME``, as under ``setpriv``) holds nothing usable."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _attributes() -> list[str]:
@@ -273,7 +282,10 @@ def _save(graph: LineageGraph, ledger: Ledger, path: Path) -> None:
     # Written beside it and renamed over it: a reader sees the old file or the new one.
     # A cache that cannot be written (a read-only folder, a full disk) is no error.
     # Only the cache folder's ``snapshots`` can be missing: a ledger's folder is there.
-    if not path.parent.is_dir() and not private_folder(path.parent):
+    try:
+        if not path.parent.is_dir() and not private_folder(path.parent):
+            return
+    except OSError:
         return
     try:
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")

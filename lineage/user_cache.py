@@ -59,7 +59,11 @@ def snapshot_key(*, create: bool) -> bytes | None:
         return None
     path = folder / KEY_NAME
     key = _read_key(path)
-    if key is None and create and not path.exists() and private_folder(folder):
+    try:
+        absent = not path.exists()
+    except OSError:  # a cache folder this user cannot look into (another user's $HOME)
+        return key
+    if key is None and create and absent and private_folder(folder):
         _write_key(path)
         key = _read_key(path)
     return key
