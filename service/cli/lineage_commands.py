@@ -8,11 +8,12 @@ from typing import Any
 
 import typer
 
-from ledger import Ledger
+from ledger import Ledger, Recorded
 from ledger.errors import InvalidValueError
 from lineage.attribution import attribution_html, attribution_markdown, attribution_text
 from lineage.credits import credits_for
 from lineage.family_tree import family_tree
+from lineage.operations import issue_statements
 from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
 from lineage.provenance import write_provenance
 from lineage.render import write_tree
@@ -130,6 +131,18 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         what_if = _policy(policy, param)
         if issue and what_if is not None:
             raise InvalidValueError("--issue records the production's own policy; drop --policy")
+        if issue:
+            issued_now = issue_statements(
+                ledger,
+                lineage,
+                production_id,
+                revenue_number=revenue,
+                actor_id=_actor(ledger, acting),
+            )
+            for number in issued_now.statements:
+                recorded = Recorded(production_id, issued_now.position)
+                _report(f"issued statement #{number} for production", recorded)
+            return
         rows = [
             (number, statement_for_revenue(lineage, production_id, number, policy=what_if), issued)
             for number, _, issued in statements_of(lineage, production_id)
@@ -137,17 +150,6 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         ]
         if revenue is not None and not rows:
             raise InvalidValueError(f"the production has no revenue payment #{revenue}")
-        if issue:
-            actor = _actor(ledger, acting)
-            for number, statement, issued in rows:
-                if issued is None:
-                    _report(
-                        f"issued statement #{number} for production",
-                        ledger.issue_statement(
-                            production_id, number, statement.as_dict(), actor_id=actor
-                        ),
-                    )
-            return
         if output_format == "json":
             emit_json(
                 [{"revenue_number": n, "issued": i is not None, **s.as_dict()} for n, s, i in rows]

@@ -14,6 +14,7 @@ import typer
 
 from ledger import Citation, Ledger, Money, Recorded
 from ledger.errors import InvalidValueError
+from ledger.operations import include_works, register_curator
 from ledger.values import Kind, Relation, parse_enum
 from service.cli.context import parse_when, state_of
 
@@ -100,12 +101,20 @@ def register(app: typer.Typer) -> typer.Typer:
     ) -> None:
         """Register a member."""
         ledger = state_of(ctx).ledger
+        if curator:
+            recorded = register_curator(
+                ledger,
+                handle=handle,
+                name=name,
+                external_id=external_id,
+                occurred_at=parse_when(at),
+            )
+            _report("registered curator", recorded)
+            return
         recorded = ledger.register_member(
             handle=handle, name=name, external_id=external_id, occurred_at=parse_when(at)
         )
         _report("registered member", recorded)
-        if curator:
-            _report("granted curator to", ledger.grant_role(recorded.id, "curator"))
 
     @member.command("grant")
     def member_grant(
@@ -338,11 +347,8 @@ def register(app: typer.Typer) -> typer.Typer:
         ledger = state_of(ctx).ledger
         production_id = ledger.find_production(production_ref)
         work_ids = [ledger.find_work(work) for work in works]
-        for work_id in work_ids:
-            _report(
-                "included in production",
-                ledger.include_work(production_id, work_id, actor_id=_actor(ledger, acting)),
-            )
+        recorded = include_works(ledger, production_id, work_ids, actor_id=_actor(ledger, acting))
+        _report(f"included {len(set(work_ids))} work(s) in production", recorded)
 
     @production.command("exclude")
     def production_exclude(
