@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import ConcurrencyError, Ledger, Recorded
+from ledger.unit_of_work import UnitOfWork
 from ledger.values import Role
 
 __all__ = ["exclude_works", "in_one_transaction", "include_works", "register_curator"]
@@ -28,8 +29,9 @@ T = TypeVar("T")
 _RETRIES = 5
 
 
-def in_one_transaction(ledger: Ledger, act: Callable[[], T]) -> tuple[T, int | None]:
-    """Run ``act`` (ledger commands) and save all it recorded in one transaction.
+def in_one_transaction(ledger: Ledger, act: Callable[[UnitOfWork], T]) -> tuple[T, int | None]:
+    """Run ``act`` (ledger commands, or aggregates added to the unit of work it is
+    given) and save all it recorded in one transaction.
 
     Returns what ``act`` returned and the position of the last event saved (None
     when nothing new was recorded). When another writer changed one of the
@@ -39,7 +41,7 @@ def in_one_transaction(ledger: Ledger, act: Callable[[], T]) -> tuple[T, int | N
     for _ in range(_RETRIES):
         try:
             with ledger.batch() as uow:
-                result = act()
+                result = act(uow)
                 # Saved here rather than when the block ends, to learn the position;
                 # the batch's own commit then finds nothing left to save.
                 position = uow.commit()
@@ -59,7 +61,7 @@ def register_curator(
 ) -> Recorded:
     """Register a member who holds the curator role from the start (the operator's act)."""
 
-    def act() -> UUID:
+    def act(_: UnitOfWork) -> UUID:
         member_id = ledger.register_member(
             handle=handle, name=name, external_id=external_id, occurred_at=occurred_at
         ).id
@@ -102,7 +104,7 @@ def _fill(
     actor_id: UUID | None,
     occurred_at: datetime | None,
 ) -> Recorded:
-    def act() -> None:
+    def act(_: UnitOfWork) -> None:
         # A work named twice is one inclusion (or exclusion), not two events.
         for work_id in dict.fromkeys(work_ids):
             command(production_id, work_id, actor_id=actor_id, occurred_at=occurred_at)

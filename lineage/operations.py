@@ -16,6 +16,7 @@ from uuid import UUID
 from ledger import Ledger
 from ledger.errors import InvalidValueError, NotCuratorError
 from ledger.operations import in_one_transaction
+from ledger.unit_of_work import UnitOfWork
 from ledger.values import Role
 from lineage.graph import LineageGraph
 from lineage.royalties import statement_for_revenue
@@ -65,7 +66,7 @@ def issue_statements(
         if number not in stored.statements
     }
 
-    def act() -> None:
+    def act(_: UnitOfWork) -> None:
         for number, statement in pending.items():
             ledger.issue_statement(
                 production_id,
