@@ -1,0 +1,162 @@
+"""What a server process keeps current with the log: its lineage graph and the read models.
+
+The lineage graph lives in memory for the life of the process and follows the
+log: on PostgreSQL (and in memory) woken by the library's subscription
+(LISTEN/NOTIFY), on SQLite, which has no subscription, by polling the head. A
+request reads the graph under a lock, so it never sees half of an event applied.
+
+The read models are projected exactly once per ledger: in a thread of this
+process on SQLite and in memory (one server process), and on PostgreSQL by the
+one server process that holds an advisory lock (``elected``), or by a separate
+``remix-ledger projections run`` (``external``). When the elected process dies,
+its session and so its lock go with it, and another process takes over within
+a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ledger import Ledger
+from ledger.settings import DatabaseSetting
+from lineage.graph import LineageGraph
+from projections.projector import Projector, ReadModelsBehindError
+
+__all__ = ["LiveLineage", "start_projector"]
+
+_log = logging.getLogger("remix_ledger.http")
+_RETRY_SECONDS = 1.0
+
+
+class LiveLineage:
+    """A lineage graph that follows the ledger's log, read under a lock."""
+
+    def __init__(self, ledger: Ledger, graph: LineageGraph, *, poll_interval: float) -> None:
+        self.ledger = ledger
+        self._graph = graph
+        self._changed = threading.Condition(threading.Lock())
+        self.poll_interval = poll_interval
+
+    @property
+    def position(self) -> int:
+        return self._graph.position
+
+    @contextlib.contextmanager
+    def reading(self, after: int | None = None, timeout: float = 5.0) -> Iterator[LineageGraph]:
+        """The graph, held still while the block runs; with ``after``, first wait
+        (up to ``timeout`` seconds) until it includes that position."""
+        with self._changed:
+            if after is not None and not self._changed.wait_for(
+                lambda: self._graph.position >= after, timeout
+            ):
+                raise ReadModelsBehindError(
+                    f"the lineage graph reached position {self._graph.position},"
+                    f" not {after}, within {timeout:g}s"
+                )
+            yield self._graph
+
+    def catch_up(self) -> int:
+        """Apply what the log holds beyond the graph's position."""
+        head = self.ledger.head
+        if head <= self._graph.position:
+            return self._graph.position
+        with self._changed:
+            self._graph.catch_up(self.ledger)
+            self._changed.notify_all()
+            return self._graph.position
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow the log until ``stop`` is set."""
+        _keep_going(stop, lambda: self._follow(stop), "the lineage graph")
+
+    def _follow(self, stop: threading.Event) -> None:
+        self.catch_up()
+        try:
+            subscription = self.ledger.recorder.subscribe(gt=self._graph.position)
+        except NotImplementedError:
+            while not stop.is_set():
+                self.catch_up()
+                stop.wait(self.poll_interval)
+            return
+        with subscription:
+            reader = threading.Thread(
+                target=self._read, args=(subscription,), name="lineage-subscription", daemon=True
+            )
+            reader.start()
+            while not stop.is_set() and reader.is_alive():
+                stop.wait(0.2)
+            subscription.stop()
+        reader.join(timeout=2)
+
+    def _read(self, subscription: Any) -> None:
+        # Each notification only wakes the graph: one catch-up applies a whole burst.
+        for notification in subscription:
+            if notification.id > self._graph.position:
+                self.catch_up()
+
+
+def start_projector(
+    projector: Projector,
+    setting: DatabaseSetting,
+    mode: str,
+    stop: threading.Event,
+) -> threading.Thread | None:
+    """Start projecting the read models as ``mode`` says; None for ``external``."""
+    if mode == "external":
+        return None
+    if mode == "thread":
+        target: Callable[[], None] = lambda: _keep_going(  # noqa: E731
+            stop, lambda: projector.run(stop), "the read models"
+        )
+    elif mode == "elected":
+        if setting.backend != "postgres":
+            raise ValueError("an elected projector needs PostgreSQL")
+        target = lambda: _keep_going(  # noqa: E731
+            stop, lambda: _project_when_elected(projector, setting, stop), "the read models"
+        )
+    else:
+        raise ValueError(f"unknown projector mode {mode!r}")
+    thread = threading.Thread(target=target, name="read-model-projector", daemon=True)
+    thread.start()
+    return thread
+
+
+def _project_when_elected(
+    projector: Projector, setting: DatabaseSetting, stop: threading.Event
+) -> None:
+    from service.http.postgres import connect
+
+    # One projector per ledger: the lock names the database's schema, since
+    # several ledgers (schemas) may share one database.
+    name = f"remix-ledger read-model projector {setting.env.get('POSTGRES_SCHEMA', 'public')}"
+    while not stop.is_set():
+        with connect(setting.env) as connection:
+            elected = connection.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,)
+            ).fetchone()[0]
+            if elected:
+                _log.info("this process projects the read models")
+                try:
+                    projector.run(stop)
+                finally:
+                    connection.execute(
+                        "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,)
+                    )
+                return
+        stop.wait(_RETRY_SECONDS)
+
+
+def _keep_going(stop: threading.Event, follow: Callable[[], None], what: str) -> None:
+    """Run ``follow`` until ``stop``; after a failure (the database gone a moment), again."""
+    while not stop.is_set():
+        try:
+            follow()
+        except Exception:
+            _log.exception("following the log for %s failed; retrying", what)
+            stop.wait(_RETRY_SECONDS)
+        else:
+            stop.wait(_RETRY_SECONDS)  # it ended without ``stop`` (another was elected)
