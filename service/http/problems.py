@@ -215,7 +215,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        kinds = {404: "no-such-route", 405: "method-not-allowed"}
+        kinds = {404: "no-such-route", 405: "method-not-allowed", 413: "content-too-large"}
         detail = {
             404: f"no route {request.url.path}",
             405: f"{request.method} is not allowed on {request.url.path}",
