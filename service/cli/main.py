@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from ledger.errors import LedgerError
-from service.cli import archive, lineage_commands, queries, records, views
+from service.cli import archive, lineage_commands, queries, records, serve, views
 from service.cli.context import CliState
 
 __all__ = ["app", "main"]
@@ -47,6 +47,7 @@ lineage_commands.register(app, production_app)
 archive.register(app)
 queries.register(app)
 views.register(app)
+serve.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -13,26 +13,31 @@ Keys are scoped to the token's member (an operator token is its own scope), stor
 in a table beside the events (``rl_idempotency``: the ledger's SQLite file, or its
 PostgreSQL schema), so they survive a restart and hold across server processes;
 they expire after 24 hours. A response of 500 or more is not kept: retrying it
-runs the request again. A claim left by a process that died before answering
-is taken over after ``STALE_SECONDS``; the commands themselves also receive the
-key where they accept one, so a write that was saved before the crash is not
-recorded twice.
+runs the request again.
+
+A claim names the server process that made it. One left by a process that died
+before answering (kill -9) is taken over at once by the next request with its
+key: on SQLite (one host) the owner's pid is gone; on PostgreSQL every process
+holds a session advisory lock named after itself, which dies with its session.
+The commands also receive the key where they accept one, so a write saved just
+before the crash is not recorded twice when it runs again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import uuid4
 
 from ledger.settings import DatabaseSetting
 
 __all__ = [
-    "STALE_SECONDS",
     "Claim",
     "IdempotencyStore",
     "StoredResponse",
@@ -40,8 +45,6 @@ __all__ = [
     "open_idempotency_store",
 ]
 
-#: A claim with no response after this long belongs to a process that died.
-STALE_SECONDS = 60.0
 _TABLE = "rl_idempotency"
 _CLEAN_EVERY = 1_000
 
@@ -92,6 +95,8 @@ class _SqlStore:
 
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl = ttl_seconds
+        #: This process's name on its claims (the pid first: see ``_owner_alive``).
+        self.owner = f"{os.getpid()}-{uuid4().hex}"
         self._local = threading.local()
         self._claims = 0
         self._connections: list[Any] = []
@@ -105,6 +110,9 @@ class _SqlStore:
         return _TABLE
 
     def _insert_new(self) -> str:
+        raise NotImplementedError
+
+    def _owner_alive(self, owner: str) -> bool:
         raise NotImplementedError
 
     # -- the protocol
@@ -123,8 +131,8 @@ class _SqlStore:
         self._connection().execute(
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {t} (scope TEXT NOT NULL, key TEXT NOT NULL,"
-                " request TEXT NOT NULL, created REAL NOT NULL, status INTEGER,"
-                " headers TEXT, body BYTEA, PRIMARY KEY (scope, key))"
+                " request TEXT NOT NULL, owner TEXT NOT NULL, created REAL NOT NULL,"
+                " status INTEGER, headers TEXT, body BYTEA, PRIMARY KEY (scope, key))"
             ).replace("BYTEA", self._blob())
         )
 
@@ -137,29 +145,42 @@ class _SqlStore:
         self._claims += 1
         if self._claims % _CLEAN_EVERY == 1:
             execute(self._sql("DELETE FROM {t} WHERE created < ?"), (now - self.ttl,))
-        # An expired key, or a claim whose process died before answering, is free again.
         execute(
-            self._sql(
-                "DELETE FROM {t} WHERE scope = ? AND key = ?"
-                " AND (created < ? OR (status IS NULL AND created < ?))"
-            ),
-            (scope, key, now - self.ttl, now - STALE_SECONDS),
+            self._sql("DELETE FROM {t} WHERE scope = ? AND key = ? AND created < ?"),
+            (scope, key, now - self.ttl),
         )
-        inserted = execute(self._sql(self._insert_new()), (scope, key, request, now)).rowcount
-        if inserted == 1:
-            return Claim("new")
-        row = execute(
-            self._sql("SELECT request, status, headers, body FROM {t} WHERE scope = ? AND key = ?"),
-            (scope, key),
-        ).fetchone()
-        if row is None:  # expired and removed between the two statements: run it
-            return self.claim(scope, key, request)
-        stored_request, status, headers, body = row
-        if stored_request != request:
-            return Claim("mismatch")
-        if status is None:
-            return Claim("running")
-        return Claim("replay", StoredResponse(int(status), json.loads(headers), bytes(body)))
+        for _ in range(3):
+            inserted = execute(
+                self._sql(self._insert_new()), (scope, key, request, self.owner, now)
+            ).rowcount
+            if inserted == 1:
+                return Claim("new")
+            row = execute(
+                self._sql(
+                    "SELECT request, owner, status, headers, body FROM {t}"
+                    " WHERE scope = ? AND key = ?"
+                ),
+                (scope, key),
+            ).fetchone()
+            if row is None:  # expired and removed meanwhile: claim it again
+                continue
+            stored_request, owner, status, headers, body = row
+            if stored_request != request:
+                return Claim("mismatch")
+            if status is not None:
+                return Claim(
+                    "replay", StoredResponse(int(status), json.loads(headers), bytes(body))
+                )
+            if self._owner_alive(owner):
+                return Claim("running")
+            # Its process died before answering: the claim is free again.
+            execute(
+                self._sql(
+                    "DELETE FROM {t} WHERE scope = ? AND key = ? AND owner = ? AND status IS NULL"
+                ),
+                (scope, key, owner),
+            )
+        return Claim("running")
 
     def complete(self, scope: str, key: str, response: StoredResponse) -> None:
         self._connection().execute(
@@ -198,7 +219,24 @@ class SQLiteIdempotencyStore(_SqlStore):
         return connection
 
     def _insert_new(self) -> str:
-        return "INSERT OR IGNORE INTO {t} (scope, key, request, created) VALUES (?, ?, ?, ?)"
+        return (
+            "INSERT OR IGNORE INTO {t} (scope, key, request, owner, created) VALUES (?, ?, ?, ?, ?)"
+        )
+
+    def _owner_alive(self, owner: str) -> bool:
+        # An SQLite ledger is served by processes of one host: is the owner's pid there?
+        if owner == self.owner:
+            return True
+        pid = owner.partition("-")[0]
+        if not pid.isdigit():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 class PostgresIdempotencyStore(_SqlStore):
@@ -212,6 +250,12 @@ class PostgresIdempotencyStore(_SqlStore):
         schema = env.get("POSTGRES_SCHEMA")
         self._qualified = f'"{schema}".{_TABLE}' if schema else _TABLE
         self.create_table()
+        # Held for the life of this process: its session ending (the process died)
+        # is what tells the others that its claims are abandoned.
+        self._alive = self._connect()
+        self._alive.execute(
+            "SELECT pg_advisory_lock(hashtextextended(%s, 0))", (_lock_name(self.owner),)
+        )
 
     def _connect(self) -> Any:
         from service.http.postgres import connect
@@ -226,15 +270,36 @@ class PostgresIdempotencyStore(_SqlStore):
 
     def _insert_new(self) -> str:
         return (
-            "INSERT INTO {t} (scope, key, request, created) VALUES (?, ?, ?, ?)"
+            "INSERT INTO {t} (scope, key, request, owner, created) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING"
         )
+
+    def _owner_alive(self, owner: str) -> bool:
+        name = _lock_name(owner)
+        taken = (
+            self._connection()
+            .execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,))
+            .fetchone()[0]
+        )
+        if taken:  # nobody held it: the owner is gone
+            self._connection().execute(
+                "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,)
+            )
+        return not taken
+
+    def close(self) -> None:
+        super().close()
+        self._alive.close()
 
     def create_table(self) -> None:
         from ledger.application import postgres_setup_lock
 
         with postgres_setup_lock(self.env):
             super().create_table()
+
+
+def _lock_name(owner: str) -> str:
+    return f"remix-ledger server {owner}"
 
 
 class MemoryIdempotencyStore:
@@ -249,9 +314,7 @@ class MemoryIdempotencyStore:
         now = time.time()
         with self._lock:
             row = self._rows.get((scope, key))
-            if row is not None and (
-                row[1] < now - self.ttl or (row[2] is None and row[1] < now - STALE_SECONDS)
-            ):
+            if row is not None and row[1] < now - self.ttl:
                 row = None
             if row is None:
                 self._rows[(scope, key)] = (request, now, None)
