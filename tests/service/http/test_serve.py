@@ -131,7 +131,7 @@ def test_twenty_clients_voting_through_two_servers_give_exact_counts(
                 # Every write is sent twice, to either server, with the same key:
                 # a client retrying after losing the first answer.
                 answers = []
-                for attempt in range(2):
+                for _sent in range(2):
                     for _ in range(50):
                         response = client.put(
                             f"{chooser.choice(urls)}/api/works/{work}/vote",
