@@ -18,7 +18,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger import Ledger
-from ledger.errors import PermissionDeniedError
+from ledger.errors import InvalidValueError, PermissionDeniedError
 from ledger.tokens import ApiToken, InvalidTokenError, authenticate
 from projections.queries import ReadModels
 from service.http.following import LiveLineage
@@ -29,12 +29,14 @@ __all__ = [
     "Actor",
     "After",
     "CommandKey",
+    "GraphAfter",
     "LedgerDep",
     "LineageDep",
     "OptionalActor",
     "ReadModelsDep",
     "ServicesDep",
     "Writer",
+    "check_after",
     "token_of",
 ]
 
@@ -142,11 +144,39 @@ def after_position(
 ) -> int | None:
     """``after``: wait for the read models to include it (the graph is waited on where read)."""
     if after is not None:
+        check_after(services.ledger, after)
         services.read_models.projector.wait(after, timeout=services.settings.wait_seconds)
     return after
 
 
+def check_after(ledger: Ledger, after: int | None) -> None:
+    """A position to wait for must exist: every position a write answered is at most
+    the log's head (in every process), so one beyond it is a mistake, not a wait."""
+    if after is not None and after > ledger.head:
+        raise InvalidValueError(f"position {after} is beyond the log's head ({ledger.head})")
+
+
 After = Annotated[int | None, Depends(after_position)]
+
+
+def graph_after(
+    services: ServicesDep,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**62,
+            description="Wait (a few seconds at most) until the lineage graph includes this"
+            " position; 503 with Retry-After if it does not in time.",
+        ),
+    ] = None,
+) -> int | None:
+    """``after`` for answers from the lineage graph (which waits for it where it is read)."""
+    check_after(services.ledger, after)
+    return after
+
+
+GraphAfter = Annotated[int | None, Depends(graph_after)]
 
 
 def get_read_models(services: ServicesDep) -> ReadModels:

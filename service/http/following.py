@@ -30,6 +30,7 @@ __all__ = ["LiveLineage", "start_projector"]
 
 _log = logging.getLogger("remix_ledger.http")
 _RETRY_SECONDS = 1.0
+_BACKSTOP_SECONDS = 1.0
 
 
 class LiveLineage:
@@ -46,16 +47,27 @@ class LiveLineage:
         return self._graph.position
 
     @contextlib.contextmanager
-    def reading(self, after: int | None = None, timeout: float = 5.0) -> Iterator[LineageGraph]:
-        """The graph, held still while the block runs; with ``after``, first wait
-        (up to ``timeout`` seconds) until it includes that position."""
+    def reading(
+        self,
+        after: int | None = None,
+        timeout: float = 5.0,
+        *,
+        holds: Callable[[LineageGraph], bool] | None = None,
+    ) -> Iterator[LineageGraph]:
+        """The graph, held still while the block runs. With ``after``, first wait (up
+        to ``timeout`` seconds) until it includes that position; with ``holds``, until
+        it holds a record the ledger has (one just recorded, perhaps by another process)."""
+
+        def ready() -> bool:
+            graph = self._graph
+            return (after is None or graph.position >= after) and (holds is None or holds(graph))
+
         with self._changed:
-            if after is not None and not self._changed.wait_for(
-                lambda: self._graph.position >= after, timeout
-            ):
+            if not self._changed.wait_for(ready, timeout):
                 raise ReadModelsBehindError(
-                    f"the lineage graph reached position {self._graph.position},"
-                    f" not {after}, within {timeout:g}s"
+                    f"the lineage graph (at position {self._graph.position}) did not reach"
+                    f" {'the record asked for' if after is None else f'position {after}'}"
+                    f" within {timeout:g}s"
                 )
             yield self._graph
 
@@ -88,7 +100,10 @@ class LiveLineage:
             )
             reader.start()
             while not stop.is_set() and reader.is_alive():
-                stop.wait(0.2)
+                # A backstop: the library's in-memory subscription can miss events
+                # recorded while it starts (it listens only after its first read).
+                stop.wait(_BACKSTOP_SECONDS)
+                self.catch_up()
             subscription.stop()
         reader.join(timeout=2)
 
@@ -104,13 +119,18 @@ def start_projector(
     setting: DatabaseSetting,
     mode: str,
     stop: threading.Event,
+    poll_interval: float,
 ) -> threading.Thread | None:
-    """Start projecting the read models as ``mode`` says; None for ``external``."""
+    """Start projecting the read models as ``mode`` says; None for ``external``.
+
+    In a thread of this process (SQLite, memory) the log is polled: SQLite has no
+    subscription, and the in-memory one can miss events recorded while it starts.
+    """
     if mode == "external":
         return None
     if mode == "thread":
         target: Callable[[], None] = lambda: _keep_going(  # noqa: E731
-            stop, lambda: projector.run(stop), "the read models"
+            stop, lambda: _poll(projector, stop, poll_interval), "the read models"
         )
     elif mode == "elected":
         if setting.backend != "postgres":
@@ -123,6 +143,13 @@ def start_projector(
     thread = threading.Thread(target=target, name="read-model-projector", daemon=True)
     thread.start()
     return thread
+
+
+def _poll(projector: Projector, stop: threading.Event, interval: float) -> None:
+    while not stop.is_set():
+        before = projector.position
+        if projector.catch_up() == before:
+            stop.wait(interval)
 
 
 def _project_when_elected(

@@ -26,9 +26,14 @@ _KEPT_HEADERS = {"content-type", "ledger-position", "location"}
 
 
 class IdempotentWrites:
-    def __init__(self, app: ASGIApp, services: Any) -> None:
+    def __init__(self, app: ASGIApp, state: Any) -> None:
         self.app = app
-        self.services = services
+        # The app's state: its ``services`` are opened when the server starts.
+        self.state = state
+
+    @property
+    def services(self) -> Any:
+        return self.state.services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WRITES:

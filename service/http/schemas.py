@@ -32,6 +32,32 @@ DecimalText = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9]
 ParamText = Annotated[str, Field(max_length=100)]
 
 
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: every error the API answers."""
+
+    type: str = Field(description="Stable per kind of problem: urn:remix-ledger:problem:NAME.")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="For a validation problem: each invalid field."
+    )
+
+
+#: Declared on every operation: whatever goes wrong answers problem details.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "content": {"application/problem+json": {"schema": ProblemDetails.model_json_schema()}},
+        "description": description,
+    }
+    for status, description in (
+        ("4XX", "The request cannot be done as asked (see ``type`` and ``detail``)."),
+        ("5XX", "The server cannot answer now (see ``Retry-After``)."),
+    )
+}
+
+
 class Incoming(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -68,7 +68,11 @@ class Services:
         follower.start()
         self.threads.append(follower)
         projector = start_projector(
-            self.read_models.projector, self.setting, self.projector_mode, self.stop
+            self.read_models.projector,
+            self.setting,
+            self.projector_mode,
+            self.stop,
+            self.settings.poll_interval,
         )
         if projector is not None:
             self.threads.append(projector)

@@ -22,16 +22,12 @@ from lineage.family_tree import family_tree
 from lineage.policies import policy_from_name
 from lineage.provenance import provenance_document
 from lineage.render import render, to_dot, to_graphml, to_json
-from service.http.deps import LedgerDep, LineageDep, ServicesDep
+from service.http.deps import GraphAfter, LedgerDep, LineageDep, ServicesDep
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/works/{work}", tags=["lineage"])
 
-AfterQuery = Annotated[
-    int | None,
-    Query(ge=0, le=2**62, description="Wait until the graph includes this position."),
-]
 AsOfQuery = Annotated[
     str | None,
     Query(max_length=40, description="A past position, or an RFC 3339 time."),
@@ -86,6 +82,7 @@ def credits(
     ledger: LedgerDep,
     lineage: LineageDep,
     services: ServicesDep,
+    after: GraphAfter,
     policy: Annotated[
         str, Query(max_length=40, description="equal, decay, absolute, relative or flow.")
     ] = "decay",
@@ -94,7 +91,6 @@ def credits(
         Query(max_length=10, description="NAME=VALUE, e.g. r=1/3."),
     ] = None,
     as_of: AsOfQuery = None,
-    after: AfterQuery = None,
     format: Literal["json", "text", "md", "html"] = "json",
 ) -> Any:
     """Who gets credit for a work and its ancestors, their exact shares, and attribution.
@@ -104,7 +100,9 @@ def credits(
     work_id = ledger.find_work(work)
     chosen = policy_from_name(policy, **_params(param or []))
     position = as_of_position(ledger, as_of)
-    with lineage.reading(after, services.settings.wait_seconds) as graph:
+    with lineage.reading(
+        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+    ) as graph:
         if format == "md":
             return PlainTextResponse(
                 attribution_markdown(graph, work_id, as_of=position), media_type="text/markdown"
@@ -127,17 +125,19 @@ def tree(
     ledger: LedgerDep,
     lineage: LineageDep,
     services: ServicesDep,
+    after: GraphAfter,
     format: Literal["svg", "png", "dot", "json", "graphml"] = "svg",
     up: Annotated[int | None, Query(ge=0, le=1000)] = None,
     down: Annotated[int | None, Query(ge=0, le=1000)] = None,
     max_nodes: Annotated[int, Query(ge=1, le=MAX_TREE_NODES)] = 200,
     as_of: AsOfQuery = None,
-    after: AfterQuery = None,
 ) -> Response:
     """The work's remix family tree, nearest generations first, at most ``max_nodes`` works."""
     work_id = ledger.find_work(work)
     position = as_of_position(ledger, as_of)
-    with lineage.reading(after, services.settings.wait_seconds) as graph:
+    with lineage.reading(
+        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+    ) as graph:
         selected = family_tree(
             graph, work_id, up=up, down=down, max_nodes=max_nodes, as_of=position
         )
@@ -159,11 +159,13 @@ def provenance(
     ledger: LedgerDep,
     lineage: LineageDep,
     services: ServicesDep,
+    after: GraphAfter,
     as_of: AsOfQuery = None,
-    after: AfterQuery = None,
 ) -> dict[str, Any]:
     """The work's lineage as a W3C PROV-JSON document."""
     work_id = ledger.find_work(work)
     position = as_of_position(ledger, as_of)
-    with lineage.reading(after, services.settings.wait_seconds) as graph:
+    with lineage.reading(
+        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+    ) as graph:
         return provenance_document(graph, work_id, as_of=position)

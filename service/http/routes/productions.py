@@ -15,7 +15,7 @@ from ledger.operations import exclude_works, include_works
 from lineage.operations import issue_statements
 from lineage.policies import policy_from_name
 from lineage.royalties import statement_for_revenue, statements_of
-from service.http.deps import CommandKey, LedgerDep, LineageDep, ServicesDep, Writer
+from service.http.deps import CommandKey, GraphAfter, LedgerDep, LineageDep, ServicesDep, Writer
 from service.http.responses import position_of
 from service.http.schemas import (
     IncludedWork,
@@ -198,16 +198,20 @@ def preview_statements(
     ledger: LedgerDep,
     lineage: LineageDep,
     services: ServicesDep,
+    after: GraphAfter,
     revenue: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     policy: Annotated[
         str | None, Query(max_length=40, description="What if: another policy.")
     ] = None,
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> StatementsPublic:
     """Each revenue payment's statement, to the cent, explained (nothing is recorded)."""
     production_id = ledger.find_production(production)
     what_if = None if policy is None else policy_from_name(policy)
-    with lineage.reading(after, services.settings.wait_seconds) as graph:
+    with lineage.reading(
+        after,
+        services.settings.wait_seconds,
+        holds=lambda graph: production_id in graph.production_ids,
+    ) as graph:
         rows = [
             {
                 "revenue_number": number,

@@ -108,16 +108,21 @@ def rankings(
     )
     more = len(ranked) > limit
     ranked = ranked[:limit]
-    with lineage.reading() as graph:
+    # The read models may be ahead of this process's graph: wait for their works.
+    with lineage.reading(
+        None,
+        services.settings.wait_seconds,
+        holds=lambda graph: all(graph.has_work(entry.work.work_id) for entry in ranked),
+    ) as graph:
         works = []
         for entry in ranked:
             row = entry.work
-            number = graph.number(row.work_id) if graph.has_work(row.work_id) else None
+            number = graph.number(row.work_id)
             works.append(
                 RankedWorkPublic(
                     rank=entry.rank,
                     work_id=str(row.work_id),
-                    external_id=None if number is None else graph.external_id_at(number),
+                    external_id=graph.external_id_at(number),
                     title=row.title,
                     kind=row.kind,
                     authors=[person(graph, author) for author in row.authors],

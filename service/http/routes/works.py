@@ -10,7 +10,15 @@ from fastapi import APIRouter, Query, Response, status
 from ledger import Citation, Ledger, Relation
 from lineage.graph import LineageGraph
 from service.http.cursors import decode_cursor, encode_cursor
-from service.http.deps import After, LedgerDep, LineageDep, ReadModelsDep, ServicesDep, Writer
+from service.http.deps import (
+    After,
+    GraphAfter,
+    LedgerDep,
+    LineageDep,
+    ReadModelsDep,
+    ServicesDep,
+    Writer,
+)
 from service.http.histories import HistoryPublic, history_public
 from service.http.responses import person, position_of, work_summary
 from service.http.schemas import (
@@ -71,12 +79,12 @@ def list_works(
     lineage: LineageDep,
     ledger: LedgerDep,
     services: ServicesDep,
+    after: GraphAfter,
     kind: Annotated[str | None, Query(max_length=20)] = None,
     author: Annotated[str | None, Query(max_length=200, description="A member reference.")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Title text.")] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> WorksPublic:
     """Works, newest first, filtered by kind, author and title text; a page at a time."""
     author_id = None if author is None else ledger.find_member(author)
@@ -120,11 +128,13 @@ def read_work(
     ledger: LedgerDep,
     lineage: LineageDep,
     services: ServicesDep,
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    after: GraphAfter,
 ) -> WorkPublic:
     """A work, by id or external id, with its authors and sources."""
     found = ledger.work(ledger.find_work(work))
-    with lineage.reading(after, services.settings.wait_seconds) as graph:
+    with lineage.reading(
+        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(found.id)
+    ) as graph:
         authors = [person(graph, author) for author in found.authors]
     sources = []
     for citation in found.sources:

@@ -36,7 +36,13 @@ class Api:
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
+        self.stopped = False
         self.services = client.app.state.services  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        """Stop the server (its lifespan ends: everything it opened is closed)."""
+        self.client.__exit__(None, None, None)
+        self.stopped = True
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
@@ -71,7 +77,7 @@ ApiFactory = Callable[..., Api]
 @pytest.fixture
 def make_api(databases: Databases) -> Iterator[ApiFactory]:
     """Open an API on a database URL (or a fresh one of a backend); closed at the end."""
-    clients: list[TestClient] = []
+    apis: list[Api] = []
 
     def make(backend_or_url: str = "memory", **settings: Any) -> Api:
         url = (
@@ -81,12 +87,13 @@ def make_api(databases: Databases) -> Iterator[ApiFactory]:
         )
         client = TestClient(create_app(ServerSettings(db=url, **settings)))
         client.__enter__()
-        clients.append(client)
-        return Api(client)
+        apis.append(Api(client))
+        return apis[-1]
 
     yield make
-    for client in reversed(clients):
-        client.__exit__(None, None, None)
+    for api in reversed(apis):
+        if not api.stopped:
+            api.stop()
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_keys_hold_across_a_server_restart(make_api: ApiFactory, backend: str) -
     story = first.work(ana, "Story", external_id="s")
     ben = first.member("ben")
     voted = first.put("/api/works/s/vote", json={"value": 1}, headers=_keyed(ben, "v-1"))
-    first.client.__exit__(None, None, None)  # the server stops
+    first.stop()
 
     second = make_api(url)
     replay = second.put("/api/works/s/vote", json={"value": 1}, headers=_keyed(ben, "v-1"))

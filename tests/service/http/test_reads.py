@@ -89,5 +89,19 @@ def test_a_read_after_a_position_not_reached_in_time_is_503(make_api: ApiFactory
     response = api.get(f"/api/rankings?after={head}")
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert response.json()["type"].endswith(":read-models-behind")
-    lineage = api.get(f"/api/works?after={head + 10}")
-    assert lineage.status_code == 503
+    beyond = api.get(f"/api/works?after={head + 10}")
+    assert beyond.status_code == 422 and "beyond the log's head" in beyond.json()["detail"]
+
+
+def test_a_lineage_answer_after_a_position_the_graph_has_not_reached_is_503(
+    make_api: ApiFactory,
+) -> None:
+    # SQLite is polled; with an hour between polls, the graph stays where it started.
+    api = make_api("sqlite", poll_interval=3600, wait_seconds=0.2)
+    ana = api.member("ana")
+    work = api.work(ana, "Story")
+    response = api.get(f"/api/works/{work['work_id']}/credits?after={work['position']}")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    # Without ``after`` too: the ledger has the work, so "no such work" would be stale.
+    unreached = api.get(f"/api/works/{work['work_id']}/credits")
+    assert unreached.status_code == 503 and "the record asked for" in unreached.json()["detail"]
