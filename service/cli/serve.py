@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
             " (PostgreSQL default) or external (a separate `projections run`).",
         ),
         max_body_bytes: int = typer.Option(1 << 20, "--max-body-bytes", min=1024),
+        log_level: str = typer.Option(
+            "info", "--log-level", help="uvicorn's: warning drops the access log."
+        ),
     ) -> None:
         """Serve the HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
         import uvicorn
@@ -79,4 +82,5 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             proxy_headers=False,
             server_header=False,
+            log_level=log_level,
         )
