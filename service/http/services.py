@@ -16,6 +16,7 @@ from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 from service.http.following import LiveLineage, start_projector
+from service.http.group_commit import GroupCommit
 from service.http.idempotency import IdempotencyStore, open_idempotency_store
 from service.http.ratelimit import RateLimiter
 from service.http.settings import ServerSettings
@@ -33,6 +34,7 @@ class Services:
     idempotency: IdempotencyStore
     limiter: RateLimiter
     projector_mode: str
+    writes: GroupCommit
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -57,6 +59,7 @@ class Services:
             idempotency=open_idempotency_store(setting, settings.idempotency_ttl_seconds),
             limiter=RateLimiter(settings.writes_per_second, settings.write_burst),
             projector_mode=mode,
+            writes=GroupCommit(ledger),
         )
         services._start()
         return services
@@ -81,6 +84,7 @@ class Services:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=5)
+        self.writes.close()
         self.idempotency.close()
         self.read_models.store.close()
         self.ledger.close()

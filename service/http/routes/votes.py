@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from service.http.deps import CommandKey, LedgerDep, Writer
+from service.http.deps import CommandKey, ServicesDep, Writer
 from service.http.responses import position_of
 from service.http.schemas import VoteCast, VoteWritten
 
@@ -15,14 +15,20 @@ router = APIRouter(prefix="/api/works/{work}/vote", tags=["votes"])
 
 @router.put("", response_model=VoteWritten)
 def cast_vote(
-    work: str, body: VoteCast, response: Response, ledger: LedgerDep, actor: Writer, key: CommandKey
+    work: str,
+    body: VoteCast,
+    response: Response,
+    services: ServicesDep,
+    actor: Writer,
+    key: CommandKey,
 ) -> VoteWritten:
     """Vote +1 or -1 on a work; voting again changes the member's one vote."""
-    recorded = ledger.vote(
-        member_id=actor.member("vote"),
-        work_id=ledger.find_work(work),
-        value=body.value,
-        idempotency_key=key,
+    ledger = services.ledger
+    member_id, work_id = actor.member("vote"), ledger.find_work(work)
+    recorded = services.writes.run(
+        lambda: ledger.vote(
+            member_id=member_id, work_id=work_id, value=body.value, idempotency_key=key
+        )
     )
     return VoteWritten(
         vote_id=str(recorded.id), value=body.value, position=position_of(response, ledger, recorded)
@@ -31,11 +37,13 @@ def cast_vote(
 
 @router.delete("", response_model=VoteWritten)
 def withdraw_vote(
-    work: str, response: Response, ledger: LedgerDep, actor: Writer, key: CommandKey
+    work: str, response: Response, services: ServicesDep, actor: Writer, key: CommandKey
 ) -> VoteWritten:
     """Withdraw the member's vote on a work (none left: nothing recorded)."""
-    recorded = ledger.withdraw_vote(
-        member_id=actor.member("vote"), work_id=ledger.find_work(work), idempotency_key=key
+    ledger = services.ledger
+    member_id, work_id = actor.member("vote"), ledger.find_work(work)
+    recorded = services.writes.run(
+        lambda: ledger.withdraw_vote(member_id=member_id, work_id=work_id, idempotency_key=key)
     )
     return VoteWritten(
         vote_id=str(recorded.id), value=0, position=position_of(response, ledger, recorded)
