@@ -115,6 +115,9 @@ class IdempotentWrites:
                 for name, value in message.get("headers", []):
                     text = name.decode("latin-1").lower()
                     transient = transient or text == "retry-after"
+                    # An answer that must not be kept (it holds a token) is not.
+                    secret = text == "cache-control" and b"no-store" in value
+                    transient = transient or secret
                     if text in _KEPT_HEADERS:
                         kept[text] = value.decode("latin-1")
             elif message["type"] == "http.response.body":
@@ -128,7 +131,8 @@ class IdempotentWrites:
             await to_thread.run_sync(store.release, scope_name, key)
             raise
         # Kept only when the write ran to an answer; one that says "try again"
-        # (401, 429, a conflict with Retry-After, any 5xx) may be tried again.
+        # (401, 429, a conflict with Retry-After, any 5xx) may be tried again, and
+        # one marked ``Cache-Control: no-store`` (a new token) is never written down.
         if 0 < status < 500 and status not in (401, 429) and not transient:
             response = StoredResponse(status, kept, b"".join(chunks))
             await to_thread.run_sync(store.complete, scope_name, key, response)

@@ -65,6 +65,8 @@ def register_member(
     assert issued.member_id is not None
     member = ledger.member(issued.member_id)
     response.headers["Location"] = f"/api/members/{issued.member_id}"
+    # The answer holds the token: no cache, and no idempotency record, may keep it.
+    response.headers["Cache-Control"] = "no-store"
     return MemberRegistered(
         member_id=str(issued.member_id),
         handle=member.handle,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from tests.service.http.conftest import Api, ApiFactory
@@ -80,3 +82,19 @@ def test_keys_hold_across_a_server_restart(make_api: ApiFactory, backend: str) -
     mismatch = second.put("/api/works/s/vote", json={"value": -1}, headers=_keyed(ben, "v-1"))
     assert mismatch.status_code == 422
     assert story
+
+
+def test_a_registration_answer_holding_a_token_is_never_kept(make_api: ApiFactory) -> None:
+    api = make_api("sqlite", closed_registration=True)
+    operator = {**api.operator(), "Idempotency-Key": "reg-1"}
+    first = api.post("/api/members", json={"handle": "ana"}, headers=operator)
+    assert first.status_code == 201 and first.headers["Cache-Control"] == "no-store"
+    again = api.post("/api/members", json={"handle": "ana"}, headers=operator)
+    assert again.status_code == 409 and "Idempotent-Replayed" not in again.headers
+    connection = sqlite3.connect(api.services.setting.env["SQLITE_DBNAME"])
+    try:
+        rows = connection.execute("SELECT body FROM rl_idempotency").fetchall()
+    finally:
+        connection.close()
+    stored = b"".join(bytes(row[0] or b"") for row in rows)
+    assert b"handle-taken" in stored and first.json()["token"].encode() not in stored
