@@ -18,12 +18,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger import Ledger
+from ledger.log import iter_events
 from ledger.settings import DatabaseSetting
-from lineage.graph import LineageGraph
+from lineage.graph import LINEAGE_EVENTS, LineageGraph
 from projections.projector import Projector, ReadModelsBehindError
 
 __all__ = ["LiveLineage", "start_projector"]
@@ -31,6 +33,8 @@ __all__ = ["LiveLineage", "start_projector"]
 _log = logging.getLogger("remix_ledger.http")
 _RETRY_SECONDS = 1.0
 _BACKSTOP_SECONDS = 1.0
+_KEPT_ANSWERS = 256
+T = TypeVar("T")
 
 
 class LiveLineage:
@@ -41,6 +45,11 @@ class LiveLineage:
         self._graph = graph
         self._changed = threading.Condition(threading.Lock())
         self.poll_interval = poll_interval
+        #: Counts the lineage events applied since the server started: an answer
+        #: computed from the graph holds until it changes (votes and comments,
+        #: most of a community's log, do not change it).
+        self.version = 0
+        self.answers: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
 
     @property
     def position(self) -> int:
@@ -71,13 +80,36 @@ class LiveLineage:
                 )
             yield self._graph
 
+    def remembered(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``'s answer for ``key``, kept while the lineage does not change.
+
+        Call it while reading the graph (``reading``): the version cannot move then.
+        """
+        kept = self.answers.get(key)
+        if kept is not None and kept[0] == self.version:
+            self.answers.move_to_end(key)
+            answer: T = kept[1]
+            return answer
+        answer = compute()
+        self.answers[key] = (self.version, answer)
+        self.answers.move_to_end(key)
+        while len(self.answers) > _KEPT_ANSWERS:
+            self.answers.popitem(last=False)
+        return answer
+
     def catch_up(self) -> int:
         """Apply what the log holds beyond the graph's position."""
         head = self.ledger.head
         if head <= self._graph.position:
             return self._graph.position
         with self._changed:
-            self._graph.catch_up(self.ledger)
+            graph = self._graph
+            for position, event in iter_events(
+                self.ledger, start=graph.position + 1, only=LINEAGE_EVENTS
+            ):
+                graph.apply(position, event)
+                if event is not None:
+                    self.version += 1
             self._changed.notify_all()
             return self._graph.position
 

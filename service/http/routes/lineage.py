@@ -110,14 +110,20 @@ def credits(
             )
         if format == "html":
             return HTMLResponse(attribution_html(graph, work_id, as_of=position))
-        result = credits_for(graph, work_id, chosen, as_of=position)
         if format == "text":
+            result = credits_for(graph, work_id, chosen, as_of=position)
             text = result.as_text() + "\n\n" + attribution_text(graph, work_id, as_of=position)
             return PlainTextResponse(text)
-    data = result.as_dict(public=True)
-    # Serialised here, once: FastAPI's encoder walks a long lineage's credits (every
-    # path of every explanation) several times slower than orjson writes them.
-    return Response(orjson.dumps(data), media_type="application/json")
+        # Kept while the lineage does not change (``LiveLineage.remembered``): a long
+        # lineage's answer is mostly its explanations, slower to write than to compute.
+        data = lineage.remembered(
+            ("credits", work_id, str(chosen), position),
+            lambda: credits_for(graph, work_id, chosen, as_of=position).as_dict(public=True),
+        )
+        current = graph.position if position is None else data["position"]
+    # Serialised here: FastAPI's encoder walks every path of every explanation
+    # several times slower than orjson writes them.
+    return Response(orjson.dumps({**data, "position": current}), media_type="application/json")
 
 
 @router.get(

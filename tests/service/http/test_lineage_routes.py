@@ -79,3 +79,20 @@ def test_provenance_is_prov_json(api: Api) -> None:
     document = api.get("/api/works/f1/provenance").json()
     assert len(document["entity"]) == 3 and len(document["wasDerivedFrom"]) == 2
     json.dumps(document)
+
+
+def test_a_kept_credits_answer_follows_every_change_to_the_lineage(api: Api) -> None:
+    """Credits are kept between requests until a lineage event, never past one."""
+    _chain(api)
+    first = api.get("/api/works/f1/credits").json()
+    ana = api.services.ledger.find_member("ana")
+    voter = api.member("voter")
+    voted = api.put("/api/works/f1/vote", json={"value": 1}, headers=voter.auth).json()
+    after_vote = api.get(f"/api/works/f1/credits?after={voted['position']}").json()
+    assert after_vote["credits"] == first["credits"]
+    assert after_vote["position"] >= voted["position"] > first["position"]
+    version = api.services.lineage.version
+    changed = api.services.ledger.set_credit_preference(ana, "pseudonym", pseudonym="Owl")
+    renamed = api.get(f"/api/works/f1/credits?after={changed.position}").json()
+    assert api.services.lineage.version == version + 1
+    assert [c["credited_as"] for c in renamed["credits"]][-1] == "Owl"
