@@ -21,8 +21,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+from uuid import UUID
 
 from ledger import Ledger
+from ledger.identity import work_id_for
 from ledger.log import iter_events
 from ledger.settings import DatabaseSetting
 from lineage.graph import LINEAGE_EVENTS, LineageGraph
@@ -79,6 +81,19 @@ class LiveLineage:
                     f" within {timeout:g}s"
                 )
             yield self._graph
+
+    def find_work(self, reference: str) -> UUID:
+        """A work id from its id or external id: from the graph when it has the work
+        (no read of the store), else from the ledger (a work the graph has not seen
+        yet, or none: ``UnknownWorkError``)."""
+        text = reference.strip()
+        candidates = [work_id_for(text)] if text else []
+        with contextlib.suppress(ValueError):
+            candidates.insert(0, UUID(text))
+        for candidate in candidates:
+            if self._graph.has_work(candidate):  # one dict lookup: safe without the lock
+                return candidate
+        return self.ledger.find_work(reference)
 
     def remembered(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """``compute()``'s answer for ``key``, kept while the lineage does not change.

@@ -38,6 +38,6 @@ class ServerSettings:
     #: An ``as_of`` ranking replays the log up to it; refused beyond this many events.
     max_as_of_replay: int = 200_000
     #: How often SQLite (which has no LISTEN/NOTIFY) is polled for new events.
-    poll_interval: float = 0.02
+    poll_interval: float = 0.05
     #: Idempotency keys are kept this long.
     idempotency_ttl_seconds: int = 24 * 3600

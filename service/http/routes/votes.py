@@ -24,7 +24,7 @@ def cast_vote(
 ) -> VoteWritten:
     """Vote +1 or -1 on a work; voting again changes the member's one vote."""
     ledger = services.ledger
-    member_id, work_id = actor.member("vote"), ledger.find_work(work)
+    member_id, work_id = actor.member("vote"), services.lineage.find_work(work)
     recorded = services.writes.run(
         lambda: ledger.vote(
             member_id=member_id, work_id=work_id, value=body.value, idempotency_key=key
@@ -41,7 +41,7 @@ def withdraw_vote(
 ) -> VoteWritten:
     """Withdraw the member's vote on a work (none left: nothing recorded)."""
     ledger = services.ledger
-    member_id, work_id = actor.member("vote"), ledger.find_work(work)
+    member_id, work_id = actor.member("vote"), services.lineage.find_work(work)
     recorded = services.writes.run(
         lambda: ledger.withdraw_vote(member_id=member_id, work_id=work_id, idempotency_key=key)
     )
