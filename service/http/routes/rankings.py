@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from ledger.errors import InvalidValueError
+from ledger.values import parse_time
 from projections.ordering import RankBy, WorkFilter
 from service.http.cursors import decode_cursor, encode_cursor
 from service.http.deps import After, LedgerDep, LineageDep, ReadModelsDep, ServicesDep
@@ -68,6 +69,10 @@ class LeaderboardPublic(BaseModel):
     next_cursor: str | None
 
 
+def _epoch(value: str | None, what: str) -> float | None:
+    return None if value is None else parse_time(value, what).timestamp()
+
+
 def _offset(cursor: str | None, kind: str) -> int:
     offset = 0 if cursor is None else decode_cursor(cursor, kind)
     if offset > MAX_OFFSET:
@@ -84,6 +89,13 @@ def rankings(
     _after: After,
     by: RankBy = RankBy.wilson,
     kind: Annotated[str | None, Query(max_length=20)] = None,
+    since: Annotated[
+        str | None, Query(max_length=40, description="Works created at or after (RFC 3339).")
+    ] = None,
+    until: Annotated[
+        str | None, Query(max_length=40, description="Works created before (RFC 3339).")
+    ] = None,
+    never_remixed: Annotated[bool, Query(description="Only works nobody remixed yet.")] = False,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     as_of: AsOfQuery = None,
@@ -103,9 +115,8 @@ def rankings(
             f" this server replays at most {services.settings.max_as_of_replay}"
             " (ask the command line: remix-ledger rankings --as-of)"
         )
-    ranked = read_models.rankings(
-        by, WorkFilter(kind=kind), limit=limit + 1, offset=offset, as_of=position
-    )
+    where = WorkFilter(kind, _epoch(since, "since"), _epoch(until, "until"), never_remixed)
+    ranked = read_models.rankings(by, where, limit=limit + 1, offset=offset, as_of=position)
     more = len(ranked) > limit
     ranked = ranked[:limit]
     # The read models may be ahead of this process's graph: wait for their works.

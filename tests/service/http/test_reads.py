@@ -22,6 +22,13 @@ def test_rankings_carry_external_ids_and_page_with_a_cursor(api: Api) -> None:
     assert ranks == [1, 2, 3, 4, 5] and third["next_cursor"] is None
     newest = api.get("/api/rankings?by=newest&limit=1").json()
     assert newest["works"][0]["external_id"] == "rec-4"
+    remixed = api.post(
+        "/api/works", json={"title": "Remix", "sources": [{"work": "rec-0"}]}, headers=ben.auth
+    ).json()
+    fresh = api.get(f"/api/rankings?by=newest&never_remixed=true&after={remixed['position']}")
+    assert "rec-0" not in [w["external_id"] for w in fresh.json()["works"]]
+    assert api.get("/api/rankings?since=2999-01-01T00:00:00Z").json()["works"] == []
+    assert api.get("/api/rankings?until=not-a-time").status_code == 422
     assert api.get("/api/rankings?by=loudest").status_code == 422
     assert api.get("/api/rankings?limit=1000").status_code == 422
 
