@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from ledger.tokens import register_with_token
 from ledger.values import Role
@@ -37,7 +37,6 @@ router = APIRouter(prefix="/api/members", tags=["members"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MemberRegistered)
 def register_member(
     body: MemberCreate,
-    request: Request,
     response: Response,
     services: ServicesDep,
     actor: OptionalActor,
