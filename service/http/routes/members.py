@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID, uuid5
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from ledger.tokens import register_with_token
 from ledger.values import Role
@@ -28,6 +29,7 @@ from service.http.schemas import (
     MemberWritten,
     RoleGrant,
 )
+from service.http.services import Services
 
 __all__ = ["router"]
 
@@ -37,6 +39,7 @@ router = APIRouter(prefix="/api/members", tags=["members"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MemberRegistered)
 def register_member(
     body: MemberCreate,
+    request: Request,
     response: Response,
     services: ServicesDep,
     actor: OptionalActor,
@@ -53,6 +56,7 @@ def register_member(
             "registration on this server needs the operator's token",
             headers={"WWW-Authenticate": 'Bearer realm="remix-ledger"'} if actor is None else None,
         )
+    _limit_registrations(services, request)
     ledger = services.ledger
     issued = register_with_token(
         ledger,
@@ -73,6 +77,24 @@ def register_member(
         token=issued.secret,
         position=position_of(response, ledger, issued.position),
     )
+
+
+def _limit_registrations(services: Services, request: Request) -> None:
+    """Registration needs no token, so it is limited per client address instead
+    (each one records four events: open registration must not be a way to fill
+    the ledger)."""
+    address = request.client.host if request.client is not None else "unknown"
+    wait = services.limiter.take(uuid5(_REGISTRATIONS, address))
+    if wait > 0:
+        raise Problem(
+            429,
+            "rate-limited",
+            "too many registrations from this address; slow down",
+            headers={"Retry-After": services.limiter.retry_after(wait)},
+        )
+
+
+_REGISTRATIONS = UUID("5f1d7f8e-3a51-4c39-8a8e-1b0f5f6c2d10")
 
 
 @router.get("/{member}", response_model=MemberPublic)

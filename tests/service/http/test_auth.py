@@ -65,3 +65,11 @@ def test_writes_are_rate_limited_per_token_with_retry_after(make_api: ApiFactory
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.json()["type"].endswith(":rate-limited")
     assert api.post("/api/works", json={"title": "ben's"}, headers=ben.auth).status_code == 201
+
+
+def test_registrations_are_rate_limited_per_address(make_api: ApiFactory) -> None:
+    api = make_api("memory", write_burst=2, writes_per_second=0.5)
+    assert api.post("/api/members", json={"handle": "ana"}).status_code == 201
+    assert api.post("/api/members", json={"handle": "ben"}).status_code == 201
+    limited = api.post("/api/members", json={"handle": "cat"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
