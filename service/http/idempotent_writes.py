@@ -103,41 +103,47 @@ class IdempotentWrites:
     async def _run_once(
         self, scope: Scope, receive: Receive, send: Send, scope_name: str, key: str
     ) -> None:
-        status = 0
-        transient = False
-        kept: dict[str, str] = {}
-        chunks: list[bytes] = []
+        # The answer is held back until it is kept: a client that got it must find
+        # it again after a crash, so it is written down before it is sent.
+        messages: list[Message] = []
 
-        async def capture(message: Message) -> None:
-            nonlocal status, transient
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    text = name.decode("latin-1").lower()
-                    transient = transient or text == "retry-after"
-                    # An answer that must not be kept (it holds a token) is not.
-                    secret = text == "cache-control" and b"no-store" in value
-                    transient = transient or secret
-                    if text in _KEPT_HEADERS:
-                        kept[text] = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+        async def hold(message: Message) -> None:
+            messages.append(message)
 
         store = self.services.idempotency
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, hold)
         except BaseException:
             await to_thread.run_sync(store.release, scope_name, key)
             raise
-        # Kept only when the write ran to an answer; one that says "try again"
-        # (401, 429, a conflict with Retry-After, any 5xx) may be tried again, and
-        # one marked ``Cache-Control: no-store`` (a new token) is never written down.
-        if 0 < status < 500 and status not in (401, 429) and not transient:
-            response = StoredResponse(status, kept, b"".join(chunks))
-            await to_thread.run_sync(store.complete, scope_name, key, response)
-        else:
+        response = _kept(messages)
+        if response is None:
             await to_thread.run_sync(store.release, scope_name, key)
+        else:
+            await to_thread.run_sync(store.complete, scope_name, key, response)
+        for message in messages:
+            await send(message)
+
+
+def _kept(messages: list[Message]) -> StoredResponse | None:
+    """The answer to keep, or None when it must not be kept: one that says "try
+    again" (401, 429, Retry-After, any 5xx) may be tried again, and one marked
+    ``Cache-Control: no-store`` (it holds a new token) is never written down."""
+    start = next((m for m in messages if m["type"] == "http.response.start"), None)
+    if start is None:
+        return None
+    status = int(start["status"])
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in start.get("headers", [])
+    }
+    if status >= 500 or status in (401, 429) or "retry-after" in headers:
+        return None
+    if "no-store" in headers.get("cache-control", ""):
+        return None
+    kept = {name: value for name, value in headers.items() if name in _KEPT_HEADERS}
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    return StoredResponse(status, kept, body)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
