@@ -61,9 +61,9 @@ def test_the_operator_cannot_author_a_work(api: Api) -> None:
 
 def test_only_an_author_cites_or_retracts_and_a_cycle_is_409(api: Api) -> None:
     ana, ben = api.member("ana"), api.member("ben")
-    root = api.work(ana, "Root", external_id="root")
-    child = api.work(ben, "Child", external_id="child", sources=[{"work": "root"}])
-    other = api.work(ben, "Other", external_id="other")
+    api.work(ana, "Root", external_id="root")
+    api.work(ben, "Child", external_id="child", sources=[{"work": "root"}])
+    api.work(ben, "Other", external_id="other")
     cite = {"work": "other", "relation": "inspiration"}
     assert api.post("/api/works/child/sources", json=cite, headers=ana.auth).status_code == 403
     assert api.post("/api/works/child/sources", json=cite, headers=ben.auth).status_code == 200
@@ -75,7 +75,6 @@ def test_only_an_author_cites_or_retracts_and_a_cycle_is_409(api: Api) -> None:
     assert done.status_code == 200 and api.get("/api/works/root").json()["retracted"]
     again = api.post("/api/works/root/retraction", json={}, headers=ana.auth)
     assert again.status_code == 409 and again.json()["type"].endswith(":retracted")
-    assert root and child and other
 
 
 def test_listing_filters_by_kind_author_and_title_with_a_cursor(api: Api) -> None:
@@ -100,7 +99,7 @@ def test_listing_filters_by_kind_author_and_title_with_a_cursor(api: Api) -> Non
 
 def test_votes_are_cast_changed_and_withdrawn_once_per_member(api: Api) -> None:
     ana, ben = api.member("ana"), api.member("ben")
-    story = api.work(ana, "Story", external_id="s")
+    api.work(ana, "Story", external_id="s")
     assert api.put("/api/works/s/vote", json={"value": 1}, headers=ana.auth).status_code == 403
     first = api.put("/api/works/s/vote", json={"value": 1}, headers=ben.auth).json()
     same = api.put("/api/works/s/vote", json={"value": 1}, headers=ben.auth).json()
@@ -114,7 +113,6 @@ def test_votes_are_cast_changed_and_withdrawn_once_per_member(api: Api) -> None:
     assert (ranked[0]["up"], ranked[0]["down"]) == (0, 0)
     for bad in ({"value": 2}, {"value": "1"}, {"value": 1.0, "x": 1}, {}):
         assert api.put("/api/works/s/vote", json=bad, headers=ben.auth).status_code == 422
-    assert story
 
 
 def test_comments_are_written_and_retracted_by_their_author_only(api: Api) -> None:
