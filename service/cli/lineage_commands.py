@@ -11,13 +11,14 @@ from uuid import UUID
 
 import typer
 
-from ledger import Ledger
+from ledger import Ledger, Recorded
 from ledger.errors import InvalidValueError, UnknownWorkError
 from lineage.attribution import TASL, attribution_text, tasl_entries
 from lineage.credits import credits_for
 from lineage.credits_pages import credits_html, credits_markdown
 from lineage.family_tree import FamilyTree, family_tree
 from lineage.graph import LineageGraph
+from lineage.operations import IssuedStatements, issue_statements
 from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
 from lineage.provenance import provenance_document, write_provenance
 from lineage.render import render, to_dot, to_graphml, to_json, write_tree
@@ -165,6 +166,17 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         what_if = _policy(policy, param)
         if issue and what_if is not None:
             raise InvalidValueError("--issue records the production's own policy; drop --policy")
+        if issue:
+            issued_now = issue_statements(
+                ledger,
+                lineage,
+                production_id,
+                revenue_number=revenue,
+                actor_id=_actor(ledger, acting),
+            )
+            chosen = Format.json if output_format == "json" else Format.text
+            _report_issued(ledger, lineage, issued_now, revenue, chosen)
+            return
         rows = [
             (number, statement_for_revenue(lineage, production_id, number, policy=what_if), issued)
             for number, _, issued in statements_of(lineage, production_id)
@@ -172,10 +184,6 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         ]
         if revenue is not None and not rows:
             raise InvalidValueError(f"the production has no revenue payment #{revenue}")
-        if issue:
-            chosen = Format.json if output_format == "json" else Format.text
-            _issue(ledger, lineage, production_id, rows, _actor(ledger, acting), chosen)
-            return
         if output_format == "json":
             emit_json(
                 [{"revenue_number": n, "issued": i is not None, **s.as_dict()} for n, s, i in rows]
@@ -318,25 +326,22 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         report(ledger, "waived a share of production", recorded, output_format)
 
 
-def _issue(
+def _report_issued(
     ledger: Ledger,
     lineage: LineageGraph,
-    production_id: UUID,
-    rows: list[tuple[int, Statement, dict[str, Any] | None]],
-    actor: UUID | None,
+    issued_now: IssuedStatements,
+    revenue: int | None,
     output_format: Format,
 ) -> None:
-    """Record the statements not issued yet; when there are none, say so for each."""
-    for number, statement, issued in rows:
-        if issued is None:
-            recorded = ledger.issue_statement(
-                production_id, number, statement.as_dict(), actor_id=actor
-            )
+    """Name the statements just issued; when there were none left, say so for each."""
+    production_id = issued_now.production_id
+    if issued_now.statements:
+        recorded = Recorded(production_id, issued_now.position)
+        for number in issued_now.statements:
             report(ledger, f"issued statement #{number} for production", recorded, output_format)
-    if any(issued is None for _, _, issued in rows):
         return
     issued_at = lineage.production(production_id).statements
-    for number, _, _ in rows:
+    for number in sorted(issued_at) if revenue is None else [revenue]:
         position = issued_at[number][0]
         if output_format is Format.json:
             emit_json_line(

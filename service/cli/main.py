@@ -13,7 +13,16 @@ from collections.abc import Sequence
 import typer
 
 from ledger.errors import LedgerError
-from service.cli import archive, demo, lineage_commands, log_commands, queries, records, views
+from service.cli import (
+    archive,
+    demo,
+    lineage_commands,
+    log_commands,
+    queries,
+    records,
+    serve,
+    views,
+)
 from service.cli.context import CliState
 
 __all__ = ["app", "main"]
@@ -51,6 +60,7 @@ demo.register(app)
 queries.register(app)
 views.register(app)
 log_commands.register(app)
+serve.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from ledger import Citation, Ledger, Money, Recorded
 from ledger.errors import InvalidValueError, UnknownWorkError
+from ledger.operations import include_works, register_curator
 from ledger.values import Kind, Relation, parse_enum
 from service.cli.context import Format, parse_when, state_of
 
@@ -151,17 +152,20 @@ def register(app: typer.Typer) -> typer.Typer:
     ) -> None:
         """Register a member."""
         ledger = state_of(ctx).ledger
+        if curator:
+            recorded = register_curator(
+                ledger,
+                handle=handle,
+                name=name,
+                external_id=external_id,
+                occurred_at=parse_when(at),
+            )
+            report(ledger, "registered curator", recorded, output_format)
+            return
         recorded = ledger.register_member(
             handle=handle, name=name, external_id=external_id, occurred_at=parse_when(at)
         )
         report(ledger, "registered member", recorded, output_format)
-        if curator:
-            report(
-                ledger,
-                "granted curator to",
-                ledger.grant_role(recorded.id, "curator"),
-                output_format,
-            )
 
     @member.command("grant")
     def member_grant(
@@ -422,13 +426,10 @@ def register(app: typer.Typer) -> typer.Typer:
         ledger = state_of(ctx).ledger
         production_id = ledger.find_production(production_ref)
         work_ids = [ledger.find_work(work) for work in works]
-        for work_id in work_ids:
-            report(
-                ledger,
-                "included in production",
-                ledger.include_work(production_id, work_id, actor_id=_actor(ledger, acting)),
-                output_format,
-            )
+        recorded = include_works(ledger, production_id, work_ids, actor_id=_actor(ledger, acting))
+        report(
+            ledger, f"included {len(set(work_ids))} work(s) in production", recorded, output_format
+        )
 
     @production.command("exclude")
     def production_exclude(

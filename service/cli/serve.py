@@ -1,0 +1,86 @@
+"""``remix-ledger serve``: the HTTP API under uvicorn (and the operators' token commands).
+
+On SQLite (the default) one server process serves: the ledger has one writer,
+and the read models follow in a thread of it. On PostgreSQL, ``--workers N``
+processes (and more on other machines) share the ledger; one of them, elected by
+an advisory lock, projects the read models, unless ``--projector external`` says
+a separate ``remix-ledger projections run`` does (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+
+import typer
+
+from ledger import open_ledger
+from ledger.errors import InvalidValueError
+from ledger.settings import resolve_db_setting
+from service.cli import tokens
+from service.cli.context import state_of
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    tokens.register(app)
+
+    @app.command()
+    def serve(
+        ctx: typer.Context,
+        host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
+        port: int = typer.Option(8000, "--port", min=0, max=65535),
+        workers: int = typer.Option(
+            1, "--workers", min=1, max=64, help="Server processes (PostgreSQL only beyond 1)."
+        ),
+        closed_registration: bool = typer.Option(
+            False, "--closed-registration", help="Registering members needs the operator token."
+        ),
+        projector: str | None = typer.Option(
+            None,
+            "--projector",
+            help="Who projects the read models: thread (SQLite default), elected"
+            " (PostgreSQL default) or external (a separate `projections run`).",
+        ),
+        max_body_bytes: int = typer.Option(1 << 20, "--max-body-bytes", min=1024),
+        log_level: str = typer.Option(
+            "info", "--log-level", help="uvicorn's: warning drops the access log."
+        ),
+    ) -> None:
+        """Serve the HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+        import uvicorn
+
+        from service.http.app import SETTINGS_ENV
+        from service.http.settings import ServerSettings
+
+        db = state_of(ctx).db
+        setting = resolve_db_setting(db)
+        if workers > 1 and setting.backend != "postgres":
+            raise InvalidValueError(
+                f"--workers {workers} needs PostgreSQL; an {setting.backend} ledger has one"
+                " writer process (see docs/deployment.md)"
+            )
+        if projector not in (None, "thread", "elected", "external"):
+            raise InvalidValueError(f"--projector {projector!r} is not thread, elected or external")
+        if projector == "elected" and setting.backend != "postgres":
+            raise InvalidValueError("--projector elected needs PostgreSQL")
+        open_ledger(db).close()  # a bad --db fails here, in one line, not in each worker
+        settings = ServerSettings(
+            db=setting.url,
+            closed_registration=closed_registration,
+            projector=projector,
+            max_body_bytes=max_body_bytes,
+        )
+        os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
+        uvicorn.run(
+            "service.http.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+            server_header=False,
+            log_level=log_level,
+        )

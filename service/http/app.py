@@ -1,0 +1,70 @@
+"""``create_app(settings)``: the FastAPI application, wired in one place.
+
+When the server starts it opens the ledger, the read models, the lineage graph
+and the idempotency store (``Services``) and starts what follows the log; when
+it stops it closes them all. ``app.state.services`` holds them; ``app.state.ledger`` is the
+ledger, for routers that need nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
+from fastapi import FastAPI
+
+from service.http.idempotent_writes import IdempotentWrites
+from service.http.limits import RequestLimits
+from service.http.problems import install_problem_handlers
+from service.http.routes import ROUTERS
+from service.http.schemas import PROBLEM_RESPONSES
+from service.http.services import Services
+from service.http.settings import ServerSettings
+
+__all__ = ["SETTINGS_ENV", "app_from_environment", "create_app"]
+
+#: How ``remix-ledger serve`` hands its settings to worker processes (JSON).
+SETTINGS_ENV = "REMIX_LEDGER_SERVER_SETTINGS"
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """The API over the ledger ``settings.db`` names.
+
+    Its parts are opened when the server starts (the ASGI lifespan) and closed
+    when it stops, so a server that is started again opens them again.
+    """
+    settings = settings or ServerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await to_thread.run_sync(Services.open, settings)
+        app.state.services = services
+        app.state.ledger = services.ledger
+        try:
+            yield
+        finally:
+            await to_thread.run_sync(services.close)
+
+    app = FastAPI(
+        title="Remix Ledger",
+        summary="An event-sourced collaboration ledger: credits, royalties and remix family trees.",
+        version="1",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Outermost last: limits see every request first, then idempotency reads the body.
+    app.add_middleware(IdempotentWrites, state=app.state)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``serve`` configured it (an import string for uvicorn's workers)."""
+    import json
+
+    return create_app(ServerSettings(**json.loads(os.environ.get(SETTINGS_ENV, "{}"))))

@@ -1,0 +1,90 @@
+"""The one place a server process's parts are opened, started and closed.
+
+``Services.open(settings)`` opens the ledger, its read models, the lineage graph
+and the idempotency store named by ``settings.db``, and starts what follows the
+log (see ``service.http.following``); ``close`` stops and closes them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from ledger import Ledger, open_ledger
+from ledger.settings import DatabaseSetting, resolve_db_setting
+from lineage.snapshot import open_lineage, snapshot_path_for
+from projections.opening import open_read_models
+from projections.queries import ReadModels
+from service.http.following import LiveLineage, start_projector
+from service.http.group_commit import GroupCommit
+from service.http.idempotency import IdempotencyStore, open_idempotency_store
+from service.http.ratelimit import RateLimiter
+from service.http.settings import ServerSettings
+
+__all__ = ["Services"]
+
+
+@dataclass
+class Services:
+    settings: ServerSettings
+    setting: DatabaseSetting
+    ledger: Ledger
+    read_models: ReadModels
+    lineage: LiveLineage
+    idempotency: IdempotencyStore
+    limiter: RateLimiter
+    projector_mode: str
+    writes: GroupCommit
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: ServerSettings) -> Services:
+        setting = resolve_db_setting(settings.db)
+        ledger = open_ledger(settings.db)
+        mode = settings.projector or ("elected" if setting.backend == "postgres" else "thread")
+        if mode not in ("thread", "elected", "external"):
+            raise ValueError(f"projector mode {mode!r} is not thread, elected or external")
+        # In memory, the read models and the ledger live in this process only.
+        store = open_read_models(setting)
+        read_models = ReadModels(ledger, store)
+        read_models.projector.poll_interval = settings.poll_interval
+        graph = open_lineage(ledger, snapshot_path_for(setting))
+        services = cls(
+            settings=settings,
+            setting=setting,
+            ledger=ledger,
+            read_models=read_models,
+            lineage=LiveLineage(ledger, graph, poll_interval=settings.poll_interval),
+            idempotency=open_idempotency_store(setting, settings.idempotency_ttl_seconds),
+            limiter=RateLimiter(settings.writes_per_second, settings.write_burst),
+            projector_mode=mode,
+            writes=GroupCommit(ledger),
+        )
+        services._start()
+        return services
+
+    def _start(self) -> None:
+        follower = threading.Thread(
+            target=self.lineage.run, args=(self.stop,), name="lineage-follower", daemon=True
+        )
+        follower.start()
+        self.threads.append(follower)
+        projector = start_projector(
+            self.read_models.projector,
+            self.setting,
+            self.projector_mode,
+            self.stop,
+            self.settings.poll_interval,
+        )
+        if projector is not None:
+            self.threads.append(projector)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.writes.close()
+        self.idempotency.close()
+        self.read_models.store.close()
+        self.ledger.close()

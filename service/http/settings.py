@@ -1,0 +1,43 @@
+"""The server's settings: everything ``create_app`` needs besides the code.
+
+A leaf module: plain values, so tests and ``remix-ledger serve`` build one the
+same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ProjectorMode", "ServerSettings"]
+
+#: Where the read models are projected: in a thread of this process ("thread"),
+#: by whichever server process holds a PostgreSQL advisory lock ("elected"), or by
+#: a separate ``remix-ledger projections run`` process ("external").
+ProjectorMode = str
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How one server process runs."""
+
+    #: The database URL (``--db`` / ``REMIX_LEDGER_DB``); None: the default file.
+    db: str | None = None
+    #: Registration needs the operator token (``serve --closed-registration``).
+    closed_registration: bool = False
+    #: None: "thread" on SQLite and in memory, "elected" on PostgreSQL.
+    projector: ProjectorMode | None = None
+    #: Request bodies larger than this are refused with 413.
+    max_body_bytes: int = 1 << 20
+    #: Writes per token: a bucket of ``write_burst`` refilled at ``writes_per_second``.
+    writes_per_second: float = 20.0
+    write_burst: int = 100
+    #: How long a read with ``after=POSITION`` waits for the read models and the graph.
+    wait_seconds: float = 5.0
+    #: ``/readyz`` fails when the read models are further behind the log than this.
+    ready_max_lag: int = 10_000
+    #: An ``as_of`` ranking replays the log up to it; refused beyond this many events.
+    max_as_of_replay: int = 200_000
+    #: How often SQLite (which has no LISTEN/NOTIFY) is polled for new events.
+    poll_interval: float = 0.05
+    #: Idempotency keys are kept this long.
+    idempotency_ttl_seconds: int = 24 * 3600
