@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
 from ledger import open_ledger
 from ledger.errors import InvalidValueError
 from ledger.settings import resolve_db_setting
+from ledger.transparency.checkpoints import read_signer
 from service.cli import tokens
 from service.cli.context import state_of
 
@@ -45,6 +47,19 @@ def register(app: typer.Typer) -> None:
             " (PostgreSQL default) or external (a separate `projections run`).",
         ),
         max_body_bytes: int = typer.Option(1 << 20, "--max-body-bytes", min=1024),
+        log_key: str | None = typer.Option(
+            None,
+            "--log-key",
+            envvar="REMIX_LEDGER_LOG_KEY",
+            help="The transparency log's signing key (log keygen): sign a checkpoint"
+            " when the log has grown.",
+        ),
+        checkpoint_every: float = typer.Option(
+            60.0,
+            "--checkpoint-every",
+            min=0.1,
+            help="Seconds between checkpoints, at most one each (with --log-key).",
+        ),
         log_level: str = typer.Option(
             "info", "--log-level", help="uvicorn's: warning drops the access log."
         ),
@@ -67,11 +82,20 @@ def register(app: typer.Typer) -> None:
         if projector == "elected" and setting.backend != "postgres":
             raise InvalidValueError("--projector elected needs PostgreSQL")
         open_ledger(db).close()  # a bad --db fails here, in one line, not in each worker
+        if log_key is not None:
+            read_signer(log_key)  # and so does a bad key file
+        if log_key is not None and workers > 1:
+            raise InvalidValueError(
+                "--log-key with --workers: every worker would sign; run one signing server"
+                " (or `remix-ledger log checkpoint` on a timer) beside the others"
+            )
         settings = ServerSettings(
             db=setting.url,
             closed_registration=closed_registration,
             projector=projector,
             max_body_bytes=max_body_bytes,
+            log_key=None if log_key is None else str(Path(log_key).resolve()),
+            checkpoint_interval=checkpoint_every,
         )
         os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
         uvicorn.run(

@@ -9,12 +9,17 @@ ledger, for routers that need nothing else.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
 
+from ledger import Ledger
+from ledger.transparency.checkpoints import read_signer, run_checkpoints
+from ledger.transparency.store import TreeStore
+from ledger.transparency.tables import TransparencyUnavailableError
 from service.http.idempotent_writes import IdempotentWrites
 from service.http.limits import RequestLimits
 from service.http.problems import install_problem_handlers
@@ -42,9 +47,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         services = await to_thread.run_sync(Services.open, settings)
         app.state.services = services
         app.state.ledger = services.ledger
+        app.state.tree_store = _tree_store(services.ledger)
+        checkpoints = CheckpointSigner(app.state.tree_store, settings)
+        checkpoints.start()
         try:
             yield
         finally:
+            checkpoints.stop()
+            app.state.tree_store = None
             await to_thread.run_sync(services.close)
 
     app = FastAPI(
@@ -61,6 +71,42 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(IdempotentWrites, state=app.state)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def _tree_store(ledger: Ledger) -> TreeStore | None:
+    """The transparency log's tree; None for an in-memory ledger, which has no tables."""
+    try:
+        return TreeStore(ledger)
+    except TransparencyUnavailableError:
+        return None
+
+
+class CheckpointSigner:
+    """The thread that keeps the transparency log's tree current and, with a key,
+    signs a checkpoint when the log has grown, at most every ``checkpoint_interval``."""
+
+    def __init__(self, store: TreeStore | None, settings: ServerSettings) -> None:
+        # Read now, so a bad key file stops the server at start, not in the thread.
+        signer = None if settings.log_key is None else read_signer(settings.log_key)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if store is None:
+            return
+        self._thread = threading.Thread(
+            target=run_checkpoints,
+            args=(store, signer, settings.checkpoint_interval, self._stop),
+            name="remix-ledger-checkpoints",
+            daemon=True,
+        )
+
+    def start(self) -> None:
+        if self._thread is not None:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
 
 def app_from_environment() -> FastAPI:

@@ -41,3 +41,8 @@ class ServerSettings:
     poll_interval: float = 0.05
     #: Idempotency keys are kept this long.
     idempotency_ttl_seconds: int = 24 * 3600
+    #: The transparency log's signing key file (``serve --log-key``); None: the tree
+    #: is kept current and served, but no checkpoint is signed.
+    log_key: str | None = None
+    #: At most one checkpoint is signed per this many seconds (and only when the log grew).
+    checkpoint_interval: float = 60.0

@@ -37,10 +37,10 @@ def tree_store_of(request: Request) -> TreeStore:
     """The app's tree store, opened on first use over ``app.state.ledger``."""
     state = request.app.state
     store: TreeStore | None = getattr(state, "tree_store", None)
-    if store is None:
+    if store is None or store.ledger is not state.ledger:  # none yet, or a closed one's
         with _opening:
             store = getattr(state, "tree_store", None)
-            if store is None:
+            if store is None or store.ledger is not state.ledger:
                 store = TreeStore(state.ledger)
                 state.tree_store = store
     return store
