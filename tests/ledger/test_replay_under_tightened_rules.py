@@ -76,7 +76,10 @@ def record_every_kind_of_act(led: Ledger) -> Made:
     lantern = led.contribute(
         authors=[quill], title="The Lantern Keeper", body="Once.", external_id="rec-lantern"
     ).id
-    rec_0109, rec_0124 = led.find_work("rec-0109"), led.find_work("rec-0124")
+    rec_0109 = led.find_work("rec-0109")
+    # A later citation of an original: any work with royalty claims in its lineage
+    # would take this remix's stacked claims past 100%, which is refused when recorded.
+    cited_later = led.contribute(authors=[quill], title="A Later Source", external_id="rec-late").id
     remix = led.remix(
         authors=[sketch, quill],
         title="The Lantern Keeper, Illustrated",
@@ -88,7 +91,7 @@ def record_every_kind_of_act(led: Ledger) -> Made:
         actor_id=sketch,
         external_id="rec-remix",
     ).id
-    led.cite_source(remix, Citation(rec_0124, Relation.INSPIRATION), actor_id=sketch)
+    led.cite_source(remix, Citation(cited_later, Relation.INSPIRATION), actor_id=sketch)
     draft = led.contribute(authors=[quill], title="Draft", external_id="rec-draft").id
     led.retract_work(draft, reason="posted twice", actor_id=quill)
 
