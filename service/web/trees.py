@@ -1,0 +1,109 @@
+"""The family tree drawn inline: Graphviz's SVG, rebuilt from an allow-list.
+
+``lineage.render`` draws the tree (labels escaped, every work node a link to
+``/works/<id>``). Before the page embeds the drawing, ``inline_svg`` parses it
+and writes it out again keeping only the drawing elements Graphviz uses and
+their presentation attributes: no script, no ``style``, no ``on...`` handler,
+no foreign element, and no link but a work page's. So even a title Graphviz
+escaped wrongly could only ever be text. Each node's ``<title>`` (what a screen
+reader and a hover show) becomes the work's title and authors, and the drawing
+gets a ``<title>`` of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from lineage.family_tree import FamilyTree
+from lineage.render import render
+
+__all__ = ["inline_svg"]
+
+_SVG = "http://www.w3.org/2000/svg"
+_XLINK = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", _SVG)
+ET.register_namespace("xlink", _XLINK)
+
+_ELEMENTS = {"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "a"}
+_ATTRIBUTES = {
+    "id",
+    "class",
+    "width",
+    "height",
+    "viewBox",
+    "transform",
+    "points",
+    "d",
+    "cx",
+    "cy",
+    "rx",
+    "ry",
+    "x",
+    "y",
+    "fill",
+    "stroke",
+    "stroke-width",
+    "stroke-dasharray",
+    "text-anchor",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "target",
+}
+_LINK_ATTRIBUTES = {f"{{{_XLINK}}}href", f"{{{_XLINK}}}title", "href"}
+# A work page, optionally with its query (as_of): nothing else may be linked.
+_WORK_LINK = re.compile(r"/works/[0-9a-f-]{36}(\?[a-z_]+=[0-9]+)?\Z")
+
+
+def inline_svg(tree: FamilyTree, *, link: str = "/works/{work_id}") -> str:
+    """The tree as an ``<svg>`` element ready to embed in a page (XML-escaped)."""
+    root = ET.fromstring(render(tree, "svg", link=link))
+    _clean(root)
+    titles = {
+        node: f"{data['title']} by {', '.join(data['authors'])}"
+        if data["type"] == "work"
+        else str(data["title"])
+        for node, data in tree.graph.nodes(data=True)
+    }
+    _retitle(root, titles)
+    focus = tree.graph.nodes[tree.focus]["title"]
+    caption = ET.Element(f"{{{_SVG}}}title")
+    caption.text = f"Family tree of {focus}: {len(tree.work_ids)} works shown"
+    root.insert(0, caption)
+    root.set("role", "group")
+    root.set("aria-label", caption.text)
+    root.set("class", "family-tree")
+    return ET.tostring(root, encoding="unicode")
+
+
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
+
+
+def _clean(element: ET.Element) -> None:
+    for child in list(element):
+        if not child.tag.startswith(f"{{{_SVG}}}") or _local(child.tag) not in _ELEMENTS:
+            element.remove(child)
+            continue
+        _clean(child)
+    for name in list(element.attrib):
+        value = element.attrib[name]
+        if name in _LINK_ATTRIBUTES:
+            if name.endswith("title"):
+                continue
+            if not _WORK_LINK.match(value):
+                del element.attrib[name]
+        elif name not in _ATTRIBUTES:
+            del element.attrib[name]
+
+
+def _retitle(root: ET.Element, titles: dict[str, Any]) -> None:
+    for group in root.iter(f"{{{_SVG}}}g"):
+        node = group.get("id")
+        if node in titles and group.get("class") == "node":
+            title = group.find(f"{{{_SVG}}}title")
+            if title is not None:
+                title.text = titles[node]
