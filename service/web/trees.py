@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import Any
 
 from lineage.family_tree import FamilyTree
 from lineage.render import render
 
-__all__ = ["inline_svg"]
+__all__ = ["displayable", "inline_svg"]
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -54,29 +55,58 @@ _ATTRIBUTES = {
     "target",
 }
 _LINK_ATTRIBUTES = {f"{{{_XLINK}}}href", f"{{{_XLINK}}}title", "href"}
+# What XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates,
+# U+FFFE and U+FFFF): Graphviz refuses a label holding one, and no SVG can carry it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A work page, optionally with its query (as_of): nothing else may be linked.
 _WORK_LINK = re.compile(r"/works/[0-9a-f-]{36}(\?[a-z_]+=[0-9]+)?\Z")
 
 
 def inline_svg(tree: FamilyTree, *, link: str = "/works/{work_id}") -> str:
     """The tree as an ``<svg>`` element ready to embed in a page (XML-escaped)."""
-    root = ET.fromstring(render(tree, "svg", link=link))
+    root = ET.fromstring(render(_drawable(tree), "svg", link=link))
     _clean(root)
-    titles = {
-        node: f"{data['title']} by {', '.join(data['authors'])}"
-        if data["type"] == "work"
-        else str(data["title"])
-        for node, data in tree.graph.nodes(data=True)
-    }
+    titles = {node: displayable(_node_title(data)) for node, data in tree.graph.nodes(data=True)}
     _retitle(root, titles)
     focus = tree.graph.nodes[tree.focus]["title"]
     caption = ET.Element(f"{{{_SVG}}}title")
-    caption.text = f"Family tree of {focus}: {len(tree.work_ids)} works shown"
+    caption.text = displayable(f"Family tree of {focus}: {len(tree.work_ids)} works shown")
     root.insert(0, caption)
     root.set("role", "group")
     root.set("aria-label", caption.text)
     root.set("class", "family-tree")
     return ET.tostring(root, encoding="unicode")
+
+
+def displayable(text: str) -> str:
+    """``text`` with each character that XML cannot hold shown as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _drawable(tree: FamilyTree) -> FamilyTree:
+    """A copy of the tree whose display values XML can hold (titles are free text)."""
+    graph = tree.graph.copy()
+    for _, data in graph.nodes(data=True):
+        for key in ("title", "external_id", "license"):
+            if isinstance(data.get(key), str):
+                data[key] = displayable(data[key])
+        if "authors" in data:
+            data["authors"] = tuple(_tooltip_safe(displayable(name)) for name in data["authors"])
+    return replace(tree, graph=graph)
+
+
+def _tooltip_safe(name: str) -> str:
+    # lineage.render ends a node's DOT tooltip with the last author's name, and a
+    # final backslash there escapes the closing quote (dot then fails). A zero-width
+    # space after it changes nothing visible; the tooltip is rewritten after drawing.
+    return name + "\u200b" if name.endswith("\\") else name
+
+
+def _node_title(data: dict[str, Any]) -> str:
+    if data["type"] != "work":
+        return str(data["title"])
+    title = f"{data['title']} by {', '.join(data['authors'])}"
+    return f"{title} (this work)" if data["focus"] else title
 
 
 def _local(name: str) -> str:
@@ -107,3 +137,6 @@ def _retitle(root: ET.Element, titles: dict[str, Any]) -> None:
             title = group.find(f"{{{_SVG}}}title")
             if title is not None:
                 title.text = titles[node]
+            # The link's tooltip too: Graphviz expands escapes such as \N in it.
+            for anchor in group.iter(f"{{{_SVG}}}a"):
+                anchor.set(f"{{{_XLINK}}}title", titles[node])
