@@ -13,14 +13,21 @@ gets a ``<title>`` of its own.
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
 from lineage.family_tree import FamilyTree
-from lineage.render import render
+from lineage.render import render, to_dot
 
-__all__ = ["displayable", "inline_svg"]
+__all__ = ["DRAWINGS_KEPT", "displayable", "inline_svg"]
+
+#: Inline drawings kept (Graphviz takes tens of milliseconds a drawing; a page, a few).
+DRAWINGS_KEPT = 128
+_kept: OrderedDict[str, str] = OrderedDict()
+_kept_lock = threading.Lock()
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -63,8 +70,28 @@ _WORK_LINK = re.compile(r"/works/[0-9a-f-]{36}(\?[a-z_]+=[0-9]+)?\Z")
 
 
 def inline_svg(tree: FamilyTree, *, link: str = "/works/{work_id}") -> str:
-    """The tree as an ``<svg>`` element ready to embed in a page (XML-escaped)."""
-    root = ET.fromstring(render(_drawable(tree), "svg", link=link))
+    """The tree as an ``<svg>`` element ready to embed in a page (XML-escaped).
+
+    Drawings are kept (the last ``DRAWINGS_KEPT``) by their DOT source, which
+    holds everything the drawing shows: a tree viewed again is not drawn again.
+    """
+    drawable = _drawable(tree)
+    key = to_dot(drawable, link=link)
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept is not None:
+            _kept.move_to_end(key)
+            return kept
+    drawn = _inline(tree, drawable, link)
+    with _kept_lock:
+        _kept[key] = drawn
+        while len(_kept) > DRAWINGS_KEPT:
+            _kept.popitem(last=False)
+    return drawn
+
+
+def _inline(tree: FamilyTree, drawable: FamilyTree, link: str) -> str:
+    root = ET.fromstring(render(drawable, "svg", link=link))
     _clean(root)
     titles = {node: displayable(_node_title(data)) for node, data in tree.graph.nodes(data=True)}
     _retitle(root, titles)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from ledger.errors import UnknownWorkError
 from lineage.attribution import attribution_text
@@ -26,10 +26,10 @@ from service.web.deps import AsOf, ServicesDep
 from service.web.errors import PageRoute
 from service.web.history import history_section
 from service.web.people import credited_person
-from service.web.templating import render_page
+from service.web.templating import PAGE_HEADERS, render_page
 from service.web.trees import inline_svg
 
-__all__ = ["CREDITS_PER_PAGE", "TREE_NODES", "router"]
+__all__ = ["ATTRIBUTION_WORKS", "CREDITS_PER_PAGE", "TREE_NODES", "router"]
 
 router = APIRouter(route_class=PageRoute)
 
@@ -37,6 +37,9 @@ router = APIRouter(route_class=PageRoute)
 CREDITS_PER_PAGE = 100
 #: The most works the page's family tree draws; the rest are summarised as "+N more".
 TREE_NODES = 60
+#: The attribution is shown on the page for lineages of at most this many works;
+#: a longer one (a megabyte for 10 000 works) is a download of its own.
+ATTRIBUTION_WORKS = 300
 Generations = Annotated[int | None, Query(ge=0, le=1000)]
 
 
@@ -95,6 +98,19 @@ def work_page(
     )
 
 
+@router.get("/works/{work}/attribution.txt", include_in_schema=False)
+def attribution_download(work: str, services: ServicesDep, as_of: AsOf) -> Response:
+    """The attribution of the work and its whole lineage, as plain text."""
+    work_id = services.ledger.find_work(work)
+    with services.lineage.reading(
+        None, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+    ) as graph:
+        if not graph.has_work(work_id, as_of):
+            raise UnknownWorkError(f"work {work!r} was not recorded yet at position {as_of}")
+        text = attribution_text(graph, work_id, as_of=as_of)
+    return PlainTextResponse(text + "\n", headers=PAGE_HEADERS)
+
+
 def _production_of(graph: LineageGraph, work_id: UUID, as_of: int | None) -> Any:
     """The production whose policy credits the work: a published one first."""
     found = []
@@ -132,6 +148,7 @@ def _lineage_context(
     ]
     credits = credits_for(graph, work_id, policy, as_of=as_of)
     shown = credits.credits[start : start + CREDITS_PER_PAGE]
+    lineage_works = 1 + len(graph.ancestor_numbers(work_id, as_of=as_of))
     return {
         "work": {
             "id": str(work_id),
@@ -151,7 +168,10 @@ def _lineage_context(
         "credits_from": start,
         "credits_per_page": CREDITS_PER_PAGE,
         "position": credits.position,
-        "attribution": attribution_text(graph, work_id, as_of=as_of),
+        "attribution": attribution_text(graph, work_id, as_of=as_of)
+        if lineage_works <= ATTRIBUTION_WORKS
+        else None,
+        "lineage_works": lineage_works,
     }
 
 

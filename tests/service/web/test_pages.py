@@ -14,6 +14,7 @@ import pytest
 from markupsafe import escape
 
 from lineage.render import dot_available
+from service.web import works
 from service.web.templating import CONTENT_SECURITY_POLICY
 from tests.service.web.conftest import Api, Member
 
@@ -262,3 +263,25 @@ def test_the_member_page_lists_works_credits_received_and_pages_on(api: Api) -> 
     # ana made the source of bo's remix: half of it under decay(1/2), 2.50 of the 5.00 pool.
     credits = page(api, "/members/ana").split('id="credits-h"', 1)[1]
     assert "50.00%" in credits and "2.50 USD" in credits
+
+
+def test_a_long_lineage_links_its_attribution_instead_of_inlining_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = api.member("ana")
+    story = api.work(ana, "Story", license="CC-BY-4.0")
+    remix = api.work(ana, "Remix", sources=[{"work": story["work_id"], "relation": "remix"}])
+    settled(api)
+    inline = page(api, f"/works/{remix['work_id']}")
+    assert '<textarea id="tasl" readonly' in inline
+    assert "remixed from &#34;Story&#34; by ana" in inline
+
+    monkeypatch.setattr(works, "ATTRIBUTION_WORKS", 1)
+    linked = page(api, f"/works/{remix['work_id']}?as_of={remix['position']}")
+    assert "<textarea" not in linked
+    link = f"/works/{remix['work_id']}/attribution.txt?as_of={remix['position']}"
+    assert f'href="{link}"' in linked
+    text = api.get(link)
+    assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+    assert text.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert 'remixed from "Story" by ana' in text.text
