@@ -21,37 +21,13 @@ from projections.histories import render_history
 from projections.rows import HistoryRow
 from service.web.deps import PageServices, ServicesDep
 from service.web.errors import PageRoute
-from service.web.history import HISTORY_PER_PAGE, entry_row
+from service.web.history import EVENT_TYPES, HISTORY_PER_PAGE, entry_row
 from service.web.templating import render_page
 
 __all__ = ["EVENT_TYPES", "router"]
 
 router = APIRouter(route_class=PageRoute)
 
-#: The event types a visitor can filter by (the catalogue of DESIGN.md).
-EVENT_TYPES = (
-    "Registered",
-    "Renamed",
-    "RoleGranted",
-    "CreditPreferenceSet",
-    "Contributed",
-    "Remixed",
-    "SourceCited",
-    "Retracted",
-    "Commented",
-    "CommentRetracted",
-    "Voted",
-    "VoteChanged",
-    "VoteWithdrawn",
-    "Created",
-    "WorkIncluded",
-    "WorkExcluded",
-    "Published",
-    "PolicyChosen",
-    "RevenueRecorded",
-    "RoyaltyStatementIssued",
-    "ShareWaived",
-)
 # The records whose events the audit trail shows (handle claims and token hashes
 # are bookkeeping, as in every history).
 _AGGREGATES = ("Member", "Work", "Comment", "Vote", "Production")
@@ -114,7 +90,11 @@ def _from_history(
             break
         page = services.read_models.history(subject, after=cursor, limit=_BATCH)
         for entry in page.entries:
-            if (type is None or entry.type == type) and (also is None or also in entry.ids):
+            if (
+                entry.type in EVENT_TYPES
+                and (type is None or entry.type == type)
+                and (also is None or also in entry.ids)
+            ):
                 found.append(entry)
         cursor = page.next_after
     more = len(found) > HISTORY_PER_PAGE or cursor is not None

@@ -65,6 +65,7 @@ _LINK_ATTRIBUTES = {f"{{{_XLINK}}}href", f"{{{_XLINK}}}title", "href"}
 # What XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates,
 # U+FFFE and U+FFFF): Graphviz refuses a label holding one, and no SVG can carry it.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ONLY_BRACKETS = re.compile(r"\]+")
 # A work page, optionally with its query (as_of): nothing else may be linked.
 _WORK_LINK = re.compile(r"/works/[0-9a-f-]{36}(\?[a-z_]+=[0-9]+)?\Z")
 
@@ -116,17 +117,24 @@ def _drawable(tree: FamilyTree) -> FamilyTree:
     for _, data in graph.nodes(data=True):
         for key in ("title", "external_id", "license"):
             if isinstance(data.get(key), str):
-                data[key] = displayable(data[key])
+                data[key] = _dot_safe(displayable(data[key]))
         if "authors" in data:
-            data["authors"] = tuple(_tooltip_safe(displayable(name)) for name in data["authors"])
+            data["authors"] = tuple(_dot_safe(displayable(name)) for name in data["authors"])
     return replace(tree, graph=graph)
 
 
-def _tooltip_safe(name: str) -> str:
-    # lineage.render ends a node's DOT tooltip with the last author's name, and a
-    # final backslash there escapes the closing quote (dot then fails). A zero-width
-    # space after it changes nothing visible; the tooltip is rewritten after drawing.
-    return name + "\u200b" if name.endswith("\\") else name
+def _dot_safe(text: str) -> str:
+    """``text`` with a zero-width space after it where Graphviz 2.43 fails on it.
+
+    Two cases (found by the property test in tests/service/web/test_trees.py):
+    lineage.render ends a node's DOT tooltip with the last author's name, and a
+    final backslash there escapes the closing quote; and a label text made of
+    nothing but "]" is a syntax error to dot's HTML-label parser. The space shows
+    nothing, and the tooltips and titles are rewritten from the tree after drawing.
+    """
+    if text.endswith("\\") or _ONLY_BRACKETS.fullmatch(text):
+        return text + "\u200b"
+    return text
 
 
 def _node_title(data: dict[str, Any]) -> str:
