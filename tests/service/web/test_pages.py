@@ -284,3 +284,16 @@ def test_a_long_lineage_links_its_attribution_instead_of_inlining_it(
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
     assert text.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert 'remixed from "Story" by ana' in text.text
+
+
+def test_the_home_page_ranks_and_finds_works_as_of_a_past_position(api: Api) -> None:
+    ana = api.member("ana")
+    early = api.work(ana, "Early bird")
+    late = api.work(ana, "Late owl")
+    settled(api)
+    now = page(api, "/")
+    assert f'href="/works/{early["work_id"]}"' in now and f'href="/works/{late["work_id"]}"' in now
+    then = page(api, f"/?as_of={early['position']}&q=o")
+    assert f'href="/works/{early["work_id"]}"' in then
+    assert f'href="/works/{late["work_id"]}"' not in then
+    assert "Titles with “o”" in then
