@@ -27,6 +27,7 @@ from service.http.routes import ROUTERS
 from service.http.schemas import PROBLEM_RESPONSES
 from service.http.services import Services
 from service.http.settings import ServerSettings
+from service.web import router as web_pages
 
 __all__ = ["SETTINGS_ENV", "app_from_environment", "create_app"]
 
@@ -67,6 +68,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(web_pages)  # the web pages: /, /works/..., /members/..., /audit
     # Outermost last: limits see every request first, then idempotency reads the body.
     app.add_middleware(IdempotentWrites, state=app.state)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)

@@ -1,0 +1,106 @@
+"""What the pages need from the server, and the query values every page reads.
+
+The pages are served by the API's app and read the parts it opened
+(``app.state.services``: the ledger, the read models and the lineage graph that
+follows the log). They ask for them through ``PageServices``, a protocol of just
+those parts, so a benchmark can hand the same pages a ledger it opened itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Query, Request
+
+from ledger import Ledger
+from ledger.errors import InvalidValueError
+from ledger.log import position_at
+from ledger.values import parse_time
+from lineage.graph import LineageGraph
+from projections.queries import ReadModels
+
+__all__ = [
+    "AsOf",
+    "AsOfQuery",
+    "FollowedLineage",
+    "PageServices",
+    "ServicesDep",
+    "as_of_position",
+]
+
+
+class FollowedLineage(Protocol):
+    """The lineage graph as the server keeps it: read under a lock, waited for."""
+
+    @property
+    def position(self) -> int: ...
+
+    def reading(
+        self,
+        after: int | None = None,
+        timeout: float = 5.0,
+        *,
+        holds: Callable[[LineageGraph], bool] | None = None,
+    ) -> AbstractContextManager[LineageGraph]: ...
+
+
+class _Settings(Protocol):
+    @property
+    def wait_seconds(self) -> float: ...
+
+
+class PageServices(Protocol):
+    """The parts of a server process the pages read."""
+
+    @property
+    def ledger(self) -> Ledger: ...
+
+    @property
+    def read_models(self) -> ReadModels: ...
+
+    @property
+    def lineage(self) -> FollowedLineage: ...
+
+    @property
+    def settings(self) -> _Settings: ...
+
+
+def get_services(request: Request) -> PageServices:
+    services: PageServices = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[PageServices, Depends(get_services)]
+
+AsOfQuery = Annotated[
+    str | None,
+    Query(max_length=40, description="A past position, or an RFC 3339 time."),
+]
+
+
+def as_of_position(ledger: Ledger, as_of: str | None) -> int | None:
+    """``as_of``: a position, or the position of the last event at an RFC 3339 time.
+
+    A position beyond the log's head is refused: a page "as of" a future position
+    would look like the present and say otherwise.
+    """
+    if as_of is None or not as_of.strip():
+        return None
+    text = as_of.strip()
+    if text.isdigit():
+        position = int(text)
+        if position > ledger.head:
+            raise InvalidValueError(f"position {position} is beyond the log's head ({ledger.head})")
+        return position
+    moment: datetime = parse_time(text, "as_of")
+    return position_at(ledger, moment)
+
+
+def _as_of(services: ServicesDep, as_of: AsOfQuery = None) -> int | None:
+    return as_of_position(services.ledger, as_of)
+
+
+AsOf = Annotated[int | None, Depends(_as_of)]

@@ -1,0 +1,181 @@
+"""The production page (works, credits, every royalty statement) and each statement as CSV.
+
+Statements are computed as the API's preview computes them (``statements_of``:
+each revenue payment's statement as of its own position, to the cent, by
+largest remainder), and say whether one was issued for that payment.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import AbstractContextManager
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from ledger.errors import UnknownProductionError
+from lineage.credits import credits_for
+from lineage.graph import LineageGraph, ProductionState
+from lineage.rounding import format_percent
+from lineage.royalties import policy_of, statement_for_revenue, statements_of
+from lineage.statements import Statement, format_minor
+from service.web.deps import AsOf, PageServices, ServicesDep
+from service.web.errors import PageRoute
+from service.web.history import history_section
+from service.web.people import credited_person
+from service.web.templating import PAGE_HEADERS, render_page
+
+__all__ = ["router", "statement_csv"]
+
+router = APIRouter(route_class=PageRoute)
+
+#: Contributors named per included work on the production page.
+CREDITS_PER_WORK = 12
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@router.get("/productions/{production}", response_class=HTMLResponse, include_in_schema=False)
+def production_page(
+    request: Request,
+    production: str,
+    services: ServicesDep,
+    as_of: AsOf,
+    history_after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+) -> HTMLResponse:
+    production_id = services.ledger.find_production(production)
+    with _reading(services, production_id) as graph:
+        state = _state(graph, production_id, production, as_of)
+        policy = policy_of(state)
+        works = [_included(graph, work, policy, as_of) for work in state.work_ids]
+        statements = [
+            {"number": number, "issued": issued is not None, **_statement_view(graph, statement)}
+            for number, statement, issued in statements_of(graph, production_id)
+            if as_of is None or statement.position <= as_of
+        ]
+        curator = credited_person(graph, state.curator_id, as_of)
+    return render_page(
+        request,
+        "production.html",
+        title=state.title,
+        as_of=as_of,
+        production={
+            "id": str(production_id),
+            "title": state.title,
+            "external_id": state.external_id,
+            "published_at": state.published_at,
+            "policy": str(policy),
+            "pool_percent": format(state.pool_percent.normalize(), "f"),
+            "curator": curator,
+        },
+        works=works,
+        statements=statements,
+        history=history_section(services, production_id, history_after, as_of),
+    )
+
+
+@router.get("/productions/{production}/statements/{number}.csv", include_in_schema=False)
+def statement_download(
+    production: str, number: int, services: ServicesDep, as_of: AsOf
+) -> Response:
+    production_id = services.ledger.find_production(production)
+    with _reading(services, production_id) as graph:
+        _state(graph, production_id, production, as_of)
+        statement = statement_for_revenue(graph, production_id, number)
+    if as_of is not None and statement.position > as_of:
+        raise UnknownProductionError(f"revenue payment #{number} came after position {as_of}")
+    name = f"statement-{number}.csv"
+    return Response(
+        statement_csv(statement),
+        media_type="text/csv; charset=utf-8",
+        headers={**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _reading(services: PageServices, production_id: UUID) -> AbstractContextManager[LineageGraph]:
+    """The lineage graph, once it holds the production (perhaps just recorded)."""
+    return services.lineage.reading(
+        None,
+        services.settings.wait_seconds,
+        holds=lambda graph: production_id in graph.production_ids,
+    )
+
+
+def statement_csv(statement: Statement) -> str:
+    """One row per payee: who, the amount to the cent, the exact share, waived or not."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["handle", "credited_as", "amount", "currency", "share_percent", "share", "waived"]
+    )
+    for line in statement.lines:
+        share = line.share
+        writer.writerow(
+            [
+                _cell(line.handle if line.credited_as is not None else ""),
+                _cell(line.display_name),
+                line.amount,
+                line.currency,
+                format_percent(share),
+                f"{share.numerator}/{share.denominator}",
+                "yes" if line.waived else "no",
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A name that starts like a formula is written as text (OWASP's CSV injection advice).
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _state(
+    graph: LineageGraph, production_id: UUID, reference: str, as_of: int | None
+) -> ProductionState:
+    try:
+        return graph.production(production_id, as_of)
+    except KeyError:
+        raise UnknownProductionError(
+            f"production {reference!r} did not exist yet at position {as_of}"
+        ) from None
+
+
+def _included(graph: LineageGraph, work_id: UUID, policy: Any, as_of: int | None) -> dict[str, Any]:
+    credits = credits_for(graph, work_id, policy, as_of=as_of)
+    return {
+        "id": str(work_id),
+        "title": credits.title,
+        "credits": [
+            {
+                "name": credit.display_name,
+                "member": None if credit.credited_as is None else credit.handle,
+                "percent": credit.percent,
+            }
+            for credit in credits.credits[:CREDITS_PER_WORK]
+        ],
+        "more": max(0, len(credits) - CREDITS_PER_WORK),
+    }
+
+
+def _statement_view(graph: LineageGraph, statement: Statement) -> dict[str, Any]:
+    return {
+        "revenue": statement.revenue.format_amount(),
+        "currency": statement.currency,
+        "pool": format_minor(statement.pool_minor_units, statement.currency),
+        "pool_percent": format_percent(statement.pool_percent),
+        "policy": statement.policy,
+        "position": statement.position,
+        "lines": [
+            {
+                "name": line.display_name,
+                "member": None if line.credited_as is None else line.handle,
+                "amount": line.amount,
+                "percent": format_percent(line.share),
+                "waived": line.waived,
+            }
+            for line in statement.lines
+        ],
+    }
