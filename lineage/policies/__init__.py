@@ -26,9 +26,9 @@ splitting work shares themselves.
 All arithmetic is exact (``fractions.Fraction``, or integers over a common
 denominator), except ``flow``, which computes in fixed point: its shares are
 exact multiples of 2^-128 that sum to exactly 1 (see ``lineage.policies.flow``).
-Rounding to money happens only in statements. A citation without a royalty percentage counts as 0%. Retracted
-works keep their shares: retraction hides a work from rankings, not from the
-credits and royalties of what was built on it.
+Rounding to money happens only in statements. A citation without a royalty
+percentage counts as 0%. Retracted works keep their shares: retraction hides a
+work from rankings, not from the credits and royalties of what was built on it.
 """
 
 from lineage.policies.absolute import Absolute
