@@ -19,7 +19,6 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -77,7 +76,7 @@ from ledger.rules import (
     handle_taken_error,
     occurred,
 )
-from ledger.settings import ENV_VAR, resolve_db_setting
+from ledger.settings import ENV_VAR, check_sqlite_location, resolve_db_setting
 from ledger.transcodings import register_ledger_transcodings
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import (
@@ -1021,12 +1020,7 @@ def open_ledger(url: str | None = None) -> Ledger:
     line that names the setting, never a driver's traceback.
     """
     setting = resolve_db_setting(url)
-    if setting.backend == "sqlite":
-        folder = Path(setting.env["SQLITE_DBNAME"]).parent
-        if not folder.is_dir():
-            raise DatabaseSettingError(
-                f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist"
-            )
+    check_sqlite_location(setting)
     try:
         with postgres_setup_lock(setting.env) if setting.backend == "postgres" else nullcontext():
             ledger = Ledger(env=setting.env)
