@@ -41,7 +41,7 @@ from ledger.citation_guard import (
     records_citation,
 )
 from ledger.comment import Comment
-from ledger.derived_works import citing_works, derived_works
+from ledger.derived_works import citing_works, derived_works, may_be_cited
 from ledger.errors import (
     DatabaseSettingError,
     DuplicateExternalIdError,
@@ -548,7 +548,8 @@ class Ledger(Application[UUID]):
         among the works staged in this batch; each is checked as if ``work`` cited
         ``sources`` already, with claims computed afresh (the kept ones are stale).
         """
-        citing = citing_works(self.recorder, self.mapper)
+        cited = may_be_cited(self.recorder, self.mapper, work.id)
+        citing = citing_works(self.recorder, self.mapper) if cited else {}
         for staged in uow.touched():
             if isinstance(staged, Work):
                 for source_id in staged.source_ids:

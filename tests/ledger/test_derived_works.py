@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
 from ledger import Citation, Ledger, Relation, open_ledger
-from ledger.derived_works import citing_works, derived_works
+from ledger.derived_works import citing_works, derived_works, may_be_cited
 
 
 def _story(ledger: Ledger) -> dict[str, str]:
@@ -43,3 +44,17 @@ def test_the_works_built_on_a_work_are_found_nearest_first(compressed: bool) -> 
     assert [named[w] for w in derived_works(ids["a"], citing)] == [*nearest, "c"]
     assert {named[w] for w in derived_works(ids["b"], citing)} == {"c", "d"}
     assert derived_works(ids["d"], citing) == []
+
+
+def test_a_work_nothing_names_is_known_uncited_with_one_query(any_ledger: Ledger) -> None:
+    ids = _story(any_ledger)
+    recorder, mapper = any_ledger.recorder, any_ledger.mapper
+    for key in ("a", "b"):
+        assert may_be_cited(recorder, mapper, UUID(hex=ids[key]))
+    if any_ledger.env.get("PERSISTENCE_MODULE", "").endswith("popo"):
+        assert may_be_cited(recorder, mapper, UUID(hex=ids["d"]))  # not searched: look further
+    else:
+        assert not may_be_cited(recorder, mapper, UUID(hex=ids["d"]))
+        assert not may_be_cited(recorder, mapper, UUID(hex=ids["c"]))
+    citing = citing_works(recorder, mapper)
+    assert {ids["b"], ids["d"]} <= set(derived_works(ids["a"], citing))
