@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder, Mapper, Notification
@@ -32,6 +31,8 @@ CITING_TOPICS = tuple(get_topic(cls) for cls in (Work.Contributed, Work.Remixed,
 
 # A cited id in a stored event, as ``ledger.transcodings.CitationAsDict`` writes it.
 _CITED_ID = re.compile(rb'"work_id"\s*:\s*"([0-9a-f]{32})"')
+# Every event that cites a work holds this key (an original holds none).
+_CITATION_KEY = b'"work_id"'
 _PAGE = 10_000
 
 
@@ -44,19 +45,8 @@ def may_be_cited(recorder: ApplicationRecorder, mapper: Mapper[UUID], work_id: U
     """
     if not _plain(mapper):
         return True
-    needle = work_id.hex
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        marks = ",".join("?" * len(CITING_TOPICS))
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {recorder.events_table_name}"
-                f" WHERE topic IN ({marks}) AND instr(state, ?) > 0 LIMIT 1",
-                (*CITING_TOPICS, needle.encode()),
-            )
-            return cursor.fetchone() is not None
-    if type(recorder).__module__ == "eventsourcing.postgres":
-        return _postgres_may_be_cited(recorder, needle)
-    return True
+    found = _search(recorder, work_id.hex.encode(), first_only=True)
+    return True if found is None else bool(found)
 
 
 def citing_works(recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> dict[str, set[str]]:
@@ -105,17 +95,9 @@ def _work_rows(recorder: ApplicationRecorder) -> Iterable[tuple[UUID | str, byte
     The recorder's ``select_notifications`` builds a ``Notification`` (and a UUID)
     a row, which is most of the time of a pass over a large ledger.
     """
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        marks = ",".join("?" * len(CITING_TOPICS))
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT originator_id, state FROM {recorder.events_table_name}"
-                f" WHERE topic IN ({marks}) AND instr(state, '\"work_id\"') > 0",
-                CITING_TOPICS,
-            )
-            return [(row[0], row[1]) for row in cursor.fetchall()]
-    if type(recorder).__module__ == "eventsourcing.postgres":
-        return _postgres_rows(recorder)
+    found = _search(recorder, _CITATION_KEY, first_only=False)
+    if found is not None:
+        return found
     return [(n.originator_id, n.state) for n in _work_events(recorder)]
 
 
@@ -124,39 +106,35 @@ def _plain(mapper: Mapper[UUID]) -> bool:
     return type(mapper.transcoder) is JSONTranscoder and not mapper.cipher and not mapper.compressor
 
 
-def _postgres_may_be_cited(recorder: Any, needle: str) -> bool:
-    from psycopg.sql import SQL, Identifier  # only where PostgreSQL is used
-
-    statement = SQL(
-        "SELECT 1 FROM {schema}.{table}"
-        " WHERE topic = ANY(%s) AND position(%s::bytea in state) > 0 LIMIT 1"
-    )
-    with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(
-            statement.format(
-                schema=Identifier(recorder.datastore.schema),
-                table=Identifier(recorder.events_table_name),
-            ),
-            (list(CITING_TOPICS), needle.encode()),
-        )
-        return cursor.fetchone() is not None
-
-
-def _postgres_rows(recorder: Any) -> list[tuple[UUID | str, bytes]]:
+def _search(
+    recorder: ApplicationRecorder, term: bytes, *, first_only: bool
+) -> list[tuple[UUID | str, bytes]] | None:
+    """The work events whose stored state holds ``term`` (one at most with
+    ``first_only``), found by the database; None where it cannot search."""
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        marks = ",".join("?" * len(CITING_TOPICS))
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT originator_id, state FROM {recorder.events_table_name}"
+                f" WHERE topic IN ({marks}) AND instr(state, ?) > 0"
+                + (" LIMIT 1" if first_only else ""),
+                (*CITING_TOPICS, term),
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+    if type(recorder).__module__ != "eventsourcing.postgres":
+        return None
     from psycopg.sql import SQL, Identifier  # only where PostgreSQL is used
 
     statement = SQL(
         "SELECT originator_id, state FROM {schema}.{table}"
-        " WHERE topic = ANY(%s) AND position('\"work_id\"'::bytea in state) > 0"
+        " WHERE topic = ANY(%s) AND position(%s::bytea in state) > 0"
+        + (" LIMIT 1" if first_only else "")
+    ).format(
+        schema=Identifier(recorder.datastore.schema),  # type: ignore[attr-defined]
+        table=Identifier(recorder.events_table_name),  # type: ignore[attr-defined]
     )
-    with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(
-            statement.format(
-                schema=Identifier(recorder.datastore.schema),
-                table=Identifier(recorder.events_table_name),
-            ),
-            (list(CITING_TOPICS),),
-        )
+    with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        cursor.execute(statement, (list(CITING_TOPICS), term))
         return [(row["originator_id"], bytes(row["state"])) for row in cursor.fetchall()]
 
 
