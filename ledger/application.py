@@ -19,7 +19,6 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -42,6 +41,7 @@ from ledger.citation_guard import (
     records_citation,
 )
 from ledger.comment import Comment
+from ledger.derived_works import citing_works, derived_works, may_be_cited
 from ledger.errors import (
     DatabaseSettingError,
     DuplicateExternalIdError,
@@ -49,6 +49,7 @@ from ledger.errors import (
     LedgerError,
     NotCuratorError,
     PermissionDeniedError,
+    RoyaltyOverAllocationError,
     UnknownCommentError,
     UnknownMemberError,
     UnknownProductionError,
@@ -65,7 +66,7 @@ from ledger.identity import (
 )
 from ledger.member import HandleClaim, Member
 from ledger.production import DEFAULT_POOL_PERCENT, Production
-from ledger.royalty_stack import StackedClaims, check_royalty_split
+from ledger.royalty_stack import Lineage, StackedClaims, check_royalty_split
 from ledger.rules import (
     check_built_after,
     check_contributor,
@@ -75,7 +76,7 @@ from ledger.rules import (
     handle_taken_error,
     occurred,
 )
-from ledger.settings import ENV_VAR, resolve_db_setting
+from ledger.settings import ENV_VAR, check_sqlite_location, resolve_db_setting
 from ledger.transcodings import register_ledger_transcodings
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import (
@@ -504,6 +505,7 @@ class Ledger(Application[UUID]):
             when = occurred(occurred_at)
             self._check_no_cycle(uow, work, source)
             self._check_royalty_split(uow, work.title, (*work.sources, citation))
+            self._check_derived_works(uow, work, (*work.sources, citation))
             work.cite_source(citation=citation, actor_id=actor_id, occurred_at=when)
             # The claims of this work and of everything built on it have changed.
             self._stacked_claims.forget()
@@ -525,15 +527,7 @@ class Ledger(Application[UUID]):
         check), since a later citation raises the claims of what is built on it.
         """
 
-        read: dict[UUID, tuple[str, Sequence[Citation]]] = {}
-
-        def lineage(work_id: UUID) -> tuple[str, Sequence[Citation]]:
-            found = read.get(work_id)
-            if found is None:  # a refusal walks the lineage a second time: read it once
-                work = self._work(uow, work_id)
-                found = read[work_id] = (work.title, work.sources)
-            return found
-
+        lineage = self._lineage_reader(uow)
         claims = self._stacked_claims
         head = self.head
         seen, self._claims_head = self._claims_head, head
@@ -544,6 +538,55 @@ class Ledger(Application[UUID]):
             if head < seen or cited_since:
                 claims.forget()
         check_royalty_split(title, sources, self._stacked_claims, lineage)
+
+    def _check_derived_works(
+        self, uow: UnitOfWork, work: Work, sources: Sequence[Citation]
+    ) -> None:
+        """Refuse a new citation in ``work`` that stacks a work built on it over 100%.
+
+        The works built on it are found in the log (``ledger.derived_works``) and
+        among the works staged in this batch; each is checked as if ``work`` cited
+        ``sources`` already, with claims computed afresh (the kept ones are stale).
+        """
+        cited = may_be_cited(self.recorder, self.mapper, work.id)
+        citing = citing_works(self.recorder, self.mapper) if cited else {}
+        for staged in uow.touched():
+            if isinstance(staged, Work):
+                for source_id in staged.source_ids:
+                    citing.setdefault(source_id.hex, set()).add(staged.id.hex)
+        derived = derived_works(work.id.hex, citing)
+        if not derived:
+            return
+        lineage = self._lineage_reader(uow, {work.id: (work.title, sources)})
+        claims = StackedClaims()
+        for derived_id in derived:
+            title, derived_sources = lineage(UUID(hex=derived_id))
+            try:
+                check_royalty_split(title, derived_sources, claims, lineage)
+            except RoyaltyOverAllocationError as error:
+                raise RoyaltyOverAllocationError(
+                    f'"{title}" is built on "{work.title}": {error}'
+                ) from None
+
+    def _lineage_reader(
+        self,
+        uow: UnitOfWork,
+        overlay: Mapping[UUID, tuple[str, Sequence[Citation]]] | None = None,
+    ) -> Lineage:
+        """Read a work's title and citations once (a refusal walks the lineage twice).
+
+        ``overlay`` answers for the works it names (a citation not recorded yet).
+        """
+        read: dict[UUID, tuple[str, Sequence[Citation]]] = dict(overlay or {})
+
+        def lineage(work_id: UUID) -> tuple[str, Sequence[Citation]]:
+            found = read.get(work_id)
+            if found is None:
+                work = self._work(uow, work_id)
+                found = read[work_id] = (work.title, work.sources)
+            return found
+
+        return lineage
 
     def retract_work(
         self,
@@ -978,12 +1021,7 @@ def open_ledger(url: str | None = None) -> Ledger:
     line that names the setting, never a driver's traceback.
     """
     setting = resolve_db_setting(url)
-    if setting.backend == "sqlite":
-        folder = Path(setting.env["SQLITE_DBNAME"]).parent
-        if not folder.is_dir():
-            raise DatabaseSettingError(
-                f"{ENV_VAR} / --db {setting.url!r}: folder {str(folder)!r} does not exist"
-            )
+    check_sqlite_location(setting)
     try:
         with postgres_setup_lock(setting.env) if setting.backend == "postgres" else nullcontext():
             ledger = Ledger(env=setting.env)

@@ -25,6 +25,7 @@ __all__ = [
     "NotPublishedError",
     "OwnWorkVoteError",
     "PermissionDeniedError",
+    "ReadOnlyLedgerError",
     "RetractedError",
     "RoyaltyOverAllocationError",
     "TextTooLongError",
@@ -133,3 +134,7 @@ class ArchiveError(LedgerError):
 
 class DatabaseSettingError(LedgerError):
     """The database setting (--db / REMIX_LEDGER_DB) is malformed or unreachable."""
+
+
+class ReadOnlyLedgerError(LedgerError):
+    """The ledger is open for reading only; nothing was recorded."""

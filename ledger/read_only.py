@@ -28,7 +28,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from ledger.application import Ledger
-from ledger.errors import DatabaseSettingError, LedgerError
+from ledger.errors import DatabaseSettingError, ReadOnlyLedgerError
 from ledger.settings import ENV_VAR, DatabaseSetting
 
 __all__ = [
@@ -41,10 +41,6 @@ __all__ = [
 
 # Why the ledger cannot be written: the message of every refused write.
 REFUSAL = "READ_ONLY_REFUSAL"
-
-
-class ReadOnlyLedgerError(LedgerError):
-    """The ledger is open for reading only; nothing was recorded."""
 
 
 def unwritable_reason(path: Path) -> str | None:

@@ -112,6 +112,10 @@ class UnitOfWork:
         """True when an aggregate of any type has this id."""
         return self.find(Aggregate, aggregate_id) is not None
 
+    def touched(self) -> Iterable[Aggregate]:
+        """Every aggregate loaded or created here, with its changes not saved yet."""
+        return self._touched.values()
+
     def add(self, aggregate: Any) -> None:
         """Take a newly created aggregate into this unit of work."""
         self._missing.discard(aggregate.id)

@@ -107,6 +107,16 @@ _CONTRIBUTED = get_topic(Work.Contributed)
 _REMIXED = get_topic(Work.Remixed)
 _COMMENTED = get_topic(Comment.Commented)
 _VOTED = get_topic(Vote.Voted)
+# The events the fast path writes itself, as version 1 (``stored_states``): a
+# class that declares a later ``class_version`` must go through the commands.
+_WRITTEN = (
+    Member.Registered,
+    HandleClaim.Claimed,
+    Work.Contributed,
+    Work.Remixed,
+    Comment.Commented,
+    Vote.Voted,
+)
 
 
 class FastPath:
@@ -146,6 +156,7 @@ class FastPath:
             and cls._notify is Application._notify
             and cls.notify is Application.notify
             and stored_states.agrees_with(mapper.transcoder)
+            and all(getattr(event, "class_version", 1) == 1 for event in _WRITTEN)
             and ledger.head == 0
         )
 

@@ -11,8 +11,7 @@ import typer
 
 from ledger.archive import ImportReport, export_archive, import_archive
 from ledger.census import Census
-from ledger.errors import ArchiveError
-from ledger.read_only import ReadOnlyLedgerError
+from ledger.errors import ArchiveError, ReadOnlyLedgerError
 from service.cli.context import state_of
 from service.cli.progress import progress_bar
 
@@ -135,6 +134,3 @@ def census_text(census: Census) -> str:
             f"  events       {census.events}, head position {census.position}",
         ]
     )
-
-
-_census_text = census_text  # the name service/cli/queries.py imports

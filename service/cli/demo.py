@@ -26,9 +26,8 @@ import typer
 
 from ledger import Ledger
 from ledger.census import take_census
-from ledger.errors import InvalidValueError, LedgerError
+from ledger.errors import InvalidValueError, LedgerError, ReadOnlyLedgerError
 from ledger.identity import member_id_for
-from ledger.read_only import ReadOnlyLedgerError
 from lineage.credits import Credits, credits_for
 from lineage.family_tree import family_tree
 from lineage.render import GraphvizMissingError, write_tree

@@ -65,8 +65,12 @@ serve.register(app)
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; exit 2 with one line on stderr for any user error."""
+    stdout = sys.stdout
     try:
         app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        # Flush here, not at interpreter exit, so that a reader gone away (``| head -1``)
+        # is a BrokenPipeError caught below rather than a failure after main returns.
+        sys.stdout.flush()
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except typer.Abort:
@@ -80,7 +84,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except BrokenPipeError:
-        sys.exit(0)
+        _stdout_gone()
+    except SystemExit:
+        # Click meets a closed stdout (EPIPE) itself: it wraps stdout to silence
+        # the flush at exit, then exits 1. Its replaced stdout tells that apart.
+        if sys.stdout is not stdout:
+            _stdout_gone()
+        raise
     except Exception as error:
         if os.environ.get("REMIX_LEDGER_DEBUG"):
             raise
@@ -93,6 +103,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         state = _current_state()
         if state is not None:
             state.close()
+    sys.exit(0)
+
+
+def _stdout_gone() -> None:
+    """End quietly when the reader of stdout has gone: its work is done.
+
+    What is still buffered would fail again when Python flushes stdout at exit, so
+    stdout is pointed at /dev/null first (Python's documentation, "Note on SIGPIPE").
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
     sys.exit(0)
 
 

@@ -6,6 +6,7 @@ import typer
 
 from ledger.census import take_census
 from service.cli import finding
+from service.cli.archive import census_text
 from service.cli.context import Format, emit_json, state_of
 
 __all__ = ["register"]
@@ -20,10 +21,8 @@ def register(app: typer.Typer) -> None:
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Count what the ledger holds."""
-        from service.cli.archive import _census_text
-
         result = take_census(state_of(ctx).ledger)
         if output_format is Format.json:
             emit_json(result.as_dict())
         else:
-            typer.echo(_census_text(result))
+            typer.echo(census_text(result))

@@ -23,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError
 from ledger import Ledger
 from ledger.errors import InvalidValueError
 from ledger.values import Kind, parse_enum, parse_time
+from projections.memory_store import MemoryReadModels
 from projections.ordering import RankBy, WorkFilter
 from projections.queries import RankedWork, ReadModels, resolve_as_of
 from projections.rows import HistoryRow
@@ -31,6 +32,7 @@ from service.cli.progress import progress_bar
 
 __all__ = [
     "AS_OF_HELP",
+    "IN_MEMORY_NOTE",
     "as_of_position",
     "external_id_of",
     "history_text",
@@ -42,6 +44,12 @@ __all__ = [
 AS_OF_HELP = (
     "A past position (0 to the ledger's last), or a time: the log as it stood then"
     " (RFC 3339 with an offset, or a date YYYY-MM-DD, which means the end of that day in UTC)."
+)
+# Said where the read models cannot be kept (memory://, a ledger this user cannot
+# write), so that their position and lag do not read as a state that persists.
+IN_MEMORY_NOTE = (
+    "the read models of this ledger are kept in memory for this command only"
+    " (they cannot be stored beside it): each command builds them again from the log"
 )
 _INTEGER = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -274,11 +282,15 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context, output_format: Format = typer.Option(Format.text, "--format")
     ) -> None:
         """Where the read models are: their position, the log's head, the lag."""
-        status = state_of(ctx).read_models.projector.status()
+        models = state_of(ctx).read_models
+        status = models.projector.status()
+        in_memory = isinstance(models.store, MemoryReadModels)
         if output_format is Format.json:
-            emit_json(status.as_dict())
+            emit_json(status.as_dict() | {"in_memory": in_memory})
         else:
             typer.echo(f"position {status.position}, head {status.head}, lag {status.lag}")
+            if in_memory:
+                typer.echo(IN_MEMORY_NOTE)
 
     @projections.command("rebuild")
     def projections_rebuild(ctx: typer.Context) -> None:
@@ -294,6 +306,8 @@ def register(app: typer.Typer) -> None:
         seconds = time.perf_counter() - started
         rate = position / seconds if seconds > 0 else 0.0
         typer.echo(f"rebuilt to position {position} in {seconds:.2f}s ({rate:,.0f} events/s)")
+        if isinstance(models.store, MemoryReadModels):
+            typer.echo(IN_MEMORY_NOTE)
 
     @projections.command("run")
     def projections_run(ctx: typer.Context) -> None:

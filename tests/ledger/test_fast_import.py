@@ -283,3 +283,31 @@ def test_a_record_another_writer_made_fails_the_batch_and_the_rerun_completes(
     assert report.fast_lines == 0  # a re-run finds a ledger that is not empty
     other.close()
     ledger.close()
+
+
+def test_a_versioned_event_class_turns_the_fast_path_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path writes version 1 states; version 2 of Work.Remixed goes through the mapper."""
+    from ledger.work import Work
+
+    monkeypatch.setattr(Work.Remixed, "class_version", 2, raising=False)
+    monkeypatch.setattr(
+        Work.Remixed, "upcast_v1_v2", staticmethod(lambda state: None), raising=False
+    )
+    archive = generate(200, seed=1)
+    ledger = open_ledger("memory://")
+    report = import_archive(ledger, archive.lines)
+    assert report.fast_lines == 0
+    assert report.events == archive.events == ledger.head
+    remixes = [
+        n
+        for n in ledger.recorder.select_notifications(1, ledger.head)
+        if n.topic.endswith("Remixed")
+    ]
+    assert remixes
+    for notification in remixes:
+        assert b'"class_version":2' in notification.state
+        work = ledger.repository.get(notification.originator_id)
+        assert isinstance(work, Work)
+        assert work.sources

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import DatabaseSettingError
-from ledger.read_only import ReadOnlyLedgerError, open_read_only_ledger, unwritable_reason
+from ledger.errors import DatabaseSettingError, ReadOnlyLedgerError
+from ledger.read_only import open_read_only_ledger, unwritable_reason
 from ledger.settings import resolve_db_setting
 
 

@@ -84,7 +84,7 @@ def test_claims_recorded_by_another_process_are_seen(tmp_path: object) -> None:
     ana = first.register_member(handle="ana").id
     a = first.contribute(authors=[ana], title="A").id
     b = first.remix(authors=[ana], title="B", sources=[_cite(a, 50)]).id
-    first.remix(authors=[ana], title="C", sources=[_cite(b, 10)])  # knows B claims 50%
+    first.remix(authors=[ana], title="C", sources=[_cite(b, 0)])  # knows B claims 50%
     x = second.contribute(authors=[ana], title="X").id
     second.cite_source(b, _cite(x, 45))  # B now claims 95%
     with pytest.raises(RoyaltyOverAllocationError, match=r"to 105%"):
@@ -228,3 +228,40 @@ def test_a_remix_dated_before_its_source_is_refused(ledger: Ledger) -> None:
             sources=[_cite(a.id)],
             occurred_at=datetime(2024, 4, 30, tzinfo=UTC),
         )
+
+
+def test_a_citation_that_stacks_a_work_built_on_it_over_100_percent_is_refused(
+    any_ledger: Ledger,
+) -> None:
+    """Citing a source in W raises the stacked claim of every work built on W too."""
+    ledger = any_ledger
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 30)]).id  # claims 30%
+    c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, 20)]).id  # claims 50%
+    ledger.remix(authors=[ana], title="D", sources=[_cite(c, 10), _cite(b, 5)])  # 10+50+5+30
+    x = ledger.contribute(authors=[ana], title="X").id
+    head = ledger.head
+    # B would claim 40%: fine for B and C (60%), but D would claim 10+60+5+40 = 115%.
+    with pytest.raises(RoyaltyOverAllocationError) as refused:
+        ledger.cite_source(b, _cite(x, 10))
+    assert str(refused.value) == (
+        '"D" is built on "B": the royalty percentages in the lineage of "D" would entitle its'
+        " ancestors to 115% of a payment under the absolute policy (at most 100%):"
+        ' "A" 60%, "B" 25%, "X" 20%, "C" 10%'
+    )
+    assert ledger.head == head
+    ledger.cite_source(b, _cite(x, 0))  # claims nothing more: allowed
+    assert ledger.head == head + 1
+
+
+def test_a_citation_staged_in_a_batch_counts_the_works_built_in_that_batch(ledger: Ledger) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    x = ledger.contribute(authors=[ana], title="X").id
+    head = ledger.head
+    refused = pytest.raises(RoyaltyOverAllocationError, match=r'^"B" is built on "A": .* to 110%')
+    with refused, ledger.batch():
+        ledger.remix(authors=[ana], title="B", sources=[_cite(a, 60)])
+        ledger.cite_source(a, _cite(x, 50))
+    assert ledger.head == head

@@ -171,3 +171,20 @@ def test_a_plain_schema_is_accepted_and_used(databases: Databases) -> None:
     ledger.register_member(handle="ana")
     assert ledger.head == 2
     ledger.close()
+
+
+def test_open_ledger_gives_the_same_location_messages_as_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(DatabaseSettingError, match="is a folder; name a ledger file in it"):
+        open_ledger(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatabaseSettingError, match=r"relative; for '/tmp/x\.db' write"):
+        open_ledger("sqlite:///tmp/x.db")
+
+
+def test_the_read_only_error_lives_with_the_other_errors() -> None:
+    from ledger import errors, read_only
+
+    assert read_only.ReadOnlyLedgerError is errors.ReadOnlyLedgerError
+    assert issubclass(errors.ReadOnlyLedgerError, errors.LedgerError)

@@ -167,3 +167,17 @@ def test_a_remix_dated_before_its_source_or_in_the_future_is_refused(cli: Cli) -
     )
     later = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "in the future" in _error(cli, "member", "add", "bo", "--at", later)
+
+
+def test_a_citation_that_overloads_a_work_built_on_it_is_refused_naming_it(cli: Cli) -> None:
+    _story(cli)
+    cli("remix", "--title", "R", "--author", "bo", "--source", "a:remix:60", "--external-id", "r")
+    cli("remix", "--title", "S", "--author", "bo", "--source", "r:remix:30", "--external-id", "s")
+    before = cli("history", "--work", "r")
+    message = _error(cli, "cite", "r", "b:edit:15", "--as", "bo")
+    assert message.endswith(
+        '"S" is built on "R": the royalty percentages in the lineage of "S" would entitle its'
+        " ancestors to 105% of a payment under the absolute policy (at most 100%):"
+        ' "A" 60%, "R" 30%, "B" 15%'
+    )
+    assert cli("history", "--work", "r") == before

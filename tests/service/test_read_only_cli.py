@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from service.cli.views import IN_MEMORY_NOTE
 from tests.service.test_cli import run_console
 
 SCRIPT = Path(sys.executable).with_name("remix-ledger")
@@ -159,3 +160,14 @@ def test_a_ledger_on_a_read_only_mount_is_audited_even_by_root(built: Path) -> N
         assert _listing(folder) == before
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("command", ["status", "rebuild"])
+def test_projections_on_a_ledger_this_user_cannot_write_say_the_models_are_in_memory(
+    archived: Path, command: str
+) -> None:
+    before = _listing(archived)
+    done = _run(_as_nobody(), archived, "projections", command)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == IN_MEMORY_NOTE
+    assert _listing(archived) == before
