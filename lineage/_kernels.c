@@ -286,7 +286,7 @@ plain(PyObject *module, PyObject *items)
     PyObject *made = PySequence_Tuple(items);
     if (made == NULL)
         return NULL;
-    /* CPython's own rule for tuples (_PyTuple_MaybeUntrack), applied now
+    /* CPython's own rule for tuples (its collector untracks such tuples), applied now
      * instead of at the next collection: a tuple whose items are not containers
      * (ints, strings, ...) or are untracked tuples cannot be part of a cycle.
      * Any other container may be, even one not tracked yet (an empty dict). */
@@ -1309,14 +1309,106 @@ is_zero(PyObject *value)
     return PyObject_Not(value) == 1;
 }
 
-/* The lowest digit (PyLong_SHIFT bits) of an exact int's magnitude. */
-static unsigned long long
-lowest_digit(PyObject *value)
+/* Bits of exact ints through the public C API only (no digits, no private calls):
+ * most values the kernels meet fit in a long long, whose bits C reads at once;
+ * only larger ones go through Python's own int operations. */
+
+#if PY_VERSION_HEX < 0x030D0000
+/* 2**64 - 1, made once: a larger value's lowest 64 bits are value & low_mask. */
+static PyObject *low_mask = NULL;
+#endif
+/* int.bit_length, looked up once: the bit count of a value past a long long. */
+static PyObject *bit_length_name = NULL;
+
+/* The number of trailing zero bits of a nonzero 64-bit word. */
+static int
+word_trailing_zeros(unsigned long long word)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-    return ((PyLongObject *)value)->long_value.ob_digit[0];
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(word);
 #else
-    return ((PyLongObject *)value)->ob_digit[0];
+    int zeros = 0;
+    while (!(word & 1)) {
+        word >>= 1;
+        zeros++;
+    }
+    return zeros;
+#endif
+}
+
+/* The number of bits of a 64-bit word (0 for 0). */
+static int
+word_bits(unsigned long long word)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return word ? 64 - __builtin_clzll(word) : 0;
+#else
+    int bits = 0;
+    for (; word; word >>= 1)
+        bits++;
+    return bits;
+#endif
+}
+
+/* |value| of an exact int as a word: 1 if it fits (in *word), 0 if it does not,
+ * -1 with an exception set. O(1): a larger int overflows after its top digits. */
+static int
+small_magnitude(PyObject *value, unsigned long long *word)
+{
+    int overflow;
+    long long small = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (small == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow)
+        return 0;
+    /* Negated as unsigned: LLONG_MIN's magnitude 2**63 fits too. */
+    *word = small < 0 ? 0ULL - (unsigned long long)small : (unsigned long long)small;
+    return 1;
+}
+
+/* The number of bits of an exact int's magnitude (int.bit_length), or -1 with an
+ * exception set. */
+static long long
+bit_length(PyObject *value)
+{
+    unsigned long long word;
+    int fits = small_magnitude(value, &word);
+    if (fits != 0)
+        return fits < 0 ? -1 : word_bits(word);
+    PyObject *bits = PyObject_CallMethodNoArgs(value, bit_length_name);
+    if (bits == NULL)
+        return -1;
+    long long count = PyLong_AsLongLong(bits);
+    Py_DECREF(bits);
+    return count;
+}
+
+/* A word with the trailing zeros of a nonzero exact int's lowest 64 bits (those
+ * of its magnitude, or of its two's complement: the same zeros), or -1 with an
+ * exception set. In time independent of the int's length, unlike
+ * PyLong_AsUnsignedLongLongMask, which reads every digit of a large int. */
+static int
+low_word(PyObject *value, unsigned long long *word)
+{
+    int fits = small_magnitude(value, word);
+    if (fits != 0)
+        return fits < 0 ? -1 : 0;
+#if PY_VERSION_HEX >= 0x030D0000
+    /* The lowest bytes only, in two's complement: a negative value's have the
+     * same trailing zeros as its magnitude's. */
+    Py_ssize_t copied = PyLong_AsNativeBytes(value, word, sizeof(*word),
+                                             Py_ASNATIVEBYTES_NATIVE_ENDIAN
+                                                 | Py_ASNATIVEBYTES_UNSIGNED_BUFFER);
+    return copied < 0 ? -1 : 0;
+#else
+    /* value & low_mask reads only the mask's digits of a positive value; a negative
+     * one (rare here: shares are positive) is complemented in full first. */
+    PyObject *low = PyNumber_And(value, low_mask);
+    if (low == NULL)
+        return -1;
+    *word = PyLong_AsUnsignedLongLong(low);
+    Py_DECREF(low);
+    return *word == (unsigned long long)-1 && PyErr_Occurred() ? -1 : 0;
 #endif
 }
 
@@ -1324,28 +1416,22 @@ lowest_digit(PyObject *value)
 static Py_ssize_t
 trailing_zeros(PyObject *value)
 {
-    /* Most values end in a nonzero digit: its bits say it (the digits hold the
-     * magnitude, whose trailing zeros are the value's). Only a value whose
-     * lowest digit is zero needs value & -value. */
-    unsigned long long low = lowest_digit(value);
-    if (low != 0) {
-        Py_ssize_t zeros = 0;
-        while (!(low & 1)) {
-            low >>= 1;
-            zeros++;
-        }
-        return zeros;
-    }
+    /* Most values have a one in their lowest 64 bits, which says it. Only a value
+     * whose lowest 64 bits are zero needs value & -value (its lowest one alone),
+     * two passes over the value instead of one shift per 64 zeros. */
+    unsigned long long low;
+    if (low_word(value, &low) < 0)
+        return -1;
+    if (low != 0)
+        return word_trailing_zeros(low);
     PyObject *negated = PyNumber_Negative(value);
     PyObject *lowest = negated == NULL ? NULL : PyNumber_And(value, negated);
     Py_XDECREF(negated);
     if (lowest == NULL)
         return -1;
-    long long bits = (long long)_PyLong_NumBits(lowest);
+    long long bits = bit_length(lowest);
     Py_DECREF(lowest);
-    if (bits < 0 && PyErr_Occurred())
-        return -1;
-    return (Py_ssize_t)bits - 1;
+    return bits < 0 ? -1 : (Py_ssize_t)bits - 1;
 }
 
 /* value << count or value >> count (count >= 0), a new reference. */
@@ -1849,8 +1935,8 @@ rank(PyObject *module, PyObject *args)
             if (PyObject_RichCompareBool(order[i].numerator, zero, Py_LT) == 1)
                 order[i].sign = -1;
             Py_DECREF(zero);
-            long long bits = (long long)_PyLong_NumBits(order[i].numerator);
-            if (bits < 0 && PyErr_Occurred())
+            long long bits = bit_length(order[i].numerator);
+            if (bits < 0)
                 goto fail;
             if (order[i].shift > LLONG_MAX - bits) {
                 PyErr_SetString(PyExc_OverflowError, "a share's shift is too large");
@@ -1923,8 +2009,14 @@ PyInit__kernels(void)
     numbers_made = PyList_New(0);
     singles_made = PyList_New(0);
     relation_key = PyUnicode_InternFromString("relation");
-    if (numbers_made == NULL || singles_made == NULL || relation_key == NULL)
+    bit_length_name = PyUnicode_InternFromString("bit_length");
+    if (numbers_made == NULL || singles_made == NULL || relation_key == NULL
+        || bit_length_name == NULL)
         return NULL;
+#if PY_VERSION_HEX < 0x030D0000
+    if ((low_mask = PyLong_FromUnsignedLongLong(ULLONG_MAX)) == NULL)
+        return NULL;
+#endif
     PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){s:()}", "probe",
                                             (PyObject *)&PyTuple_Type, "__slots__");
     if (probe == NULL)
