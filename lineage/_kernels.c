@@ -1317,8 +1317,9 @@ is_zero(PyObject *value)
 /* 2**64 - 1, made once: a larger value's lowest 64 bits are value & low_mask. */
 static PyObject *low_mask = NULL;
 #endif
-/* int.bit_length, looked up once: the bit count of a value past a long long. */
-static PyObject *bit_length_name = NULL;
+/* int.bit_length (the method of the type), looked up once: the bit count of a
+ * value past a long long, called without looking it up on each value. */
+static PyObject *int_bit_length = NULL;
 
 /* The number of trailing zero bits of a nonzero 64-bit word. */
 static int
@@ -1375,7 +1376,7 @@ bit_length(PyObject *value)
     int fits = small_magnitude(value, &word);
     if (fits != 0)
         return fits < 0 ? -1 : word_bits(word);
-    PyObject *bits = PyObject_CallMethodNoArgs(value, bit_length_name);
+    PyObject *bits = PyObject_CallOneArg(int_bit_length, value);
     if (bits == NULL)
         return -1;
     long long count = PyLong_AsLongLong(bits);
@@ -2009,9 +2010,9 @@ PyInit__kernels(void)
     numbers_made = PyList_New(0);
     singles_made = PyList_New(0);
     relation_key = PyUnicode_InternFromString("relation");
-    bit_length_name = PyUnicode_InternFromString("bit_length");
+    int_bit_length = PyObject_GetAttrString((PyObject *)&PyLong_Type, "bit_length");
     if (numbers_made == NULL || singles_made == NULL || relation_key == NULL
-        || bit_length_name == NULL)
+        || int_bit_length == NULL)
         return NULL;
 #if PY_VERSION_HEX < 0x030D0000
     if ((low_mask = PyLong_FromUnsignedLongLong(ULLONG_MAX)) == NULL)
