@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -455,6 +456,13 @@ def test_built_where_required() -> None:
         pytest.skip("only CI insists on the C extension (it is optional at install)")
     assert C is not None and kernels.COMPILED
     assert kernels.walk_sources is C.walk_sources
+
+
+def test_the_c_source_uses_no_private_python_api() -> None:
+    """Private CPython symbols (``_Py...``) and ints' internals can change in any
+    minor release: the kernels read bits through the public C API only."""
+    source = (Path(kernels.__file__).parent / "_kernels.c").read_text()
+    assert re.findall(r"\b_Py\w*|ob_digit|long_value\.|PyLong_SHIFT", source) == []
 
 
 def import_without_the_extension(**env: str) -> subprocess.CompletedProcess[str]:
