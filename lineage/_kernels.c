@@ -286,7 +286,7 @@ plain(PyObject *module, PyObject *items)
     PyObject *made = PySequence_Tuple(items);
     if (made == NULL)
         return NULL;
-    /* CPython's own rule for tuples (_PyTuple_MaybeUntrack), applied now
+    /* CPython's own rule for tuples (its collector untracks such tuples), applied now
      * instead of at the next collection: a tuple whose items are not containers
      * (ints, strings, ...) or are untracked tuples cannot be part of a cycle.
      * Any other container may be, even one not tracked yet (an empty dict). */
@@ -1309,14 +1309,107 @@ is_zero(PyObject *value)
     return PyObject_Not(value) == 1;
 }
 
-/* The lowest digit (PyLong_SHIFT bits) of an exact int's magnitude. */
-static unsigned long long
-lowest_digit(PyObject *value)
+/* Bits of exact ints through the public C API only (no digits, no private calls):
+ * most values the kernels meet fit in a long long, whose bits C reads at once;
+ * only larger ones go through Python's own int operations. */
+
+#if PY_VERSION_HEX < 0x030D0000
+/* 2**64 - 1, made once: a larger value's lowest 64 bits are value & low_mask. */
+static PyObject *low_mask = NULL;
+#endif
+/* int.bit_length (the method of the type), looked up once: the bit count of a
+ * value past a long long, called without looking it up on each value. */
+static PyObject *int_bit_length = NULL;
+
+/* The number of trailing zero bits of a nonzero 64-bit word. */
+static int
+word_trailing_zeros(unsigned long long word)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-    return ((PyLongObject *)value)->long_value.ob_digit[0];
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(word);
 #else
-    return ((PyLongObject *)value)->ob_digit[0];
+    int zeros = 0;
+    while (!(word & 1)) {
+        word >>= 1;
+        zeros++;
+    }
+    return zeros;
+#endif
+}
+
+/* The number of bits of a 64-bit word (0 for 0). */
+static int
+word_bits(unsigned long long word)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return word ? 64 - __builtin_clzll(word) : 0;
+#else
+    int bits = 0;
+    for (; word; word >>= 1)
+        bits++;
+    return bits;
+#endif
+}
+
+/* |value| of an exact int as a word: 1 if it fits (in *word), 0 if it does not,
+ * -1 with an exception set. O(1): a larger int overflows after its top digits. */
+static int
+small_magnitude(PyObject *value, unsigned long long *word)
+{
+    int overflow;
+    long long small = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (small == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow)
+        return 0;
+    /* Negated as unsigned: LLONG_MIN's magnitude 2**63 fits too. */
+    *word = small < 0 ? 0ULL - (unsigned long long)small : (unsigned long long)small;
+    return 1;
+}
+
+/* The number of bits of an exact int's magnitude (int.bit_length), or -1 with an
+ * exception set. */
+static long long
+bit_length(PyObject *value)
+{
+    unsigned long long word;
+    int fits = small_magnitude(value, &word);
+    if (fits != 0)
+        return fits < 0 ? -1 : word_bits(word);
+    PyObject *bits = PyObject_CallOneArg(int_bit_length, value);
+    if (bits == NULL)
+        return -1;
+    long long count = PyLong_AsLongLong(bits);
+    Py_DECREF(bits);
+    return count;
+}
+
+/* A word with the trailing zeros of a nonzero exact int's lowest 64 bits (those
+ * of its magnitude, or of its two's complement: the same zeros), or -1 with an
+ * exception set. In time independent of the int's length, unlike
+ * PyLong_AsUnsignedLongLongMask, which reads every digit of a large int. */
+static int
+low_word(PyObject *value, unsigned long long *word)
+{
+    int fits = small_magnitude(value, word);
+    if (fits != 0)
+        return fits < 0 ? -1 : 0;
+#if PY_VERSION_HEX >= 0x030D0000
+    /* The lowest bytes only, in two's complement: a negative value's have the
+     * same trailing zeros as its magnitude's. */
+    Py_ssize_t copied = PyLong_AsNativeBytes(value, word, sizeof(*word),
+                                             Py_ASNATIVEBYTES_NATIVE_ENDIAN
+                                                 | Py_ASNATIVEBYTES_UNSIGNED_BUFFER);
+    return copied < 0 ? -1 : 0;
+#else
+    /* value & low_mask reads only the mask's digits of a positive value; a negative
+     * one (rare here: shares are positive) is complemented in full first. */
+    PyObject *low = PyNumber_And(value, low_mask);
+    if (low == NULL)
+        return -1;
+    *word = PyLong_AsUnsignedLongLong(low);
+    Py_DECREF(low);
+    return *word == (unsigned long long)-1 && PyErr_Occurred() ? -1 : 0;
 #endif
 }
 
@@ -1324,28 +1417,22 @@ lowest_digit(PyObject *value)
 static Py_ssize_t
 trailing_zeros(PyObject *value)
 {
-    /* Most values end in a nonzero digit: its bits say it (the digits hold the
-     * magnitude, whose trailing zeros are the value's). Only a value whose
-     * lowest digit is zero needs value & -value. */
-    unsigned long long low = lowest_digit(value);
-    if (low != 0) {
-        Py_ssize_t zeros = 0;
-        while (!(low & 1)) {
-            low >>= 1;
-            zeros++;
-        }
-        return zeros;
-    }
+    /* Most values have a one in their lowest 64 bits, which says it. Only a value
+     * whose lowest 64 bits are zero needs value & -value (its lowest one alone),
+     * two passes over the value instead of one shift per 64 zeros. */
+    unsigned long long low;
+    if (low_word(value, &low) < 0)
+        return -1;
+    if (low != 0)
+        return word_trailing_zeros(low);
     PyObject *negated = PyNumber_Negative(value);
     PyObject *lowest = negated == NULL ? NULL : PyNumber_And(value, negated);
     Py_XDECREF(negated);
     if (lowest == NULL)
         return -1;
-    long long bits = (long long)_PyLong_NumBits(lowest);
+    long long bits = bit_length(lowest);
     Py_DECREF(lowest);
-    if (bits < 0 && PyErr_Occurred())
-        return -1;
-    return (Py_ssize_t)bits - 1;
+    return bits < 0 ? -1 : (Py_ssize_t)bits - 1;
 }
 
 /* value << count or value >> count (count >= 0), a new reference. */
@@ -1381,21 +1468,24 @@ scaled_normal(PyObject **mantissa, Py_ssize_t *shift)
     return 0;
 }
 
-/* (a << a_shift) + (b << b_shift), binary-scaled; a and b are borrowed. */
+/* (a << a_shift) + (b << b_shift), binary-scaled; a and b are borrowed. a_normal
+ * and b_normal say which is known to be binary-scaled already (normal: odd, or 0):
+ * a normal value plus one at a larger shift is odd plus even, odd, so that sum
+ * needs no look at its bits. */
 static int
-scaled_sum(PyObject *a, Py_ssize_t a_shift, PyObject *b, Py_ssize_t b_shift,
-           PyObject **mantissa, Py_ssize_t *shift)
+scaled_sum(PyObject *a, Py_ssize_t a_shift, int a_normal, PyObject *b, Py_ssize_t b_shift,
+           int b_normal, PyObject **mantissa, Py_ssize_t *shift)
 {
     if (is_zero(a) || is_zero(b)) {
         *mantissa = is_zero(a) ? b : a;
         *shift = is_zero(a) ? b_shift : a_shift;
         Py_INCREF(*mantissa);
-        return scaled_normal(mantissa, shift);
+        return (is_zero(a) ? b_normal : a_normal) ? 0 : scaled_normal(mantissa, shift);
     }
     if (a_shift > b_shift) {
         PyObject *value = a;
         Py_ssize_t count = a_shift;
-        a = b, a_shift = b_shift;
+        a = b, a_shift = b_shift, a_normal = b_normal;
         b = value, b_shift = count;
     }
     PyObject *aligned = shifted(b, b_shift - a_shift, PyNumber_Lshift);
@@ -1404,28 +1494,29 @@ scaled_sum(PyObject *a, Py_ssize_t a_shift, PyObject *b, Py_ssize_t b_shift,
     *shift = a_shift;
     if (*mantissa == NULL)
         return -1;
-    return scaled_normal(mantissa, shift);
+    return a_normal && b_shift > a_shift ? 0 : scaled_normal(mantissa, shift);
 }
 
-/* A divisor split into its factors of two and its odd part (a new reference). */
+/* A nonzero factor or divisor split into its factors of two and its odd part (a
+ * new reference). */
 typedef struct {
     Py_ssize_t twos;
     PyObject *odd;
     int odd_is_one;
-} split_divisor;
+} split_number;
 
 static int
-split(PyObject *divisor, split_divisor *parts)
+split(PyObject *number, split_number *parts)
 {
     parts->odd = NULL;
-    if (is_zero(divisor)) {
+    if (is_zero(number)) {
         PyErr_SetString(PyExc_ZeroDivisionError, "pass_on: base must not be 0");
         return -1;
     }
-    parts->twos = trailing_zeros(divisor);
+    parts->twos = trailing_zeros(number);
     if (parts->twos < 0)
         return -1;
-    parts->odd = shifted(divisor, parts->twos, PyNumber_Rshift);
+    parts->odd = shifted(number, parts->twos, PyNumber_Rshift);
     if (parts->odd == NULL)
         return -1;
     long odd = PyLong_AsLong(parts->odd);
@@ -1435,23 +1526,26 @@ split(PyObject *divisor, split_divisor *parts)
     return 0;
 }
 
-/* (mantissa << shift) * times / divisor, exactly, binary-scaled; ValueError if
- * the division is not exact. times_is_one spares a multiplication by 1. */
+/* (mantissa << shift) * times / divisor, exactly, binary-scaled, for a normal
+ * mantissa (odd, or 0): times (NULL for 0) and divisor come split, so the result's
+ * mantissa is the odd parts' product over the odd divisor, odd itself, and its
+ * shift is counted from the twos, without reading its bits. ValueError if the
+ * division is not exact. */
 static int
-times_over(PyObject *mantissa, Py_ssize_t shift, PyObject *times, int times_is_one,
-           split_divisor *divisor, PyObject **result, Py_ssize_t *result_shift)
+times_over(PyObject *mantissa, Py_ssize_t shift, const split_number *times,
+           const split_number *divisor, PyObject **result, Py_ssize_t *result_shift)
 {
-    if (is_zero(mantissa) || is_zero(times)) {
+    if (times == NULL || is_zero(mantissa)) {
         *result = number_of(0);
         *result_shift = 0;
         return *result == NULL ? -1 : 0;
     }
     PyObject *value;
-    if (times_is_one) {
+    if (times->odd_is_one) {
         Py_INCREF(mantissa);
         value = mantissa;
     }
-    else if ((value = PyNumber_Multiply(mantissa, times)) == NULL)
+    else if ((value = PyNumber_Multiply(mantissa, times->odd)) == NULL)
         return -1;
     if (!divisor->odd_is_one) {
         PyObject *parts = PyNumber_Divmod(value, divisor->odd);
@@ -1468,8 +1562,7 @@ times_over(PyObject *mantissa, Py_ssize_t shift, PyObject *times, int times_is_o
         Py_INCREF(value);
         Py_DECREF(parts);
     }
-    if (scaled_normal(&value, &shift) < 0)
-        return -1;
+    shift += times->twos;
     if (shift < divisor->twos) {
         Py_DECREF(value);
         PyErr_SetString(PyExc_ValueError, "pass_on: whole is not a multiple of every denominator");
@@ -1531,8 +1624,9 @@ pass_on(PyObject *module, PyObject *args)
     Py_ssize_t *kept_shifts = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Py_ssize_t));
     Py_ssize_t *reach_shifts = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Py_ssize_t));
     /* Divisors: base for what a work keeps, base * n for what each of n sources gets
-     * (split once per n, as n takes few values). */
-    split_divisor by_base = {0, NULL, 0}, *by_ways = NULL;
+     * (split once per n, as n takes few values); factors: passes and keeps. */
+    split_number by_base = {0, NULL, 0}, *by_ways = NULL;
+    split_number by_passes = {0, NULL, 0}, by_keeps = {0, NULL, 0};
     Py_ssize_t split_ways = 0;
     if (kept == NULL || reach == NULL || kept_shifts == NULL || reach_shifts == NULL) {
         if (!PyErr_Occurred())
@@ -1540,16 +1634,14 @@ pass_on(PyObject *module, PyObject *args)
         goto fail;
     }
     /* Lists start with NULL items (0, not yet reached); each is set before use. */
-    if ((keeps = PyNumber_Subtract(base, passes)) == NULL || split(base, &by_base) < 0)
+    if ((keeps = PyNumber_Subtract(base, passes)) == NULL || split(base, &by_base) < 0
+        || (!is_zero(passes) && split(passes, &by_passes) < 0)
+        || (!is_zero(keeps) && split(keeps, &by_keeps) < 0))
         goto fail;
-    PyObject *one = number_of(1);
-    if (one == NULL)
-        goto fail;
-    int passes_is_one = PyObject_RichCompareBool(passes, one, Py_EQ);
-    int keeps_is_one = PyObject_RichCompareBool(keeps, one, Py_EQ);
-    Py_DECREF(one);
-    if (passes_is_one < 0 || keeps_is_one < 0)
-        goto fail;
+    /* Every mantissa below is normal (whole's is made so; times_over's and
+     * scaled_sum's are), as times_over and scaled_sum's shortcut need. */
+    const split_number *passing = is_zero(passes) ? NULL : &by_passes;
+    const split_number *keeping = is_zero(keeps) ? NULL : &by_keeps;
     if (count) {
         Py_INCREF(whole);
         PyObject *start = whole;
@@ -1576,7 +1668,7 @@ pass_on(PyObject *module, PyObject *args)
             continue;
         }
         if (n > split_ways) {
-            split_divisor *more = PyMem_Realloc(by_ways, (size_t)n * sizeof(split_divisor));
+            split_number *more = PyMem_Realloc(by_ways, (size_t)n * sizeof(split_number));
             if (more == NULL) {
                 PyErr_NoMemory();
                 goto fail;
@@ -1585,7 +1677,7 @@ pass_on(PyObject *module, PyObject *args)
             for (; split_ways < n; split_ways++)
                 by_ways[split_ways].odd = NULL; /* split when first needed */
         }
-        split_divisor *ways_divisor = &by_ways[n - 1];
+        split_number *ways_divisor = &by_ways[n - 1];
         if (ways_divisor->odd == NULL) {
             ways = PyLong_FromSsize_t(n);
             divisor = ways == NULL ? NULL : PyNumber_Multiply(base, ways);
@@ -1596,7 +1688,7 @@ pass_on(PyObject *module, PyObject *args)
         }
         PyObject *passed;
         Py_ssize_t passed_shift;
-        if (times_over(here, shift, passes, passes_is_one, ways_divisor, &passed, &passed_shift) < 0)
+        if (times_over(here, shift, passing, ways_divisor, &passed, &passed_shift) < 0)
             goto fail;
         for (Py_ssize_t k = offsets[i]; k < offsets[i + 1]; k++) {
             Py_ssize_t source = flat[k];
@@ -1608,7 +1700,7 @@ pass_on(PyObject *module, PyObject *args)
                 after = passed;
                 reach_shifts[source] = passed_shift;
             }
-            else if (scaled_sum(before, reach_shifts[source], passed, passed_shift, &after,
+            else if (scaled_sum(before, reach_shifts[source], 1, passed, passed_shift, 1, &after,
                                 &reach_shifts[source]) < 0) {
                 Py_DECREF(passed);
                 goto fail;
@@ -1618,7 +1710,7 @@ pass_on(PyObject *module, PyObject *args)
         }
         Py_DECREF(passed);
         PyObject *keep;
-        if (times_over(here, shift, keeps, keeps_is_one, &by_base, &keep, &kept_shifts[i]) < 0)
+        if (times_over(here, shift, keeping, &by_base, &keep, &kept_shifts[i]) < 0)
             goto fail;
         PyList_SET_ITEM(kept, i, keep);
         Py_CLEAR(here);
@@ -1643,6 +1735,8 @@ fail:
     Py_XDECREF(ways);
     Py_XDECREF(divisor);
     Py_XDECREF(by_base.odd);
+    Py_XDECREF(by_passes.odd);
+    Py_XDECREF(by_keeps.odd);
     for (Py_ssize_t k = 0; k < split_ways; k++)
         Py_XDECREF(by_ways[k].odd);
     PyMem_Free(by_ways);
@@ -1711,8 +1805,11 @@ group_scaled_sums(PyObject *module, PyObject *args)
                 break;
             }
             PyObject *sum;
-            int failed = scaled_sum(total, total_shift, PySequence_Fast_GET_ITEM(mantissas, at),
-                                    shift, &sum, &total_shift) < 0;
+            /* The total is normal; a mantissa need not be (a co-authored share is
+             * multiplied first). */
+            PyObject *mantissa = PySequence_Fast_GET_ITEM(mantissas, at);
+            int failed
+                = scaled_sum(total, total_shift, 1, mantissa, shift, 0, &sum, &total_shift) < 0;
             Py_DECREF(total);
             total = failed ? NULL : sum;
         }
@@ -1849,8 +1946,8 @@ rank(PyObject *module, PyObject *args)
             if (PyObject_RichCompareBool(order[i].numerator, zero, Py_LT) == 1)
                 order[i].sign = -1;
             Py_DECREF(zero);
-            long long bits = (long long)_PyLong_NumBits(order[i].numerator);
-            if (bits < 0 && PyErr_Occurred())
+            long long bits = bit_length(order[i].numerator);
+            if (bits < 0)
                 goto fail;
             if (order[i].shift > LLONG_MAX - bits) {
                 PyErr_SetString(PyExc_OverflowError, "a share's shift is too large");
@@ -1923,8 +2020,14 @@ PyInit__kernels(void)
     numbers_made = PyList_New(0);
     singles_made = PyList_New(0);
     relation_key = PyUnicode_InternFromString("relation");
-    if (numbers_made == NULL || singles_made == NULL || relation_key == NULL)
+    int_bit_length = PyObject_GetAttrString((PyObject *)&PyLong_Type, "bit_length");
+    if (numbers_made == NULL || singles_made == NULL || relation_key == NULL
+        || int_bit_length == NULL)
         return NULL;
+#if PY_VERSION_HEX < 0x030D0000
+    if ((low_mask = PyLong_FromUnsignedLongLong(ULLONG_MAX)) == NULL)
+        return NULL;
+#endif
     PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){s:()}", "probe",
                                             (PyObject *)&PyTuple_Type, "__slots__");
     if (probe == NULL)

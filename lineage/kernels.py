@@ -367,6 +367,10 @@ PYTHON: dict[str, Any] = {
 #: extension was built, unless ``REMIX_LEDGER_KERNELS=python`` asks for these.
 COMPILED = False
 
+#: Set to 1 where the extension must have been built (CI): then a missing or
+#: unloadable ``lineage._kernels`` is an ImportError here, not the slow path.
+REQUIRE_ENV = "REMIX_LEDGER_REQUIRE_KERNELS"
+
 if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
     try:
         from lineage._kernels import (
@@ -388,7 +392,11 @@ if os.environ.get("REMIX_LEDGER_KERNELS") != "python":
             take_codes,
             walk_sources,
         )
-    except ImportError:  # not built (no C compiler at install): the Python above runs
-        pass
+    except ImportError as error:  # not built (no C compiler at install): the Python above runs
+        if os.environ.get(REQUIRE_ENV) == "1":
+            raise ImportError(
+                f"{REQUIRE_ENV}=1 but the C extension lineage._kernels did not load ({error});"
+                " rebuild it with `pip install -e .` and read the compiler's output"
+            ) from error
     else:
         COMPILED = True

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from array import array
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -20,7 +23,7 @@ from lineage.kernels import PYTHON
 
 try:
     from lineage import _kernels as C
-except ImportError:  # pragma: no cover - CI builds it (see test_built_in_ci)
+except ImportError:  # pragma: no cover - CI builds it (see test_built_where_required)
     C = None
 
 needs_c = pytest.mark.skipif(C is None, reason="the C extension lineage._kernels is not built")
@@ -224,6 +227,41 @@ def test_scaled_sums_of_any_ints(values: list[tuple[int, int]], groups: list[lis
     ]
 
 
+# Ints around a machine word's edges, where the C kernels read an int's bits in
+# different ways: inside a long long, past it, and with 64 or more zero low bits.
+EDGES = [2**63 - 1, 2**63, 2**64 - 1, 2**64, 2**64 + 2**63, 2**127, 3 << 200, 2**1000]
+
+
+@st.composite
+def ints_past_a_word(draw: st.DrawFn) -> int:
+    """An int as odd << zeros, either sign: often wider than 64 bits, often with
+    64 or more trailing zeros, sometimes one of the EDGES."""
+    if draw(st.booleans()):
+        value = draw(st.sampled_from(EDGES))
+    else:
+        odd = draw(st.integers(0, 2**200)) * 2 + 1
+        value = odd << draw(st.integers(0, 300))
+    return -value if draw(st.booleans()) else value
+
+
+@needs_c
+@given(st.lists(st.tuples(ints_past_a_word(), st.integers(0, 140)), min_size=1, max_size=6))
+def test_bits_of_ints_past_a_machine_word(values: list[tuple[int, int]]) -> None:
+    """Trailing zeros (binary scaling) and bit lengths (ranking) of wide ints."""
+    mantissas = [m for m, _ in values]
+    shifts = [s for _, s in values]
+    groups = [[n] for n in range(len(values))] + [list(range(len(values)))]
+    sums = C.group_scaled_sums(mantissas, shifts, groups)
+    assert sums == PYTHON["group_scaled_sums"](mantissas, shifts, groups)
+    written = [m << s for m, s in values]
+    assert [m << s for m, s in zip(*sums, strict=True)] == [*written, sum(written)]
+    distances = [0] * len(values)
+    handles = tuple("a" for _ in values)
+    ranked = C.rank(distances, mantissas, shifts, handles)
+    assert ranked == PYTHON["rank"](distances, mantissas, shifts, handles)
+    assert ranked == sorted(range(len(values)), key=lambda n: (-written[n], n))
+
+
 def test_pass_on_refuses_a_whole_it_cannot_divide_exactly() -> None:
     kernels_to_check = [PYTHON["pass_on"], *([C.pass_on] if C is not None else [])]
     for pass_on in kernels_to_check:
@@ -410,11 +448,77 @@ def test_bad_input_raises_instead_of_crashing() -> None:
         C.rank([0, 0], [1, 1], [2**63 - 1, 2**63 - 2], ("a", "b"))
 
 
-def test_built_in_ci() -> None:
-    """CI builds the extension: a broken build must not pass unnoticed as the slow path."""
-    if not os.environ.get("CI"):
+def test_built_where_required() -> None:
+    """Where the extension is expected (REMIX_LEDGER_REQUIRE_KERNELS=1, as
+    scripts/ci-pythons sets it, or CI), a broken build must not pass unnoticed as
+    the slow path."""
+    if os.environ.get(kernels.REQUIRE_ENV) != "1" and not os.environ.get("CI"):
         pytest.skip("only CI insists on the C extension (it is optional at install)")
     assert C is not None and kernels.COMPILED
+    assert kernels.walk_sources is C.walk_sources
+
+
+def test_the_c_source_uses_no_private_python_api() -> None:
+    """Private CPython symbols (``_Py...``) and ints' internals can change in any
+    minor release: the kernels read bits through the public C API only."""
+    source = (Path(kernels.__file__).parent / "_kernels.c").read_text()
+    assert re.findall(r"\b_Py\w*|ob_digit|long_value\.|PyLong_SHIFT", source) == []
+
+
+def import_without_the_extension(**env: str) -> subprocess.CompletedProcess[str]:
+    """Imports lineage.kernels in a process where lineage._kernels cannot be
+    imported, as after a failed build, with ``env`` set; prints COMPILED."""
+    code = (
+        "import sys; sys.modules['lineage._kernels'] = None; "
+        "import lineage.kernels as k; print(k.COMPILED)"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "REMIX_LEDGER_KERNELS"}
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
+    )
+
+
+def test_a_missing_extension_fails_the_import_only_where_required() -> None:
+    out = import_without_the_extension(REMIX_LEDGER_REQUIRE_KERNELS="0")
+    assert (out.returncode, out.stdout.strip()) == (0, "False"), out.stderr
+    out = import_without_the_extension(REMIX_LEDGER_REQUIRE_KERNELS="1")
+    assert out.returncode == 1
+    assert "REMIX_LEDGER_REQUIRE_KERNELS=1 but the C extension lineage._kernels did not load" in (
+        out.stderr
+    )
+    # Choosing the Python kernels asks for no extension, so none is required.
+    out = import_without_the_extension(
+        REMIX_LEDGER_REQUIRE_KERNELS="1", REMIX_LEDGER_KERNELS="python"
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, "False"), out.stderr
+
+
+@pytest.mark.slow
+def test_the_project_installs_without_a_c_compiler(tmp_path: Path) -> None:
+    """setup.py's extension stays optional: with a compiler that always fails, pip
+    still builds the project, without lineage._kernels (the Python kernels run)."""
+    root = Path(__file__).parent.parent.parent
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    for package in ("ledger", "projections", "lineage", "service"):
+        shutil.copytree(
+            root / package, source / package, ignore=shutil.ignore_patterns("*.so", "__pycache__")
+        )
+    env = {**os.environ, "CC": "false"}
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), "."],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    (wheel,) = tmp_path.glob("remix_ledger-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "lineage/kernels.py" in names
+    assert not [name for name in names if name.startswith("lineage/_kernels.") and ".so" in name]
 
 
 def test_python_kernels_can_be_chosen() -> None:
