@@ -4,7 +4,8 @@ With a member or a work, the page reads that subject's history from the read
 models (an index of positions into the log); otherwise it walks the log itself
 from the position asked for. Either way each event is described as the
 histories describe it (``projections.histories``): position, time, type, actor
-and a one-line summary, with names as they were at that position.
+and a one-line summary, with names as they were at that position, and whether
+the latest signed checkpoint (shown whole above the list) covers it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from ledger.errors import InvalidValueError
 from projections.histories import render_history
 from projections.rows import HistoryRow
+from service.web.checkpoints import latest_checkpoint
 from service.web.deps import PageServices, ServicesDep
 from service.web.errors import PageRoute
 from service.web.history import EVENT_TYPES, HISTORY_PER_PAGE, entry_row
@@ -76,6 +78,7 @@ def audit_page(
         },
         next_query=urlencode({key: value for key, value in query.items() if value}),
         head=ledger.head,
+        checkpoint=latest_checkpoint(request, with_last_position=True),
     )
 
 

@@ -4,6 +4,8 @@ The pages are served by the API's app and read the parts it opened
 (``app.state.services``: the ledger, the read models and the lineage graph that
 follows the log). They ask for them through ``PageServices``, a protocol of just
 those parts, so a benchmark can hand the same pages a ledger it opened itself.
+The transparency log's tree (``app.state.tree_store``, None for an in-memory
+ledger) is read the same way, through ``CheckpointLog``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi import Depends, Query, Request
 from ledger import Ledger
 from ledger.errors import InvalidValueError
 from ledger.log import position_at
+from ledger.transparency.store import StoredCheckpoint
 from ledger.values import parse_time
 from lineage.graph import LineageGraph
 from projections.queries import ReadModels
@@ -25,10 +28,12 @@ from projections.queries import ReadModels
 __all__ = [
     "AsOf",
     "AsOfQuery",
+    "CheckpointLog",
     "FollowedLineage",
     "PageServices",
     "ServicesDep",
     "as_of_position",
+    "checkpoint_log",
 ]
 
 
@@ -71,6 +76,20 @@ class PageServices(Protocol):
 def get_services(request: Request) -> PageServices:
     services: PageServices = request.app.state.services
     return services
+
+
+class CheckpointLog(Protocol):
+    """The transparency log's tree as the pages read it: its checkpoints, its leaves."""
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+
+    def position_of(self, index: int) -> int | None: ...
+
+
+def checkpoint_log(request: Request) -> CheckpointLog | None:
+    """The tree the server opened over its ledger; None when it has none (memory://)."""
+    log: CheckpointLog | None = getattr(request.app.state, "tree_store", None)
+    return log
 
 
 ServicesDep = Annotated[PageServices, Depends(get_services)]

@@ -8,6 +8,9 @@ markup a page takes from elsewhere is the family tree's SVG, which
 Each page is sent with a Content-Security-Policy that allows no inline script
 (and no script at all is used), no plugins, no framing and no base URL, and
 styles only from the server's own stylesheet.
+
+Every page's footer shows the transparency log's latest signed checkpoint
+(``checkpoints``), read here once per page unless the page read it already.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from service.web.checkpoints import LatestCheckpoint, latest_checkpoint
 
 __all__ = ["CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "environment", "render_page"]
 
@@ -57,8 +62,18 @@ environment = _build_environment()
 
 
 def render_page(
-    request: Request, template: str, *, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    checkpoint: LatestCheckpoint | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    """The page ``template`` with ``context``, and the headers every page sends."""
-    html = environment.get_template(template).render(request_path=request.url.path, **context)
+    """The page ``template`` with ``context``, the latest checkpoint (read now unless
+    given), and the headers every page sends."""
+    html = environment.get_template(template).render(
+        request_path=request.url.path,
+        checkpoint=checkpoint or latest_checkpoint(request),
+        **context,
+    )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

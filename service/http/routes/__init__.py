@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from fastapi import APIRouter
 
 from service.http.routes import (
@@ -15,6 +12,7 @@ from service.http.routes import (
     members,
     productions,
     rankings,
+    tlog,
     votes,
     works,
 )
@@ -31,9 +29,5 @@ ROUTERS: list[APIRouter] = [
     rankings.router,
     log.router,
     health.router,
+    tlog.router,  # the transparency log: tiles, checkpoints, proofs under /log
 ]
-
-# The transparency log's routes (tiles, checkpoints, proofs) come from their own
-# module, which reads ``app.state.ledger``; included when it is installed.
-if importlib.util.find_spec("service.http.routes.tlog") is not None:
-    ROUTERS.append(importlib.import_module("service.http.routes.tlog").router)

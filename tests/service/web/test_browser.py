@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from ledger import open_ledger
+from ledger.transparency.checkpoints import write_new_key
 from lineage.credits import credits_for
 from lineage.family_tree import family_tree
 from lineage.graph import LineageGraph
@@ -107,11 +109,27 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         key=lambda work: (len(graph.ancestors(work)), -graph.work(work)["position"]),
     )
     assert f"'{graph.work(story)['title']}'" in built.stdout  # the story the demo printed
-    server = Server(db, "--log-level", "warning", log=folder / "serve.log").start()
+    key = folder / "log.key"
+    write_new_key(key, "demo.example/log")
+    server = Server(
+        db, "--log-level", "warning", "--log-key", str(key), log=folder / "serve.log"
+    ).start()
     try:
+        _signed(server.url)  # serve signs the demo's log as it starts
         yield Demo(server.url, db, story, production)
     finally:
         server.stop()
+
+
+def _signed(url: str, timeout: float = 60.0) -> str:
+    """The server's latest signed checkpoint, once it has signed one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = httpx.get(f"{url}/log/checkpoint", timeout=5)
+        if response.status_code == 200:
+            return response.text
+        time.sleep(0.2)
+    raise AssertionError("serve --log-key signed no checkpoint")
 
 
 def _lineage(demo: Demo) -> LineageGraph:
@@ -185,6 +203,10 @@ def test_the_work_page_reads_at_phone_and_desktop_widths(browser: Any, demo: Dem
         page = browser.new_page(viewport={"width": width, "height": 844})
         errors, _ = _watch(page)
         page.goto(f"{demo.url}/works/{demo.story}")
+        # The footer shows the checkpoint serve signed (its long root and key wrap).
+        origin, size = _signed(demo.url).split("\n")[:2]
+        footer = page.locator("footer p.checkpoint").inner_text()
+        assert footer.startswith(f"Latest signed checkpoint: {origin}, {size} events")
         # Nothing wider than the screen but the tree's own scrolling figure.
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"{name}: the page is {overflow}px wide"
