@@ -19,6 +19,7 @@ from service.http.deps import (
     Writer,
 )
 from service.http.histories import HistoryPublic, history_public
+from service.http.preconditions import ETAG_HEADERS, NOT_MODIFIED, IfNoneMatch, not_modified
 from service.http.problems import Problem
 from service.http.responses import position_of
 from service.http.schemas import (
@@ -97,10 +98,19 @@ def _limit_registrations(services: Services, request: Request) -> None:
 _REGISTRATIONS = UUID("5f1d7f8e-3a51-4c39-8a8e-1b0f5f6c2d10")
 
 
-@router.get("/{member}", response_model=MemberPublic)
-def read_member(member: str, ledger: LedgerDep) -> MemberPublic:
+@router.get(
+    "/{member}",
+    response_model=MemberPublic,
+    responses={200: {"description": "The member.", "headers": ETAG_HEADERS}, **NOT_MODIFIED},
+)
+def read_member(
+    member: str, response: Response, ledger: LedgerDep, if_none_match: IfNoneMatch = None
+) -> MemberPublic | Response:
     """A member, by id, external id or handle."""
     found = ledger.member(ledger.find_member(member))
+    unchanged = not_modified(response, found.id, found.version, if_none_match)
+    if unchanged is not None:
+        return unchanged
     return MemberPublic(
         member_id=str(found.id),
         external_id=found.external_id,
