@@ -235,3 +235,15 @@ def _seeded(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
     second = ledger.contribute(authors=[ana], title="Second").id
     production = ledger.create_production(title="Book", curator_id=curator).id
     return production, first, second
+
+
+def test_a_replayed_write_answers_the_etag_of_its_first_answer(api: Api) -> None:
+    ana = api.member("ana")
+    _works(api, ana, 1)
+    etag = api.get("/api/works/w0").headers["ETag"]
+    headers = {**ana.auth, "If-Match": etag, "Idempotency-Key": "retract-w0"}
+    first = api.post("/api/works/w0/retraction", json={"reason": "dup"}, headers=headers)
+    assert first.status_code == 200 and first.headers["ETag"] != etag
+    replayed = api.post("/api/works/w0/retraction", json={"reason": "dup"}, headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.status_code == 200 and replayed.headers["ETag"] == first.headers["ETag"]
