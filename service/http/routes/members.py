@@ -19,7 +19,15 @@ from service.http.deps import (
     Writer,
 )
 from service.http.histories import HistoryPublic, history_public
-from service.http.preconditions import ETAG_HEADERS, NOT_MODIFIED, IfNoneMatch, not_modified
+from service.http.preconditions import (
+    ETAG_HEADERS,
+    NOT_MODIFIED,
+    WRITTEN,
+    IfMatch,
+    IfNoneMatch,
+    conditional_write,
+    not_modified,
+)
 from service.http.problems import Problem
 from service.http.responses import position_of
 from service.http.schemas import (
@@ -123,17 +131,23 @@ def read_member(
     )
 
 
-@router.post("/{member}/roles", response_model=MemberWritten)
+@router.post("/{member}/roles", response_model=MemberWritten, responses=WRITTEN)
 def grant_role(
-    member: str, body: RoleGrant, response: Response, ledger: LedgerDep, actor: Writer
+    member: str,
+    body: RoleGrant,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> MemberWritten:
     """Grant a role (curator); a curator, or the operator, may."""
     member_id = ledger.find_member(member)
-    recorded = ledger.grant_role(member_id, Role(body.role).value, actor_id=actor.member_id)
+    with conditional_write(ledger, response, member_id, if_match):
+        recorded = ledger.grant_role(member_id, Role(body.role).value, actor_id=actor.member_id)
     return MemberWritten(member_id=str(member_id), position=position_of(response, ledger, recorded))
 
 
-@router.put("/{member}/credit", response_model=MemberWritten)
+@router.put("/{member}/credit", response_model=MemberWritten, responses=WRITTEN)
 def set_credit_preference(
     member: str,
     body: CreditPreference,
@@ -141,16 +155,18 @@ def set_credit_preference(
     ledger: LedgerDep,
     actor: Writer,
     key: CommandKey,
+    if_match: IfMatch = None,
 ) -> MemberWritten:
     """How the member is credited: by name, by a pseudonym, or not at all (themself only)."""
     member_id = ledger.find_member(member)
-    recorded = ledger.set_credit_preference(
-        member_id,
-        body.mode,
-        pseudonym=body.pseudonym,
-        actor_id=actor.member_id,
-        idempotency_key=key,
-    )
+    with conditional_write(ledger, response, member_id, if_match):
+        recorded = ledger.set_credit_preference(
+            member_id,
+            body.mode,
+            pseudonym=body.pseudonym,
+            actor_id=actor.member_id,
+            idempotency_key=key,
+        )
     return MemberWritten(member_id=str(member_id), position=position_of(response, ledger, recorded))
 
 

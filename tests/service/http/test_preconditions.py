@@ -247,3 +247,21 @@ def test_a_replayed_write_answers_the_etag_of_its_first_answer(api: Api) -> None
     replayed = api.post("/api/works/w0/retraction", json={"reason": "dup"}, headers=headers)
     assert replayed.headers["Idempotent-Replayed"] == "true"
     assert replayed.status_code == 200 and replayed.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_members_acts_take_if_match_too(api: Api) -> None:
+    ana, curie = api.member("ana"), api.curator("curie")
+    etag = api.get("/api/members/ana").headers["ETag"]
+    credit = {"mode": "pseudonym", "pseudonym": "A."}
+    done = api.put("/api/members/ana/credit", json=credit, headers={**ana.auth, "If-Match": etag})
+    assert (
+        done.status_code == 200
+        and done.headers["ETag"] == api.get("/api/members/ana").headers["ETag"]
+    )
+    head = api.services.ledger.head
+    stale = api.post(
+        "/api/members/ana/roles", json={"role": "curator"}, headers={**curie.auth, "If-Match": etag}
+    )
+    assert stale.status_code == 412 and stale.json()["type"] == PRECONDITION_FAILED
+    assert api.services.ledger.head == head
+    assert api.get("/api/members/ana").json()["roles"] == []
