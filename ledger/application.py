@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
@@ -49,6 +49,7 @@ from ledger.errors import (
     LedgerError,
     NotCuratorError,
     PermissionDeniedError,
+    PreconditionFailedError,
     RoyaltyOverAllocationError,
     UnknownCommentError,
     UnknownMemberError,
@@ -92,7 +93,14 @@ from ledger.values import (
 from ledger.vote import Vote, check_vote_value
 from ledger.work import Work
 
-__all__ = ["ConcurrencyError", "Ledger", "Recorded", "open_ledger", "postgres_setup_lock"]
+__all__ = [
+    "ConcurrencyError",
+    "Ledger",
+    "Recorded",
+    "VersionCheck",
+    "open_ledger",
+    "postgres_setup_lock",
+]
 
 T = TypeVar("T")
 _RETRIES = 5
@@ -115,6 +123,39 @@ class Recorded:
 
     id: UUID
     position: int | None
+
+
+@dataclass
+class VersionCheck:
+    """A condition on one record's stored version, for the commands run under it.
+
+    ``versions`` None checks nothing; ``reached`` is the version the record had
+    after the last command run under the check (what the next condition names).
+    """
+
+    record_id: UUID
+    versions: frozenset[int] | None
+    reached: int | None = None
+
+    def check(self, uow: UnitOfWork) -> None:
+        record = uow.find(Aggregate, self.record_id)
+        if record is None or self.versions is None:
+            return  # a missing record is the command's own error (unknown ...)
+        # Events this unit of work staged already (earlier commands of a batch)
+        # are not stored yet: the condition names the stored version.
+        staged = sum(1 for event in uow.events if event.originator_id == self.record_id)
+        stored = record.version - staged
+        if stored not in self.versions:
+            raise PreconditionFailedError(
+                f"record {self.record_id} is at version {stored}, not the one expected",
+                record_id=self.record_id,
+                current_version=stored,
+            )
+
+    def note(self, uow: UnitOfWork) -> None:
+        record = uow.find(Aggregate, self.record_id)
+        if record is not None:
+            self.reached = record.version
 
 
 class Ledger(Application[UUID]):
@@ -164,7 +205,43 @@ class Ledger(Application[UUID]):
         finally:
             self._local.batch = None
 
+    @contextmanager
+    def version_check(
+        self, record_id: UUID, versions: Collection[int] | None = None
+    ) -> Iterator[VersionCheck]:
+        """Run the commands of the block only while ``record_id`` is stored at one of
+        ``versions`` (an HTTP ``If-Match``), else raise ``PreconditionFailedError``.
+
+        Each command checks inside its own unit of work, before it acts, so a
+        retry after a concurrent change checks again (and fails) instead of
+        acting on a state the caller never saw. With ``versions`` None nothing is
+        checked; either way the check's ``reached`` is the record's version after
+        the last command (an ETag for the answer).
+        """
+        if getattr(self._local, "version_check", None) is not None:
+            raise RuntimeError("version checks do not nest")
+        check = VersionCheck(record_id, None if versions is None else frozenset(versions))
+        self._local.version_check = check
+        try:
+            yield check
+        finally:
+            self._local.version_check = None
+
+    def _checked(self, command: Callable[[UnitOfWork], T]) -> Callable[[UnitOfWork], T]:
+        check: VersionCheck | None = getattr(self._local, "version_check", None)
+        if check is None:
+            return command
+
+        def checked(uow: UnitOfWork) -> T:
+            check.check(uow)
+            result = command(uow)
+            check.note(uow)
+            return result
+
+        return checked
+
     def _execute(self, command: Callable[[UnitOfWork], T]) -> tuple[T, int | None]:
+        command = self._checked(command)
         batch: UnitOfWork | None = getattr(self._local, "batch", None)
         if batch is not None:
             return batch.run(command), None

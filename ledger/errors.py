@@ -6,6 +6,8 @@ these without pulling in the domain.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 __all__ = [
     "AlreadyIssuedError",
     "AlreadyPublishedError",
@@ -25,6 +27,7 @@ __all__ = [
     "NotPublishedError",
     "OwnWorkVoteError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "ReadOnlyLedgerError",
     "RetractedError",
     "RoyaltyOverAllocationError",
@@ -134,6 +137,15 @@ class ArchiveError(LedgerError):
 
 class DatabaseSettingError(LedgerError):
     """The database setting (--db / REMIX_LEDGER_DB) is malformed or unreachable."""
+
+
+class PreconditionFailedError(LedgerError):
+    """The record is no longer at the version the request was based on; nothing was recorded."""
+
+    def __init__(self, message: str, *, record_id: UUID, current_version: int) -> None:
+        super().__init__(message)
+        self.record_id = record_id
+        self.current_version = current_version
 
 
 class ReadOnlyLedgerError(LedgerError):

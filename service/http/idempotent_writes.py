@@ -22,7 +22,7 @@ KEY_HEADER = "idempotency-key"
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 _MAX_KEY = 255
 # Replayed as they were first sent; the rest of the headers are the server's own.
-_KEPT_HEADERS = {"content-type", "ledger-position", "location"}
+_KEPT_HEADERS = {"content-type", "etag", "ledger-position", "location"}
 
 
 class IdempotentWrites:

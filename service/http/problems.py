@@ -34,6 +34,7 @@ from ledger.errors import (
     NotPublishedError,
     OwnWorkVoteError,
     PermissionDeniedError,
+    PreconditionFailedError,
     RetractedError,
     UnknownCommentError,
     UnknownMemberError,
@@ -44,6 +45,7 @@ from ledger.tokens import InvalidTokenError
 from lineage.errors import OverAllocationError, StatementError, UnknownPolicyError
 from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError
+from service.http.preconditions import etag_of
 
 __all__ = ["PROBLEM_JSON", "Problem", "install_problem_handlers", "problem_type", "status_of"]
 
@@ -67,6 +69,7 @@ _STATUS: dict[type[Exception], int] = {
     AlreadyPublishedError: 409,
     AlreadyIssuedError: 409,
     NotPublishedError: 409,
+    PreconditionFailedError: 412,
     ConcurrencyError: 409,
     StatementError: 409,
     InvalidValueError: 422,
@@ -165,6 +168,10 @@ def ledger_problem(error: LedgerError, instance: str | None = None) -> JSONRespo
         headers["WWW-Authenticate"] = 'Bearer realm="remix-ledger"'
     doc = (type(error).__doc__ or "").strip().splitlines()
     detail = str(error).strip().splitlines()[0] if str(error).strip() else (doc[0] if doc else "")
+    if isinstance(error, PreconditionFailedError):
+        # The client's next step: read the record again, at its current version.
+        headers["ETag"] = etag_of(error.record_id, error.current_version)
+        detail = f"the record changed since that ETag; its current ETag is {headers['ETag']}"
     return problem_response(
         status,
         _kebab(type(error).__name__),

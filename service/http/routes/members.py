@@ -19,6 +19,15 @@ from service.http.deps import (
     Writer,
 )
 from service.http.histories import HistoryPublic, history_public
+from service.http.preconditions import (
+    ETAG_HEADERS,
+    NOT_MODIFIED,
+    WRITTEN,
+    IfMatch,
+    IfNoneMatch,
+    conditional_write,
+    not_modified,
+)
 from service.http.problems import Problem
 from service.http.responses import position_of
 from service.http.schemas import (
@@ -97,10 +106,19 @@ def _limit_registrations(services: Services, request: Request) -> None:
 _REGISTRATIONS = UUID("5f1d7f8e-3a51-4c39-8a8e-1b0f5f6c2d10")
 
 
-@router.get("/{member}", response_model=MemberPublic)
-def read_member(member: str, ledger: LedgerDep) -> MemberPublic:
+@router.get(
+    "/{member}",
+    response_model=MemberPublic,
+    responses={200: {"description": "The member.", "headers": ETAG_HEADERS}, **NOT_MODIFIED},
+)
+def read_member(
+    member: str, response: Response, ledger: LedgerDep, if_none_match: IfNoneMatch = None
+) -> MemberPublic | Response:
     """A member, by id, external id or handle."""
     found = ledger.member(ledger.find_member(member))
+    unchanged = not_modified(response, found.id, found.version, if_none_match)
+    if unchanged is not None:
+        return unchanged
     return MemberPublic(
         member_id=str(found.id),
         external_id=found.external_id,
@@ -113,17 +131,23 @@ def read_member(member: str, ledger: LedgerDep) -> MemberPublic:
     )
 
 
-@router.post("/{member}/roles", response_model=MemberWritten)
+@router.post("/{member}/roles", response_model=MemberWritten, responses=WRITTEN)
 def grant_role(
-    member: str, body: RoleGrant, response: Response, ledger: LedgerDep, actor: Writer
+    member: str,
+    body: RoleGrant,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> MemberWritten:
     """Grant a role (curator); a curator, or the operator, may."""
     member_id = ledger.find_member(member)
-    recorded = ledger.grant_role(member_id, Role(body.role).value, actor_id=actor.member_id)
+    with conditional_write(ledger, response, member_id, if_match):
+        recorded = ledger.grant_role(member_id, Role(body.role).value, actor_id=actor.member_id)
     return MemberWritten(member_id=str(member_id), position=position_of(response, ledger, recorded))
 
 
-@router.put("/{member}/credit", response_model=MemberWritten)
+@router.put("/{member}/credit", response_model=MemberWritten, responses=WRITTEN)
 def set_credit_preference(
     member: str,
     body: CreditPreference,
@@ -131,16 +155,18 @@ def set_credit_preference(
     ledger: LedgerDep,
     actor: Writer,
     key: CommandKey,
+    if_match: IfMatch = None,
 ) -> MemberWritten:
     """How the member is credited: by name, by a pseudonym, or not at all (themself only)."""
     member_id = ledger.find_member(member)
-    recorded = ledger.set_credit_preference(
-        member_id,
-        body.mode,
-        pseudonym=body.pseudonym,
-        actor_id=actor.member_id,
-        idempotency_key=key,
-    )
+    with conditional_write(ledger, response, member_id, if_match):
+        recorded = ledger.set_credit_preference(
+            member_id,
+            body.mode,
+            pseudonym=body.pseudonym,
+            actor_id=actor.member_id,
+            idempotency_key=key,
+        )
     return MemberWritten(member_id=str(member_id), position=position_of(response, ledger, recorded))
 
 

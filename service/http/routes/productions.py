@@ -16,6 +16,15 @@ from lineage.operations import issue_statements
 from lineage.policies import policy_from_name
 from lineage.royalties import statement_for_revenue, statements_of
 from service.http.deps import CommandKey, GraphAfter, LedgerDep, LineageDep, ServicesDep, Writer
+from service.http.preconditions import (
+    ETAG_HEADERS,
+    NOT_MODIFIED,
+    WRITTEN,
+    IfMatch,
+    IfNoneMatch,
+    conditional_write,
+    not_modified,
+)
 from service.http.responses import position_of
 from service.http.schemas import (
     IncludedWork,
@@ -65,10 +74,19 @@ def create_production(
     return _written(response, ledger, recorded.id, recorded)
 
 
-@router.get("/{production}", response_model=ProductionPublic)
-def read_production(production: str, ledger: LedgerDep) -> ProductionPublic:
+@router.get(
+    "/{production}",
+    response_model=ProductionPublic,
+    responses={200: {"description": "The production.", "headers": ETAG_HEADERS}, **NOT_MODIFIED},
+)
+def read_production(
+    production: str, response: Response, ledger: LedgerDep, if_none_match: IfNoneMatch = None
+) -> ProductionPublic | Response:
     """A production: its works, publication, policy and revenue."""
     found = ledger.production(ledger.find_production(production))
+    unchanged = not_modified(response, found.id, found.version, if_none_match)
+    if unchanged is not None:
+        return unchanged
     works = [ledger.work(work_id) for work_id in found.work_ids]
     return ProductionPublic(
         production_id=str(found.id),
@@ -96,39 +114,56 @@ def read_production(production: str, ledger: LedgerDep) -> ProductionPublic:
     )
 
 
-@router.post("/{production}/works", response_model=ProductionWritten)
+@router.post("/{production}/works", response_model=ProductionWritten, responses=WRITTEN)
 def include(
-    production: str, body: WorksSelection, response: Response, ledger: LedgerDep, actor: Writer
+    production: str,
+    body: WorksSelection,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> ProductionWritten:
     """Include several works at once (curators): all of them, or none."""
     production_id = ledger.find_production(production)
     works = [ledger.find_work(work) for work in body.works]
-    recorded = include_works(ledger, production_id, works, actor_id=actor.member_id)
+    with conditional_write(ledger, response, production_id, if_match):
+        recorded = include_works(ledger, production_id, works, actor_id=actor.member_id)
     return _written(response, ledger, production_id, recorded)
 
 
-@router.post("/{production}/exclusions", response_model=ProductionWritten)
+@router.post("/{production}/exclusions", response_model=ProductionWritten, responses=WRITTEN)
 def exclude(
-    production: str, body: WorksSelection, response: Response, ledger: LedgerDep, actor: Writer
+    production: str,
+    body: WorksSelection,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> ProductionWritten:
     """Take several works out at once (curators): all of them, or none."""
     production_id = ledger.find_production(production)
     works = [ledger.find_work(work) for work in body.works]
-    recorded = exclude_works(ledger, production_id, works, actor_id=actor.member_id)
+    with conditional_write(ledger, response, production_id, if_match):
+        recorded = exclude_works(ledger, production_id, works, actor_id=actor.member_id)
     return _written(response, ledger, production_id, recorded)
 
 
-@router.post("/{production}/publication", response_model=ProductionWritten)
+@router.post("/{production}/publication", response_model=ProductionWritten, responses=WRITTEN)
 def publish(
-    production: str, response: Response, ledger: LedgerDep, actor: Writer
+    production: str,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> ProductionWritten:
     """Publish the production (curators), once; its contents are frozen from then on."""
     production_id = ledger.find_production(production)
-    recorded = ledger.publish(production_id, actor_id=actor.member_id)
+    with conditional_write(ledger, response, production_id, if_match):
+        recorded = ledger.publish(production_id, actor_id=actor.member_id)
     return _written(response, ledger, production_id, recorded)
 
 
-@router.post("/{production}/revenue", response_model=ProductionWritten)
+@router.post("/{production}/revenue", response_model=ProductionWritten, responses=WRITTEN)
 def record_revenue(
     production: str,
     body: RevenueCreate,
@@ -136,20 +171,22 @@ def record_revenue(
     ledger: LedgerDep,
     actor: Writer,
     key: CommandKey,
+    if_match: IfMatch = None,
 ) -> ProductionWritten:
     """Record revenue a published production earned (curators)."""
     production_id = ledger.find_production(production)
-    recorded = ledger.record_revenue(
-        production_id,
-        Money.parse(body.amount, body.currency),
-        external_id=body.external_id,
-        actor_id=actor.member_id,
-        idempotency_key=key,
-    )
+    with conditional_write(ledger, response, production_id, if_match):
+        recorded = ledger.record_revenue(
+            production_id,
+            Money.parse(body.amount, body.currency),
+            external_id=body.external_id,
+            actor_id=actor.member_id,
+            idempotency_key=key,
+        )
     return _written(response, ledger, production_id, recorded)
 
 
-@router.put("/{production}/policy", response_model=ProductionWritten)
+@router.put("/{production}/policy", response_model=ProductionWritten, responses=WRITTEN)
 def choose_policy(
     production: str,
     body: PolicyChoice,
@@ -157,6 +194,7 @@ def choose_policy(
     ledger: LedgerDep,
     actor: Writer,
     key: CommandKey,
+    if_match: IfMatch = None,
 ) -> ProductionWritten:
     """Choose the royalty policy, the contributor pool and the works' weights (curators)."""
     production_id = ledger.find_production(production)
@@ -166,21 +204,27 @@ def choose_policy(
         if body.weights is None
         else {ledger.find_work(w): _decimal(v, "weight") for w, v in body.weights.items()}
     )
-    recorded = ledger.choose_policy(
-        production_id,
-        chosen.name,
-        params=body.params,
-        pool_percent=_decimal(body.pool_percent, "pool_percent"),
-        weights=weights,
-        actor_id=actor.member_id,
-        idempotency_key=key,
-    )
+    with conditional_write(ledger, response, production_id, if_match):
+        recorded = ledger.choose_policy(
+            production_id,
+            chosen.name,
+            params=body.params,
+            pool_percent=_decimal(body.pool_percent, "pool_percent"),
+            weights=weights,
+            actor_id=actor.member_id,
+            idempotency_key=key,
+        )
     return _written(response, ledger, production_id, recorded)
 
 
-@router.post("/{production}/waivers", response_model=ProductionWritten)
+@router.post("/{production}/waivers", response_model=ProductionWritten, responses=WRITTEN)
 def waive_share(
-    production: str, body: Waiver, response: Response, ledger: LedgerDep, actor: Writer
+    production: str,
+    body: Waiver,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> ProductionWritten:
     """The acting member waives their share of the production's future statements."""
     production_id = ledger.find_production(production)
@@ -188,7 +232,8 @@ def waive_share(
         member = ledger.find_member(body.member)
     else:
         member = actor.member("waive a share without naming the member")
-    recorded = ledger.waive_share(production_id, member, actor_id=actor.member_id)
+    with conditional_write(ledger, response, production_id, if_match):
+        recorded = ledger.waive_share(production_id, member, actor_id=actor.member_id)
     return _written(response, ledger, production_id, recorded)
 
 

@@ -20,6 +20,15 @@ from service.http.deps import (
     Writer,
 )
 from service.http.histories import HistoryPublic, history_public
+from service.http.preconditions import (
+    ETAG_HEADERS,
+    NOT_MODIFIED,
+    WRITTEN,
+    IfMatch,
+    IfNoneMatch,
+    conditional_write,
+    not_modified,
+)
 from service.http.responses import person, position_of, work_summary
 from service.http.schemas import (
     Retraction,
@@ -122,16 +131,25 @@ def _member_number(graph: LineageGraph, member_id: UUID | None) -> int | None:
         return None
 
 
-@router.get("/{work}", response_model=WorkPublic)
+@router.get(
+    "/{work}",
+    response_model=WorkPublic,
+    responses={200: {"description": "The work.", "headers": ETAG_HEADERS}, **NOT_MODIFIED},
+)
 def read_work(
     work: str,
+    response: Response,
     ledger: LedgerDep,
     lineage: LineageDep,
     services: ServicesDep,
     after: GraphAfter,
-) -> WorkPublic:
+    if_none_match: IfNoneMatch = None,
+) -> WorkPublic | Response:
     """A work, by id or external id, with its authors and sources."""
     found = ledger.work(ledger.find_work(work))
+    unchanged = not_modified(response, found.id, found.version, if_none_match)
+    if unchanged is not None:
+        return unchanged
     with lineage.reading(
         after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(found.id)
     ) as graph:
@@ -166,13 +184,20 @@ def read_work(
     )
 
 
-@router.post("/{work}/sources", response_model=WorkWritten)
+@router.post("/{work}/sources", response_model=WorkWritten, responses=WRITTEN)
 def cite_source(
-    work: str, body: SourceIn, response: Response, ledger: LedgerDep, actor: Writer
+    work: str,
+    body: SourceIn,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> WorkWritten:
     """Add a source to a work (its authors, or the operator); a cycle is refused (409)."""
     work_id = ledger.find_work(work)
-    recorded = ledger.cite_source(work_id, citation_of(ledger, body), actor_id=actor.member_id)
+    citation = citation_of(ledger, body)
+    with conditional_write(ledger, response, work_id, if_match):
+        recorded = ledger.cite_source(work_id, citation, actor_id=actor.member_id)
     return WorkWritten(
         work_id=str(work_id),
         external_id=ledger.work(work_id).external_id,
@@ -180,13 +205,19 @@ def cite_source(
     )
 
 
-@router.post("/{work}/retraction", response_model=WorkWritten)
+@router.post("/{work}/retraction", response_model=WorkWritten, responses=WRITTEN)
 def retract_work(
-    work: str, body: Retraction, response: Response, ledger: LedgerDep, actor: Writer
+    work: str,
+    body: Retraction,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    if_match: IfMatch = None,
 ) -> WorkWritten:
     """Retract a work (its authors, or the operator): hidden from rankings, kept in the log."""
     work_id = ledger.find_work(work)
-    recorded = ledger.retract_work(work_id, reason=body.reason, actor_id=actor.member_id)
+    with conditional_write(ledger, response, work_id, if_match):
+        recorded = ledger.retract_work(work_id, reason=body.reason, actor_id=actor.member_id)
     return WorkWritten(
         work_id=str(work_id),
         external_id=ledger.work(work_id).external_id,
