@@ -167,6 +167,8 @@ def _open(db: Path, keep_tree: bool) -> Ledger:
     env = dict(resolve_db_setting(str(db)).env)
     if keep_tree:
         env["APPLICATION_RECORDER_TOPIC"] = RECORDER_TOPIC
+    else:  # the library's own recorder (the baseline, and the follower's runs)
+        env.pop("APPLICATION_RECORDER_TOPIC", None)
     return Ledger(env=env)
 
 

@@ -134,7 +134,9 @@ def open_read_only_ledger(setting: DatabaseSetting, refusal: str) -> Ledger:
             f" and {unwritable_reason(path) or 'it cannot be created'}"
         )
     factory = ReadOnlySQLiteFactory if path is not None else ReadOnlyPOPOFactory
-    env = {**setting.env, "PERSISTENCE_MODULE": get_topic(factory), REFUSAL: refusal}
+    # Its own recorder, not the tree-keeping one the setting names: it writes nothing.
+    kept = {key: value for key, value in setting.env.items() if key != "APPLICATION_RECORDER_TOPIC"}
+    env = {**kept, "PERSISTENCE_MODULE": get_topic(factory), REFUSAL: refusal}
     try:
         ledger = Ledger(env=env)
         ledger.recorder.max_notification_id()

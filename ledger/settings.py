@@ -36,6 +36,9 @@ __all__ = [
 ]
 
 ENV_VAR = "REMIX_LEDGER_DB"
+#: The SQLite recorder that keeps the transparency log's tree (a topic, not an
+#: import: this module stays a leaf).
+SQLITE_RECORDER_TOPIC = "ledger.transparency.recorders:TreeKeepingSQLiteRecorder"
 DEFAULT_DB = "./remix-ledger.db"
 MEMORY_URL = "memory://"
 _SCHEMES = "a file path, sqlite:///PATH, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
@@ -120,7 +123,14 @@ def resolve_db_setting(url: str | None = None) -> DatabaseSetting:
     return DatabaseSetting(
         text,
         "sqlite",
-        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(path))},
+        {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(Path(path)),
+            # Each event's Merkle leaf is written in the event's own transaction
+            # (ledger.transparency.recorders): the tamper-evident tree is kept as the
+            # log is, for a fraction of what a follower reading every event back costs.
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+        },
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger import Ledger
+from ledger import Ledger, open_ledger
 from ledger.archive.importer import import_archive
 from ledger.settings import resolve_db_setting
 from ledger.transparency.audit import audit
@@ -21,7 +21,20 @@ def _open(path: Path, keep_tree: bool) -> Ledger:
     env = dict(resolve_db_setting(str(path)).env)
     if keep_tree:
         env["APPLICATION_RECORDER_TOPIC"] = TOPIC
+    else:  # the library's own recorder: the tree is left to the follower
+        env.pop("APPLICATION_RECORDER_TOPIC", None)
     return Ledger(env=env)
+
+
+def test_an_sqlite_ledger_keeps_its_tree_as_it_records_by_default(tmp_path: Path) -> None:
+    ledger = open_ledger(str(tmp_path / "default.db"))
+    try:
+        ledger.register_member(handle="first")
+        ledger.register_member(handle="second")
+        size, last = TreeStore(ledger).head()  # no follower has run
+        assert (size, last) == (ledger.head, ledger.head)
+    finally:
+        ledger.close()
 
 
 def test_the_import_and_the_commands_keep_the_tree_as_they_record(tmp_path: Path) -> None:
