@@ -390,5 +390,19 @@ class TreeStore:
         ]
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
-        found = self.checkpoints()
-        return found[-1] if found else None
+        """The checkpoint of the largest tree (the latest recorded of them); one row
+        read through the primary key's index, however many checkpoints are kept
+        (every web page shows it)."""
+        table = self.tables.checkpoints
+        with self.tables.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT size, root, note, vkey, recorded_at FROM {table}"
+                f" WHERE size = (SELECT MAX(size) FROM {table})"
+                " ORDER BY recorded_at DESC LIMIT 1"
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return StoredCheckpoint(
+            row["size"], bytes(row["root"]), row["note"], row["vkey"], row["recorded_at"]
+        )
