@@ -32,6 +32,7 @@ import graphviz  # type: ignore[import-untyped]
 import networkx as nx
 
 from ledger.errors import InvalidValueError
+from lineage.drawable import drawable
 from lineage.errors import LineageError
 from lineage.family_tree import FamilyTree
 
@@ -125,6 +126,7 @@ def to_dot(tree: FamilyTree, *, link: str = _LINK) -> str:
 
 
 def _digraph(tree: FamilyTree, link: str) -> Any:
+    tree = drawable(tree)  # titles and names are free text: see lineage.drawable
     graph = tree.graph
     dot = graphviz.Digraph(
         "family_tree",

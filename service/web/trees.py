@@ -16,9 +16,9 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
+from lineage.drawable import displayable, drawable
 from lineage.family_tree import FamilyTree
 from lineage.render import render, to_dot
 
@@ -62,10 +62,6 @@ _ATTRIBUTES = {
     "target",
 }
 _LINK_ATTRIBUTES = {f"{{{_XLINK}}}href", f"{{{_XLINK}}}title", "href"}
-# What XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates,
-# U+FFFE and U+FFFF): Graphviz refuses a label holding one, and no SVG can carry it.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ONLY_BRACKETS = re.compile(r"\]+")
 # A work page, optionally with its query (as_of): nothing else may be linked.
 _WORK_LINK = re.compile(r"/works/[0-9a-f-]{36}(\?[a-z_]+=[0-9]+)?\Z")
 
@@ -76,14 +72,14 @@ def inline_svg(tree: FamilyTree, *, link: str = "/works/{work_id}") -> str:
     Drawings are kept (the last ``DRAWINGS_KEPT``) by their DOT source, which
     holds everything the drawing shows: a tree viewed again is not drawn again.
     """
-    drawable = _drawable(tree)
-    key = to_dot(drawable, link=link)
+    safe = drawable(tree)
+    key = to_dot(safe, link=link)
     with _kept_lock:
         kept = _kept.get(key)
         if kept is not None:
             _kept.move_to_end(key)
             return kept
-    drawn = _inline(tree, drawable, link)
+    drawn = _inline(tree, safe, link)
     with _kept_lock:
         _kept[key] = drawn
         while len(_kept) > DRAWINGS_KEPT:
@@ -91,8 +87,8 @@ def inline_svg(tree: FamilyTree, *, link: str = "/works/{work_id}") -> str:
     return drawn
 
 
-def _inline(tree: FamilyTree, drawable: FamilyTree, link: str) -> str:
-    root = ET.fromstring(render(drawable, "svg", link=link))
+def _inline(tree: FamilyTree, safe: FamilyTree, link: str) -> str:
+    root = ET.fromstring(render(safe, "svg", link=link))
     _clean(root)
     titles = {node: displayable(_node_title(data)) for node, data in tree.graph.nodes(data=True)}
     _retitle(root, titles)
@@ -104,37 +100,6 @@ def _inline(tree: FamilyTree, drawable: FamilyTree, link: str) -> str:
     root.set("aria-label", caption.text)
     root.set("class", "family-tree")
     return ET.tostring(root, encoding="unicode")
-
-
-def displayable(text: str) -> str:
-    """``text`` with each character that XML cannot hold shown as U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def _drawable(tree: FamilyTree) -> FamilyTree:
-    """A copy of the tree whose display values XML can hold (titles are free text)."""
-    graph = tree.graph.copy()
-    for _, data in graph.nodes(data=True):
-        for key in ("title", "external_id", "license"):
-            if isinstance(data.get(key), str):
-                data[key] = _dot_safe(displayable(data[key]))
-        if "authors" in data:
-            data["authors"] = tuple(_dot_safe(displayable(name)) for name in data["authors"])
-    return replace(tree, graph=graph)
-
-
-def _dot_safe(text: str) -> str:
-    """``text`` with a zero-width space after it where Graphviz 2.43 fails on it.
-
-    Two cases (found by the property test in tests/service/web/test_trees.py):
-    lineage.render ends a node's DOT tooltip with the last author's name, and a
-    final backslash there escapes the closing quote; and a label text made of
-    nothing but "]" is a syntax error to dot's HTML-label parser. The space shows
-    nothing, and the tooltips and titles are rewritten from the tree after drawing.
-    """
-    if text.endswith("\\") or _ONLY_BRACKETS.fullmatch(text):
-        return text + "\u200b"
-    return text
 
 
 def _node_title(data: dict[str, Any]) -> str:

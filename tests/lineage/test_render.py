@@ -319,3 +319,23 @@ def test_graphml_reads_back_with_networkx_with_typed_values(studio: Studio, tmp_
     assert "external_id" not in song  # absent values are left out, not written as "None"
     assert graph.edges[str(studio.story), str(studio.drawing)]["royalty_percent"] == "15"
     assert "royalty_percent" not in graph.edges[str(studio.drawing), str(studio.song)]
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "title",
+    ["escape \x1b and nul \x00 inside", "]", "]]]", "ends in a backslash\\", "graphviz \\N \\G"],
+)
+def test_any_recorded_title_or_name_is_drawn(title: str) -> None:
+    """Titles and names are free text: what Graphviz or XML cannot hold is drawn as
+    close to it as can be (lineage.drawable), never a failed `dot`."""
+    ledger = open_ledger("memory://")
+    try:
+        author = ledger.register_member(handle="ana", name=title).id
+        work = ledger.contribute(authors=[author], title=title).id
+        tree = family_tree(LineageGraph.from_ledger(ledger), work)
+        svg = render(tree, "svg")
+        ET.fromstring(svg)  # well-formed XML
+        assert render(tree, "png").startswith(b"\x89PNG")
+    finally:
+        ledger.close()
