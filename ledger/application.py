@@ -99,6 +99,7 @@ __all__ = [
     "Recorded",
     "VersionCheck",
     "open_ledger",
+    "postgres_connect",
     "postgres_setup_lock",
 ]
 
@@ -167,7 +168,7 @@ class Ledger(Application[UUID]):
         super().__init__(env)
         self._local = threading.local()
         settings = dict(self.env)
-        self._citation_lock = citation_lock_for(settings, lambda: _postgres_connect(settings))
+        self._citation_lock = citation_lock_for(settings, lambda: postgres_connect(settings))
         self._stacked_claims = StackedClaims()
         self._claims_head = 0
 
@@ -1122,7 +1123,7 @@ def postgres_setup_lock(env: dict[str, str]) -> Iterator[None]:
     """
     from psycopg import sql
 
-    with _postgres_connect(env) as connection:
+    with postgres_connect(env) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
         try:
             if "POSTGRES_SCHEMA" in env:
@@ -1133,7 +1134,7 @@ def postgres_setup_lock(env: dict[str, str]) -> Iterator[None]:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
 
 
-def _postgres_connect(env: dict[str, str]) -> Any:
+def postgres_connect(env: dict[str, str]) -> Any:
     """A connection of its own (autocommit) to the database ``env`` names."""
     import psycopg
 

@@ -202,7 +202,7 @@ def _poll(projector: Projector, stop: threading.Event, interval: float) -> None:
 def _project_when_elected(
     projector: Projector, setting: DatabaseSetting, stop: threading.Event
 ) -> None:
-    from service.http.postgres import connect
+    from ledger.application import postgres_connect as connect
 
     # One projector per ledger: the lock names the database's schema, since
     # several ledgers (schemas) may share one database.

@@ -258,7 +258,7 @@ class PostgresIdempotencyStore(_SqlStore):
         )
 
     def _connect(self) -> Any:
-        from service.http.postgres import connect
+        from ledger.application import postgres_connect as connect
 
         return connect(self.env)
 
