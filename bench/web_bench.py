@@ -48,6 +48,7 @@ from lineage.royalties import policy_of
 from lineage.snapshot import open_lineage
 from projections.queries import ReadModels
 from projections.sql_store import SQLiteReadModels, ViewsDatastore
+from service.cli.demo import deepest_published_story
 from service.http.following import LiveLineage
 from service.http.problems import install_problem_handlers
 from service.http.routes import lineage as lineage_routes
@@ -150,13 +151,7 @@ def demo_run(rounds: int) -> None:
         ledger = open_ledger(db)
         graph = LineageGraph.from_ledger(ledger)
         ledger.close()
-        production = next(
-            p for p in graph.production_ids if graph.production(p).published_at is not None
-        )
-        story = max(
-            graph.production(production).work_ids,
-            key=lambda work: (len(graph.ancestors(work)), -graph.work(work)["position"]),
-        )
+        production, story = deepest_published_story(graph)
         policy = policy_of(graph.production(production))
         print(
             f"\ndemo ledger: the work page of {graph.work(story)['title']!r}"

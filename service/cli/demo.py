@@ -30,6 +30,7 @@ from ledger.errors import InvalidValueError, LedgerError, ReadOnlyLedgerError
 from ledger.identity import member_id_for
 from lineage.credits import Credits, credits_for
 from lineage.family_tree import family_tree
+from lineage.graph import LineageGraph
 from lineage.render import GraphvizMissingError, write_tree
 from lineage.royalties import policy_of, statement_for_revenue
 from lineage.snapshot import snapshot_path_for
@@ -190,19 +191,25 @@ class Showcase:
     tree_path: Path
 
 
-def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
-    """The published story with the deepest lineage: its credits, first statement, tree."""
-    ledger, lineage = state.ledger, state.lineage
-    published = [
+def deepest_published_story(lineage: LineageGraph) -> tuple[UUID, UUID]:
+    """The first published production, and its work with the most ancestors (the
+    earlier recorded on a tie): the story the demo shows."""
+    production_id = next(
         production_id
         for production_id in lineage.production_ids
         if lineage.production(production_id).published_at is not None
-    ]
-    production_id = published[0]
+    )
     story = max(
         lineage.production(production_id).work_ids,
         key=lambda work: (len(lineage.ancestors(work)), -lineage.work(work)["position"]),
     )
+    return production_id, story
+
+
+def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
+    """The published story with the deepest lineage: its credits, first statement, tree."""
+    ledger, lineage = state.ledger, state.lineage
+    production_id, story = deepest_published_story(lineage)
     # Issue the first payment's statement, as a curator would: once (a demo ledger
     # built earlier already has it).
     statement = statement_for_revenue(lineage, production_id, 1)

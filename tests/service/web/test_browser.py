@@ -29,6 +29,7 @@ from lineage.family_tree import family_tree
 from lineage.graph import LineageGraph
 from lineage.render import dot_available
 from lineage.royalties import policy_of
+from service.cli.demo import deepest_published_story
 from service.web.works import TREE_NODES
 from tests.service.http.servers import ROOT, Server
 
@@ -101,13 +102,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     graph = LineageGraph.from_ledger(ledger)
     ledger.close()
     # The published story with the deepest lineage, as the demo picks it.
-    production = next(
-        p for p in graph.production_ids if graph.production(p).published_at is not None
-    )
-    story = max(
-        graph.production(production).work_ids,
-        key=lambda work: (len(graph.ancestors(work)), -graph.work(work)["position"]),
-    )
+    production, story = deepest_published_story(graph)
     assert f"'{graph.work(story)['title']}'" in built.stdout  # the story the demo printed
     key = folder / "log.key"
     write_new_key(key, "demo.example/log")
