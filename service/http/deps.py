@@ -6,6 +6,10 @@ operator, for an operator token), never a field of the body. Tokens are read fro
 the store on every request (one read by primary key), so a revoked token fails at
 once in every process; the idempotency layer, which authenticates first, leaves
 the token in the request's state so it is read once per request.
+
+The dependencies are coroutines: FastAPI runs a plain function in a worker thread,
+and each hop there costs more than these do (reading a token is one primary-key
+read). Only ``after_position``, which may wait seconds, stays a plain function.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ __all__ = [
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer rlt_...`")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -51,11 +55,11 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_ledger(services: ServicesDep) -> Ledger:
+async def get_ledger(services: ServicesDep) -> Ledger:
     return services.ledger
 
 
-def get_lineage(services: ServicesDep) -> LiveLineage:
+async def get_lineage(services: ServicesDep) -> LiveLineage:
     return services.lineage
 
 
@@ -93,7 +97,7 @@ def token_of(request: Request, ledger: Ledger, secret: str | None) -> ApiToken:
     return token
 
 
-def optional_actor(
+async def optional_actor(
     request: Request,
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -108,7 +112,7 @@ def optional_actor(
     return Actor(token.id, token.member_id)
 
 
-def writer(
+async def writer(
     request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -159,7 +163,7 @@ def check_after(ledger: Ledger, after: int | None) -> None:
 After = Annotated[int | None, Depends(after_position)]
 
 
-def graph_after(
+async def graph_after(
     services: ServicesDep,
     after: Annotated[
         int | None,
@@ -179,14 +183,14 @@ def graph_after(
 GraphAfter = Annotated[int | None, Depends(graph_after)]
 
 
-def get_read_models(services: ServicesDep) -> ReadModels:
+async def get_read_models(services: ServicesDep) -> ReadModels:
     return services.read_models
 
 
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
-def command_key(
+async def command_key(
     idempotency_key: Annotated[
         str | None,
         Header(

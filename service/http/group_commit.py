@@ -17,6 +17,7 @@ retries). A command is acknowledged only once its batch is saved.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable
@@ -46,9 +47,17 @@ class GroupCommit:
 
     def run(self, command: Command) -> Recorded:
         """Run ``command`` (a ledger command) in the next batch; its ``Recorded`` once saved."""
+        return self.submit(command).result()
+
+    async def write(self, command: Command) -> Recorded:
+        """``run`` for a coroutine: the event loop waits, no worker thread is held."""
+        return await asyncio.wrap_future(self.submit(command))
+
+    def submit(self, command: Command) -> Future[Recorded]:
+        """Queue ``command`` for the next batch; the future is settled once it is saved."""
         done: Future[Recorded] = Future()
         self._queue.put((command, done))
-        return done.result()
+        return done
 
     def close(self) -> None:
         self._queue.put(None)

@@ -1,4 +1,8 @@
-"""Votes: one per member and work; cast or change it (PUT), withdraw it (DELETE)."""
+"""Votes: one per member and work; cast or change it (PUT), withdraw it (DELETE).
+
+The routes are coroutines: a vote waits for its batch (``GroupCommit``) on the event
+loop instead of holding a worker thread, the busiest write path's one hop saved.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ router = APIRouter(prefix="/api/works/{work}/vote", tags=["votes"])
 
 
 @router.put("", response_model=VoteWritten)
-def cast_vote(
+async def cast_vote(
     work: str,
     body: VoteCast,
     response: Response,
@@ -25,7 +29,7 @@ def cast_vote(
     """Vote +1 or -1 on a work; voting again changes the member's one vote."""
     ledger = services.ledger
     member_id, work_id = actor.member("vote"), services.lineage.find_work(work)
-    recorded = services.writes.run(
+    recorded = await services.writes.write(
         lambda: ledger.vote(
             member_id=member_id, work_id=work_id, value=body.value, idempotency_key=key
         )
@@ -36,13 +40,13 @@ def cast_vote(
 
 
 @router.delete("", response_model=VoteWritten)
-def withdraw_vote(
+async def withdraw_vote(
     work: str, response: Response, services: ServicesDep, actor: Writer, key: CommandKey
 ) -> VoteWritten:
     """Withdraw the member's vote on a work (none left: nothing recorded)."""
     ledger = services.ledger
     member_id, work_id = actor.member("vote"), services.lineage.find_work(work)
-    recorded = services.writes.run(
+    recorded = await services.writes.write(
         lambda: ledger.withdraw_vote(member_id=member_id, work_id=work_id, idempotency_key=key)
     )
     return VoteWritten(
