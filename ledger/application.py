@@ -5,6 +5,12 @@ events and save them in one transaction. Each returns a ``Recorded``: the id of
 the record it acted on and the position (notification id) of its last event,
 which a reader can wait for (read-your-writes).
 
+A command that creates a record (a work, a comment, a production) and is given an
+``idempotency_key`` but no external id derives the record's id from (actor, key)
+(``ledger.identity.keyed_id_for``): run again with the same key, it finds the
+record it made, records nothing and answers the same id, so a request retried after
+a crash between saving and answering makes no second record.
+
 Inside ``with ledger.batch():`` commands are staged instead of saved, and the
 batch saves them all in one transaction: how imports get many events per
 transaction while running exactly the same rules.
@@ -59,6 +65,7 @@ from ledger.errors import (
 from ledger.identity import (
     comment_id_for,
     handle_claim_id_for,
+    keyed_id_for,
     member_id_for,
     new_id,
     production_id_for,
@@ -95,6 +102,7 @@ from ledger.work import Work
 
 __all__ = [
     "ConcurrencyError",
+    "IdempotencyKeyReusedError",
     "Ledger",
     "Recorded",
     "VersionCheck",
@@ -104,6 +112,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 _RETRIES = 5
 _SOURCE_CITED = get_topic(Work.SourceCited)
 # How far back a command's own record's event is looked for (a few events a command).
@@ -112,6 +121,10 @@ _OWN_EVENT_WINDOW = 4
 
 class ConcurrencyError(LedgerError):
     """Another writer kept changing the same records; the command was not recorded."""
+
+
+class IdempotencyKeyReusedError(LedgerError):
+    """The idempotency key already created another record; nothing was recorded."""
 
 
 @dataclass(frozen=True)
@@ -495,6 +508,7 @@ class Ledger(Application[UUID]):
         external_id: str | None = None,
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Contribute an original work (one with no sources)."""
         return self.remix(
@@ -508,6 +522,7 @@ class Ledger(Application[UUID]):
             external_id=external_id,
             actor_id=actor_id,
             occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
         )
 
     def remix(
@@ -523,17 +538,27 @@ class Ledger(Application[UUID]):
         external_id: str | None = None,
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record a work built on ``sources`` (1..32 distinct, existing, unretracted works).
 
-        With no sources it is an original (``contribute``).
+        With no sources it is an original (``contribute``). With an
+        ``idempotency_key`` (and no ``external_id``) the same act again records nothing.
         """
-        work_id = work_id_for(external_id) if external_id else new_id()
+        work_id = _id_for_new("work", work_id_for, external_id, actor_id, idempotency_key)
         work_kind = check_remix(work_id, external_id, kind, authors, sources)
+        keyed = idempotency_key is not None and not external_id
+
+        def same_work(work: Work) -> bool:
+            made = (work.authors, work.title, work.kind, work.body, work.uri, work.license)
+            asked = (tuple(authors), title, work_kind, body, uri, license)
+            return made == asked and work.sources == tuple(sources)
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(work_id):
                 raise DuplicateExternalIdError(f"a work with external id {external_id!r} exists")
+            if keyed and _made_already(uow, Work, work_id, same_work):
+                return work_id
             for author_id in authors:
                 self._member(uow, author_id)
             check_contributor(actor_id, authors)
@@ -694,14 +719,22 @@ class Ledger(Application[UUID]):
         text: str,
         external_id: str | None = None,
         occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
-        """Comment on a work."""
+        """Comment on a work; with an ``idempotency_key`` (and no ``external_id``) the
+        same comment again records nothing."""
         check_external_id(external_id)
-        comment_id = comment_id_for(external_id) if external_id else new_id()
+        comment_id = _id_for_new("comment", comment_id_for, external_id, author_id, idempotency_key)
+        keyed = idempotency_key is not None and not external_id
+
+        def same_comment(comment: Comment) -> bool:
+            return (comment.work_id, comment.author_id, comment.text) == (work_id, author_id, text)
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(comment_id):
                 raise DuplicateExternalIdError(f"a comment with external id {external_id!r} exists")
+            if keyed and _made_already(uow, Comment, comment_id, same_comment):
+                return comment_id
             self._member(uow, author_id)
             self._work(uow, work_id).check_not_retracted("commented on")
             uow.add(
@@ -813,17 +846,30 @@ class Ledger(Application[UUID]):
         external_id: str | None = None,
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
-        """Start a production curated by ``curator_id`` (who must hold the curator role)."""
+        """Start a production curated by ``curator_id`` (who must hold the curator role).
+
+        With an ``idempotency_key`` (and no ``external_id``) the same act again
+        records nothing.
+        """
         check_external_id(external_id)
-        production_id = production_id_for(external_id) if external_id else new_id()
+        production_id = _id_for_new(
+            "production", production_id_for, external_id, actor_id, idempotency_key
+        )
         check_text("title", title, 200)
+        keyed = idempotency_key is not None and not external_id
+
+        def same_production(production: Production) -> bool:
+            return (production.title, production.curator_id) == (title, curator_id)
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(production_id):
                 raise DuplicateExternalIdError(
                     f"a production with external id {external_id!r} exists"
                 )
+            if keyed and _made_already(uow, Production, production_id, same_production):
+                return production_id
             self._check_curator(uow, curator_id, "curate a production")
             if actor_id is not None:
                 self._check_curator(uow, actor_id, "create productions")
@@ -1082,6 +1128,43 @@ class Ledger(Application[UUID]):
 def _check_self_or_operator(actor_id: UUID | None, member_id: UUID, act: str) -> None:
     if actor_id is not None and actor_id != member_id:
         raise PermissionDeniedError(f"only the member themself (or the operator) may {act}")
+
+
+def _id_for_new(
+    kind: str,
+    derive: Callable[[str], UUID],
+    external_id: str | None,
+    actor_id: UUID | None,
+    idempotency_key: str | None,
+) -> UUID:
+    """The id of a record a command creates: from its external id, else from the
+    actor's idempotency key, else a fresh one."""
+    if external_id:
+        return derive(external_id)
+    if idempotency_key is not None:
+        return keyed_id_for(kind, actor_id, idempotency_key)
+    return new_id()
+
+
+def _made_already(
+    uow: UnitOfWork, cls: type[A], record_id: UUID, same: Callable[[A], bool]
+) -> bool:
+    """True when the record a keyed create would make exists: the same act ran
+    before (its answer was lost), so it records nothing now.
+
+    The id is derived from the actor and the key, so a record there was made with
+    this key; made by another act (another title, another kind of record), the
+    key is being reused, and that is refused rather than answered with it.
+    """
+    found = uow.find(Aggregate, record_id)
+    if found is None:
+        return False
+    if not isinstance(found, cls) or not same(found):
+        raise IdempotencyKeyReusedError(
+            f"this idempotency key already made {type(found).__name__.lower()} {record_id}"
+            f" with other details; send a new key for a new {cls.__name__.lower()}"
+        )
+    return True
 
 
 def _candidates(reference: str, derive: Callable[[str], UUID]) -> Iterator[UUID]:

@@ -5,6 +5,13 @@ from it with uuid5, so re-importing finds them without an index, and the store's
 own uniqueness (one version 1 per aggregate id) makes a duplicate impossible even
 when two processes race. A vote's id is derived from (member, work) the same way,
 which is what makes "one vote per member per work" hold under concurrency.
+
+A record created by a request that carries an idempotency key (and no external
+id) gets an id derived from (kind, actor, key) the same way, so the same request
+run again (a client retrying after the server died between saving the record and
+keeping its answer) finds the record it made instead of making a second one.
+These ids have namespaces of their own: an external id is arbitrary text and must
+never land on a keyed id.
 """
 
 from __future__ import annotations
@@ -16,12 +23,16 @@ from uuid import UUID, uuid4, uuid5
 __all__ = [
     "comment_id_for",
     "handle_claim_id_for",
+    "keyed_id_for",
     "member_id_for",
     "new_id",
     "production_id_for",
     "vote_id_for",
     "work_id_for",
 ]
+
+#: The records a create command makes, which ``keyed_id_for`` can name.
+_KEYED_KINDS = ("work", "comment", "production")
 
 _ROOT = UUID("6c1c3b0e-55b1-4d0c-9d0e-7a3f1c2b9e41")
 _MEMBER = uuid5(_ROOT, "member")
@@ -30,6 +41,7 @@ _COMMENT = uuid5(_ROOT, "comment")
 _PRODUCTION = uuid5(_ROOT, "production")
 _VOTE = uuid5(_ROOT, "vote")
 _HANDLE = uuid5(_ROOT, "handle")
+_KEYED = {kind: uuid5(_ROOT, f"{kind} by idempotency key").bytes for kind in _KEYED_KINDS}
 
 # The bits uuid5 sets: the version (5) and the RFC 4122 variant.
 _VERSION_BITS = (0xF000 << 64) | (0xC000 << 48)
@@ -89,3 +101,13 @@ def vote_id_for(member_id: UUID, work_id: UUID) -> UUID:
 def handle_claim_id_for(canonical_handle: str) -> UUID:
     """The claim aggregate that reserves a (lower-case) handle for one member."""
     return _uuid5(_HANDLE_BYTES, canonical_handle)
+
+
+def keyed_id_for(kind: str, actor_id: UUID | None, idempotency_key: str) -> UUID:
+    """The id of the ``kind`` record ("work", "comment", "production") that an act by
+    ``actor_id`` (None: the operator, one scope) with ``idempotency_key`` creates.
+
+    Keys are the actor's own: two members sending the same key make two records.
+    """
+    scope = "operator" if actor_id is None else actor_id.hex
+    return _uuid5(_KEYED[kind], f"{scope}/{idempotency_key}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from service.http.deps import LedgerDep, Writer
+from service.http.deps import CommandKey, LedgerDep, Writer
 from service.http.responses import position_of
 from service.http.schemas import CommentCreate, CommentWritten
 
@@ -19,7 +19,12 @@ router = APIRouter(tags=["comments"])
     response_model=CommentWritten,
 )
 def write_comment(
-    work: str, body: CommentCreate, response: Response, ledger: LedgerDep, actor: Writer
+    work: str,
+    body: CommentCreate,
+    response: Response,
+    ledger: LedgerDep,
+    actor: Writer,
+    key: CommandKey,
 ) -> CommentWritten:
     """Comment on a work as the acting member."""
     recorded = ledger.comment(
@@ -27,6 +32,7 @@ def write_comment(
         author_id=actor.member("comment"),
         text=body.text,
         external_id=body.external_id,
+        idempotency_key=key,
     )
     return CommentWritten(
         comment_id=str(recorded.id),

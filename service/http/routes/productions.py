@@ -58,7 +58,7 @@ def _written(
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProductionWritten)
 def create_production(
-    body: ProductionCreate, response: Response, ledger: LedgerDep, actor: Writer
+    body: ProductionCreate, response: Response, ledger: LedgerDep, actor: Writer, key: CommandKey
 ) -> ProductionWritten:
     """Start a production (curators, or the operator); its curator defaults to the actor."""
     if body.curator is not None:
@@ -68,7 +68,11 @@ def create_production(
     else:
         raise InvalidValueError("the operator names the production's curator")
     recorded = ledger.create_production(
-        title=body.title, curator_id=curator, external_id=body.external_id, actor_id=actor.member_id
+        title=body.title,
+        curator_id=curator,
+        external_id=body.external_id,
+        actor_id=actor.member_id,
+        idempotency_key=key,
     )
     response.headers["Location"] = f"/api/productions/{recorded.id}"
     return _written(response, ledger, recorded.id, recorded)

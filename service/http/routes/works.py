@@ -12,6 +12,7 @@ from lineage.graph import LineageGraph
 from service.http.cursors import decode_cursor, encode_cursor
 from service.http.deps import (
     After,
+    CommandKey,
     GraphAfter,
     LedgerDep,
     LineageDep,
@@ -60,7 +61,7 @@ def citation_of(ledger: Ledger, source: SourceIn) -> Citation:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WorkWritten)
 def contribute(
-    body: WorkCreate, response: Response, ledger: LedgerDep, actor: Writer
+    body: WorkCreate, response: Response, ledger: LedgerDep, actor: Writer, key: CommandKey
 ) -> WorkWritten:
     """Contribute a work by the acting member; with ``sources`` it is a remix."""
     author = actor.member("contribute works")
@@ -74,6 +75,7 @@ def contribute(
         license=body.license,
         external_id=body.external_id,
         actor_id=author,
+        idempotency_key=key,
     )
     response.headers["Location"] = f"/api/works/{recorded.id}"
     return WorkWritten(
