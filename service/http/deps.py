@@ -191,6 +191,7 @@ ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
 async def command_key(
+    actor: Writer,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -205,8 +206,16 @@ async def command_key(
 ) -> str | None:
     """The request's idempotency key as the commands keep it (they record an act with
     a key they have applied once), so a write saved just before a crash is not
-    recorded again when the client retries."""
-    return None if idempotency_key is None else f"http:{idempotency_key.strip()}"
+    recorded again when the client retries.
+
+    It is scoped as the stored answers are, to the token's member (an operator
+    token is its own scope): two curators who happen to send the same key for the
+    same production's revenue are two acts, not one.
+    """
+    if idempotency_key is None:
+        return None
+    scope = actor.member_id if actor.member_id is not None else f"operator:{actor.token_id}"
+    return f"http:{scope}:{idempotency_key.strip()}"
 
 
 CommandKey = Annotated[str | None, Depends(command_key)]

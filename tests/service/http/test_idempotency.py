@@ -97,3 +97,32 @@ def test_a_registration_answer_holding_a_token_is_never_kept(make_api: ApiFactor
         connection.close()
     stored = b"".join(bytes(row[0] or b"") for row in rows)
     assert b"handle-taken" in stored and first.json()["token"].encode() not in stored
+
+
+def test_two_curators_with_the_same_key_record_two_revenues(api: Api) -> None:
+    """Keys are per member in the ledger's commands too, not only in the kept answers:
+    a key another curator happened to use on the same production is not a repeat."""
+    curie, carl = api.curator("curie"), api.curator("carl")
+    ana = api.member("ana")
+    api.work(ana, "Story", external_id="s1")
+    made = api.post(
+        "/api/productions", json={"title": "Book", "external_id": "book"}, headers=curie.auth
+    )
+    assert made.status_code == 201, made.text
+    assert (
+        api.post(
+            "/api/productions/book/works", json={"works": ["s1"]}, headers=curie.auth
+        ).status_code
+        == 200
+    )
+    assert api.post("/api/productions/book/publication", headers=curie.auth).status_code == 200
+    body = {"amount": "10.00", "currency": "USD"}
+    for curator in (curie, carl):
+        paid = api.post(
+            "/api/productions/book/revenue", json=body, headers=_keyed(curator, "payout-1")
+        )
+        assert paid.status_code == 200, paid.text
+    again = api.post("/api/productions/book/revenue", json=body, headers=_keyed(carl, "payout-1"))
+    assert again.headers["Idempotent-Replayed"] == "true"
+    revenue = api.get("/api/productions/book").json()["revenue"]
+    assert [entry["amount"] for entry in revenue] == ["10.00", "10.00"]
