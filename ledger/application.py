@@ -353,6 +353,18 @@ class Ledger(Application[UUID]):
         raise type(error)(f"no {error.args[0]} has id or external id {reference!r}")
 
     def _find(self, aggregate_id: UUID) -> Any:
+        """The record as stored (what other writers committed), whatever batch is open."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def record(self, aggregate_id: UUID) -> Any:
+        """The record (aggregate) with this id, or None: as the batch open on this
+        thread sees it (what it staged or preloaded), else as stored."""
+        batch: UnitOfWork | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            return batch.find(Aggregate, aggregate_id)
         try:
             return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -810,6 +822,12 @@ class Ledger(Application[UUID]):
             return vote_id
 
         return self._recorded(command)
+
+    @staticmethod
+    def vote_records(member_id: UUID, work_id: UUID) -> tuple[UUID, ...]:
+        """The records ``vote`` and ``withdraw_vote`` read, so that a batch of votes
+        can load them together (``UnitOfWork.preload``)."""
+        return (member_id, work_id, vote_id_for(member_id, work_id))
 
     def withdraw_vote(
         self,

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from ledger.application import Ledger, Recorded
@@ -226,8 +225,7 @@ def list_tokens(ledger: Ledger) -> list[ApiToken]:
 
 
 def _stored_token(ledger: Ledger, token_id: UUID) -> ApiToken | None:
-    try:
-        found: object = ledger.repository.get(token_id)
-    except AggregateNotFoundError:
-        return None
+    # Through the batch open on this thread, if any: the server's group commit
+    # reads a batch's tokens with its other records, in one statement.
+    found: object = ledger.record(token_id)
     return found if isinstance(found, ApiToken) else None

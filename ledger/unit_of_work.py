@@ -15,6 +15,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from ledger.bulk_read import read_aggregates
+
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
@@ -100,6 +102,26 @@ class UnitOfWork:
             self._touched[aggregate_id] = aggregate
         self._recent[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, cls) else None
+
+    def preload(self, ids: Iterable[UUID]) -> None:
+        """Read the aggregates with these ids (those not loaded yet) in one read of
+        the store, so that the commands that follow find them without reading."""
+        unknown = [
+            aggregate_id
+            for aggregate_id in ids
+            if aggregate_id not in self._touched
+            and aggregate_id not in self._missing
+            and (self._cache is None or self._cache.get(aggregate_id) is None)
+        ]
+        if not unknown:
+            return
+        found = read_aggregates(self._ledger, unknown)
+        for aggregate_id in unknown:
+            aggregate = found.get(aggregate_id)
+            if aggregate is None:
+                self._missing.add(aggregate_id)
+            else:
+                self._touched[aggregate_id] = aggregate
 
     def get(self, cls: type[A], aggregate_id: UUID, missing: Callable[[], Exception]) -> A:
         """The aggregate with this id; raise ``missing()`` when there is none."""

@@ -7,9 +7,11 @@ the store on every request (one read by primary key), so a revoked token fails a
 once in every process; the idempotency layer, which authenticates first, leaves
 the token in the request's state so it is read once per request.
 
-The dependencies are coroutines: FastAPI runs a plain function in a worker thread,
-and each hop there costs more than these do (reading a token is one primary-key
-read). Only ``after_position``, which may wait seconds, stays a plain function.
+The dependencies that only look at the request are coroutines: FastAPI runs a
+plain function in a worker thread, and each hop there costs more than they do.
+Those that read the store (a token, ``after_position``'s wait) stay plain
+functions, off the event loop: a read there lets go of the GIL, and the loop then
+waits for the writer thread to give it back, for every request in flight.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger import Ledger
 from ledger.errors import InvalidValueError, PermissionDeniedError
-from ledger.tokens import ApiToken, InvalidTokenError, authenticate
+from ledger.tokens import ApiToken, InvalidTokenError, authenticate, token_id_for
 from projections.queries import ReadModels
 from service.http.following import LiveLineage
 from service.http.problems import Problem
@@ -33,12 +35,14 @@ __all__ = [
     "Actor",
     "After",
     "CommandKey",
+    "Credentials",
     "GraphAfter",
     "LedgerDep",
     "LineageDep",
     "OptionalActor",
     "ReadModelsDep",
     "ServicesDep",
+    "WriteCredentials",
     "Writer",
     "check_after",
     "token_of",
@@ -97,7 +101,54 @@ def token_of(request: Request, ledger: Ledger, secret: str | None) -> ApiToken:
     return token
 
 
-async def optional_actor(
+@dataclass(frozen=True)
+class Credentials:
+    """A write's bearer token as sent, not read yet: the secret and the id it names.
+
+    ``actor`` reads the token (a revoked one fails there). The vote routes call it
+    inside their batch, which reads the tokens with its other records; the other
+    writes call it through ``Writer``.
+    """
+
+    request: Request
+    secret: str
+    token_id: UUID
+
+    def actor(self, ledger: Ledger) -> Actor:
+        token = token_of(self.request, ledger, self.secret)
+        return Actor(token.id, token.member_id)
+
+
+async def write_credentials(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Credentials:
+    """A write's token (401 when none is given) and its rate limit (429), without a
+    read of the store: the limit counts by the id the secret names."""
+    cached = getattr(request.state, "api_token", None)
+    secret = credentials.credentials if credentials else ""
+    if isinstance(cached, ApiToken):
+        token_id = cached.id
+    elif not secret:
+        raise InvalidTokenError("this needs an API token: Authorization: Bearer TOKEN")
+    else:
+        token_id = token_id_for(secret)
+    wait = services.limiter.take(token_id)
+    if wait > 0:
+        raise Problem(
+            429,
+            "rate-limited",
+            "too many writes with this token; slow down",
+            headers={"Retry-After": services.limiter.retry_after(wait)},
+        )
+    return Credentials(request, secret, token_id)
+
+
+WriteCredentials = Annotated[Credentials, Depends(write_credentials)]
+
+
+def optional_actor(
     request: Request,
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -112,22 +163,9 @@ async def optional_actor(
     return Actor(token.id, token.member_id)
 
 
-async def writer(
-    request: Request,
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
+def writer(services: ServicesDep, credentials: WriteCredentials) -> Actor:
     """The acting member of a write: a valid token is required, and writes are rate-limited."""
-    token = token_of(request, services.ledger, credentials.credentials if credentials else None)
-    wait = services.limiter.take(token.id)
-    if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "too many writes with this token; slow down",
-            headers={"Retry-After": services.limiter.retry_after(wait)},
-        )
-    return Actor(token.id, token.member_id)
+    return credentials.actor(services.ledger)
 
 
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
@@ -191,7 +229,7 @@ ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
 async def command_key(
-    actor: Writer,
+    credentials: WriteCredentials,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -208,14 +246,12 @@ async def command_key(
     a key they have applied once), so a write saved just before a crash is not
     recorded again when the client retries.
 
-    It is scoped as the stored answers are, to the token's member (an operator
-    token is its own scope): two curators who happen to send the same key for the
-    same production's revenue are two acts, not one.
+    It is scoped to the token that sent it: two curators who happen to send the
+    same key for the same production's revenue are two acts, not one.
     """
     if idempotency_key is None:
         return None
-    scope = actor.member_id if actor.member_id is not None else f"operator:{actor.token_id}"
-    return f"http:{scope}:{idempotency_key.strip()}"
+    return f"http:{credentials.token_id}:{idempotency_key.strip()}"
 
 
 CommandKey = Annotated[str | None, Depends(command_key)]

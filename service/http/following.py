@@ -86,6 +86,12 @@ class LiveLineage:
         """A work id from its id or external id: from the graph when it has the work
         (no read of the store), else from the ledger (a work the graph has not seen
         yet, or none: ``UnknownWorkError``)."""
+        known = self.known_work(reference)
+        return known if known is not None else self.ledger.find_work(reference)
+
+    def known_work(self, reference: str) -> UUID | None:
+        """The work id from its id or external id if the graph has the work, else None
+        (never a read of the store: safe on the event loop)."""
         text = reference.strip()
         candidates = [work_id_for(text)] if text else []
         with contextlib.suppress(ValueError):
@@ -93,7 +99,7 @@ class LiveLineage:
         for candidate in candidates:
             if self._graph.has_work(candidate):  # one dict lookup: safe without the lock
                 return candidate
-        return self.ledger.find_work(reference)
+        return None
 
     def remembered(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """``compute()``'s answer for ``key``, kept while the lineage does not change.

@@ -7,6 +7,10 @@ Here request threads hand their command to one writer thread, which runs what
 has queued up (up to ``max_batch``) inside ``Ledger.batch()``, in arrival order,
 and saves it all with one commit.
 
+A command may name the records it will read; the batch reads all of them in
+one statement before running its commands (``UnitOfWork.preload``), so the
+writer thread does not give up the GIL for a read transaction per record.
+
 Each command still runs alone against the state the earlier ones left, with its
 own checks; one that breaks a rule is forgotten (the unit of work drops what it
 staged) and answers its own error, the others go on. If the commit itself fails
@@ -20,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from uuid import UUID
 
@@ -31,6 +35,7 @@ from ledger import Ledger, Recorded
 __all__ = ["GroupCommit"]
 
 Command = Callable[[], Recorded]
+Queued = tuple[Command, Collection[UUID], "Future[Recorded]"]
 
 
 class GroupCommit:
@@ -39,24 +44,23 @@ class GroupCommit:
     def __init__(self, ledger: Ledger, *, max_batch: int = 64) -> None:
         self.ledger = ledger
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Command, Future[Recorded]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
-    def run(self, command: Command) -> Recorded:
-        """Run ``command`` (a ledger command) in the next batch; its ``Recorded`` once saved."""
-        return self.submit(command).result()
+    def run(self, command: Command, reads: Collection[UUID] = ()) -> Recorded:
+        """Run ``command`` (a ledger command) in the next batch; its ``Recorded`` once
+        saved. ``reads``: the records it will load, read with the batch's others."""
+        return self.submit(command, reads).result()
 
-    async def write(self, command: Command) -> Recorded:
+    async def write(self, command: Command, reads: Collection[UUID] = ()) -> Recorded:
         """``run`` for a coroutine: the event loop waits, no worker thread is held."""
-        return await asyncio.wrap_future(self.submit(command))
+        return await asyncio.wrap_future(self.submit(command, reads))
 
-    def submit(self, command: Command) -> Future[Recorded]:
+    def submit(self, command: Command, reads: Collection[UUID] = ()) -> Future[Recorded]:
         """Queue ``command`` for the next batch; the future is settled once it is saved."""
         done: Future[Recorded] = Future()
-        self._queue.put((command, done))
+        self._queue.put((command, reads, done))
         return done
 
     def close(self) -> None:
@@ -80,11 +84,12 @@ class GroupCommit:
                 batch.append(item)
             self._save(batch)
 
-    def _save(self, batch: list[tuple[Command, Future[Recorded]]]) -> None:
+    def _save(self, batch: list[Queued]) -> None:
         outcomes: list[tuple[Future[Recorded], UUID | None, bool, BaseException | None]] = []
         try:
             with self.ledger.batch() as uow:
-                for command, done in batch:
+                uow.preload(record for _, reads, _ in batch for record in reads)
+                for command, _, done in batch:
                     before = len(uow.events)
                     try:
                         recorded = command()
@@ -96,11 +101,11 @@ class GroupCommit:
         except IntegrityError:
             # Another process wrote one of these records first: each command again,
             # alone, with the retries a single command has.
-            for command, done in batch:
+            for command, _, done in batch:
                 _settle(done, command)
             return
         except BaseException as error:
-            for _, done in batch:
+            for _, _, done in batch:
                 if not done.done():
                     done.set_exception(error)
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from ledger import Ledger, open_ledger
 from ledger.settings import DatabaseSetting, resolve_db_setting
@@ -35,6 +36,10 @@ class Services:
     limiter: RateLimiter
     projector_mode: str
     writes: GroupCommit
+    #: The member of each token this process has authenticated: a token's member
+    #: never changes, so a vote can name its member's records for the batch to read
+    #: before the token is read again (revocation is still read every time).
+    token_members: dict[UUID, UUID | None] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 

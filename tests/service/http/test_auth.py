@@ -70,3 +70,41 @@ def test_registrations_are_rate_limited_per_address(make_api: ApiFactory) -> Non
     assert api.post("/api/members", json={"handle": "ben"}).status_code == 201
     limited = api.post("/api/members", json={"handle": "cat"})
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_votes_read_the_token_in_their_batch_so_a_revocation_holds_at_once(
+    make_api: ApiFactory,
+) -> None:
+    """A vote reads its token inside the group commit's batch, with the records the
+    server remembers the member by; a revocation must still stop the very next vote,
+    from this process or from another one on the same ledger."""
+    first = make_api("sqlite")
+    second = make_api(first.services.setting.url)
+    ana, ben = first.member("ana"), first.member("ben")
+    work = first.work(ben, "Voted on")["work_id"]
+    for value in (1, -1):  # the second vote runs with the member remembered
+        voted = first.put(f"/api/works/{work}/vote", json={"value": value}, headers=ana.auth)
+        assert voted.status_code == 200, voted.text
+    revoke_token(second.services.ledger, authenticate(second.services.ledger, ana.token).id)
+    refused = first.put(f"/api/works/{work}/vote", json={"value": 1}, headers=ana.auth)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    withdrawn = first.delete(f"/api/works/{work}/vote", headers=ana.auth)
+    assert withdrawn.status_code == 401
+    entries = first.get("/api/log?limit=1000").json()["entries"]
+    assert [entry["type"] for entry in entries if entry["type"].startswith("Vote.")] == [
+        "Vote.Voted",
+        "Vote.VoteChanged",
+    ]
+
+
+def test_a_vote_without_a_live_token_is_401_before_the_work_is_looked_up(api: Api) -> None:
+    for headers in ({}, {"Authorization": "Bearer rlt_not-a-token"}):
+        response = api.put("/api/works/no-such-work/vote", json={"value": 1}, headers=headers)
+        assert response.status_code == 401, headers
+
+
+def test_an_operator_token_cannot_vote(api: Api) -> None:
+    ben = api.member("ben")
+    work = api.work(ben, "Voted on")["work_id"]
+    response = api.put(f"/api/works/{work}/vote", json={"value": 1}, headers=api.operator())
+    assert response.status_code == 403

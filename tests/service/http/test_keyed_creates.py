@@ -69,12 +69,14 @@ def test_a_create_whose_answer_was_lost_answers_the_same_record_when_retried(
 
 def test_a_lost_answer_retried_with_another_body_is_refused(api: Api) -> None:
     ana = api.member("ana")
-    api.post("/api/works", json={"title": "One"}, headers=_keyed(ana, "k"))
+    first = api.post("/api/works", json={"title": "One"}, headers=_keyed(ana, "k"))
     _lose_kept_answers(api)
     other = api.post("/api/works", json={"title": "Two"}, headers=_keyed(ana, "k"))
     assert other.status_code == 422
     assert other.json()["type"] == "urn:remix-ledger:problem:idempotency-key-reused"
-    titles = [w["title"] for w in api.get("/api/works").json()["works"]]
+    # The listing follows the log: wait until it has the first work (read your writes).
+    listed = api.get(f"/api/works?after={first.json()['position']}").json()["works"]
+    titles = [w["title"] for w in listed]
     assert titles == ["One"]
 
 
