@@ -164,9 +164,10 @@ local tokens = {TOKENS}
 local works = {WORKS}
 local counter = 0
 local values = {}
-local thread_number = 0
 local threads = 0
 
+-- thread:set makes a global in that thread's Lua state: no local of the same name
+-- may shadow it, or every thread would take the first half of the members.
 function setup(thread)
   thread:set("thread_number", threads)
   threads = threads + 1

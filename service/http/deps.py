@@ -43,6 +43,7 @@ __all__ = [
     "ReadModelsDep",
     "ServicesDep",
     "WriteCredentials",
+    "WriteRequestDep",
     "Writer",
     "check_after",
     "token_of",
@@ -121,11 +122,15 @@ class Credentials:
 
 async def write_credentials(
     request: Request,
-    services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Credentials:
     """A write's token (401 when none is given) and its rate limit (429), without a
     read of the store: the limit counts by the id the secret names."""
+    return _credentials(request, credentials)
+
+
+def _credentials(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Credentials:
+    services: Services = request.app.state.services
     cached = getattr(request.state, "api_token", None)
     secret = credentials.credentials if credentials else ""
     if isinstance(cached, ApiToken):
@@ -228,30 +233,55 @@ async def get_read_models(services: ServicesDep) -> ReadModels:
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Makes a retried write happen once: the same key with the same"
+        " request replays the first answer; with another request it is refused (422)."
+        " Kept 24 hours, per member.",
+    ),
+]
+
+
 async def command_key(
-    credentials: WriteCredentials,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Makes a retried write happen once: the same key with the same"
-            " request replays the first answer; with another request it is refused (422)."
-            " Kept 24 hours, per member.",
-        ),
-    ] = None,
+    credentials: WriteCredentials, idempotency_key: IdempotencyKeyHeader = None
 ) -> str | None:
     """The request's idempotency key as the commands keep it (they record an act with
     a key they have applied once), so a write saved just before a crash is not
-    recorded again when the client retries.
+    recorded again when the client retries."""
+    return _command_key(credentials, idempotency_key)
 
-    It is scoped to the token that sent it: two curators who happen to send the
-    same key for the same production's revenue are two acts, not one.
-    """
+
+def _command_key(credentials: Credentials, idempotency_key: str | None) -> str | None:
+    # Scoped to the token that sent it: two curators who happen to send the same
+    # key for the same production's revenue are two acts, not one.
     if idempotency_key is None:
         return None
     return f"http:{credentials.token_id}:{idempotency_key.strip()}"
 
 
+@dataclass(frozen=True)
+class WriteRequest:
+    """All a write route needs from the request, as one dependency (the vote routes:
+    each dependency FastAPI solves costs the event loop more than its body does)."""
+
+    services: Services
+    credentials: Credentials
+    key: str | None
+
+
+async def write_request(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> WriteRequest:
+    """``WriteCredentials`` and ``CommandKey`` together, with the server's services."""
+    checked = _credentials(request, credentials)
+    return WriteRequest(request.app.state.services, checked, _command_key(checked, idempotency_key))
+
+
+WriteRequestDep = Annotated[WriteRequest, Depends(write_request)]
 CommandKey = Annotated[str | None, Depends(command_key)]

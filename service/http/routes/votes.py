@@ -14,7 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from ledger import Recorded
-from service.http.deps import CommandKey, Credentials, ServicesDep, WriteCredentials
+from service.http.deps import Credentials, WriteRequestDep
 from service.http.responses import position_of
 from service.http.schemas import VoteCast, VoteWritten
 from service.http.services import Services
@@ -31,11 +31,10 @@ async def cast_vote(
     work: str,
     body: VoteCast,
     response: Response,
-    services: ServicesDep,
-    credentials: WriteCredentials,
-    key: CommandKey,
+    write: WriteRequestDep,
 ) -> VoteWritten:
     """Vote +1 or -1 on a work; voting again changes the member's one vote."""
+    services, credentials, key = write.services, write.credentials, write.key
     ledger = services.ledger
 
     def command() -> Recorded:
@@ -55,11 +54,10 @@ async def cast_vote(
 async def withdraw_vote(
     work: str,
     response: Response,
-    services: ServicesDep,
-    credentials: WriteCredentials,
-    key: CommandKey,
+    write: WriteRequestDep,
 ) -> VoteWritten:
     """Withdraw the member's vote on a work (none left: nothing recorded)."""
+    services, credentials, key = write.services, write.credentials, write.key
     ledger = services.ledger
 
     def command() -> Recorded:
