@@ -160,9 +160,17 @@ class Tables:
         for first, position, hashes in cursor.fetchall():
             if first > at:
                 break  # no row holds leaf ``at``
-            leaves = split_run(first, position, bytes(hashes))[at - first : end - first]
-            found += leaves
-            at += len(leaves)
+            offsets = range(at - first, min(end - first, -(-len(hashes) // HASH_SIZE)))
+            whole = bytes(hashes)
+            found += [
+                (
+                    first + offset,
+                    position + offset,
+                    whole[offset * HASH_SIZE : (offset + 1) * HASH_SIZE],
+                )
+                for offset in offsets
+            ]
+            at += len(offsets)
         return found
 
     def insert_leaves(self, cursor: Any, runs: list[LeafRun]) -> None:
