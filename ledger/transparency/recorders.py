@@ -7,7 +7,7 @@ transaction commits. A ledger uses it when its environment names it::
 
     APPLICATION_RECORDER_TOPIC=ledger.transparency.recorders:TreeKeepingSQLiteRecorder
 
-(the library's own setting; ``ledger.settings`` would add it for SQLite files).
+(the library's own setting; ``ledger.settings`` adds it for SQLite files).
 When the tree is behind the log (events written before, or by a recorder without
 it) it writes nothing, and the follower catches up as before; once it has, the
 writes keep the tree again. SQLite only: it has one writer at a time, so the tree's
