@@ -20,7 +20,8 @@
    followed by bringing the tree up to it (the follower's whole cost); and the same
    import into a ledger opened with ``TreeKeepingSQLiteRecorder`` (each event's
    leaf in its own transaction); interleaved ``--repeat`` times, each round starting
-   with the next variant, best of each.
+   with the next variant, best of each (and each round's in-transaction import
+   against that round's plain one, to show the spread).
    Target: the tree costs < 10% of the import.
 
 Prints the figures, the ratios and PASS/FAIL per target; always exits 0.
@@ -220,6 +221,15 @@ def bench_upkeep(folder: Path, events: int, repeat: int) -> None:
         f" {min(cpu['follower']):.2f} ({min(cpu['follower']) / plain_cpu - 1:+.1%});"
         f" in the import's transactions {min(cpu['in transaction']):.2f}"
         f" ({min(cpu['in transaction']) / plain_cpu - 1:+.1%})"
+    )
+    # Each round's in-transaction import against the plain one of the same round: how
+    # far the best-of figures above move with the machine's load between runs.
+    rounds = zip(
+        times["plain"], times["in transaction"], cpu["plain"], cpu["in transaction"], strict=True
+    )
+    print(
+        "in the import's transactions, round by round against that round's import: "
+        + ", ".join(f"{w / pw - 1:+.1%} wall, {c / pc - 1:+.1%} CPU" for pw, w, pc, c in rounds)
     )
 
 
