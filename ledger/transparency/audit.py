@@ -38,7 +38,7 @@ from ledger.transparency.notes import (
     parse_verifier_key,
 )
 from ledger.transparency.store import StoredCheckpoint, TreeStore
-from ledger.transparency.tables import RawEvent
+from ledger.transparency.tables import RawEvent, StoredLeaf, split_run
 from ledger.transparency.tiles import TILE_HEIGHT
 
 __all__ = ["AuditReport", "Finding", "FindingKind", "audit"]
@@ -106,36 +106,40 @@ class _Mismatch:
 
 
 class _StoredLeaves:
-    """The stored leaves in order, (index, position, hash), read a page at a time."""
+    """The stored leaves in order, (index, position, hash), read about a page at a time."""
 
     def __init__(self, store: TreeStore) -> None:
         self.tables = store.tables
-        self.after = -1
-        self.buffer: list[tuple[int, int, bytes]] = []
+        self.after = -1  # the first leaf index of the last row read
+        self.buffer: list[StoredLeaf] = []
         self.at = 0
 
     def _fill(self) -> bool:
         tables = self.tables
+        select = f"SELECT leaf_index, position, hash FROM {tables.leaves} WHERE leaf_index > ?"
         with tables.transaction(commit=False) as cursor:
             tables.plain_rows(cursor)
+            # The rows that start in the next page of leaf indexes (each row a run of
+            # one leaf or more); past a hole wider than that, the next row.
             cursor.execute(
-                tables.sql(
-                    f"SELECT leaf_index, position, hash FROM {tables.leaves}"
-                    " WHERE leaf_index > ? ORDER BY leaf_index LIMIT ?"
-                ),
-                (self.after, _PAGE),
+                tables.sql(f"{select} AND leaf_index <= ? ORDER BY leaf_index"),
+                (self.after, self.after + _PAGE),
             )
             rows = cursor.fetchall()
+            if not rows:
+                cursor.execute(tables.sql(f"{select} ORDER BY leaf_index LIMIT 1"), (self.after,))
+                rows = cursor.fetchall()
         if not rows:
             return False
-        if tables.param != "?":  # SQLite gives bytes already
-            rows = [(index, position, bytes(value)) for index, position, value in rows]
-        self.buffer = self.buffer[self.at :] + rows
+        leaves = self.buffer[self.at :]
+        for first, position, hashes in rows:
+            leaves += split_run(first, position, bytes(hashes))
+        self.buffer = leaves
         self.at = 0
         self.after = rows[-1][0]
         return True
 
-    def take(self, count: int) -> list[tuple[int, int, bytes]]:
+    def take(self, count: int) -> list[StoredLeaf]:
         """Up to ``count`` next leaves."""
         while len(self.buffer) - self.at < count and self._fill():
             pass
@@ -146,7 +150,7 @@ class _StoredLeaves:
     def give_back(self, count: int) -> None:
         self.at -= count
 
-    def next(self) -> tuple[int, int, bytes] | None:
+    def next(self) -> StoredLeaf | None:
         taken = self.take(1)
         return taken[0] if taken else None
 

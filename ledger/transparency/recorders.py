@@ -7,7 +7,7 @@ transaction commits. A ledger uses it when its environment names it::
 
     APPLICATION_RECORDER_TOPIC=ledger.transparency.recorders:TreeKeepingSQLiteRecorder
 
-(the library's own setting; ``ledger.settings`` would add it for SQLite files).
+(the library's own setting; ``ledger.settings`` adds it for SQLite files).
 When the tree is behind the log (events written before, or by a recorder without
 it) it writes nothing, and the follower catches up as before; once it has, the
 writes keep the tree again. SQLite only: it has one writer at a time, so the tree's
@@ -26,7 +26,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from ledger.transparency.entries import entry_leaf_hash
 from ledger.transparency.merkle import TreeBuilder, node_hash
-from ledger.transparency.tables import sqlite_tables
+from ledger.transparency.tables import leaf_runs, sqlite_tables
 from ledger.transparency.tiles import TILE_HEIGHT
 
 __all__ = ["TOPIC", "TreeKeepingSQLiteRecorder"]
@@ -66,11 +66,7 @@ class TreeKeepingSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, positions: list[int], stored_events: Sequence[StoredEvent]
     ) -> None:
         tree = self._tree
-        c.execute(
-            f"SELECT leaf_index, position FROM {tree.leaves} ORDER BY leaf_index DESC LIMIT 1"
-        )
-        row = c.fetchone()
-        size, last = (0, 0) if row is None else (row[0] + 1, row[1])
+        size, last = tree.read_head(c)
         if positions[0] != last + 1:
             return  # the tree is behind the log: the follower adds these
         builder = self._builder
@@ -84,13 +80,7 @@ class TreeKeepingSQLiteRecorder(SQLiteApplicationRecorder):
         ]
         completed: list[tuple[int, int, bytes]] = []
         builder.extend(hashes, completed)
-        c.executemany(
-            f"INSERT INTO {tree.leaves} (leaf_index, position, hash) VALUES (?, ?, ?)",
-            [
-                (size + at, position, leaf)
-                for at, (position, leaf) in enumerate(zip(positions, hashes, strict=True))
-            ],
-        )
+        tree.insert_leaves(c, leaf_runs(size, positions, hashes))
         if completed:
             c.executemany(
                 f"INSERT INTO {tree.nodes} (level, idx, hash) VALUES (?, ?, ?)",
@@ -109,18 +99,15 @@ class TreeKeepingSQLiteRecorder(SQLiteApplicationRecorder):
             tile_level, above = divmod(level, TILE_HEIGHT)
             first = (start >> level) << above
             if tile_level == 0:
-                c.execute(
-                    f"SELECT hash FROM {tree.leaves} WHERE leaf_index >= ? AND leaf_index < ?"
-                    " ORDER BY leaf_index",
-                    (first, first + (1 << above)),
-                )
+                stored = tree.read_leaves(c, first, first + (1 << above))
+                hashes = [leaf for _, _, leaf in stored]
             else:
                 c.execute(
                     f"SELECT hash FROM {tree.nodes} WHERE level = ? AND idx >= ? AND idx < ?"
                     " ORDER BY idx",
                     (tile_level, first, first + (1 << above)),
                 )
-            hashes = [bytes(found[0]) for found in c.fetchall()]
+                hashes = [bytes(row[0]) for row in c.fetchall()]
             for _ in range(above):
                 pairs = zip(hashes[::2], hashes[1::2], strict=True)
                 hashes = [node_hash(left, right) for left, right in pairs]

@@ -27,7 +27,7 @@ from ledger.application import Ledger, postgres_setup_lock
 from ledger.errors import LedgerError
 from ledger.transparency.entries import encode_entry, entry_leaf_hash
 from ledger.transparency.merkle import TreeBuilder, node_hash, root_hash
-from ledger.transparency.tables import RawEvent, Tables, tables_for
+from ledger.transparency.tables import RawEvent, Tables, leaf_runs, tables_for
 from ledger.transparency.tiles import TILE_HEIGHT, TILE_WIDTH
 
 __all__ = [
@@ -93,12 +93,8 @@ class TreeStore:
     def head(self) -> tuple[int, int]:
         """(the tree's size, the position of its last leaf's event); (0, 0) when empty."""
         with self.tables.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT leaf_index, position FROM {self.tables.leaves}"
-                " ORDER BY leaf_index DESC LIMIT 1"
-            )
-            row = cursor.fetchone()
-        return (0, 0) if row is None else (row["leaf_index"] + 1, row["position"])
+            self.tables.plain_rows(cursor)
+            return self.tables.read_head(cursor)
 
     @property
     def size(self) -> int:
@@ -134,21 +130,12 @@ class TreeStore:
                 return size
             completed: list[tuple[int, int, bytes]] = []
             hashes = [entry_leaf_hash(*event) for event in events]
-            leaves = [
-                (size + offset, event[0], leaf)
-                for offset, (event, leaf) in enumerate(zip(events, hashes, strict=True))
-            ]
+            runs = leaf_runs(size, [event[0] for event in events], hashes)
             builder.extend(hashes, completed)
             nodes = [(level // TILE_HEIGHT, index, value) for level, index, value in completed]
             try:
                 with tables.transaction(commit=True) as cursor:
-                    cursor.executemany(
-                        tables.sql(
-                            f"INSERT INTO {tables.leaves} (leaf_index, position, hash)"
-                            " VALUES (?, ?, ?)"
-                        ),
-                        leaves,
-                    )
+                    tables.insert_leaves(cursor, runs)
                     if nodes:
                         cursor.executemany(
                             tables.sql(
@@ -236,21 +223,15 @@ class TreeStore:
         with self.tables.transaction(commit=False) as cursor:
             self.tables.plain_rows(cursor)
             if level == 0:
-                cursor.execute(
-                    self.tables.sql(
-                        f"SELECT hash FROM {self.tables.leaves}"
-                        " WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index"
-                    ),
-                    (first, first + TILE_WIDTH),
-                )
-            else:
-                cursor.execute(
-                    self.tables.sql(
-                        f"SELECT hash FROM {self.tables.nodes}"
-                        " WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"
-                    ),
-                    (level, first, first + TILE_WIDTH),
-                )
+                leaves = self.tables.read_leaves(cursor, first, first + TILE_WIDTH)
+                return [value for _, _, value in leaves]
+            cursor.execute(
+                self.tables.sql(
+                    f"SELECT hash FROM {self.tables.nodes}"
+                    " WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"
+                ),
+                (level, first, first + TILE_WIDTH),
+            )
             return [bytes(value) for (value,) in cursor.fetchall()]
 
     # ------------------------------------------------------------ tiles and entries
@@ -269,14 +250,8 @@ class TreeStore:
         """The canonical entries of leaves ``start`` to ``end`` (exclusive)."""
         tables = self.tables
         with tables.transaction(commit=False) as cursor:
-            cursor.execute(
-                tables.sql(
-                    f"SELECT position FROM {tables.leaves}"
-                    " WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index"
-                ),
-                (start, end),
-            )
-            positions = [row["position"] for row in cursor.fetchall()]
+            tables.plain_rows(cursor)
+            positions = [position for _, position, _ in tables.read_leaves(cursor, start, end)]
             if len(positions) != end - start:
                 raise TileNotFoundError(f"the tree has no leaves {start}..{end}")
             events = tables.read_events(
@@ -337,24 +312,14 @@ class TreeStore:
 
     def _leaf_row(self, index: int) -> tuple[int, bytes] | None:
         with self.tables.transaction(commit=False) as cursor:
-            cursor.execute(
-                self.tables.sql(
-                    f"SELECT position, hash FROM {self.tables.leaves} WHERE leaf_index = ?"
-                ),
-                (index,),
-            )
-            row = cursor.fetchone()
-        return None if row is None else (int(row["position"]), bytes(row["hash"]))
+            self.tables.plain_rows(cursor)
+            found = self.tables.read_leaves(cursor, index, index + 1)
+        return (found[0][1], found[0][2]) if found else None
 
     def position_of(self, index: int) -> int | None:
         """The position of leaf ``index``'s event; None past the tree."""
-        with self.tables.transaction(commit=False) as cursor:
-            cursor.execute(
-                self.tables.sql(f"SELECT position FROM {self.tables.leaves} WHERE leaf_index = ?"),
-                (index,),
-            )
-            row = cursor.fetchone()
-        return None if row is None else int(row["position"])
+        found = self._leaf_row(index)
+        return None if found is None else found[0]
 
     # ------------------------------------------------------------ checkpoints
 

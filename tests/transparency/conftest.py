@@ -9,7 +9,8 @@ import pytest
 from ledger import Ledger, open_ledger
 from ledger.archive.importer import import_archive
 from ledger.transparency.entries import encode_entry
-from ledger.transparency.merkle import LeafHashes, leaf_hash
+from ledger.transparency.merkle import HASH_SIZE, LeafHashes, leaf_hash
+from ledger.transparency.store import TreeStore
 from tests.conftest import SAMPLE, Databases
 
 
@@ -54,3 +55,25 @@ def independent_leaves(ledger: Ledger) -> tuple[list[int], LeafHashes]:
             )
         )
     return positions, leaves
+
+
+def change_stored_leaf(store: TreeStore, index: int, value: bytes) -> None:
+    """Overwrite the stored hash of leaf ``index`` in SQL, in whichever run holds it."""
+    tables = store.tables
+    with tables.transaction(commit=True) as cursor:
+        tables.plain_rows(cursor)
+        cursor.execute(
+            tables.sql(
+                f"SELECT leaf_index, hash FROM {tables.leaves} WHERE leaf_index <= ?"
+                " ORDER BY leaf_index DESC LIMIT 1"
+            ),
+            (index,),
+        )
+        first, hashes = cursor.fetchone()
+        at = (index - first) * HASH_SIZE
+        assert at < len(hashes), f"no stored leaf {index}"
+        changed = bytes(hashes[:at]) + value + bytes(hashes[at + HASH_SIZE :])
+        cursor.execute(
+            tables.sql(f"UPDATE {tables.leaves} SET hash = ? WHERE leaf_index = ?"),
+            (changed, first),
+        )

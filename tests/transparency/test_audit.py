@@ -13,6 +13,7 @@ from ledger.transparency.audit import AuditReport, FindingKind, audit
 from ledger.transparency.checkpoints import sign_checkpoint
 from ledger.transparency.notes import Signer, generate_key
 from ledger.transparency.store import TreeStore
+from tests.transparency.conftest import change_stored_leaf
 
 
 @pytest.fixture
@@ -194,7 +195,7 @@ def test_reordered_rows_are_reported(store: TreeStore, signer: Signer) -> None:
 
 
 def test_a_changed_stored_leaf_is_a_changed_tree_node(store: TreeStore, signer: Signer) -> None:
-    Rows(store).run(("UPDATE {leaves} SET hash = ? WHERE leaf_index = ?", (bytes(32), 40)))
+    change_stored_leaf(store, 40, bytes(32))
     assert _first(_audit(store, signer)) == (FindingKind.CHANGED_TREE_NODE, 41)
 
 
@@ -203,7 +204,7 @@ def test_a_changed_stored_leaf_in_the_partial_tile_is_a_changed_tree_node(
 ) -> None:
     """Only the signed checkpoint covers it: the log still gives the signed root."""
     last = store.size - 1
-    Rows(store).run(("UPDATE {leaves} SET hash = ? WHERE leaf_index = ?", (bytes(32), last)))
+    change_stored_leaf(store, last, bytes(32))
     assert _first(_audit(store, signer)) == (FindingKind.CHANGED_TREE_NODE, last + 1)
 
 

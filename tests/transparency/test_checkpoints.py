@@ -21,6 +21,7 @@ from ledger.transparency.checkpoints import (
 )
 from ledger.transparency.notes import generate_key, open_note, parse_checkpoint
 from ledger.transparency.store import TreeStore
+from tests.transparency.conftest import change_stored_leaf
 
 
 def test_sign_if_grown_signs_only_when_the_log_grew(sample_ledger: Ledger) -> None:
@@ -65,11 +66,7 @@ def test_a_tree_that_lost_its_signed_root_is_not_signed_again(sample_ledger: Led
     sign_checkpoint(store, signer)
     # The root is read from the stored nodes above full tiles and the leaves of the
     # partial one: change one of those (verify finds a change anywhere).
-    with store.tables.transaction(commit=True) as cursor:
-        cursor.execute(
-            store.tables.sql(f"UPDATE {store.tables.leaves} SET hash = ? WHERE leaf_index = ?"),
-            (bytes(32), store.size - 1),
-        )
+    change_stored_leaf(store, store.size - 1, bytes(32))
     store.forget()
     with pytest.raises(CheckpointConflictError):
         sign_checkpoint(store, signer)
