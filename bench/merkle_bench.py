@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.merkle_bench                 # the prebuilt 1M bench ledger
     .venv/bin/python -m bench.merkle_bench --quick         # a synthetic 50 000-event ledger
     .venv/bin/python -m bench.merkle_bench --ledger FILE --import-events 200000 --repeat 3
+    .venv/bin/python -m bench.merkle_bench --skip-ledger --postgres postgresql://postgres@127.0.0.1:5432/test
 
 1. The ledger (by default ``bench/.data/lineage-v2-1000000-10000.db``, about 1M
    events) is copied into a temporary folder: the original is never written.
@@ -266,6 +267,43 @@ def bench_upkeep(folder: Path, events: int, repeat: int) -> None:
     )
 
 
+def bench_postgres_follower(folder: Path, events: int, repeat: int, server: str) -> None:
+    """On PostgreSQL the tree is kept by a follower (``TreeStore.catch_up``), not in
+    the import's transactions: the same import into a fresh schema of ``server``,
+    then the follower's catch-up, as a share of that import, ``repeat`` times."""
+    import psycopg
+
+    archive = folder / "archive.jsonl"
+    if not archive.exists():
+        write_archive(generate(events), archive)
+    shares: list[float] = []
+    for _ in range(repeat):
+        schema = f"merkle_bench_{os.getpid()}_{len(shares)}"
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            separator = "&" if "?" in server else "?"
+            ledger = open_ledger(f"{server}{separator}schema={schema}")
+            started = time.perf_counter()
+            with archive.open() as stream:
+                import_archive(ledger, stream, source=str(archive), batch_lines=2_000)
+            imported = time.perf_counter() - started
+            started = time.perf_counter()
+            TreeStore(ledger).catch_up()
+            shares.append((time.perf_counter() - started) / imported)
+            ledger.close()
+        finally:
+            with psycopg.connect(server, autocommit=True) as connection:
+                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    median = statistics.median(shares)
+    print(
+        f"PostgreSQL: the follower's catch-up after an import of {events} events: median"
+        f" {median:.1%} of the import (target < {UPKEEP_TARGET:.0%}:"
+        f" {_verdict(median < UPKEEP_TARGET)}); rounds: "
+        + ", ".join(f"{share:.1%}" for share in shares)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ledger", type=Path, default=DEFAULT_LEDGER)
@@ -275,6 +313,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--skip-ledger", action="store_true")
     parser.add_argument("--skip-upkeep", action="store_true")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also the follower's upkeep on this PostgreSQL server (a schema per round)",
+    )
     parser.add_argument("--import-once", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.import_once:  # one import, in this process (bench_upkeep runs these)
@@ -300,6 +343,8 @@ def main() -> None:
         if not options.skip_upkeep:
             events = 20_000 if options.quick else options.import_events
             bench_upkeep(folder, events, options.repeat)
+            if options.postgres:
+                bench_postgres_follower(folder, events, options.repeat, options.postgres)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
