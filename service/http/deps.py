@@ -1,11 +1,12 @@
 """The routes' dependencies, as ``Annotated`` aliases: the parts of the server, the
 acting member (from the bearer token), and read-your-writes waiting.
 
-Every write names its actor through ``Writer``: the token's member (or the
-operator, for an operator token), never a field of the body. Tokens are read from
-the store on every request (one read by primary key), so a revoked token fails at
-once in every process; the idempotency layer, which authenticates first, leaves
-the token in the request's state so it is read once per request.
+Every write names its actor through ``Writer`` (or, for votes, ``WriteRequest``,
+whose token the vote's own batch reads): the token's member (or the operator, for
+an operator token), never a field of the body. Tokens are read from the store on
+every request (one read by primary key), so a revoked token fails at once in every
+process; the idempotency layer, which authenticates first, leaves the token in the
+request's state so it is read once per request.
 
 The dependencies that only look at the request are coroutines: FastAPI runs a
 plain function in a worker thread, and each hop there costs more than they do.
