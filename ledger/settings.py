@@ -39,7 +39,7 @@ ENV_VAR = "REMIX_LEDGER_DB"
 #: The recorders that keep the transparency log's tree in the events' own
 #: transactions (topics, not imports: this module stays a leaf).
 SQLITE_RECORDER_TOPIC = "ledger.transparency.recorders:TreeKeepingSQLiteRecorder"
-POSTGRES_RECORDER_TOPIC = "ledger.transparency.recorders:TreeKeepingPostgresRecorder"
+POSTGRES_RECORDER_TOPIC = "ledger.transparency.postgres_recorder:TreeKeepingPostgresRecorder"
 DEFAULT_DB = "./remix-ledger.db"
 MEMORY_URL = "memory://"
 _SCHEMES = "a file path, sqlite:///PATH, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"

@@ -6,7 +6,7 @@ in hand, and write their leaves and the nodes they complete before the same
 transaction commits. A ledger uses one when its environment names it::
 
     APPLICATION_RECORDER_TOPIC=ledger.transparency.recorders:TreeKeepingSQLiteRecorder
-    APPLICATION_RECORDER_TOPIC=ledger.transparency.recorders:TreeKeepingPostgresRecorder
+    APPLICATION_RECORDER_TOPIC=ledger.transparency.postgres_recorder:TreeKeepingPostgresRecorder
 
 (the library's own setting; ``ledger.settings`` sets it for SQLite files and
 PostgreSQL URLs). The tree is extended only when it is up to date: its last leaf is
@@ -33,27 +33,23 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg.rows import tuple_row
-from psycopg.sql import SQL
 
 from ledger.transparency.entries import entry_leaf_hash
 from ledger.transparency.merkle import TreeBuilder, node_hash
-from ledger.transparency.tables import Tables, leaf_runs, postgres_tables, sqlite_tables
+from ledger.transparency.tables import Tables, leaf_runs, sqlite_tables
 from ledger.transparency.tiles import TILE_HEIGHT
 
-__all__ = ["POSTGRES_TOPIC", "TOPIC", "TreeKeepingPostgresRecorder", "TreeKeepingSQLiteRecorder"]
+__all__ = ["TOPIC", "TreeKeeper", "TreeKeepingSQLiteRecorder"]
 
 TOPIC = "ledger.transparency.recorders:TreeKeepingSQLiteRecorder"
-POSTGRES_TOPIC = "ledger.transparency.recorders:TreeKeepingPostgresRecorder"
 
 
 def _id_bytes(originator_id: UUID | str) -> bytes:
     return originator_id.bytes if isinstance(originator_id, UUID) else UUID(originator_id).bytes
 
 
-class _TreeKeeper:
+class TreeKeeper:
     """The leaves and nodes of the events a transaction inserts, added in it; the
     tree's right edge is kept between transactions while no one else extends it."""
 
@@ -131,7 +127,7 @@ class TreeKeepingSQLiteRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         # Before the library's __init__, which asks for the create statements.
-        self._tree = _TreeKeeper(sqlite_tables(datastore, events_table_name))
+        self._tree = TreeKeeper(sqlite_tables(datastore, events_table_name))
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -146,31 +142,4 @@ class TreeKeepingSQLiteRecorder(SQLiteApplicationRecorder):
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:
             self._tree.keep(c, list(positions), stored_events)
-        return positions
-
-
-class TreeKeepingPostgresRecorder(PostgresApplicationRecorder):
-    """The library's PostgreSQL application recorder, adding the leaves of the events it
-    inserts once it has their positions, under its lock on the events table.
-
-    The hook is ``_fetch_ids_after_insert_events``, not ``_insert_events`` as on
-    SQLite: the library's PostgreSQL recorder calls ``_insert_events`` before the
-    insert (for its tracking row), and the positions first exist here.
-    """
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name=events_table_name)
-        tables = postgres_tables(datastore, events_table_name)
-        self._tree = _TreeKeeper(tables)
-        self._lock_tree = f"LOCK TABLE {tables.leaves} IN EXCLUSIVE MODE"
-        self.sql_create_statements += [SQL(text) for text in tables.create_statements()]  # type: ignore[misc]
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if positions:
-            with curs.connection.cursor(row_factory=tuple_row) as cursor:
-                cursor.execute(self._lock_tree)
-                self._tree.keep(cursor, list(positions), stored_events)
         return positions

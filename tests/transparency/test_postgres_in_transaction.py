@@ -18,7 +18,7 @@ from ledger.settings import resolve_db_setting
 from ledger.transparency.audit import audit
 from ledger.transparency.entries import entry_leaf_hash
 from ledger.transparency.merkle import root_hash
-from ledger.transparency.recorders import TreeKeepingPostgresRecorder
+from ledger.transparency.postgres_recorder import TreeKeepingPostgresRecorder
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tables import leaf_runs
 from tests.conftest import POSTGRES_BASE, SAMPLE, Databases
