@@ -25,6 +25,10 @@
    costs < 10% of the import, judged on the median over rounds of each round's
    import with the tree against that round's plain import (the best of each
    variant is printed too).
+6. With ``--postgres URL``: the same import into fresh schemas of that server, with
+   the library's recorder then the follower's catch-up, and with the tree kept in
+   its transactions (``TreeKeepingPostgresRecorder``, PostgreSQL's default); paired
+   per round, the median over rounds against the plain import. Same target.
 
 Prints the figures, the ratios and PASS/FAIL per target; always exits 0.
 """
@@ -252,7 +256,7 @@ def bench_upkeep(folder: Path, events: int, repeat: int) -> None:
         median = statistics.median(wall)
         name = "in the import's transactions (TreeKeepingSQLiteRecorder, SQLite's default)"
         if variant == "follower":
-            name = "as a follower after the import (TreeStore.catch_up, PostgreSQL's way)"
+            name = "as a follower after the import (TreeStore.catch_up, for a tree behind the log)"
         print(
             f"  {name}: median of rounds {median:+.1%} wall, {statistics.median(cpu):+.1%} CPU"
             f" (target < {UPKEEP_TARGET:.0%}: {_verdict(median < UPKEEP_TARGET)}); best of each"
@@ -267,41 +271,66 @@ def bench_upkeep(folder: Path, events: int, repeat: int) -> None:
     )
 
 
-def bench_postgres_follower(folder: Path, events: int, repeat: int, server: str) -> None:
-    """On PostgreSQL the tree is kept by a follower (``TreeStore.catch_up``), not in
-    the import's transactions: the same import into a fresh schema of ``server``,
-    then the follower's catch-up, as a share of that import, ``repeat`` times."""
+def _postgres_import(server: str, archive: Path, keep_tree: bool) -> tuple[float, float]:
+    """One import of ``archive`` into a fresh schema of ``server``: its wall seconds, and
+    the follower's catch-up after it (0 when the tree was kept in the transactions)."""
     import psycopg
 
+    schema = f"merkle_bench_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        separator = "&" if "?" in server else "?"
+        env = dict(resolve_db_setting(f"{server}{separator}schema={schema}").env)
+        if not keep_tree:  # the library's own recorder: the tree is the follower's
+            env.pop("APPLICATION_RECORDER_TOPIC", None)
+        ledger = Ledger(env=env)
+        gc.collect()
+        started = time.perf_counter()
+        with archive.open() as stream:
+            import_archive(ledger, stream, source=str(archive), batch_lines=2_000)
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        TreeStore(ledger).catch_up()
+        caught_up = time.perf_counter() - started
+        assert TreeStore(ledger).head()[0] == ledger.head
+        ledger.close()
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return imported, 0.0 if keep_tree else caught_up
+
+
+def bench_postgres(folder: Path, events: int, repeat: int, server: str) -> None:
+    """The tree's upkeep on PostgreSQL, each round into fresh schemas of ``server``: the
+    plain import (the library's recorder) then the follower's catch-up, and the import
+    with the tree kept in its transactions (``TreeKeepingPostgresRecorder``, the
+    default), alternating which goes first. Verdicts on the median over rounds."""
     archive = folder / "archive.jsonl"
     if not archive.exists():
         write_archive(generate(events), archive)
-    shares: list[float] = []
-    for _ in range(repeat):
-        schema = f"merkle_bench_{os.getpid()}_{len(shares)}"
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            separator = "&" if "?" in server else "?"
-            ledger = open_ledger(f"{server}{separator}schema={schema}")
-            started = time.perf_counter()
-            with archive.open() as stream:
-                import_archive(ledger, stream, source=str(archive), batch_lines=2_000)
-            imported = time.perf_counter() - started
-            started = time.perf_counter()
-            TreeStore(ledger).catch_up()
-            shares.append((time.perf_counter() - started) / imported)
-            ledger.close()
-        finally:
-            with psycopg.connect(server, autocommit=True) as connection:
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    median = statistics.median(shares)
-    print(
-        f"PostgreSQL: the follower's catch-up after an import of {events} events: median"
-        f" {median:.1%} of the import (target < {UPKEEP_TARGET:.0%}:"
-        f" {_verdict(median < UPKEEP_TARGET)}); rounds: "
-        + ", ".join(f"{share:.1%}" for share in shares)
-    )
+    follower: list[float] = []
+    in_transaction: list[float] = []
+    for round_ in range(repeat):
+        order = [False, True] if round_ % 2 == 0 else [True, False]
+        timed = {keep: _postgres_import(server, archive, keep) for keep in order}
+        plain, caught_up = timed[False]
+        follower.append(caught_up / plain)
+        in_transaction.append(timed[True][0] / plain - 1)
+    for name, shares in (
+        (
+            "the tree in the import's transactions (TreeKeepingPostgresRecorder, the default)",
+            in_transaction,
+        ),
+        ("the follower's catch-up after the plain import", follower),
+    ):
+        median = statistics.median(shares)
+        print(
+            f"PostgreSQL, import of {events} events, {repeat} rounds: {name}: median"
+            f" {median:+.1%} of the plain import (target < {UPKEEP_TARGET:.0%}:"
+            f" {_verdict(median < UPKEEP_TARGET)}); rounds: "
+            + ", ".join(f"{share:+.1%}" for share in shares)
+        )
 
 
 def main() -> None:
@@ -316,7 +345,7 @@ def main() -> None:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        help="also the follower's upkeep on this PostgreSQL server (a schema per round)",
+        help="also the tree's upkeep on this PostgreSQL server (fresh schemas per round)",
     )
     parser.add_argument("--import-once", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -344,7 +373,7 @@ def main() -> None:
             events = 20_000 if options.quick else options.import_events
             bench_upkeep(folder, events, options.repeat)
             if options.postgres:
-                bench_postgres_follower(folder, events, options.repeat, options.postgres)
+                bench_postgres(folder, events, options.repeat, options.postgres)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

@@ -121,7 +121,8 @@ def _search(
                 (*CITING_TOPICS, term),
             )
             return [(row[0], row[1]) for row in cursor.fetchall()]
-    if type(recorder).__module__ != "eventsourcing.postgres":
+    # By the datastore: the recorder may be a subclass (the tree-keeping one).
+    if type(getattr(recorder, "datastore", None)).__module__ != "eventsourcing.postgres":
         return None
     from psycopg.sql import SQL, Identifier  # only where PostgreSQL is used
 

@@ -36,9 +36,10 @@ __all__ = [
 ]
 
 ENV_VAR = "REMIX_LEDGER_DB"
-#: The SQLite recorder that keeps the transparency log's tree (a topic, not an
-#: import: this module stays a leaf).
+#: The recorders that keep the transparency log's tree in the events' own
+#: transactions (topics, not imports: this module stays a leaf).
 SQLITE_RECORDER_TOPIC = "ledger.transparency.recorders:TreeKeepingSQLiteRecorder"
+POSTGRES_RECORDER_TOPIC = "ledger.transparency.postgres_recorder:TreeKeepingPostgresRecorder"
 DEFAULT_DB = "./remix-ledger.db"
 MEMORY_URL = "memory://"
 _SCHEMES = "a file path, sqlite:///PATH, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
@@ -217,6 +218,9 @@ def _postgres(text: str) -> DatabaseSetting:
         # Kept off on purpose: the library's insert function can interleave
         # notification ids under concurrent writers (see DESIGN.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        # As for SQLite: each event's Merkle leaf in the event's own transaction, under
+        # the table lock the library takes for every insert (ledger.transparency.recorders).
+        "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
     }
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = _plain_schema(query["schema"][-1])

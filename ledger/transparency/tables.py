@@ -44,6 +44,7 @@ __all__ = [
     "Tables",
     "TransparencyUnavailableError",
     "leaf_runs",
+    "postgres_tables",
     "split_run",
     "sqlite_tables",
     "tables_for",
@@ -173,6 +174,21 @@ class Tables:
             at += len(offsets)
         return found
 
+    def position_before(self, cursor: Any, position: int) -> int:
+        """The largest position of a stored event below ``position``; 0 if none (one
+        read through the position's index). On PostgreSQL, read while the library's
+        lock on the events table is held, every event below a position handed out is
+        committed or rolled back: a gap below it is final."""
+        cursor.execute(
+            self.sql(
+                f"SELECT MAX({self.position_column}) FROM {self.events}"
+                f" WHERE {self.position_column} < ?"
+            ),
+            (position,),
+        )
+        row = cursor.fetchone()
+        return 0 if row is None or row[0] is None else int(row[0])
+
     def insert_leaves(self, cursor: Any, runs: list[LeafRun]) -> None:
         cursor.executemany(
             self.sql(f"INSERT INTO {self.leaves} (leaf_index, position, hash) VALUES (?, ?, ?)"),
@@ -247,6 +263,23 @@ def sqlite_tables(datastore: Any, events_table_name: str) -> Tables:
     )
 
 
+def postgres_tables(datastore: Any, events_table_name: str) -> Tables:
+    """The tables in a PostgreSQL ledger's schema."""
+    schema = '"' + datastore.schema.replace('"', '""') + '"'
+    return Tables(
+        datastore,
+        f"{schema}.tlog_leaves",
+        f"{schema}.tlog_nodes",
+        f"{schema}.tlog_checkpoints",
+        f"{schema}.{events_table_name}",
+        "notification_id",
+        "uuid_send(originator_id)",
+        "%s",
+        "BYTEA",
+        "BIGINT PRIMARY KEY",
+    )
+
+
 def tables_for(ledger: Ledger) -> Tables:
     """The tables of ``ledger``'s database; an in-memory ledger has none."""
     recorder: Any = ledger.recorder
@@ -255,19 +288,7 @@ def tables_for(ledger: Ledger) -> Tables:
     if kind.startswith("eventsourcing.sqlite"):
         return sqlite_tables(datastore, recorder.events_table_name)
     if kind.startswith("eventsourcing.postgres"):
-        schema = '"' + datastore.schema.replace('"', '""') + '"'
-        return Tables(
-            datastore,
-            f"{schema}.tlog_leaves",
-            f"{schema}.tlog_nodes",
-            f"{schema}.tlog_checkpoints",
-            f"{schema}.{recorder.events_table_name}",
-            "notification_id",
-            "uuid_send(originator_id)",
-            "%s",
-            "BYTEA",
-            "BIGINT PRIMARY KEY",
-        )
+        return postgres_tables(datastore, recorder.events_table_name)
     raise TransparencyUnavailableError(
         "the tamper-evident log lives in the ledger's database: use an SQLite file or"
         " PostgreSQL, not memory://"
