@@ -365,10 +365,7 @@ class Ledger(Application[UUID]):
         batch: UnitOfWork | None = getattr(self._local, "batch", None)
         if batch is not None:
             return batch.find(Aggregate, aggregate_id)
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        return self._find(aggregate_id)
 
     def member(self, member_id: UUID) -> Member:
         return self._load(Member, member_id, UnknownMemberError)

@@ -29,7 +29,6 @@ from ledger.errors import InvalidValueError, PermissionDeniedError
 from ledger.tokens import ApiToken, InvalidTokenError, authenticate, token_id_for
 from projections.queries import ReadModels
 from service.http.following import LiveLineage
-from service.http.problems import Problem
 from service.http.services import Services
 
 __all__ = [
@@ -140,14 +139,7 @@ def _credentials(request: Request, credentials: HTTPAuthorizationCredentials | N
         raise InvalidTokenError("this needs an API token: Authorization: Bearer TOKEN")
     else:
         token_id = token_id_for(secret)
-    wait = services.limiter.take(token_id)
-    if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "too many writes with this token; slow down",
-            headers={"Retry-After": services.limiter.retry_after(wait)},
-        )
+    services.limiter.check(token_id, "too many writes with this token; slow down")
     return Credentials(request, secret, token_id)
 
 

@@ -12,6 +12,8 @@ import threading
 import time
 from uuid import UUID
 
+from service.http.problems import Problem
+
 __all__ = ["RateLimiter"]
 
 
@@ -40,6 +42,15 @@ class RateLimiter:
                     key: value for key, value in self._buckets.items() if value[0] < self.burst - 1
                 }
             return 0.0
+
+    def check(self, key: UUID, detail: str) -> None:
+        """Take one write for ``key``, or refuse the request: 429 with ``detail`` and
+        ``Retry-After``."""
+        wait = self.take(key)
+        if wait > 0:
+            raise Problem(
+                429, "rate-limited", detail, headers={"Retry-After": self.retry_after(wait)}
+            )
 
     @staticmethod
     def retry_after(seconds: float) -> str:

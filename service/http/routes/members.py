@@ -93,14 +93,9 @@ def _limit_registrations(services: Services, request: Request) -> None:
     (each one records four events: open registration must not be a way to fill
     the ledger)."""
     address = request.client.host if request.client is not None else "unknown"
-    wait = services.limiter.take(uuid5(_REGISTRATIONS, address))
-    if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "too many registrations from this address; slow down",
-            headers={"Retry-After": services.limiter.retry_after(wait)},
-        )
+    services.limiter.check(
+        uuid5(_REGISTRATIONS, address), "too many registrations from this address; slow down"
+    )
 
 
 _REGISTRATIONS = UUID("5f1d7f8e-3a51-4c39-8a8e-1b0f5f6c2d10")
