@@ -18,14 +18,14 @@ __all__ = ["before_the_royalty_rule"]
 
 @contextmanager
 def before_the_royalty_rule() -> Iterator[None]:
-    """Record royalty splits over 100%, as ledgers did before the commands refused them."""
-    checked = application.check_royalty_split
+    """Record citations claiming over 100%, as ledgers did before the commands refused them."""
+    checked = application.check_own_split
 
     def unchecked(*args: Any) -> None:
         return None
 
-    application.check_royalty_split = unchecked
+    application.check_own_split = unchecked
     try:
         yield
     finally:
-        application.check_royalty_split = checked
+        application.check_own_split = checked
