@@ -13,7 +13,7 @@ from typing import Any
 
 import ledger.application as application
 
-__all__ = ["before_the_royalty_rule"]
+__all__ = ["before_the_royalty_rule", "before_the_weight_rule"]
 
 
 @contextmanager
@@ -29,3 +29,19 @@ def before_the_royalty_rule() -> Iterator[None]:
         yield
     finally:
         application.check_own_split = checked
+
+
+@contextmanager
+def before_the_weight_rule() -> Iterator[None]:
+    """Record any work weights (all zero, some missing), as ledgers did before
+    ``choose_policy`` checked them."""
+    checked = application.Ledger._check_weights
+
+    def unchecked(*args: Any) -> None:
+        return None
+
+    application.Ledger._check_weights = unchecked  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        application.Ledger._check_weights = checked  # type: ignore[method-assign]

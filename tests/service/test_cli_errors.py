@@ -190,3 +190,38 @@ def test_a_citation_that_overloads_a_work_built_on_it_is_refused_naming_it(cli: 
         ' under the absolute policy (at most 100%): "A" 60%, "R" 30%, "B" 15%'
     )
     assert cli("history", "--work", "r") == before
+
+
+def test_weights_that_cannot_pay_are_refused_naming_the_weight_the_user_typed(cli: Cli) -> None:
+    _story(cli)
+    cli("member", "add", "curie", "--curator")
+    cli("production", "create", "Book", "--curator", "curie", "--external-id", "book")
+    cli("production", "include", "book", "a")
+    cli("production", "include", "book", "b")
+    policy = ("production", "policy", "book", "equal")
+    assert _error(cli, *policy, "--weight", "b=0", "--weight", "a=0").endswith(
+        "--weight: the weights total 0; at least one must be more than 0"
+    )
+    assert _error(cli, *policy, "--weight", "a=1").endswith(
+        "--weight: production 'Book' includes 'B', which has no weight;"
+        " give every included work one"
+    )
+    assert _error(cli, *policy, "--weight", "a=-1", "--weight", "b=1").endswith(
+        "--weight a: weight -1 is not a number of 0 or more"
+    )
+    assert _error(cli, *policy, "--weight", "zz=1").endswith(
+        "--weight zz: no work has id or external id 'zz'"
+    )
+    cli("contribute", "--title", "C", "--author", "ana", "--external-id", "c")
+    assert _error(cli, *policy, "--weight", "c=1", "--weight", "a=1", "--weight", "b=1").endswith(
+        "--weight c: 'C' is not in production 'Book'"
+    )
+    assert "--weight a: 'x' is not a number" in _error(cli, *policy, "--weight", "a=x")
+    assert "decay: r must be" in _error(
+        cli, "production", "policy", "book", "decay", "--param", "r=2"
+    )
+    cli(*policy, "--weight", "a=1", "--weight", "b=0")
+    cli("production", "include", "book", "c")  # the weights no longer name every work
+    assert "choose the policy again" in _error(cli, "production", "publish", "book")
+    cli(*policy)
+    cli("production", "publish", "book")
