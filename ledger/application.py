@@ -51,7 +51,7 @@ from ledger.derived_works import citing_works, derived_works, may_be_cited
 from ledger.errors import (
     DatabaseSettingError,
     DuplicateExternalIdError,
-    InvalidValueError,
+    InvalidWeightsError,
     LedgerError,
     NotCuratorError,
     PermissionDeniedError,
@@ -73,8 +73,9 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import HandleClaim, Member
+from ledger.paying_productions import pays_absolute, productions_that_chose_absolute
 from ledger.production import DEFAULT_POOL_PERCENT, Production
-from ledger.royalty_stack import Lineage, StackedClaims, check_royalty_split
+from ledger.royalty_stack import Lineage, StackedClaims, check_absolute_stack, check_own_split
 from ledger.rules import (
     check_built_after,
     check_contributor,
@@ -104,6 +105,7 @@ __all__ = [
     "ConcurrencyError",
     "IdempotencyKeyReusedError",
     "Ledger",
+    "PolicyCheck",
     "Recorded",
     "VersionCheck",
     "open_ledger",
@@ -112,6 +114,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+PolicyCheck = Callable[[str, Mapping[str, str], Sequence[str]], str]
 A = TypeVar("A", bound=Aggregate)
 _RETRIES = 5
 _SOURCE_CITED = get_topic(Work.SourceCited)
@@ -177,13 +180,16 @@ class Ledger(Application[UUID]):
 
     name = "RemixLedger"
 
+    #: Checks a policy choice (name, parameters, weights as typed) and answers the
+    #: policy's name as recorded: the lineage layer's ``check_policy_choice``, set by
+    #: the entry points (the ledger knows no policies). None: only the name's length.
+    policy_check: PolicyCheck | None = None
+
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._local = threading.local()
         settings = dict(self.env)
         self._citation_lock = citation_lock_for(settings, lambda: postgres_connect(settings))
-        self._stacked_claims = StackedClaims()
-        self._claims_head = 0
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -208,12 +214,10 @@ class Ledger(Application[UUID]):
             yield uow
         except BaseException:
             uow.discard()
-            self._stacked_claims.forget()  # they may count works that were never saved
             raise
         else:
             if dry_run:
                 uow.discard()
-                self._stacked_claims.forget()
             else:
                 uow.commit()
         finally:
@@ -576,7 +580,7 @@ class Ledger(Application[UUID]):
                 source = self._work(uow, citation.work_id)
                 source.check_not_retracted("remixed")
                 check_built_after(when, source.title, source.contributed_at)
-            self._check_royalty_split(uow, title, sources)
+            check_own_split(title, sources, self._lineage_reader(uow))
             uow.add(
                 Work.create(
                     id=work_id,
@@ -616,11 +620,10 @@ class Ledger(Application[UUID]):
             source.check_not_retracted("cited")
             when = occurred(occurred_at)
             self._check_no_cycle(uow, work, source)
-            self._check_royalty_split(uow, work.title, (*work.sources, citation))
-            self._check_derived_works(uow, work, (*work.sources, citation))
+            cited = (*work.sources, citation)
+            check_own_split(work.title, cited, self._lineage_reader(uow))
+            self._check_paid_under_absolute(uow, work, cited)
             work.cite_source(citation=citation, actor_id=actor_id, occurred_at=when)
-            # The claims of this work and of everything built on it have changed.
-            self._stacked_claims.forget()
             return work_id
 
         return self._recorded(command)
@@ -629,55 +632,70 @@ class Ledger(Application[UUID]):
         if is_ancestor(work.id, source.id, lambda current: self._work(uow, current).source_ids):
             raise cycle_error(source.title, work.title)
 
-    def _check_royalty_split(
-        self, uow: UnitOfWork, title: str, sources: Sequence[Citation]
-    ) -> None:
-        """Refuse royalties over 100% (``ledger.royalty_stack``).
-
-        The works' stacked claims are kept between commands, until a citation is
-        recorded, by this process or by another (looked up in the log since the last
-        check), since a later citation raises the claims of what is built on it.
-        """
-
-        lineage = self._lineage_reader(uow)
-        claims = self._stacked_claims
-        head = self.head
-        seen, self._claims_head = self._claims_head, head
-        if claims.known and head != seen:
-            cited_since = self.recorder.select_notifications(
-                seen + 1, 1, stop=head, topics=[_SOURCE_CITED]
-            )
-            if head < seen or cited_since:
-                claims.forget()
-        check_royalty_split(title, sources, self._stacked_claims, lineage)
-
-    def _check_derived_works(
+    def _check_paid_under_absolute(
         self, uow: UnitOfWork, work: Work, sources: Sequence[Citation]
     ) -> None:
-        """Refuse a new citation in ``work`` that stacks a work built on it over 100%.
+        """Refuse a new citation in ``work`` that stacks a work a production pays under
+        ``absolute`` (``work`` itself or one built on it) over 100%.
 
-        The works built on it are found in the log (``ledger.derived_works``) and
-        among the works staged in this batch; each is checked as if ``work`` cited
-        ``sources`` already, with claims computed afresh (the kept ones are stale).
+        The productions are found in the log (``ledger.paying_productions``) and
+        among those staged in this batch; the works built on ``work`` likewise
+        (``ledger.derived_works``). Each is checked as if ``work`` cited ``sources``.
         """
+        paid = self._works_paid_under_absolute(uow)
+        if not paid:
+            return
+        targets = [w for w in (work.id, *self._works_built_on(uow, work)) if w in paid]
+        if not targets:
+            return
+        lineage = self._lineage_reader(uow, {work.id: (work.title, sources)})
+        claims = StackedClaims()
+        for target in targets:
+            title, target_sources = lineage(target)
+            try:
+                check_absolute_stack(title, target_sources, claims, lineage)
+            except RoyaltyOverAllocationError as error:
+                built_on = "" if target == work.id else f'"{title}" is built on "{work.title}"; '
+                raise RoyaltyOverAllocationError(
+                    f'{built_on}production "{paid[target]}" pays "{title}" under the absolute'
+                    f" policy: {error}"
+                ) from None
+
+    def _works_paid_under_absolute(self, uow: UnitOfWork) -> dict[UUID, str]:
+        """Each work a production pays under ``absolute`` now, with that production's title."""
+        candidates = productions_that_chose_absolute(self.recorder, self.mapper)
+        candidates.update(p.id for p in uow.touched() if isinstance(p, Production))
+        paid: dict[UUID, str] = {}
+        for production_id in sorted(candidates, key=str):
+            production = uow.find(Production, production_id)
+            if production is not None and pays_absolute(production.policy):
+                for work_id in production.work_ids:
+                    paid.setdefault(work_id, production.title)
+        return paid
+
+    def _works_built_on(self, uow: UnitOfWork, work: Work) -> list[UUID]:
+        """The works built on ``work``, in the log and staged in this batch, nearest first."""
         cited = may_be_cited(self.recorder, self.mapper, work.id)
         citing = citing_works(self.recorder, self.mapper) if cited else {}
         for staged in uow.touched():
             if isinstance(staged, Work):
                 for source_id in staged.source_ids:
                     citing.setdefault(source_id.hex, set()).add(staged.id.hex)
-        derived = derived_works(work.id.hex, citing)
-        if not derived:
-            return
-        lineage = self._lineage_reader(uow, {work.id: (work.title, sources)})
+        return [UUID(hex=derived) for derived in derived_works(work.id.hex, citing)]
+
+    def _check_absolute_stacks(
+        self, uow: UnitOfWork, production: Production, work_ids: Sequence[UUID], act: str
+    ) -> None:
+        """Refuse paying ``work_ids`` under ``absolute`` where their stacks pass 100%."""
+        lineage = self._lineage_reader(uow)
         claims = StackedClaims()
-        for derived_id in derived:
-            title, derived_sources = lineage(UUID(hex=derived_id))
+        for work_id in work_ids:
+            title, sources = lineage(work_id)
             try:
-                check_royalty_split(title, derived_sources, claims, lineage)
+                check_absolute_stack(title, sources, claims, lineage)
             except RoyaltyOverAllocationError as error:
                 raise RoyaltyOverAllocationError(
-                    f'"{title}" is built on "{work.title}": {error}'
+                    f'production "{production.title}" {act}: {error}'
                 ) from None
 
     def _lineage_reader(
@@ -919,6 +937,10 @@ class Ledger(Application[UUID]):
                 self._check_curator(uow, actor_id, "fill productions")
             self._work(uow, work_id).check_not_retracted("included")
             if not production.has_applied(idempotency_key):
+                if pays_absolute(production.policy) and work_id not in production.work_ids:
+                    self._check_absolute_stacks(
+                        uow, production, [work_id], "pays its works under the absolute policy"
+                    )
                 production.include_work(
                     work_id=work_id,
                     actor_id=actor_id,
@@ -1019,29 +1041,36 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Choose how the production's revenue is shared: the royalty policy (by name,
-        checked by the lineage layer), the contributor pool's percentage, and optional
-        weights of the included works.
+        """Choose how the production's revenue is shared: the royalty policy (by name),
+        its parameters, the contributor pool's percentage, and optional weights of the
+        included works (one each, none negative, not all zero).
+
+        The policy and its parameters are checked by ``policy_check`` (the lineage
+        layer's, wired by the entry points), which also names the policy as recorded.
+        Choosing ``absolute`` checks every included work's stacked claims.
         """
+        parameters = dict(params or {})
+        if self.policy_check is not None:
+            policy = self.policy_check(
+                policy, parameters, [str(v) for v in (weights or {}).values()]
+            )
 
         def command(uow: UnitOfWork) -> UUID:
             production = self._production(uow, production_id)
             if actor_id is not None:
                 self._check_curator(uow, actor_id, "choose royalty policies")
             if weights is not None:
-                strangers = [w for w in weights if w not in production.work_ids]
-                if strangers:
-                    raise InvalidValueError(
-                        f"weights name works not in the production: {strangers[0]}"
-                    )
-                if any(not (value.is_finite() and value >= 0) for value in weights.values()):
-                    raise InvalidValueError("work weights are non-negative numbers")
+                self._check_weights(uow, production, weights)
             if production.has_applied(idempotency_key):
                 return production_id
+            if pays_absolute(policy):
+                self._check_absolute_stacks(
+                    uow, production, production.work_ids, "cannot pay under the absolute policy"
+                )
             production.choose_policy(
                 idempotency_key=idempotency_key,
                 policy=policy,
-                params=dict(params or {}),
+                params=parameters,
                 pool_percent=pool_percent,
                 weights=None if weights is None else {w.hex: str(v) for w, v in weights.items()},
                 actor_id=actor_id,
@@ -1050,6 +1079,34 @@ class Ledger(Application[UUID]):
             return production_id
 
         return self._recorded(command)
+
+    def _check_weights(
+        self, uow: UnitOfWork, production: Production, weights: Mapping[UUID, Decimal]
+    ) -> None:
+        """One weight for each included work, none negative, at least one above zero."""
+
+        def named(work_id: UUID) -> str:
+            found = uow.find(Work, work_id)
+            return repr(found.title) if found is not None else str(work_id)
+
+        for work_id, value in weights.items():
+            if work_id not in production.work_ids:
+                raise InvalidWeightsError(
+                    f"{named(work_id)} is not in production {production.title!r}",
+                    work_id=work_id,
+                )
+            if not (value.is_finite() and value >= 0):
+                raise InvalidWeightsError(
+                    f"weight {value} is not a number of 0 or more", work_id=work_id
+                )
+        for work_id in production.work_ids:
+            if work_id not in weights:
+                raise InvalidWeightsError(
+                    f"production {production.title!r} includes {named(work_id)}, which has no"
+                    " weight; give every included work one"
+                )
+        if not any(weights.values()):
+            raise InvalidWeightsError("the weights total 0; at least one must be more than 0")
 
     def waive_share(
         self,

@@ -21,6 +21,7 @@ __all__ = [
     "InvalidSourcesError",
     "InvalidTimeError",
     "InvalidValueError",
+    "InvalidWeightsError",
     "LedgerError",
     "NotAuthorError",
     "NotCuratorError",
@@ -61,6 +62,14 @@ class UnknownProductionError(LedgerError):
 
 class InvalidValueError(LedgerError):
     """A value is malformed (a kind, a relation, a percentage, a vote value...)."""
+
+
+class InvalidWeightsError(InvalidValueError):
+    """A production's work weights are negative, total zero, or miss or name a wrong work."""
+
+    def __init__(self, message: str, *, work_id: UUID | None = None) -> None:
+        super().__init__(message)
+        self.work_id = work_id  # the work whose weight is wrong (None: the map as a whole)
 
 
 class InvalidHandleError(InvalidValueError):

@@ -14,6 +14,7 @@ from ledger.errors import (
     AlreadyIssuedError,
     AlreadyPublishedError,
     InvalidValueError,
+    InvalidWeightsError,
     NotPublishedError,
 )
 from ledger.values import MAX_TITLE, Money, check_text
@@ -122,6 +123,15 @@ class Production(LedgerAggregate):
                 f"the contributor pool is more than 0 and at most 100 percent, not {pool_percent}"
             )
 
+    def check_weights_name_the_works(self) -> None:
+        """Weights, when chosen, name exactly the included works (a work included or
+        excluded since they were chosen needs them chosen again)."""
+        if self.weights is not None and set(self.weights) != {w.hex for w in self.work_ids}:
+            raise InvalidWeightsError(
+                f"the works of production {self.title!r} changed since its weights were"
+                " chosen; choose the policy again with a weight for each work, or none"
+            )
+
     def check_not_waived(self, member_id: UUID) -> None:
         if member_id in self.waived:
             raise InvalidValueError(f"the member already waived their share of {self.title!r}")
@@ -215,6 +225,7 @@ class Production(LedgerAggregate):
     def publish(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         """Publish, once; the contents are frozen from then on."""
         self.check_can_publish()
+        self.check_weights_name_the_works()
         self._publish(actor_id=actor_id, occurred_at=occurred_at)
 
     @event(Published)
@@ -239,6 +250,7 @@ class Production(LedgerAggregate):
     ) -> None:
         """Record a payment the published production earned."""
         self.check_published()
+        self.check_weights_name_the_works()
         self._record_revenue(
             amount=amount,
             external_id=external_id,

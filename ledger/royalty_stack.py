@@ -1,12 +1,14 @@
 """A remix's royalty percentages may not promise more than a whole payment.
 
-Two rules, checked when a citation is recorded (``remix``, ``cite``, the import),
-as Story Protocol checks a derivative when it is registered:
+Two rules, each checked where it binds:
 
-- a work's own citations claim at most 100% of what it receives (what the
-  ``relative`` policy, Story Protocol's LRP, would otherwise refuse at payment);
+- a work's own citations claim at most 100% of what it receives: no policy can
+  pay more (``relative``, Story Protocol's LRP, would refuse it at payment), so
+  it is checked when a citation is recorded (``remix``, ``cite``, the import);
 - its ancestors' stacked claims under the ``absolute`` policy (LAP) add up to at
-  most 100% of a payment to it.
+  most 100% of a payment to it. Only ``absolute`` pays them so (under ``relative``
+  a diamond of two 100% paths is fine), so it is checked where a production pays
+  the work under ``absolute`` (``ledger.paying_productions``).
 
 Under LAP, a payment to W owes each ancestor A the sum, over every citation
 ``B cites A at p%``, of ``paths(W to B) * p``. That total is linear in the sources::
@@ -34,7 +36,8 @@ __all__ = [
     "MAX_NAMED",
     "Lineage",
     "StackedClaims",
-    "check_royalty_split",
+    "check_absolute_stack",
+    "check_own_split",
     "percent_of",
     "percent_text",
 ]
@@ -120,13 +123,10 @@ def stacked_claim(sources: Iterable[Citation], claim_of: Callable[[UUID], Fracti
     return sum((percent_of(c) + claim_of(c.work_id) for c in sources), _NONE)
 
 
-def check_royalty_split(
-    title: str, sources: Sequence[Citation], claims: StackedClaims, lineage: Lineage
-) -> None:
-    """Refuse a work (titled ``title``) citing ``sources`` whose royalties exceed 100%.
+def check_own_split(title: str, sources: Sequence[Citation], lineage: Lineage) -> None:
+    """Refuse a work (titled ``title``) whose citations ``sources`` claim over 100%.
 
-    Raises ``RoyaltyOverAllocationError`` naming the stack: the work's own
-    citations, or every ancestor's share of a payment under the absolute policy.
+    Raises ``RoyaltyOverAllocationError`` naming each claiming source.
     """
     own = sum((percent_of(c) for c in sources), _NONE)
     if own > _WHOLE:
@@ -139,6 +139,16 @@ def check_royalty_split(
             f'"{title}" would owe its sources {percent_text(own)} of what it receives'
             f" (at most 100%): {listed}"
         )
+
+
+def check_absolute_stack(
+    title: str, sources: Sequence[Citation], claims: StackedClaims, lineage: Lineage
+) -> None:
+    """Refuse a work citing ``sources`` whose ancestors' LAP claims stack over 100%.
+
+    Raises ``RoyaltyOverAllocationError`` naming the stack: every ancestor's share
+    of a payment to the work under the absolute policy.
+    """
     total = stacked_claim(sources, lambda work_id: claims.claim(work_id, lineage))
     if total > _WHOLE:
         shares = ancestor_shares(sources, lineage)

@@ -105,6 +105,8 @@ class ProductionState:
     weights: dict[UUID, Decimal] | None = None
     waived: set[UUID] = field(default_factory=set)
     statements: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    #: The position of each policy choice, in order.
+    policy_positions: list[int] = field(default_factory=list)
 
 
 class _SharedEmpty(dict[str, Any]):
@@ -663,6 +665,7 @@ class LineageGraph:
                     assert state is not None
                     state.policy = event.policy
                     state.policy_params = dict(event.params)
+                    state.policy_positions.append(position)
                     state.pool_percent = event.pool_percent
                     state.weights = (
                         None

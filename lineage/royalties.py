@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from ledger.errors import UnknownProductionError
-from lineage.errors import StatementError
-from lineage.graph import LineageGraph, ProductionState
+from lineage.errors import LineageError, StatementError
+from lineage.graph import LineageGraph, ProductionState, Revenue
 from lineage.policies import RoyaltyPolicy, policy_from_name
 from lineage.statements import Statement, royalty_statement
 
@@ -49,13 +49,42 @@ def statement_for_revenue(
         )
     revenue = latest.revenue[revenue_number - 1]
     then = lineage.production(production_id, as_of=revenue.position)
-    weights = None if then.weights is None else {w: Fraction(v) for w, v in then.weights.items()}
+    if policy is not None:
+        return _statement(lineage, then, revenue, policy, then)
+    try:
+        return _statement(lineage, then, revenue, policy_of(then), then)
+    except LineageError:
+        # Settings the commands refuse today (weights of zero, or that miss a work;
+        # a malformed parameter) were recorded under older rules: the first later
+        # choice that can pay this revenue is its correction.
+        for chosen_at in latest.policy_positions:
+            if chosen_at > revenue.position:
+                corrected = lineage.production(production_id, as_of=chosen_at)
+                try:
+                    return _statement(lineage, then, revenue, policy_of(corrected), corrected)
+                except LineageError:
+                    continue
+        raise
+
+
+def _statement(
+    lineage: LineageGraph,
+    then: ProductionState,
+    revenue: Revenue,
+    policy: RoyaltyPolicy,
+    settings: ProductionState,
+) -> Statement:
+    """The statement of ``revenue`` over the production and lineage as they were
+    then, paid under ``policy`` with the pool and weights of ``settings``."""
+    weights = (
+        None if settings.weights is None else {w: Fraction(v) for w, v in settings.weights.items()}
+    )
     return royalty_statement(
         lineage,
-        production_id,
+        then.production_id,
         revenue.amount,
-        policy or policy_of(then),
-        pool_percent=Fraction(then.pool_percent) / 100,
+        policy,
+        pool_percent=Fraction(settings.pool_percent) / 100,
         weights=weights,
         waived=frozenset(then.waived),
         as_of=revenue.position,

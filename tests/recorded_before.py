@@ -13,19 +13,35 @@ from typing import Any
 
 import ledger.application as application
 
-__all__ = ["before_the_royalty_rule"]
+__all__ = ["before_the_royalty_rule", "before_the_weight_rule"]
 
 
 @contextmanager
 def before_the_royalty_rule() -> Iterator[None]:
-    """Record royalty splits over 100%, as ledgers did before the commands refused them."""
-    checked = application.check_royalty_split
+    """Record citations claiming over 100%, as ledgers did before the commands refused them."""
+    checked = application.check_own_split
 
     def unchecked(*args: Any) -> None:
         return None
 
-    application.check_royalty_split = unchecked
+    application.check_own_split = unchecked
     try:
         yield
     finally:
-        application.check_royalty_split = checked
+        application.check_own_split = checked
+
+
+@contextmanager
+def before_the_weight_rule() -> Iterator[None]:
+    """Record any work weights (all zero, some missing), as ledgers did before
+    ``choose_policy`` checked them."""
+    checked = application.Ledger._check_weights
+
+    def unchecked(*args: Any) -> None:
+        return None
+
+    application.Ledger._check_weights = unchecked  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        application.Ledger._check_weights = checked  # type: ignore[method-assign]

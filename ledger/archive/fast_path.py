@@ -90,9 +90,6 @@ class _WorkFacts:
     title: str
     authors: tuple[UUID, ...]
     created_at: datetime
-    # The stacked royalty claim under the absolute policy, in percent
-    # (``ledger.royalty_stack``): the int 0 for most works, shared.
-    royalties: Decimal | int
 
 
 # A vote's value and idempotency key; a plain tuple of an int and a string, which
@@ -306,7 +303,7 @@ class FastPath:
         # every work this path knows it recorded itself.
         for _, source_facts in cited:
             check_built_after(occurred_at, source_facts.title, source_facts.created_at)
-        royalties = self._royalties(sources, [facts for _, facts in cited])
+        self._check_own_split(sources)
         # Work.create checks the authors and sources again, as check_remix did:
         # they pass again.
         title = fields["title"]
@@ -331,20 +328,20 @@ class FastPath:
             title,
             tuple(author_ids),
             occurred_at,
-            royalties,
         )
         self._stage(work_id, _REMIXED if sources else _CONTRIBUTED, state, facts)
         return 1
 
     @staticmethod
-    def _royalties(sources: list[Citation], facts: list[_WorkFacts]) -> Decimal | int:
-        """A new work's stacked royalty claim; over 100% the command path says why.
+    def _check_own_split(sources: list[Citation]) -> None:
+        """Hand over a work whose citations claim over 100%: the commands say why.
 
-        The commands refuse such a work with an error that names every ancestor's
-        share, read from the records: handing over gives the same error. Sums of
-        declared percentages are exact in decimal (a 60-digit context that traps any
+        The commands refuse it with an error that names every claiming source,
+        read from the records: handing over gives the same error. Sums of declared
+        percentages are exact in decimal (a 60-digit context that traps any
         rounding: then the commands, in fractions, decide); ``Fraction`` arithmetic
-        cost a tenth of the import's time here.
+        cost a tenth of the import's time here. Stacked claims bind only where a
+        production pays under ``absolute``, which this path never records.
         """
         add = _EXACT.add
         own: Decimal | int = 0
@@ -352,15 +349,10 @@ class FastPath:
             for c in sources:
                 if c.royalty_percent:
                     own = add(own, c.royalty_percent)
-            stacked = own
-            for source in facts:
-                if source.royalties:
-                    stacked = add(stacked, source.royalties)
         except (Inexact, Rounded):
             raise HandOver("royalties beyond 60 digits") from None
-        if stacked > 100 or own > 100:
+        if own > 100:
             raise HandOver("royalties over 100%")
-        return stacked if stacked else 0
 
     def _comment(self, line: Line) -> int:
         fields = line.fields

@@ -36,7 +36,12 @@ from lineage.policies.base import RoyaltyPolicy
 from lineage.policies.decay import Decay
 from lineage.policies.equal import Equal
 from lineage.policies.flow import Flow
-from lineage.policies.registry import POLICIES, parse_fraction, policy_from_name
+from lineage.policies.registry import (
+    POLICIES,
+    check_policy_choice,
+    parse_fraction,
+    policy_from_name,
+)
 from lineage.policies.relative import Relative
 from lineage.policies.shares import (
     MemberValues,
@@ -61,6 +66,7 @@ __all__ = [
     "ShareFamily",
     "Shares",
     "WorkValues",
+    "check_policy_choice",
     "parse_fraction",
     "policy_from_name",
 ]

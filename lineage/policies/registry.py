@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -56,6 +57,22 @@ def policy_from_name(name: str, **params: object) -> RoyaltyPolicy:
     if weights:
         return Flow(relation_weights=weights, **given)
     return POLICIES[key](**given)
+
+
+def check_policy_choice(name: str, params: Mapping[str, str], weights: Sequence[str]) -> str:
+    """Refuse a production's policy choice that the policies could not pay under.
+
+    Reads the policy and its parameters as statements will (``policy_from_name``)
+    and each work weight with the same parser; answers the policy's name as it is
+    recorded. The ledger calls it as its ``policy_check`` (it knows no policies).
+
+    >>> check_policy_choice(" Decay ", {"r": "1/3"}, ["1", "0.5"])
+    'decay'
+    """
+    policy = policy_from_name(name, **params)
+    for value in weights:
+        parse_fraction(value, "weight")
+    return policy.name
 
 
 def _relation(name: str) -> str:

@@ -14,6 +14,7 @@ from ledger.read_only import open_read_only_ledger, unwritable_reason
 from ledger.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.values import parse_time
 from lineage.graph import LineageGraph
+from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
@@ -67,6 +68,7 @@ class CliState:
             self.refusal = _refusal(setting)
             if self.refusal is None:
                 self._ledger = open_ledger(self.db)
+                self._ledger.policy_check = check_policy_choice
             else:
                 self._ledger = open_read_only_ledger(setting, self.refusal)
         return self._ledger

@@ -12,7 +12,7 @@ from uuid import UUID
 import typer
 
 from ledger import Ledger, Recorded
-from ledger.errors import InvalidValueError, UnknownWorkError
+from ledger.errors import InvalidValueError, InvalidWeightsError, UnknownWorkError
 from lineage.attribution import TASL, attribution_text, tasl_entries
 from lineage.credits import credits_for
 from lineage.credits_pages import credits_html, credits_markdown
@@ -286,17 +286,31 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         chosen = policy_from_name(
             policy, **params
         )  # refuse unknown policies and bad parameters now
-        weights = {
-            ledger.find_work(w): _decimal(v, "--weight") for w, v in (parse_params(weight)).items()
-        } or None
-        recorded = ledger.choose_policy(
-            ledger.find_production(production_ref),
-            chosen.name,
-            params=params,
-            pool_percent=_decimal(pool_percent, "--pool-percent"),
-            weights=weights,
-            actor_id=_actor(ledger, acting),
-        )
+        typed: dict[UUID, str] = {}  # each weighted work's id -> the reference typed
+        weights: dict[UUID, Decimal] = {}
+        for pair in weight:
+            reference, sep, value = (part.strip() for part in pair.partition("="))
+            if not sep or not reference:
+                raise InvalidValueError(f"--weight {pair!r} is not WORK=WEIGHT")
+            try:
+                work_id = ledger.find_work(reference)
+            except UnknownWorkError as error:
+                raise InvalidValueError(f"--weight {reference}: {error}") from None
+            typed[work_id] = reference
+            weights[work_id] = _decimal(value, f"--weight {reference}:")
+        try:
+            recorded = ledger.choose_policy(
+                ledger.find_production(production_ref),
+                chosen.name,
+                params=params,
+                pool_percent=_decimal(pool_percent, "--pool-percent"),
+                weights=weights or None,
+                actor_id=_actor(ledger, acting),
+            )
+        except InvalidWeightsError as error:
+            named = typed.get(error.work_id) if error.work_id is not None else None
+            prefix = f"--weight {named}" if named is not None else "--weight"
+            raise InvalidValueError(f"{prefix}: {error}") from None
         report(ledger, f"chose {chosen} for production", recorded, output_format)
 
     @production.command("waive")

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from ledger import Ledger, open_ledger
 from ledger.settings import DatabaseSetting, resolve_db_setting
+from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
@@ -47,6 +48,7 @@ class Services:
     def open(cls, settings: ServerSettings) -> Services:
         setting = resolve_db_setting(settings.db)
         ledger = open_ledger(settings.db)
+        ledger.policy_check = check_policy_choice  # policy choices checked as statements read them
         mode = settings.projector or ("elected" if setting.backend == "postgres" else "thread")
         if mode not in ("thread", "elected", "external"):
             raise ValueError(f"projector mode {mode!r} is not thread, elected or external")

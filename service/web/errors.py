@@ -27,7 +27,7 @@ from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError
 from service.web.templating import render_page
 
-__all__ = ["PageRoute", "error_page"]
+__all__ = ["PageRoute", "error_page", "first_line"]
 
 _log = logging.getLogger("remix_ledger.web")
 _NOT_FOUND = (UnknownWorkError, UnknownMemberError, UnknownProductionError, UnknownCommentError)
@@ -54,9 +54,13 @@ def error_page(request: Request, status: int, detail: str) -> Response:
     return response
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """An error as one line of a page."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+_first_line = first_line
 
 
 class PageRoute(APIRoute):

@@ -8,12 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ledger.errors import UnknownMemberError
+from ledger.errors import LedgerError, UnknownMemberError
 from lineage.credits import credits_for
-from lineage.graph import LineageGraph
+from lineage.graph import LineageGraph, ProductionState
 from lineage.royalties import policy_of, statements_of
 from service.web.deps import AsOf, ServicesDep
-from service.web.errors import PageRoute
+from service.web.errors import PageRoute, first_line
 from service.web.history import history_section
 from service.web.templating import render_page
 
@@ -113,38 +113,53 @@ def _credits_received(
             production = graph.production(production_id, as_of)
         except KeyError:
             continue
-        policy = policy_of(production)
-        shares = []
-        for work_id in production.work_ids:
-            lineage = {work_id, *graph.ancestors(work_id, as_of=as_of)}
-            if not lineage & works:
-                continue
-            credits = credits_for(graph, work_id, policy, as_of=as_of)
-            for credit in credits:
-                if credit.member_id == member_id:
-                    shares.append(
-                        {
-                            "id": str(work_id),
-                            "title": credits.title,
-                            "percent": credit.percent,
-                            "distance": credit.distance,
-                        }
-                    )
-        payouts = [
-            {"number": number, "amount": line.amount, "currency": line.currency}
-            for number, statement, _ in statements_of(graph, production_id)
-            if as_of is None or statement.position <= as_of
-            for line in statement.lines
-            if line.member_id == member_id
-        ]
-        if shares or payouts:
-            received.append(
-                {
-                    "id": str(production_id),
-                    "title": production.title,
-                    "policy": str(policy),
-                    "shares": shares,
-                    "payouts": payouts,
-                }
-            )
+        lineages = {
+            work_id: {work_id, *graph.ancestors(work_id, as_of=as_of)}
+            for work_id in production.work_ids
+        }
+        if not any(lineage & works for lineage in lineages.values()):
+            continue
+        try:
+            shown = _credits_in(graph, production, member_id, works, lineages, as_of)
+        except LedgerError as error:
+            # Settings recorded under older rules that cannot be paid: this
+            # production says why, the others are shown as they are.
+            shown = {"error": first_line(error), "shares": [], "payouts": []}
+        if shown["shares"] or shown["payouts"] or "error" in shown:
+            received.append({"id": str(production_id), "title": production.title, **shown})
     return received
+
+
+def _credits_in(
+    graph: LineageGraph,
+    production: ProductionState,
+    member_id: UUID,
+    works: set[UUID],
+    lineages: dict[UUID, set[UUID]],
+    as_of: int | None,
+) -> dict[str, Any]:
+    """The member's shares of the production's included works, and their payouts."""
+    policy = policy_of(production)
+    shares = []
+    for work_id, lineage in lineages.items():
+        if not lineage & works:
+            continue
+        credits = credits_for(graph, work_id, policy, as_of=as_of)
+        for credit in credits:
+            if credit.member_id == member_id:
+                shares.append(
+                    {
+                        "id": str(work_id),
+                        "title": credits.title,
+                        "percent": credit.percent,
+                        "distance": credit.distance,
+                    }
+                )
+    payouts = [
+        {"number": number, "amount": line.amount, "currency": line.currency}
+        for number, statement, _ in statements_of(graph, production.production_id)
+        if as_of is None or statement.position <= as_of
+        for line in statement.lines
+        if line.member_id == member_id
+    ]
+    return {"policy": str(policy), "shares": shares, "payouts": payouts}

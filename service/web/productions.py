@@ -16,14 +16,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from ledger.errors import UnknownProductionError
+from ledger.errors import LedgerError, UnknownProductionError
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph, ProductionState
 from lineage.rounding import format_percent
-from lineage.royalties import policy_of, statement_for_revenue, statements_of
+from lineage.royalties import policy_of, statement_for_revenue
 from lineage.statements import Statement, format_minor
 from service.web.deps import AsOf, PageServices, ServicesDep
-from service.web.errors import PageRoute
+from service.web.errors import PageRoute, first_line
 from service.web.history import history_section
 from service.web.people import credited_person
 from service.web.templating import PAGE_HEADERS, render_page
@@ -49,13 +49,15 @@ def production_page(
     production_id = services.ledger.find_production(production)
     with _reading(services, production_id) as graph:
         state = _state(graph, production_id, production, as_of)
-        policy = policy_of(state)
-        works = [_included(graph, work, policy, as_of) for work in state.work_ids]
-        statements = [
-            {"number": number, "issued": issued is not None, **_statement_view(graph, statement)}
-            for number, statement, issued in statements_of(graph, production_id)
-            if as_of is None or statement.position <= as_of
-        ]
+        try:
+            policy = policy_of(state)
+        except LedgerError as error:  # recorded under older rules: the page says why
+            named = f"{state.policy} (which cannot be computed: {first_line(error)})"
+            works = [_uncredited(graph, work) for work in state.work_ids]
+        else:
+            named = str(policy)
+            works = [_included(graph, work, policy, as_of) for work in state.work_ids]
+        statements = _statements(graph, production_id, as_of)
         curator = credited_person(graph, state.curator_id, as_of)
     return render_page(
         request,
@@ -67,7 +69,7 @@ def production_page(
             "title": state.title,
             "external_id": state.external_id,
             "published_at": state.published_at,
-            "policy": str(policy),
+            "policy": named,
             "pool_percent": format(state.pool_percent.normalize(), "f"),
             "curator": curator,
         },
@@ -158,6 +160,30 @@ def _included(graph: LineageGraph, work_id: UUID, policy: Any, as_of: int | None
         ],
         "more": max(0, len(credits) - CREDITS_PER_WORK),
     }
+
+
+def _uncredited(graph: LineageGraph, work_id: UUID) -> dict[str, Any]:
+    return {"id": str(work_id), "title": graph.work(work_id)["title"], "credits": [], "more": 0}
+
+
+def _statements(
+    graph: LineageGraph, production_id: UUID, as_of: int | None
+) -> list[dict[str, Any]]:
+    """Each revenue payment's statement; one that cannot be computed (settings recorded
+    under older rules) says why, and the others are shown as they are."""
+    latest = graph.production(production_id)
+    shown = []
+    for number, revenue in enumerate(latest.revenue, start=1):
+        if as_of is not None and revenue.position > as_of:
+            continue
+        issued = number in latest.statements
+        try:
+            statement = statement_for_revenue(graph, production_id, number)
+        except LedgerError as error:
+            shown.append({"number": number, "issued": issued, "error": first_line(error)})
+        else:
+            shown.append({"number": number, "issued": issued, **_statement_view(graph, statement)})
+    return shown
 
 
 def _statement_view(graph: LineageGraph, statement: Statement) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from ledger.errors import ArchiveError, InvalidTimeError, RoyaltyOverAllocationE
 from lineage.errors import OverAllocationError
 from lineage.graph import LineageGraph
 from lineage.policies.absolute import Absolute
-from tests.recorded_before import before_the_royalty_rule
 
 
 def _cite(work_id: UUID, percent: str | int | None = None) -> Citation:
@@ -44,51 +43,123 @@ def test_a_remix_owing_its_sources_more_than_everything_is_refused_and_names_the
     assert ledger.head == head
 
 
-def test_a_remix_whose_ancestors_stack_over_100_percent_is_refused_and_names_the_stack(
+def _curator(ledger: Ledger) -> UUID:
+    """A new curator (each call another member)."""
+    curie = ledger.register_member(handle=f"curie{ledger.head}").id
+    ledger.grant_role(curie, "curator")
+    return curie
+
+
+def _production(ledger: Ledger, *works: UUID, policy: str | None = None) -> UUID:
+    """A production of ``works`` (by a new curator), paying under ``policy`` if given."""
+    production = ledger.create_production(title="P", curator_id=_curator(ledger)).id
+    for work in works:
+        ledger.include_work(production, work)
+    if policy is not None:
+        ledger.choose_policy(production, policy)
+    return production
+
+
+def test_a_remix_whose_ancestors_stack_over_100_percent_is_recorded_where_no_absolute_pays(
+    ledger: Ledger,
+) -> None:
+    """Under relative (LRP) the stack is 60% of 50.5%: nothing binds it at 100% when recorded."""
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 60)]).id
+    c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, "50.5")]).id
+    _production(ledger, c, policy="relative")
+
+
+def test_choosing_absolute_for_a_work_whose_ancestors_stack_over_100_percent_names_the_stack(
     ledger: Ledger,
 ) -> None:
     ana = ledger.register_member(handle="ana").id
     a = ledger.contribute(authors=[ana], title="A").id
     b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 60)]).id
+    c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, "50.5")]).id
+    production = _production(ledger, c)
     head = ledger.head
     with pytest.raises(RoyaltyOverAllocationError) as refused:
-        ledger.remix(authors=[ana], title="C", sources=[_cite(b, "50.5")])
+        ledger.choose_policy(production, "absolute")
     assert str(refused.value) == (
-        'the royalty percentages in the lineage of "C" would entitle its ancestors to 110.5%'
-        ' of a payment under the absolute policy (at most 100%): "A" 60%, "B" 50.5%'
+        'production "P" cannot pay under the absolute policy: the royalty percentages in the'
+        ' lineage of "C" would entitle its ancestors to 110.5% of a payment under the absolute'
+        ' policy (at most 100%): "A" 60%, "B" 50.5%'
     )
     assert ledger.head == head
-    ledger.remix(authors=[ana], title="C", sources=[_cite(b, 40)])  # exactly 100% is fine
+    fits = ledger.remix(authors=[ana], title="D", sources=[_cite(b, 40)]).id  # exactly 100%
+    ledger.exclude_work(production, c)
+    ledger.include_work(production, fits)
+    ledger.choose_policy(production, "absolute")
 
 
-def test_a_later_citation_that_stacks_over_100_percent_is_refused(ledger: Ledger) -> None:
+def test_including_a_work_in_a_production_paying_under_absolute_checks_its_stack(
+    ledger: Ledger,
+) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 70)]).id
+    c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, 40)]).id
+    production = _production(ledger, b, policy="absolute")
+    with pytest.raises(RoyaltyOverAllocationError) as refused:
+        ledger.include_work(production, c)
+    assert str(refused.value).startswith(
+        'production "P" pays its works under the absolute policy: the royalty percentages in'
+        ' the lineage of "C" would entitle its ancestors to 110%'
+    )
+    other = _production(ledger, b, policy="relative")
+    ledger.include_work(other, c)  # relative pays it: 40% of what C receives, 70% of that
+
+
+def test_a_later_citation_that_stacks_a_work_paid_under_absolute_over_100_percent_is_refused(
+    ledger: Ledger,
+) -> None:
     ana = ledger.register_member(handle="ana").id
     a = ledger.contribute(authors=[ana], title="A").id
     b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 30)]).id
     c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, 30)]).id  # claims 60%
+    _production(ledger, c, policy="absolute")
     d = ledger.contribute(authors=[ana], title="D").id
-    ledger.cite_source(c, _cite(d, 40))  # 100%: allowed, and known claims are refreshed
+    ledger.cite_source(c, _cite(d, 40))  # 100%: allowed
     e = ledger.contribute(authors=[ana], title="E").id
     with pytest.raises(
-        RoyaltyOverAllocationError, match=r'"C" would entitle its ancestors to 101%'
+        RoyaltyOverAllocationError,
+        match=r'^production "P" pays "C" under the absolute policy: .* "C" would entitle its'
+        r" ancestors to 101%",
     ):
         ledger.cite_source(c, _cite(e, 1))
-    with pytest.raises(RoyaltyOverAllocationError, match=r"to 101% .*\"D\" 40%"):
-        ledger.remix(authors=[ana], title="F", sources=[_cite(c, 1)])
+    ledger.remix(authors=[ana], title="F", sources=[_cite(c, 1)])  # no production pays F
 
 
-def test_claims_recorded_by_another_process_are_seen(tmp_path: object) -> None:
-    """A process that already knows some claims reads them again after someone else cites."""
+def test_a_production_another_process_chose_absolute_for_binds_a_citation(
+    tmp_path: object,
+) -> None:
     url = f"sqlite:///{tmp_path}/two.db"
     first, second = open_ledger(url), open_ledger(url)
     ana = first.register_member(handle="ana").id
     a = first.contribute(authors=[ana], title="A").id
     b = first.remix(authors=[ana], title="B", sources=[_cite(a, 50)]).id
-    first.remix(authors=[ana], title="C", sources=[_cite(b, 0)])  # knows B claims 50%
+    c = first.remix(authors=[ana], title="C", sources=[_cite(b, 40)]).id
     x = second.contribute(authors=[ana], title="X").id
-    second.cite_source(b, _cite(x, 45))  # B now claims 95%
-    with pytest.raises(RoyaltyOverAllocationError, match=r"to 105%"):
-        first.remix(authors=[ana], title="D", sources=[_cite(b, 10)])
+    second.cite_source(c, _cite(x, 5))  # C stacks 95%: no production pays it yet
+    _production(first, c, policy="absolute")
+    y = second.contribute(authors=[ana], title="Y").id
+    with pytest.raises(RoyaltyOverAllocationError, match=r'pays "C" .* to 105%'):
+        second.cite_source(c, _cite(y, 10))
+
+
+def test_a_production_that_left_absolute_no_longer_binds_citations(ledger: Ledger) -> None:
+    ana = ledger.register_member(handle="ana").id
+    a = ledger.contribute(authors=[ana], title="A").id
+    b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 90)]).id
+    production = _production(ledger, b, policy="absolute")
+    ledger.choose_policy(production, "relative")
+    x = ledger.contribute(authors=[ana], title="X").id
+    ledger.cite_source(b, _cite(x, 10))  # B owes its sources 100%, stacked 100%
+    y = ledger.contribute(authors=[ana], title="Y").id
+    with pytest.raises(RoyaltyOverAllocationError, match=r'^"B" would owe its sources 101%'):
+        ledger.cite_source(b, _cite(y, 1))  # what no policy pays is refused anyway
 
 
 @settings(max_examples=60, deadline=None)
@@ -103,43 +174,38 @@ def test_claims_recorded_by_another_process_are_seen(tmp_path: object) -> None:
         max_size=8,
     )
 )
-def test_the_ledger_refuses_exactly_what_the_absolute_policy_could_not_pay(
+def test_an_absolute_production_takes_exactly_the_works_the_absolute_policy_can_pay(
     plan: list[list[tuple[int, float | int | None]]],
 ) -> None:
-    """Each remix is recorded when, and only when, LAP can pay it out in full."""
-    ledger, mirror = open_ledger("memory://"), open_ledger("memory://")
-    for each in (ledger, mirror):  # the same ids in both: external ids
-        ana = each.register_member(handle="ana", external_id="ana").id
-        each.contribute(authors=[ana], title="w0", external_id="w0")
-    works = [ledger.find_work("w0")]
+    """Each remix is recorded when its own citations claim at most 100%; it is included
+    in a production paying under absolute when, and only when, LAP can pay it in full."""
+    ledger = open_ledger("memory://")
+    ana = ledger.register_member(handle="ana").id
+    works = [ledger.contribute(authors=[ana], title="w0").id]
+    production = _production(ledger, works[0], policy="absolute")
     for number, wanted in enumerate(plan, start=1):
         picks = {works[pick % len(works)]: percent for pick, percent in wanted}
         sources = [_cite(work, None if p is None else str(p)) for work, p in picks.items()]
-        # What LAP says of the same remix, recorded in the mirror without the check.
-        probe = _remix_unchecked(mirror, sources, ana, f"probe{number}")
+        own = sum(Decimal(str(p)) for p in picks.values() if p is not None)
         try:
-            Absolute().work_shares(LineageGraph.from_ledger(mirror), probe)
+            work = ledger.remix(authors=[ana], title=f"w{number}", sources=sources).id
+        except RoyaltyOverAllocationError:
+            assert own > 100
+            continue
+        assert own <= 100
+        works.append(work)
+        try:
+            Absolute().work_shares(LineageGraph.from_ledger(ledger), work)
         except OverAllocationError:
             payable = False
         else:
             payable = True
         try:
-            work = ledger.remix(
-                authors=[ana], title=f"w{number}", sources=sources, external_id=f"w{number}"
-            ).id
+            ledger.include_work(production, work)
         except RoyaltyOverAllocationError:
             assert not payable
         else:
             assert payable
-            works.append(work)
-            mirror.remix(
-                authors=[ana], title=f"w{number}", sources=sources, external_id=f"w{number}"
-            )
-
-
-def _remix_unchecked(ledger: Ledger, sources: list[Citation], author: UUID, key: str) -> UUID:
-    with before_the_royalty_rule():
-        return ledger.remix(authors=[author], title=key, sources=sources, external_id=key).id
 
 
 def _archive(*lines: dict[str, object]) -> list[str]:
@@ -162,10 +228,39 @@ def _work(work_id: str, at: str, *sources: dict[str, object]) -> dict[str, objec
     }
 
 
+_CURATOR = {"type": "member", "id": "m2", "handle": "curie", "joined_at": "2024-01-01T00:00:00Z"}
+
+
 @pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
-def test_the_import_refuses_an_impossible_split_with_its_line_either_way(fast: bool) -> None:
+def test_the_import_refuses_what_no_policy_can_pay_with_its_line_either_way(fast: bool) -> None:
     lines = _archive(
         _MEMBER,
+        _work("a", "2024-01-02T00:00:00Z"),
+        _work("b", "2024-01-02T00:00:00Z"),
+        _work(
+            "c",
+            "2024-01-04T00:00:00Z",
+            {"id": "a", "relation": "remix", "royalty_percent": "70"},
+            {"id": "b", "relation": "remix", "royalty_percent": "40"},
+        ),
+    )
+    ledger = open_ledger("memory://")
+    with pytest.raises(ArchiveError) as refused:
+        import_archive(ledger, lines, source="x.jsonl", fast_path=fast)
+    assert str(refused.value) == (
+        'x.jsonl:5: "C" would owe its sources 110% of what it receives (at most 100%):'
+        ' "A" 70%, "B" 40%'
+    )
+    assert ledger.head == 0  # the whole batch, nothing of it half-saved
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
+def test_the_import_records_a_deep_stack_and_refuses_it_where_absolute_pays_it(
+    fast: bool,
+) -> None:
+    works = (
+        _MEMBER,
+        _CURATOR,
         _work("a", "2024-01-02T00:00:00Z"),
         _work(
             "b", "2024-01-03T00:00:00Z", {"id": "a", "relation": "remix", "royalty_percent": "70"}
@@ -174,14 +269,36 @@ def test_the_import_refuses_an_impossible_split_with_its_line_either_way(fast: b
             "c", "2024-01-04T00:00:00Z", {"id": "b", "relation": "remix", "royalty_percent": "40"}
         ),
     )
+    production = {
+        "type": "production",
+        "id": "p",
+        "title": "P",
+        "curator": "m2",
+        "works": ["c"],
+        "created_at": "2024-01-05T00:00:00Z",
+    }
+    relative = {"type": "policy", "production": "p", "policy": "relative"}
+    absolute = {"type": "policy", "production": "p", "policy": "absolute"}
     ledger = open_ledger("memory://")
-    with pytest.raises(ArchiveError) as refused:
-        import_archive(ledger, lines, source="x.jsonl", fast_path=fast)
-    assert str(refused.value) == (
-        'x.jsonl:5: the royalty percentages in the lineage of "C" would entitle its ancestors'
-        ' to 110% of a payment under the absolute policy (at most 100%): "A" 70%, "B" 40%'
+    import_archive(
+        ledger,
+        _archive(*works, production, {**relative, "chosen_at": "2024-01-06T00:00:00Z"}),
+        fast_path=fast,
     )
-    assert ledger.head == 0  # the whole batch, nothing of it half-saved
+    head = ledger.head
+    with pytest.raises(ArchiveError) as refused:
+        import_archive(
+            ledger,
+            _archive(*works, production, {**absolute, "chosen_at": "2024-01-07T00:00:00Z"}),
+            source="x.jsonl",
+            fast_path=fast,
+        )
+    assert str(refused.value) == (
+        'x.jsonl:8: production "P" cannot pay under the absolute policy: the royalty'
+        ' percentages in the lineage of "C" would entitle its ancestors to 110% of a payment'
+        ' under the absolute policy (at most 100%): "A" 70%, "B" 40%'
+    )
+    assert ledger.head == head
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
@@ -239,16 +356,17 @@ def test_a_citation_that_stacks_a_work_built_on_it_over_100_percent_is_refused(
     a = ledger.contribute(authors=[ana], title="A").id
     b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 30)]).id  # claims 30%
     c = ledger.remix(authors=[ana], title="C", sources=[_cite(b, 20)]).id  # claims 50%
-    ledger.remix(authors=[ana], title="D", sources=[_cite(c, 10), _cite(b, 5)])  # 10+50+5+30
+    d = ledger.remix(authors=[ana], title="D", sources=[_cite(c, 10), _cite(b, 5)]).id
+    _production(ledger, d, policy="absolute")  # D claims 10+50+5+30 = 95%
     x = ledger.contribute(authors=[ana], title="X").id
     head = ledger.head
     # B would claim 40%: fine for B and C (60%), but D would claim 10+60+5+40 = 115%.
     with pytest.raises(RoyaltyOverAllocationError) as refused:
         ledger.cite_source(b, _cite(x, 10))
     assert str(refused.value) == (
-        '"D" is built on "B": the royalty percentages in the lineage of "D" would entitle its'
-        " ancestors to 115% of a payment under the absolute policy (at most 100%):"
-        ' "A" 60%, "B" 25%, "X" 20%, "C" 10%'
+        '"D" is built on "B"; production "P" pays "D" under the absolute policy: the royalty'
+        ' percentages in the lineage of "D" would entitle its ancestors to 115% of a payment'
+        ' under the absolute policy (at most 100%): "A" 60%, "B" 25%, "X" 20%, "C" 10%'
     )
     assert ledger.head == head
     ledger.cite_source(b, _cite(x, 0))  # claims nothing more: allowed
@@ -259,9 +377,13 @@ def test_a_citation_staged_in_a_batch_counts_the_works_built_in_that_batch(ledge
     ana = ledger.register_member(handle="ana").id
     a = ledger.contribute(authors=[ana], title="A").id
     x = ledger.contribute(authors=[ana], title="X").id
+    curie = _curator(ledger)
     head = ledger.head
-    refused = pytest.raises(RoyaltyOverAllocationError, match=r'^"B" is built on "A": .* to 110%')
+    refused = pytest.raises(RoyaltyOverAllocationError, match=r'^"B" is built on "A"; .* to 110%')
     with refused, ledger.batch():
-        ledger.remix(authors=[ana], title="B", sources=[_cite(a, 60)])
+        b = ledger.remix(authors=[ana], title="B", sources=[_cite(a, 60)]).id
+        production = ledger.create_production(title="P", curator_id=curie).id
+        ledger.include_work(production, b)
+        ledger.choose_policy(production, "absolute")
         ledger.cite_source(a, _cite(x, 50))
     assert ledger.head == head

@@ -78,6 +78,6 @@ def test_policy_choices_are_checked(ledger: Ledger) -> None:
         ledger.choose_policy(production, "equal", actor_id=cast.ana)
     with pytest.raises(InvalidValueError, match="at most 100"):
         ledger.choose_policy(production, "equal", pool_percent=Decimal(120))
-    with pytest.raises(InvalidValueError, match="not in the production"):
+    with pytest.raises(InvalidValueError, match="is not in production"):
         ledger.choose_policy(production, "equal", weights={other: Decimal(1)})
     assert ledger.choose_policy(production, "flow", weights={work: Decimal(2)}).position

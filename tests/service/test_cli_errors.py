@@ -58,10 +58,15 @@ def test_an_impossible_split_is_refused_at_the_command_line_naming_the_stack(cli
                             ' "A" 60%, "B" 60%')  # fmt: skip
     cli("remix", "--title", "R", "--author", "bo", "--source", "a:remix:60", "--external-id", "r")
     cli("remix", "--title", "S", "--author", "bo", "--source", "r:remix:30", "--external-id", "s")
-    message = _error(cli, "cite", "s", "b:edit:15")
+    cli("cite", "s", "b:edit:15")  # 105% stacked: fine while no production pays it so
+    cli("member", "add", "curie", "--curator")
+    cli("production", "create", "Book", "--curator", "curie", "--external-id", "book")
+    cli("production", "include", "book", "s")
+    message = _error(cli, "production", "policy", "book", "absolute")
     assert message.endswith(
-        'the royalty percentages in the lineage of "S" would entitle its ancestors to 105%'
-        ' of a payment under the absolute policy (at most 100%): "A" 60%, "R" 30%, "B" 15%'
+        'production "Book" cannot pay under the absolute policy: the royalty percentages in the'
+        ' lineage of "S" would entitle its ancestors to 105% of a payment under the absolute'
+        ' policy (at most 100%): "A" 60%, "R" 30%, "B" 15%'
     )
 
 
@@ -173,11 +178,50 @@ def test_a_citation_that_overloads_a_work_built_on_it_is_refused_naming_it(cli: 
     _story(cli)
     cli("remix", "--title", "R", "--author", "bo", "--source", "a:remix:60", "--external-id", "r")
     cli("remix", "--title", "S", "--author", "bo", "--source", "r:remix:30", "--external-id", "s")
+    cli("member", "add", "curie", "--curator")
+    cli("production", "create", "Book", "--curator", "curie", "--external-id", "book")
+    cli("production", "include", "book", "s")
+    cli("production", "policy", "book", "absolute")
     before = cli("history", "--work", "r")
     message = _error(cli, "cite", "r", "b:edit:15", "--as", "bo")
     assert message.endswith(
-        '"S" is built on "R": the royalty percentages in the lineage of "S" would entitle its'
-        " ancestors to 105% of a payment under the absolute policy (at most 100%):"
-        ' "A" 60%, "R" 30%, "B" 15%'
+        '"S" is built on "R"; production "Book" pays "S" under the absolute policy: the royalty'
+        ' percentages in the lineage of "S" would entitle its ancestors to 105% of a payment'
+        ' under the absolute policy (at most 100%): "A" 60%, "R" 30%, "B" 15%'
     )
     assert cli("history", "--work", "r") == before
+
+
+def test_weights_that_cannot_pay_are_refused_naming_the_weight_the_user_typed(cli: Cli) -> None:
+    _story(cli)
+    cli("member", "add", "curie", "--curator")
+    cli("production", "create", "Book", "--curator", "curie", "--external-id", "book")
+    cli("production", "include", "book", "a")
+    cli("production", "include", "book", "b")
+    policy = ("production", "policy", "book", "equal")
+    assert _error(cli, *policy, "--weight", "b=0", "--weight", "a=0").endswith(
+        "--weight: the weights total 0; at least one must be more than 0"
+    )
+    assert _error(cli, *policy, "--weight", "a=1").endswith(
+        "--weight: production 'Book' includes 'B', which has no weight;"
+        " give every included work one"
+    )
+    assert _error(cli, *policy, "--weight", "a=-1", "--weight", "b=1").endswith(
+        "--weight a: weight -1 is not a number of 0 or more"
+    )
+    assert _error(cli, *policy, "--weight", "zz=1").endswith(
+        "--weight zz: no work has id or external id 'zz'"
+    )
+    cli("contribute", "--title", "C", "--author", "ana", "--external-id", "c")
+    assert _error(cli, *policy, "--weight", "c=1", "--weight", "a=1", "--weight", "b=1").endswith(
+        "--weight c: 'C' is not in production 'Book'"
+    )
+    assert "--weight a: 'x' is not a number" in _error(cli, *policy, "--weight", "a=x")
+    assert "decay: r must be" in _error(
+        cli, "production", "policy", "book", "decay", "--param", "r=2"
+    )
+    cli(*policy, "--weight", "a=1", "--weight", "b=0")
+    cli("production", "include", "book", "c")  # the weights no longer name every work
+    assert "choose the policy again" in _error(cli, "production", "publish", "book")
+    cli(*policy)
+    cli("production", "publish", "book")

@@ -94,3 +94,20 @@ def test_members_may_not_curate_and_may_waive_only_their_own_share(api: Api) -> 
         == 422
     )
     assert api.get("/api/productions/nope").status_code == 404
+
+
+def test_weights_that_cannot_pay_are_refused_as_a_problem(api: Api) -> None:
+    ana, curie = api.member("ana"), api.curator("curie")
+    api.work(ana, "Story", external_id="s1")
+    api.work(ana, "Extra", external_id="x1")
+    _book(api, curie, "s1", "x1")
+    for weights in ({"s1": "0", "x1": "0"}, {"s1": "1"}, {"s1": "-1", "x1": "1"}):
+        refused = api.put(
+            "/api/productions/book/policy",
+            json={"policy": "equal", "weights": weights},
+            headers=curie.auth,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "weight" in refused.json()["detail"]
+    assert api.get("/api/productions/book").json()["policy"] == "decay"  # nothing recorded
