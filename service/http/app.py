@@ -20,6 +20,7 @@ from ledger import Ledger
 from ledger.transparency.checkpoints import read_signer, run_checkpoints
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tables import TransparencyUnavailableError
+from service.http.auth_throttle import AuthFailureThrottle
 from service.http.idempotent_writes import IdempotentWrites
 from service.http.limits import RequestLimits
 from service.http.problems import install_problem_handlers
@@ -69,9 +70,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(web_pages)  # the web pages: /, /works/..., /members/..., /audit
-    # Outermost last: limits see every request first, then idempotency reads the body.
+    # Outermost last: an address that keeps failing to authenticate is refused first,
+    # then limits see every request, then idempotency reads the body.
     app.add_middleware(IdempotentWrites, state=app.state)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthFailureThrottle)
     return app
 
 
