@@ -33,6 +33,7 @@ before the crash is not recorded twice when it runs again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -256,11 +257,9 @@ class SQLiteIdempotencyStore(_SqlStore):
     def close(self) -> None:
         self._stop_renewing.set()
         self._renewer.join(timeout=5)
-        try:
+        with contextlib.suppress(sqlite3.Error):
             # A clean stop: its claims (released already) and its lease are over now.
             self._connection().execute(f"DELETE FROM {_OWNERS} WHERE owner = ?", (self.owner,))
-        except sqlite3.Error:
-            pass
         super().close()
 
     def _connect(self) -> Any:
