@@ -79,10 +79,15 @@ def _entry(notification: Notification) -> LogEntry:
     data = _plain(orjson.loads(notification.state))
     recorded_at = data.pop("timestamp", None)
     data.pop("originator_topic", None)
+    kind = notification.topic.rpartition(":")[2]
+    if kind.startswith("ApiToken."):
+        # A token's label is its issuer's note ("ana's laptop"): operators read it with
+        # ``token list``; the public log keeps only who could act, and from when.
+        data.pop("label", None)
     return LogEntry(
         position=notification.id,
         recorded_at=_time_text(recorded_at),
-        type=notification.topic.rpartition(":")[2],
+        type=kind,
         record_id=str(notification.originator_id),
         version=notification.originator_version,
         data=data,
