@@ -78,7 +78,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # Outermost last: an address that keeps failing to authenticate is refused first,
     # then limits see every request, then idempotency reads the body.
     app.add_middleware(IdempotentWrites, state=app.state)
-    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        body_read_seconds=settings.body_read_seconds,
+    )
     app.add_middleware(AuthFailureThrottle)
     app.add_middleware(NoSniff)
     return app

@@ -89,6 +89,7 @@ _STATUS_TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     412: "Precondition failed",
     413: "Content too large",
@@ -234,7 +235,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         if error.status_code == 405:
             # Starlette names the methods of the first route that matched the path only.
             headers["Allow"] = ", ".join(_allowed_methods(app, request))
-        kinds = {404: "no-such-route", 405: "method-not-allowed", 413: "content-too-large"}
+        if error.status_code == 408:
+            headers["Connection"] = "close"  # the rest of the body may still come
+        kinds = {
+            404: "no-such-route",
+            405: "method-not-allowed",
+            408: "body-too-slow",
+            413: "content-too-large",
+        }
         detail = {
             404: f"no route {request.url.path}",
             405: f"{request.method} is not allowed on {request.url.path}",
