@@ -47,6 +47,7 @@ __all__ = [
 TOKEN_PREFIX = "rlt_"
 _NAMESPACE = UUID("1f0b9a52-2d0e-5c4e-9a57-3c51d3a1e8b7")
 _MAX_TOKEN = 200
+_NOT_VALID = "the API token is not valid: unknown, or revoked"
 
 
 class InvalidTokenError(LedgerError):
@@ -183,13 +184,13 @@ def authenticate(ledger: Ledger, secret: str) -> ApiToken:
     Reads the token from the store every time (one read by primary key), so a
     revocation holds at once in every process.
     """
+    # One answer for a token never issued and one revoked: telling them apart would
+    # tell a holder of an old leaked secret that it was real.
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > _MAX_TOKEN:
-        raise InvalidTokenError("the API token is not one this ledger issued")
+        raise InvalidTokenError(_NOT_VALID)
     found = _stored_token(ledger, token_id_for(secret))
-    if found is None:
-        raise InvalidTokenError("the API token is not one this ledger issued")
-    if found.revoked_at is not None:
-        raise InvalidTokenError("the API token was revoked")
+    if found is None or found.revoked_at is not None:
+        raise InvalidTokenError(_NOT_VALID)
     return found
 
 

@@ -20,6 +20,9 @@ from ledger import Ledger
 from ledger.transparency.checkpoints import read_signer, run_checkpoints
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tables import TransparencyUnavailableError
+from service.http.auth_throttle import AuthFailureThrottle
+from service.http.docs_pages import router as docs_pages
+from service.http.headers import NoSniff
 from service.http.idempotent_writes import IdempotentWrites
 from service.http.limits import RequestLimits
 from service.http.problems import install_problem_handlers
@@ -64,14 +67,24 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version="1",
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,  # service.http.docs_pages serves them, without a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(docs_pages)
     app.include_router(web_pages)  # the web pages: /, /works/..., /members/..., /audit
-    # Outermost last: limits see every request first, then idempotency reads the body.
+    # Outermost last: an address that keeps failing to authenticate is refused first,
+    # then limits see every request, then idempotency reads the body.
     app.add_middleware(IdempotentWrites, state=app.state)
-    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        body_read_seconds=settings.body_read_seconds,
+    )
+    app.add_middleware(AuthFailureThrottle)
+    app.add_middleware(NoSniff)
     return app
 
 

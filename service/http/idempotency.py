@@ -15,16 +15,25 @@ PostgreSQL schema), so they survive a restart and hold across server processes;
 they expire after 24 hours. A response of 500 or more is not kept: retrying it
 runs the request again.
 
-A claim names the server process that made it. One left by a process that died
-before answering (kill -9) is taken over at once by the next request with its
-key: on SQLite (one host) the owner's pid is gone; on PostgreSQL every process
-holds a session advisory lock named after itself, which dies with its session.
+A claim names the server process that made it, by an id drawn when the process
+starts (its pid, then a random part). One left by a process that died before
+answering (kill -9) is taken over by the next request with its key:
+
+- on SQLite (one host) every process holds a lease in ``rl_idempotency_owners``,
+  renewed by a thread every few seconds. A claim whose owner's lease has run out
+  is free; one whose owner's pid is gone is free at once. A pid alone is not
+  enough: in a container the server is PID 1 at every start, so a restarted
+  server would take its dead predecessor's claims for its own and answer 409
+  until they expired;
+- on PostgreSQL every process holds a session advisory lock named after its id,
+  which dies with its session.
 The commands also receive the key where they accept one, so a write saved just
 before the crash is not recorded twice when it runs again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -46,7 +55,10 @@ __all__ = [
 ]
 
 _TABLE = "rl_idempotency"
+_OWNERS = "rl_idempotency_owners"
 _CLEAN_EVERY = 1_000
+#: A server process's lease on its claims (SQLite), renewed every third of it.
+LEASE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -204,12 +216,51 @@ class _SqlStore:
 
 
 class SQLiteIdempotencyStore(_SqlStore):
-    """In the ledger's SQLite file (WAL), beside the events."""
+    """In the ledger's SQLite file (WAL), beside the events, with this process's lease."""
 
-    def __init__(self, path: str, ttl_seconds: float) -> None:
+    def __init__(self, path: str, ttl_seconds: float, lease_seconds: float = LEASE_SECONDS) -> None:
         super().__init__(ttl_seconds)
         self.path = path
+        self.lease_seconds = lease_seconds
         self.create_table()
+        self._renew()
+        self._stop_renewing = threading.Event()
+        self._renewer = threading.Thread(
+            target=self._keep_renewing, name="idempotency-lease", daemon=True
+        )
+        self._renewer.start()
+
+    def create_table(self) -> None:
+        super().create_table()
+        self._connection().execute(
+            f"CREATE TABLE IF NOT EXISTS {_OWNERS} (owner TEXT PRIMARY KEY, expires REAL NOT NULL)"
+        )
+
+    def _renew(self) -> None:
+        now = time.time()
+        execute = self._connection().execute
+        execute(
+            f"INSERT INTO {_OWNERS} (owner, expires) VALUES (?, ?)"
+            " ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires",
+            (self.owner, now + self.lease_seconds),
+        )
+        # Leases of processes gone long ago: their claims are free either way.
+        execute(f"DELETE FROM {_OWNERS} WHERE expires < ?", (now - self.ttl,))
+
+    def _keep_renewing(self) -> None:
+        while not self._stop_renewing.wait(self.lease_seconds / 3):
+            try:
+                self._renew()
+            except sqlite3.Error:  # busy: the lease has two more tries before it runs out
+                continue
+
+    def close(self) -> None:
+        self._stop_renewing.set()
+        self._renewer.join(timeout=5)
+        with contextlib.suppress(sqlite3.Error):
+            # A clean stop: its claims (released already) and its lease are over now.
+            self._connection().execute(f"DELETE FROM {_OWNERS} WHERE owner = ?", (self.owner,))
+        super().close()
 
     def _connect(self) -> Any:
         connection = sqlite3.connect(
@@ -224,19 +275,30 @@ class SQLiteIdempotencyStore(_SqlStore):
         )
 
     def _owner_alive(self, owner: str) -> bool:
-        # An SQLite ledger is served by processes of one host: is the owner's pid there?
         if owner == self.owner:
             return True
-        pid = owner.partition("-")[0]
-        if not pid.isdigit():
-            return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+        if not _pid_alive(owner.partition("-")[0]):
+            return False  # no process has that pid: its owner is gone, free at once
+        # A process has the pid, but it may be another start of it (PID 1 in a
+        # container): only a lease that is still renewed says the owner lives.
+        row = (
+            self._connection()
+            .execute(f"SELECT expires FROM {_OWNERS} WHERE owner = ?", (owner,))
+            .fetchone()
+        )
+        return row is not None and float(row[0]) > time.time()
+
+
+def _pid_alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         return True
+    return True
 
 
 class PostgresIdempotencyStore(_SqlStore):

@@ -89,6 +89,7 @@ _STATUS_TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     412: "Precondition failed",
     413: "Content too large",
@@ -222,7 +223,26 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        kinds = {404: "no-such-route", 405: "method-not-allowed", 413: "content-too-large"}
+        if error.status_code == 400 and isinstance(error.__cause__, RecursionError | ValueError):
+            # FastAPI's own "error parsing the body": JSON nested deeper than the parser goes.
+            return problem_response(
+                400,
+                "malformed-json",
+                "the request body is not valid JSON (or is nested too deeply)",
+                instance=request.url.path,
+            )
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names the methods of the first route that matched the path only.
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        if error.status_code == 408:
+            headers["Connection"] = "close"  # the rest of the body may still come
+        kinds = {
+            404: "no-such-route",
+            405: "method-not-allowed",
+            408: "body-too-slow",
+            413: "content-too-large",
+        }
         detail = {
             404: f"no route {request.url.path}",
             405: f"{request.method} is not allowed on {request.url.path}",
@@ -231,7 +251,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             error.status_code,
             kinds.get(error.status_code, f"http-{error.status_code}"),
             detail,
-            headers=dict(error.headers or {}),
+            headers=headers,
             instance=request.url.path,
         )
 
@@ -241,6 +261,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             500, "internal", "the server failed to answer; the failure was logged"
         )
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method the API documents at the request's path (read from its OpenAPI
+    schema: the routers' own matching is private to FastAPI)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {method.upper() for method in operations if method != "parameters"}
+    return sorted(methods)
 
 
 def _error_dict(item: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class ServerSettings:
     projector: ProjectorMode | None = None
     #: Request bodies larger than this are refused with 413.
     max_body_bytes: int = 1 << 20
+    #: A request body still arriving this long after the request began is cut off (408).
+    body_read_seconds: float = 10.0
     #: Writes per token: a bucket of ``write_burst`` refilled at ``writes_per_second``.
     writes_per_second: float = 20.0
     write_burst: int = 100

@@ -1,4 +1,9 @@
-"""The event log by position (the audit trail), and the census of what it holds."""
+"""The event log by position (the audit trail), and the census of what it holds.
+
+A page of the log is bounded by bytes as well as by count: events carry bodies
+(up to the request size limit each), so a thousand of them could make one answer
+of hundreds of megabytes, held in memory while it is built.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 from typing import Annotated, Any
 
 import orjson
+from eventsourcing.persistence import Notification
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
@@ -16,6 +22,12 @@ from service.http.deps import LedgerDep
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["log"])
+
+#: A page holds at most this many bytes of stored event payload (and always at least
+#: one event, so a cursor always moves on).
+PAGE_MAX_BYTES = 1 << 20
+#: The store is read this many events at a time, so a page never reads far past its bound.
+_READ_CHUNK = 50
 
 #: A census reads the whole log; one is kept this long and says its position.
 CENSUS_MAX_AGE_SECONDS = 60.0
@@ -42,27 +54,43 @@ def read_log(
     after: Annotated[int, Query(ge=0, le=2**62, description="Events after this position.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> LogPage:
-    """The events in the order they were recorded: position, type, record, payload."""
-    notifications = ledger.recorder.select_notifications(start=after + 1, limit=limit)
-    entries = []
-    for notification in notifications:
-        data = _plain(orjson.loads(notification.state))
-        recorded_at = data.pop("timestamp", None)
-        data.pop("originator_topic", None)
-        entries.append(
-            LogEntry(
-                position=notification.id,
-                recorded_at=_time_text(recorded_at),
-                type=notification.topic.rpartition(":")[2],
-                record_id=str(notification.originator_id),
-                version=notification.originator_version,
-                data=data,
-            )
-        )
-    return LogPage(
-        head=ledger.head,
-        entries=entries,
-        next_after=notifications[-1].id if len(notifications) == limit else None,
+    """The events in the order they were recorded: position, type, record, payload.
+
+    A page ends at ``limit`` events or at about 1 MiB of payload, whichever comes
+    first; ``next_after`` is the position to go on from (None at the log's end)."""
+    entries: list[LogEntry] = []
+    size = 0
+    position = after
+    more = True
+    while more and len(entries) < limit:
+        wanted = min(_READ_CHUNK, limit - len(entries))
+        notifications = ledger.recorder.select_notifications(start=position + 1, limit=wanted)
+        more = len(notifications) == wanted
+        for notification in notifications:
+            size += len(notification.state)
+            if entries and size > PAGE_MAX_BYTES:
+                return LogPage(head=ledger.head, entries=entries, next_after=position)
+            entries.append(_entry(notification))
+            position = notification.id
+    return LogPage(head=ledger.head, entries=entries, next_after=position if more else None)
+
+
+def _entry(notification: Notification) -> LogEntry:
+    data = _plain(orjson.loads(notification.state))
+    recorded_at = data.pop("timestamp", None)
+    data.pop("originator_topic", None)
+    kind = notification.topic.rpartition(":")[2]
+    if kind.startswith("ApiToken."):
+        # A token's label is its issuer's note ("ana's laptop"): operators read it with
+        # ``token list``; the public log keeps only who could act, and from when.
+        data.pop("label", None)
+    return LogEntry(
+        position=notification.id,
+        recorded_at=_time_text(recorded_at),
+        type=kind,
+        record_id=str(notification.originator_id),
+        version=notification.originator_version,
+        data=data,
     )
 
 
