@@ -73,6 +73,7 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import HandleClaim, Member
+from ledger.numbers import check_decimal_size
 from ledger.production import DEFAULT_POOL_PERCENT, Production
 from ledger.royalty_stack import Lineage, StackedClaims, check_royalty_split
 from ledger.rules import (
@@ -1034,8 +1035,10 @@ class Ledger(Application[UUID]):
                     raise InvalidValueError(
                         f"weights name works not in the production: {strangers[0]}"
                     )
-                if any(not (value.is_finite() and value >= 0) for value in weights.values()):
-                    raise InvalidValueError("work weights are non-negative numbers")
+                for value in weights.values():
+                    check_decimal_size(value, "work weight")
+                    if value < 0:
+                        raise InvalidValueError("work weights are non-negative numbers")
             if production.has_applied(idempotency_key):
                 return production_id
             production.choose_policy(
