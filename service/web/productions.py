@@ -47,16 +47,26 @@ def production_page(
     history_after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> HTMLResponse:
     production_id = services.ledger.find_production(production)
-    with _reading(services, production_id) as graph:
-        state = _state(graph, production_id, production, as_of)
-        policy = policy_of(state)
-        works = [_included(graph, work, policy, as_of) for work in state.work_ids]
-        statements = [
-            {"number": number, "issued": issued is not None, **_statement_view(graph, statement)}
-            for number, statement, issued in statements_of(graph, production_id)
-            if as_of is None or statement.position <= as_of
-        ]
-        curator = credited_person(graph, state.curator_id, as_of)
+
+    def lineage_part() -> tuple[Any, Any, list[dict[str, Any]], list[dict[str, Any]], Any]:
+        with _reading(services, production_id) as graph:
+            state = _state(graph, production_id, production, as_of)
+            policy = policy_of(state)
+            works = [_included(graph, work, policy, as_of) for work in state.work_ids]
+            statements = [
+                {
+                    "number": number,
+                    "issued": issued is not None,
+                    **_statement_view(graph, statement),
+                }
+                for number, statement, issued in statements_of(graph, production_id)
+                if as_of is None or statement.position <= as_of
+            ]
+            curator = credited_person(graph, state.curator_id, as_of)
+            return state, policy, works, statements, curator
+
+    # In a lineage worker, within the server's time budget (lineage.budget).
+    state, policy, works, statements, curator = services.lineage_budget.run(lineage_part)
     return render_page(
         request,
         "production.html",
@@ -82,9 +92,13 @@ def statement_download(
     production: str, number: int, services: ServicesDep, as_of: AsOf
 ) -> Response:
     production_id = services.ledger.find_production(production)
-    with _reading(services, production_id) as graph:
-        _state(graph, production_id, production, as_of)
-        statement = statement_for_revenue(graph, production_id, number)
+
+    def lineage_part() -> Statement:
+        with _reading(services, production_id) as graph:
+            _state(graph, production_id, production, as_of)
+            return statement_for_revenue(graph, production_id, number)
+
+    statement = services.lineage_budget.run(lineage_part)
     if as_of is not None and statement.position > as_of:
         raise UnknownProductionError(f"revenue payment #{number} came after position {as_of}")
     name = f"statement-{number}.csv"

@@ -4,7 +4,7 @@ and royalty statements (preview and issue)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
@@ -257,21 +257,26 @@ def preview_statements(
     """Each revenue payment's statement, to the cent, explained (nothing is recorded)."""
     production_id = ledger.find_production(production)
     what_if = None if policy is None else policy_from_name(policy)
-    with lineage.reading(
-        after,
-        services.settings.wait_seconds,
-        holds=lambda graph: production_id in graph.production_ids,
-    ) as graph:
-        rows = [
-            {
-                "revenue_number": number,
-                "issued": issued is not None,
-                **statement_for_revenue(graph, production_id, number, policy=what_if).as_dict(),
-            }
-            for number, _, issued in statements_of(graph, production_id)
-            if revenue is None or number == revenue
-        ]
-        position = graph.position
+
+    def preview() -> tuple[list[dict[str, Any]], int]:
+        with lineage.reading(
+            after,
+            services.settings.wait_seconds,
+            holds=lambda graph: production_id in graph.production_ids,
+        ) as graph:
+            rows = [
+                {
+                    "revenue_number": number,
+                    "issued": issued is not None,
+                    **statement_for_revenue(graph, production_id, number, policy=what_if).as_dict(),
+                }
+                for number, _, issued in statements_of(graph, production_id)
+                if revenue is None or number == revenue
+            ]
+            return rows, graph.position
+
+    # In a lineage worker, within the server's time budget (lineage.budget).
+    rows, position = services.lineage_budget.run(preview)
     if revenue is not None and not rows:
         raise InvalidValueError(f"the production has no revenue payment #{revenue}")
     return StatementsPublic(position=position, statements=rows)
