@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: The longest number accepted, in characters (sign, digits, point or slash).
-MAX_NUMBER_CHARS = 32
+MAX_NUMBER_CHARS = 40
 #: The most digits in a number's numerator, and in its denominator.
 MAX_NUMBER_DIGITS = 18
 

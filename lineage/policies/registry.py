@@ -70,7 +70,7 @@ def _relation(name: str) -> str:
 def parse_fraction(value: object, what: str) -> Fraction:
     """Read an exact number: a Fraction, int, Decimal, or a string like "1/2" or "0.3".
 
-    Strings are matched as text first (``ledger.numbers``): at most 32 characters,
+    Strings are matched as text first (``ledger.numbers``): at most 40 characters,
     at most 18 digits in the numerator and the denominator, no exponent; so no
     arithmetic ever starts on a number too large to compute with.
 
