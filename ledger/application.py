@@ -73,6 +73,7 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import HandleClaim, Member
+from ledger.numbers import check_decimal_size
 from ledger.paying_productions import pays_absolute, productions_that_chose_absolute
 from ledger.production import DEFAULT_POOL_PERCENT, Production
 from ledger.royalty_stack import Lineage, StackedClaims, check_absolute_stack, check_own_split
@@ -1090,6 +1091,7 @@ class Ledger(Application[UUID]):
             return repr(found.title) if found is not None else str(work_id)
 
         for work_id, value in weights.items():
+            check_decimal_size(value, "work weight")
             if work_id not in production.work_ids:
                 raise InvalidWeightsError(
                     f"{named(work_id)} is not in production {production.title!r}",

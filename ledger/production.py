@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from ledger.errors import (
     InvalidWeightsError,
     NotPublishedError,
 )
+from ledger.numbers import check_decimal_size, parse_bounded_fraction
 from ledger.values import MAX_TITLE, Money, check_text
 
 __all__ = ["DEFAULT_POLICY", "DEFAULT_POOL_PERCENT", "Production"]
@@ -25,6 +27,8 @@ __all__ = ["DEFAULT_POLICY", "DEFAULT_POOL_PERCENT", "Production"]
 # passes half to its sources; half the revenue goes to contributors, as hitRECord paid.
 DEFAULT_POLICY = "decay"
 DEFAULT_POOL_PERCENT = Decimal(50)
+#: The most parameters a policy is recorded with (flow: alpha and one weight per relation).
+MAX_POLICY_PARAMS = 16
 
 
 class Production(LedgerAggregate):
@@ -116,8 +120,19 @@ class Production(LedgerAggregate):
             )
 
     @staticmethod
-    def check_policy(policy: str, pool_percent: Decimal) -> None:
+    def check_policy(policy: str, params: Mapping[str, str], pool_percent: Decimal) -> None:
         check_text("policy", policy, 40)
+        if len(params) > MAX_POLICY_PARAMS:
+            raise InvalidValueError(
+                f"a policy takes at most {MAX_POLICY_PARAMS} parameters, not {len(params)}"
+            )
+        for name, value in params.items():
+            check_text("policy parameter name", name, 40)
+            # Names and ranges are the lineage layer's (it knows the policies); the
+            # size of every number is the ledger's, so no import records one too large.
+            if parse_bounded_fraction(value, f"{policy} {name}") < 0:
+                raise InvalidValueError(f"{policy} {name} {value!r} must not be negative")
+        check_decimal_size(pool_percent, "pool_percent")
         if not (pool_percent.is_finite() and Decimal(0) < pool_percent <= Decimal(100)):
             raise InvalidValueError(
                 f"the contributor pool is more than 0 and at most 100 percent, not {pool_percent}"
@@ -293,7 +308,7 @@ class Production(LedgerAggregate):
         idempotency_key: str | None = None,
     ) -> None:
         """Choose the royalty policy, the contributor pool and the works' weights."""
-        self.check_policy(policy, pool_percent)
+        self.check_policy(policy, params, pool_percent)
         self._choose_policy(
             policy=policy,
             params=params,

@@ -21,6 +21,7 @@ from ledger.errors import (
     InvalidValueError,
     TextTooLongError,
 )
+from ledger.numbers import check_decimal_size, parse_bounded_decimal
 
 __all__ = [
     "MAX_AMOUNT",
@@ -128,10 +129,11 @@ class Citation:
             raise InvalidValueError(
                 f'royalty_percent {value!r} must be a decimal string such as "12.5"'
             )
-        try:
-            percent = Decimal(str(value))
-        except InvalidOperation:
-            raise InvalidValueError(f"royalty_percent {value!r} is not a number") from None
+        # Matched as text first (ledger.numbers): "1e-5000" is between 0 and 100 too.
+        if isinstance(value, Decimal):
+            percent = check_decimal_size(value, "royalty_percent")
+        else:
+            percent = parse_bounded_decimal(value, "royalty_percent")
         if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
             raise InvalidValueError(f"royalty_percent {value!r} is not between 0 and 100")
         return percent

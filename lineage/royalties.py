@@ -9,12 +9,14 @@ an issued statement against the log.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import UnknownProductionError
-from lineage.errors import LineageError, StatementError
+from ledger.errors import InvalidValueError, UnknownProductionError
+from ledger.numbers import check_decimal_size
+from lineage.errors import InvalidPolicyError, LineageError, StatementError
 from lineage.graph import LineageGraph, ProductionState, Revenue
 from lineage.policies import RoyaltyPolicy, policy_from_name
 from lineage.statements import Statement, royalty_statement
@@ -23,8 +25,18 @@ __all__ = ["policy_of", "statement_for_revenue", "statements_of"]
 
 
 def policy_of(production: ProductionState) -> RoyaltyPolicy:
-    """The royalty policy the production had chosen (decay(1/2) until one is chosen)."""
-    return policy_from_name(production.policy, **production.policy_params)
+    """The royalty policy the production had chosen (decay(1/2) until one is chosen).
+
+    Its parameters are read back under today's bounds: one recorded before them
+    (``{"r": "1e-5000"}``) is refused with ``InvalidPolicyError`` naming it.
+    """
+    try:
+        return policy_from_name(production.policy, **production.policy_params)
+    except InvalidPolicyError as error:
+        raise InvalidPolicyError(
+            f"production {production.title!r} was recorded with a royalty policy that cannot"
+            f" be computed: {error}"
+        ) from None
 
 
 def statement_for_revenue(
@@ -76,19 +88,34 @@ def _statement(
 ) -> Statement:
     """The statement of ``revenue`` over the production and lineage as they were
     then, paid under ``policy`` with the pool and weights of ``settings``."""
+    # Read back from the log, perhaps recorded before numbers were bounded: each is
+    # checked again before any arithmetic (a refusal names it, the log keeps it).
+    pool = _recorded_number(settings.pool_percent, f"{then.title!r}'s contributor pool percent")
     weights = (
-        None if settings.weights is None else {w: Fraction(v) for w, v in settings.weights.items()}
+        None
+        if settings.weights is None
+        else {
+            w: _recorded_number(v, f"{then.title!r}'s work weight")
+            for w, v in settings.weights.items()
+        }
     )
     return royalty_statement(
         lineage,
         then.production_id,
         revenue.amount,
         policy,
-        pool_percent=Fraction(settings.pool_percent) / 100,
+        pool_percent=pool / 100,
         weights=weights,
         waived=frozenset(then.waived),
         as_of=revenue.position,
     )
+
+
+def _recorded_number(value: Decimal, what: str) -> Fraction:
+    try:
+        return Fraction(check_decimal_size(value, what))
+    except InvalidValueError as error:
+        raise InvalidPolicyError(f"the recorded {error}") from None
 
 
 def statements_of(

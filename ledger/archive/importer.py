@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import islice
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from ledger.archive.schema import FORMAT_NAME, FORMAT_VERSION, Line, LineError, 
 from ledger.comment import Comment
 from ledger.errors import (
     ArchiveError,
+    InvalidValueError,
     LedgerError,
     UnknownCommentError,
     UnknownMemberError,
@@ -37,6 +38,7 @@ from ledger.identity import (
     work_id_for,
 )
 from ledger.member import Member
+from ledger.numbers import parse_bounded_decimal
 from ledger.production import DEFAULT_POOL_PERCENT, Production
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import Money, Role, parse_enum
@@ -520,9 +522,11 @@ class _Applier:
         if production is not None and production.has_applied(key):
             return
         try:
-            pool = Decimal(line["pool_percent"] or DEFAULT_POOL_PERCENT)
-        except InvalidOperation:
-            raise LineError(f"'pool_percent' {line['pool_percent']!r} is not a number") from None
+            pool = parse_bounded_decimal(
+                line["pool_percent"] or str(DEFAULT_POOL_PERCENT), "'pool_percent'"
+            )
+        except InvalidValueError as error:
+            raise LineError(str(error)) from None
         weights = line["weights"]
         self.ledger.choose_policy(
             production_id,
@@ -580,6 +584,6 @@ class _Applier:
 
 def _weight(value: str) -> Decimal:
     try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise LineError(f"weight {value!r} is not a number") from None
+        return parse_bounded_decimal(value, "weight")
+    except InvalidValueError as error:
+        raise LineError(str(error)) from None

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import ClassVar
 from uuid import UUID
 
+from ledger.numbers import check_decimal_size
 from lineage.ancestry import Ancestry
 from lineage.errors import InvalidPolicyError
 from lineage.exact import Over, fraction_text, primes_of
@@ -125,8 +126,14 @@ def as_percent(value: Fraction) -> str:
 
 
 def declared_percent(declared: Decimal | None) -> Fraction:
-    """A citation's declared royalty percentage as a fraction (a missing one is 0)."""
-    return Fraction(0) if declared is None else Fraction(declared) / 100
+    """A citation's declared royalty percentage as a fraction (a missing one is 0).
+
+    Checked again as read back: a percentage recorded before numbers were bounded
+    (``1E-5000``) is refused, naming it, before any arithmetic.
+    """
+    if declared is None:
+        return Fraction(0)
+    return Fraction(check_decimal_size(declared, "the recorded royalty_percent")) / 100
 
 
 def longest_path_length(ancestry: Ancestry) -> int:

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from ledger.errors import InvalidValueError
+from ledger.numbers import check_decimal_size, parse_bounded_fraction
 from ledger.values import Relation
 from lineage.errors import InvalidPolicyError, UnknownPolicyError
 from lineage.policies.absolute import Absolute
@@ -83,12 +85,24 @@ def _relation(name: str) -> str:
 
 
 def parse_fraction(value: object, what: str) -> Fraction:
-    """Read an exact number: a Fraction, int, Decimal, or a string like "1/2" or "0.3"."""
-    if isinstance(value, float | bool) or not isinstance(value, str | int | Fraction | Decimal):
+    """Read an exact number: a Fraction, int, Decimal, or a string like "1/2" or "0.3".
+
+    Strings are matched as text first (``ledger.numbers``): at most 40 characters,
+    at most 18 digits in the numerator and the denominator, no exponent; so no
+    arithmetic ever starts on a number too large to compute with.
+
+    >>> parse_fraction("1e-9", "decay r")
+    Traceback (most recent call last):
+    ...
+    lineage.errors.InvalidPolicyError: decay r '1e-9' is not a number such as "3", "0.25" or "1/3"
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float | bool) or not isinstance(value, str | int | Decimal):
         raise InvalidPolicyError(f'{what} {value!r} must be exact, such as "1/2" or "0.3"')
     try:
-        return Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise InvalidPolicyError(
-            f'{what} {value!r} is not a number such as "1/2" or "0.3"'
-        ) from None
+        if isinstance(value, Decimal):
+            return Fraction(check_decimal_size(value, what))
+        return parse_bounded_fraction(value, what)
+    except InvalidValueError as error:
+        raise InvalidPolicyError(str(error)) from None

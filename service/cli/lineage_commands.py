@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -13,6 +13,7 @@ import typer
 
 from ledger import Ledger, Recorded
 from ledger.errors import InvalidValueError, InvalidWeightsError, UnknownWorkError
+from ledger.numbers import parse_bounded_decimal
 from lineage.attribution import TASL, attribution_text, tasl_entries
 from lineage.credits import credits_for
 from lineage.credits_pages import credits_html, credits_markdown
@@ -416,8 +417,5 @@ def _check_folder(output: Path) -> None:
 
 
 def _decimal(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidValueError(f"{what} {text!r} is not a number") from None
-    return value
+    # Matched as text first: Decimal("1e-5000") would be accepted, and cost later.
+    return parse_bounded_decimal(text, what)

@@ -60,6 +60,20 @@ def register(app: typer.Typer) -> None:
             min=0.1,
             help="Seconds between checkpoints, at most one each (with --log-key).",
         ),
+        lineage_budget: float = typer.Option(
+            10.0,
+            "--lineage-budget",
+            min=0.01,
+            help="Seconds a request's credits, statements, tree or provenance may take;"
+            " past them it is answered 503 with Retry-After.",
+        ),
+        lineage_workers: int = typer.Option(
+            2,
+            "--lineage-workers",
+            min=1,
+            max=64,
+            help="Lineage computations at once (as many more may wait; beyond, 503).",
+        ),
         log_level: str = typer.Option(
             "info", "--log-level", help="uvicorn's: warning drops the access log."
         ),
@@ -96,6 +110,8 @@ def register(app: typer.Typer) -> None:
             max_body_bytes=max_body_bytes,
             log_key=None if log_key is None else str(Path(log_key).resolve()),
             checkpoint_interval=checkpoint_every,
+            lineage_budget_seconds=lineage_budget,
+            lineage_workers=lineage_workers,
         )
         os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
         uvicorn.run(

@@ -42,6 +42,7 @@ from ledger.errors import (
     UnknownWorkError,
 )
 from ledger.tokens import InvalidTokenError
+from lineage.budget import LineageTooSlowError
 from lineage.errors import OverAllocationError, StatementError, UnknownPolicyError
 from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError
@@ -78,6 +79,7 @@ _STATUS: dict[type[Exception], int] = {
     UnknownPolicyError: 422,
     ArchiveError: 422,
     ReadModelsBehindError: 503,
+    LineageTooSlowError: 503,
     GraphvizMissingError: 503,
     DatabaseSettingError: 503,
 }
@@ -165,6 +167,8 @@ def ledger_problem(error: LedgerError, instance: str | None = None) -> JSONRespo
     for cls, seconds in _RETRY_AFTER.items():
         if isinstance(error, cls):
             headers["Retry-After"] = seconds
+    if isinstance(error, LineageTooSlowError):
+        headers["Retry-After"] = str(error.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="remix-ledger"'
     doc = (type(error).__doc__ or "").strip().splitlines()

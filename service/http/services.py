@@ -13,6 +13,7 @@ from uuid import UUID
 
 from ledger import Ledger, open_ledger
 from ledger.settings import DatabaseSetting, resolve_db_setting
+from lineage.budget import LineageBudget
 from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
@@ -37,6 +38,7 @@ class Services:
     limiter: RateLimiter
     projector_mode: str
     writes: GroupCommit
+    lineage_budget: LineageBudget
     #: The member of each token this process has authenticated: a token's member
     #: never changes, so a vote can name its member's records for the batch to read
     #: before the token is read again (revocation is still read every time).
@@ -67,6 +69,7 @@ class Services:
             limiter=RateLimiter(settings.writes_per_second, settings.write_burst),
             projector_mode=mode,
             writes=GroupCommit(ledger),
+            lineage_budget=LineageBudget(settings.lineage_budget_seconds, settings.lineage_workers),
         )
         services._start()
         return services

@@ -35,6 +35,12 @@ class ServerSettings:
     write_burst: int = 100
     #: How long a read with ``after=POSITION`` waits for the read models and the graph.
     wait_seconds: float = 5.0
+    #: A request's lineage work (credits, statements, trees, provenance) answers 503
+    #: with ``Retry-After`` past this many seconds (``serve --lineage-budget``).
+    lineage_budget_seconds: float = 10.0
+    #: At most this many lineage computations run at once, as many more wait
+    #: (``serve --lineage-workers``); beyond, a request is answered 503 at once.
+    lineage_workers: int = 2
     #: ``/readyz`` fails when the read models are further behind the log than this.
     ready_max_lag: int = 10_000
     #: An ``as_of`` ranking replays the log up to it; refused beyond this many events.

@@ -22,6 +22,7 @@ from ledger.errors import InvalidValueError
 from ledger.log import position_at
 from ledger.transparency.store import StoredCheckpoint
 from ledger.values import parse_time
+from lineage.budget import LineageBudget
 from lineage.graph import LineageGraph
 from projections.queries import ReadModels
 
@@ -71,6 +72,9 @@ class PageServices(Protocol):
 
     @property
     def settings(self) -> _Settings: ...
+
+    @property
+    def lineage_budget(self) -> LineageBudget: ...
 
 
 def get_services(request: Request) -> PageServices:

@@ -23,6 +23,7 @@ from ledger.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
+from lineage.budget import LineageTooSlowError
 from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError
 from service.web.templating import render_page
@@ -31,7 +32,7 @@ __all__ = ["PageRoute", "error_page", "first_line"]
 
 _log = logging.getLogger("remix_ledger.web")
 _NOT_FOUND = (UnknownWorkError, UnknownMemberError, UnknownProductionError, UnknownCommentError)
-_UNAVAILABLE = (ReadModelsBehindError, GraphvizMissingError)
+_UNAVAILABLE = (ReadModelsBehindError, GraphvizMissingError, LineageTooSlowError)
 _TITLES = {
     404: "Not found",
     422: "That request cannot be answered",
@@ -40,7 +41,7 @@ _TITLES = {
 }
 
 
-def error_page(request: Request, status: int, detail: str) -> Response:
+def error_page(request: Request, status: int, detail: str, *, retry_after: int = 1) -> Response:
     response = render_page(
         request,
         "error.html",
@@ -50,7 +51,7 @@ def error_page(request: Request, status: int, detail: str) -> Response:
         detail=detail,
     )
     if status == 503:
-        response.headers["Retry-After"] = "1"
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -75,7 +76,8 @@ class PageRoute(APIRoute):
             except _NOT_FOUND as error:
                 return error_page(request, 404, _first_line(error))
             except _UNAVAILABLE as error:
-                return error_page(request, 503, _first_line(error))
+                wait = error.retry_after if isinstance(error, LineageTooSlowError) else 1
+                return error_page(request, 503, _first_line(error), retry_after=wait)
             except LedgerError as error:
                 return error_page(request, 422, _first_line(error))
             except RequestValidationError as error:

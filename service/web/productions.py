@@ -47,18 +47,24 @@ def production_page(
     history_after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> HTMLResponse:
     production_id = services.ledger.find_production(production)
-    with _reading(services, production_id) as graph:
-        state = _state(graph, production_id, production, as_of)
-        try:
-            policy = policy_of(state)
-        except LedgerError as error:  # recorded under older rules: the page says why
-            named = f"{state.policy} (which cannot be computed: {first_line(error)})"
-            works = [_uncredited(graph, work) for work in state.work_ids]
-        else:
-            named = str(policy)
-            works = [_included(graph, work, policy, as_of) for work in state.work_ids]
-        statements = _statements(graph, production_id, as_of)
-        curator = credited_person(graph, state.curator_id, as_of)
+
+    def lineage_part() -> tuple[Any, str, list[dict[str, Any]], list[dict[str, Any]], Any]:
+        with _reading(services, production_id) as graph:
+            state = _state(graph, production_id, production, as_of)
+            try:
+                policy = policy_of(state)
+            except LedgerError as error:  # recorded under older rules: the page says why
+                named = f"{state.policy} (which cannot be computed: {first_line(error)})"
+                works = [_uncredited(graph, work) for work in state.work_ids]
+            else:
+                named = str(policy)
+                works = [_included(graph, work, policy, as_of) for work in state.work_ids]
+            statements = _statements(graph, production_id, as_of)
+            curator = credited_person(graph, state.curator_id, as_of)
+            return state, named, works, statements, curator
+
+    # In a lineage worker, within the server's time budget (lineage.budget).
+    state, named, works, statements, curator = services.lineage_budget.run(lineage_part)
     return render_page(
         request,
         "production.html",
@@ -84,9 +90,13 @@ def statement_download(
     production: str, number: int, services: ServicesDep, as_of: AsOf
 ) -> Response:
     production_id = services.ledger.find_production(production)
-    with _reading(services, production_id) as graph:
-        _state(graph, production_id, production, as_of)
-        statement = statement_for_revenue(graph, production_id, number)
+
+    def lineage_part() -> Statement:
+        with _reading(services, production_id) as graph:
+            _state(graph, production_id, production, as_of)
+            return statement_for_revenue(graph, production_id, number)
+
+    statement = services.lineage_budget.run(lineage_part)
     if as_of is not None and statement.position > as_of:
         raise UnknownProductionError(f"revenue payment #{number} came after position {as_of}")
     name = f"statement-{number}.csv"

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from ledger.errors import UnknownWorkError
 from lineage.attribution import attribution_text
 from lineage.credits import Credit, credits_for
-from lineage.family_tree import family_tree
+from lineage.family_tree import FamilyTree, family_tree
 from lineage.graph import LineageGraph
 from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
 from lineage.royalties import policy_of
@@ -58,26 +58,32 @@ def work_page(
     ledger = services.ledger
     work_id = ledger.find_work(work)
     link = "/works/{work_id}" + ("" if as_of is None else f"?as_of={as_of}")
-    with services.lineage.reading(
-        None, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
-    ) as graph:
-        if not graph.has_work(work_id, as_of):
-            raise UnknownWorkError(f"work {work!r} was not recorded yet at position {as_of}")
-        production = _production_of(graph, work_id, as_of)
-        chosen = (
-            policy_from_name(policy)
-            if policy
-            else policy_of(production)
-            if production is not None
-            else policy_from_name("decay")
-        )
-        context = _lineage_context(graph, work_id, chosen, as_of, credits_from)
-        tree = family_tree(graph, work_id, up=up, down=down, max_nodes=TREE_NODES, as_of=as_of)
-        context["production"] = (
-            None
-            if production is None
-            else {"id": str(production.production_id), "title": production.title}
-        )
+
+    def lineage_part() -> tuple[RoyaltyPolicy, dict[str, Any], FamilyTree]:
+        with services.lineage.reading(
+            None, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+        ) as graph:
+            if not graph.has_work(work_id, as_of):
+                raise UnknownWorkError(f"work {work!r} was not recorded yet at position {as_of}")
+            production = _production_of(graph, work_id, as_of)
+            chosen = (
+                policy_from_name(policy)
+                if policy
+                else policy_of(production)
+                if production is not None
+                else policy_from_name("decay")
+            )
+            context = _lineage_context(graph, work_id, chosen, as_of, credits_from)
+            tree = family_tree(graph, work_id, up=up, down=down, max_nodes=TREE_NODES, as_of=as_of)
+            context["production"] = (
+                None
+                if production is None
+                else {"id": str(production.production_id), "title": production.title}
+            )
+            return chosen, context, tree
+
+    # In a lineage worker, within the server's time budget (lineage.budget).
+    chosen, context, tree = services.lineage_budget.run(lineage_part)
     body = ledger.work(work_id).body
     return render_page(
         request,

@@ -16,7 +16,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    # On the event loop, not in the thread pool: it answers even while every
+    # pool thread waits on slow work (lineage work runs in threads of its own).
     return {"status": "ok"}
 
 

@@ -19,7 +19,7 @@ from ledger.log import position_at
 from ledger.values import parse_time
 from lineage.attribution import attribution_html, attribution_markdown, attribution_text
 from lineage.credits import credits_for
-from lineage.family_tree import family_tree
+from lineage.family_tree import FamilyTree, family_tree
 from lineage.policies import policy_from_name
 from lineage.provenance import provenance_document
 from lineage.render import render, to_dot, to_graphml, to_json
@@ -101,30 +101,36 @@ def credits(
     work_id = lineage.find_work(work)
     chosen = policy_from_name(policy, **_params(param or []))
     position = as_of_position(ledger, as_of)
-    with lineage.reading(
-        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
-    ) as graph:
-        if format == "md":
-            return PlainTextResponse(
-                attribution_markdown(graph, work_id, as_of=position), media_type="text/markdown"
+
+    def answer() -> Response:
+        with lineage.reading(
+            after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+        ) as graph:
+            if format == "md":
+                return PlainTextResponse(
+                    attribution_markdown(graph, work_id, as_of=position),
+                    media_type="text/markdown",
+                )
+            if format == "html":
+                return HTMLResponse(attribution_html(graph, work_id, as_of=position))
+            if format == "text":
+                result = credits_for(graph, work_id, chosen, as_of=position)
+                text = result.as_text() + "\n\n" + attribution_text(graph, work_id, as_of=position)
+                return PlainTextResponse(text)
+            # Kept while the lineage does not change (``LiveLineage.remembered``), and kept
+            # written: a long lineage's answer is mostly its explanations, slower to
+            # write out (dict, then JSON) than to compute. Only the position is fresh.
+            written = lineage.remembered(
+                ("credits", work_id, str(chosen), position),
+                lambda: _written_without_position(
+                    credits_for(graph, work_id, chosen, as_of=position).as_dict(public=True)
+                ),
             )
-        if format == "html":
-            return HTMLResponse(attribution_html(graph, work_id, as_of=position))
-        if format == "text":
-            result = credits_for(graph, work_id, chosen, as_of=position)
-            text = result.as_text() + "\n\n" + attribution_text(graph, work_id, as_of=position)
-            return PlainTextResponse(text)
-        # Kept while the lineage does not change (``LiveLineage.remembered``), and kept
-        # written: a long lineage's answer is mostly its explanations, slower to
-        # write out (dict, then JSON) than to compute. Only the position is fresh.
-        written = lineage.remembered(
-            ("credits", work_id, str(chosen), position),
-            lambda: _written_without_position(
-                credits_for(graph, work_id, chosen, as_of=position).as_dict(public=True)
-            ),
-        )
-        current = graph.position if position is None else min(position, graph.position)
-    return Response(b'{"position":%d,' % current + written[1:], media_type="application/json")
+            current = graph.position if position is None else min(position, graph.position)
+        return Response(b'{"position":%d,' % current + written[1:], media_type="application/json")
+
+    # In a lineage worker, within the server's time budget (lineage.budget).
+    return services.lineage_budget.run(answer)
 
 
 def _written_without_position(data: dict[str, Any]) -> bytes:
@@ -151,12 +157,16 @@ def tree(
     """The work's remix family tree, nearest generations first, at most ``max_nodes`` works."""
     work_id = lineage.find_work(work)
     position = as_of_position(ledger, as_of)
-    with lineage.reading(
-        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
-    ) as graph:
-        selected = family_tree(
-            graph, work_id, up=up, down=down, max_nodes=max_nodes, as_of=position
-        )
+
+    def select() -> FamilyTree:
+        with lineage.reading(
+            after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+        ) as graph:
+            return family_tree(
+                graph, work_id, up=up, down=down, max_nodes=max_nodes, as_of=position
+            )
+
+    selected = services.lineage_budget.run(select)
     link = "/api/works/{work_id}"
     if format in ("svg", "png"):
         content: bytes | str = render(selected, format, link=link)
@@ -181,8 +191,12 @@ def provenance(
     """The work's lineage as a W3C PROV-JSON document."""
     work_id = lineage.find_work(work)
     position = as_of_position(ledger, as_of)
-    with lineage.reading(
-        after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
-    ) as graph:
-        document = provenance_document(graph, work_id, as_of=position)
+
+    def document_of() -> dict[str, Any]:
+        with lineage.reading(
+            after, services.settings.wait_seconds, holds=lambda graph: graph.has_work(work_id)
+        ) as graph:
+            return provenance_document(graph, work_id, as_of=position)
+
+    document = services.lineage_budget.run(document_of)
     return Response(orjson.dumps(document), media_type="application/json")

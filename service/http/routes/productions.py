@@ -3,14 +3,15 @@ and royalty statements (preview and issue)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
 from ledger import Ledger, Money, Recorded
 from ledger.errors import InvalidValueError
+from ledger.numbers import parse_bounded_decimal
 from ledger.operations import exclude_works, include_works
 from lineage.operations import issue_statements
 from lineage.policies import policy_from_name
@@ -256,21 +257,26 @@ def preview_statements(
     """Each revenue payment's statement, to the cent, explained (nothing is recorded)."""
     production_id = ledger.find_production(production)
     what_if = None if policy is None else policy_from_name(policy)
-    with lineage.reading(
-        after,
-        services.settings.wait_seconds,
-        holds=lambda graph: production_id in graph.production_ids,
-    ) as graph:
-        rows = [
-            {
-                "revenue_number": number,
-                "issued": issued is not None,
-                **statement_for_revenue(graph, production_id, number, policy=what_if).as_dict(),
-            }
-            for number, _, issued in statements_of(graph, production_id)
-            if revenue is None or number == revenue
-        ]
-        position = graph.position
+
+    def preview() -> tuple[list[dict[str, Any]], int]:
+        with lineage.reading(
+            after,
+            services.settings.wait_seconds,
+            holds=lambda graph: production_id in graph.production_ids,
+        ) as graph:
+            rows = [
+                {
+                    "revenue_number": number,
+                    "issued": issued is not None,
+                    **statement_for_revenue(graph, production_id, number, policy=what_if).as_dict(),
+                }
+                for number, _, issued in statements_of(graph, production_id)
+                if revenue is None or number == revenue
+            ]
+            return rows, graph.position
+
+    # In a lineage worker, within the server's time budget (lineage.budget).
+    rows, position = services.lineage_budget.run(preview)
     if revenue is not None and not rows:
         raise InvalidValueError(f"the production has no revenue payment #{revenue}")
     return StatementsPublic(position=position, statements=rows)
@@ -304,7 +310,5 @@ def issue(
 
 
 def _decimal(text: str, what: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise InvalidValueError(f"{what} {text!r} is not a number") from None
+    # Matched as text first: Decimal("1e-5000") would be accepted, and cost later.
+    return parse_bounded_decimal(text, what)
