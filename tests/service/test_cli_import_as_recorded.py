@@ -78,6 +78,8 @@ def test_credits_and_trees_as_of_a_commit_s_own_date_say_it_was_not_recorded_yet
     assert "wrote the family tree" in cli("tree", early.sha, "-o", str(tmp_path / "t.json"))
     cli("tree", early.sha, "-o", str(tmp_path / "t0.json"), "--as-of", "2000-01-01", expect=2)
     assert "position 0" in cli.err
+    assert "wrote PROV-JSON" in cli("provenance", early.sha, "-o", str(tmp_path / "p.json"))
+    assert cli("verify").startswith("OK: 360 events")
 
 
 def test_a_live_cite_dated_before_its_source_is_still_refused(cli: Cli) -> None:
