@@ -553,11 +553,13 @@ class Ledger(Application[UUID]):
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
+        as_recorded: bool = False,
     ) -> Recorded:
         """Record a work built on ``sources`` (1..32 distinct, existing, unretracted works).
 
         With no sources it is an original (``contribute``). With an
         ``idempotency_key`` (and no ``external_id``) the same act again records nothing.
+        ``as_recorded`` (an archive's record of the past) keeps a date before a source's.
         """
         work_id = _id_for_new("work", work_id_for, external_id, actor_id, idempotency_key)
         work_kind = check_remix(work_id, external_id, kind, authors, sources)
@@ -580,7 +582,9 @@ class Ledger(Application[UUID]):
             for citation in sources:
                 source = self._work(uow, citation.work_id)
                 source.check_not_retracted("remixed")
-                check_built_after(when, source.title, source.contributed_at)
+                check_built_after(
+                    when, source.title, source.contributed_at, as_recorded=as_recorded
+                )
             check_own_split(title, sources, self._lineage_reader(uow))
             uow.add(
                 Work.create(
@@ -608,8 +612,13 @@ class Ledger(Application[UUID]):
         *,
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        as_recorded: bool = False,
     ) -> Recorded:
-        """Add a source to a work; refused if it would make the work its own ancestor."""
+        """Add a source to a work; refused if it would make the work its own ancestor.
+
+        A citation dated before its source was contributed is refused, unless
+        ``as_recorded`` (an archive's record of the past keeps its dates).
+        """
 
         def command(uow: UnitOfWork) -> UUID:
             work = self._work(uow, work_id)
@@ -620,6 +629,7 @@ class Ledger(Application[UUID]):
             source = self._work(uow, citation.work_id)
             source.check_not_retracted("cited")
             when = occurred(occurred_at)
+            check_built_after(when, source.title, source.contributed_at, as_recorded=as_recorded)
             self._check_no_cycle(uow, work, source)
             cited = (*work.sources, citation)
             check_own_split(work.title, cited, self._lineage_reader(uow))

@@ -95,10 +95,24 @@ def occurred(occurred_at: datetime | None) -> datetime:
     return occurred_at
 
 
-def check_built_after(occurred_at: datetime, source_title: str, source_created: datetime) -> None:
-    """A remix cannot be made before one of its sources existed."""
-    if occurred_at < source_created:
-        raise InvalidTimeError(
-            f"the act is dated {format_time(occurred_at)}, before its source"
-            f" {source_title!r} was contributed ({format_time(source_created)})"
-        )
+def check_built_after(
+    occurred_at: datetime,
+    source_title: str,
+    source_created: datetime,
+    *,
+    as_recorded: bool = False,
+) -> bool:
+    """A remix cannot be made before one of its sources existed; True if it is dated so.
+
+    A live act is refused. An act from an archive (``as_recorded``) is a record of
+    the past and keeps the date it gives: rebased and cherry-picked commits keep
+    their author dates, so real histories hold remixes dated before a source.
+    """
+    if occurred_at >= source_created:
+        return False
+    if as_recorded:
+        return True
+    raise InvalidTimeError(
+        f"the act is dated {format_time(occurred_at)}, before its source"
+        f" {source_title!r} was contributed ({format_time(source_created)})"
+    )

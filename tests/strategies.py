@@ -207,9 +207,10 @@ archive_steps = st.lists(
 def archive_lines(steps: list[tuple[str, int, int, int, int]]) -> list[str]:
     """Archive lines for ``steps``: mostly valid members, works, comments and votes.
 
-    A twist makes a line break a rule (a taken handle, an unknown or own work, a
-    title too long...), makes it malformed, repeats or changes a vote, or writes a
-    line of another type (a retraction, a withdrawal, a rename).
+    Some remixes are dated before their sources. A twist makes a line break a rule
+    (a taken handle, an unknown or own work, a title too long...), makes it
+    malformed, repeats or changes a vote, or writes a line of another type (a
+    retraction, a withdrawal, a rename).
     """
     import json
 
@@ -280,6 +281,10 @@ def archive_lines(steps: list[tuple[str, int, int, int, int]]) -> list[str]:
                 ]
                 if flaw == 3:
                     line["sources"] = [{"id": works[0][0], "relation": "sampling"}]
+                if a % 8 == 5:  # dated before its sources, as a rebased commit is
+                    line["created_at"] = (EPOCH - timedelta(days=c + 1)).strftime(
+                        "%Y-%m-%dT%H:%M:%SZ"
+                    )
             if a % 6 == 0:
                 line["by"] = authors[0] if b % 5 else member_ref(b + 1)
             if ext not in [w for w, _ in works]:
@@ -336,3 +341,20 @@ def archive_lines(steps: list[tuple[str, int, int, int, int]]) -> list[str]:
             text = text[:-1] + ', "colour": "red"}'  # an unknown field
         lines.append(text)
     return lines
+
+
+def _git_like_history(seed: int, commits: int, authors: int, early_share: float) -> object:
+    from tests.ledger.git_like_history import git_like_history
+
+    return git_like_history(commits, authors=authors, seed=seed, early_share=early_share)
+
+
+# Small histories shaped like a git repository's (tests/ledger/git_like_history.py):
+# merges, several spellings per author, commits dated before a parent.
+git_like_histories = st.builds(
+    _git_like_history,
+    seed=st.integers(0, 2**32 - 1),
+    commits=st.integers(1, 40),
+    authors=st.integers(1, 6),
+    early_share=st.sampled_from([0.0, 0.02, 0.1, 0.3]),
+)

@@ -119,8 +119,11 @@ _WRITTEN = (
 class FastPath:
     """Stages lines of an import into a ledger it knows completely; one batch at a time."""
 
-    def __init__(self, ledger: Ledger, derived: Derived) -> None:
+    def __init__(self, ledger: Ledger, derived: Derived, *, strict: bool = False) -> None:
         self._ledger = ledger
+        self._as_recorded = not strict
+        # Works staged with a date before one of their sources' (kept, unless strict).
+        self.out_of_order = 0
         self._now: Callable[[], datetime] = Member.Registered.create_timestamp
         self.derived = derived
         # Every record this import has staged or saved, by the integer of its id
@@ -301,8 +304,15 @@ class FastPath:
         check_contributor(actor_id, author_ids)
         # A source is never retracted here: retractions are handed over, and
         # every work this path knows it recorded itself.
+        out_of_order = False
         for _, source_facts in cited:
-            check_built_after(occurred_at, source_facts.title, source_facts.created_at)
+            if check_built_after(
+                occurred_at,
+                source_facts.title,
+                source_facts.created_at,
+                as_recorded=self._as_recorded,
+            ):
+                out_of_order = True
         self._check_own_split(sources)
         # Work.create checks the authors and sources again, as check_remix did:
         # they pass again.
@@ -330,6 +340,8 @@ class FastPath:
             occurred_at,
         )
         self._stage(work_id, _REMIXED if sources else _CONTRIBUTED, state, facts)
+        if out_of_order:
+            self.out_of_order += 1
         return 1
 
     @staticmethod

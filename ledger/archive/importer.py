@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from uuid import UUID
@@ -40,14 +41,17 @@ from ledger.identity import (
 from ledger.member import Member
 from ledger.numbers import parse_bounded_decimal
 from ledger.production import DEFAULT_POOL_PERCENT, Production
+from ledger.rules import check_built_after
 from ledger.unit_of_work import AggregateCache, UnitOfWork
-from ledger.values import Money, Role, parse_enum
+from ledger.values import Citation, Money, Role, parse_enum
 from ledger.vote import Vote
 from ledger.work import Work
 
 __all__ = ["ImportReport", "import_archive"]
 
 DEFAULT_BATCH_LINES = 2_000
+#: How many of the acts recorded out of order a report names (it counts them all).
+OUT_OF_ORDER_NAMED = 5
 
 
 @dataclass
@@ -65,6 +69,15 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
     # Lines the fast path imported; the same import through the commands is equal.
     fast_lines: int = field(default=0, compare=False)
+    # Acts recorded with the archive's date although it is before one of their
+    # sources' (``ledger.rules.check_built_after``); the first few as FILE:LINE.
+    out_of_order: int = 0
+    out_of_order_lines: list[str] = field(default_factory=list)
+
+    def note_out_of_order(self, number: int) -> None:
+        self.out_of_order += 1
+        if len(self.out_of_order_lines) < OUT_OF_ORDER_NAMED:
+            self.out_of_order_lines.append(f"{self.source}:{number}")
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -79,6 +92,7 @@ def import_archive(
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
     fast_path: bool = True,
+    strict: bool = False,
 ) -> ImportReport:
     """Import archive ``lines`` into ``ledger``; return what was done.
 
@@ -86,6 +100,10 @@ def import_archive(
     reason")`` and keeps only the whole batches before it. A dry run checks every
     line against the ledger as it would be, records nothing, and lists every bad
     line in ``report.errors``.
+
+    An archive is a record of the past: a remix or a citation dated before one of
+    its sources is recorded with the archive's date, and counted in
+    ``report.out_of_order``; ``strict`` refuses it as the live commands do.
 
     Into an empty ledger, batches go through ``FastPath`` until a line needs the
     commands (see ``ledger.archive.fast_path``); ``fast_path=False`` runs every
@@ -97,12 +115,24 @@ def import_archive(
     if dry_run:
         with ledger.batch(dry_run=True) as uow:
             _import_lines(
-                ledger, uow, iterator, report, None, on_progress, derived, keep_going=True
+                ledger,
+                uow,
+                iterator,
+                report,
+                None,
+                on_progress,
+                derived,
+                keep_going=True,
+                strict=strict,
             )
         return report
     head = ledger.head
     cache = AggregateCache(ledger_was_empty=head == 0)
-    fast = FastPath(ledger, derived) if fast_path and FastPath.applies_to(ledger) else None
+    fast = (
+        FastPath(ledger, derived, strict=strict)
+        if fast_path and FastPath.applies_to(ledger)
+        else None
+    )
     while True:
         start_position = report.lines
         if cache.ledger_was_empty and ledger.head != head:
@@ -136,6 +166,7 @@ def import_archive(
                         progress,
                         derived,
                         keep_going=False,
+                        strict=strict,
                     )
                     events = len(uow.events)
         except PersistenceError as error:
@@ -176,6 +207,7 @@ def _import_fast(
     """
     applied = skipped = 0
     counts: dict[str, int] = {}
+    out_of_order: list[int] = []
     try:
         for number, text in numbered_lines:
             report.lines = number
@@ -184,10 +216,14 @@ def _import_fast(
                     line = parse_line(text)
                     if line.type == "archive":
                         _check_header(line, number)
-                    elif fast.stage(line):
-                        applied += 1
                     else:
-                        skipped += 1
+                        before = fast.out_of_order
+                        if fast.stage(line):
+                            applied += 1
+                        else:
+                            skipped += 1
+                        if fast.out_of_order != before:
+                            out_of_order.append(number)
                 except (LineError, LedgerError) as error:
                     raise ArchiveError(f"{report.source}:{number}: {error}") from None
                 if line.type != "archive":
@@ -204,6 +240,8 @@ def _import_fast(
     report.skipped += skipped
     for kind, count in counts.items():
         report.counts[kind] = report.counts.get(kind, 0) + count
+    for number in out_of_order:
+        report.note_out_of_order(number)
     events = fast.commit()
     report.fast_lines += len(numbered_lines)
     return events
@@ -232,14 +270,16 @@ def _import_lines(
     derived: Derived,
     *,
     keep_going: bool,
+    strict: bool,
 ) -> None:
-    applier = _Applier(ledger, uow, derived)
+    applier = _Applier(ledger, uow, derived, strict=strict)
     bytes_read = 0
     for taken, (number, text) in enumerate(numbered_lines, start=1):
         report.lines = number
         bytes_read = len(text.encode())
         if text.strip():
             before = len(uow.events)
+            out_of_order = applier.out_of_order
             try:
                 line = parse_line(text)
                 if line.type == "archive":
@@ -258,6 +298,8 @@ def _import_lines(
                         report.applied += 1
                     else:
                         report.skipped += 1
+                    if applier.out_of_order != out_of_order:
+                        report.note_out_of_order(number)
             if keep_going:
                 # A dry run keeps the aggregates it changed, not their events.
                 uow.events.clear()
@@ -284,10 +326,13 @@ def _check_header(line: Line, number: int) -> None:
 class _Applier:
     """Turns parsed lines into ledger commands, resolving external ids to aggregate ids."""
 
-    def __init__(self, ledger: Ledger, uow: UnitOfWork, derived: Derived) -> None:
+    def __init__(self, ledger: Ledger, uow: UnitOfWork, derived: Derived, *, strict: bool) -> None:
         self.ledger = ledger
         self.uow = uow
         self.derived = derived
+        self.as_recorded = not strict
+        # Lines recorded with a date before one of their sources' (as_recorded).
+        self.out_of_order = 0
 
     def apply(self, line: Line) -> None:
         getattr(self, "_" + line.type)(line)
@@ -372,10 +417,28 @@ class _Applier:
             idempotency_key=content_key(line),
         )
 
+    def _dated_before(self, occurred_at: datetime, sources: Iterable[Citation]) -> bool:
+        """Whether an act that is recorded as dated is dated before one of ``sources``.
+
+        Strict, the command refuses it, in its own order of checks.
+        """
+        if not self.as_recorded:
+            return False
+        dated_before = False
+        for cited in sources:
+            source = self.uow.find(Work, cited.work_id)
+            if source is not None and check_built_after(
+                occurred_at, source.title, source.contributed_at, as_recorded=True
+            ):
+                dated_before = True
+        return dated_before
+
     def _work(self, line: Line) -> None:
         if self._present(work_id_for(line["id"])):
             return
         sources = [citation(source, self.work(source.id)) for source in line["sources"] or ()]
+        occurred_at = when(line["created_at"])
+        out_of_order = self._dated_before(occurred_at, sources)
         self.ledger.remix(
             authors=[self.member(author) for author in line["authors"]],
             title=line["title"],
@@ -386,8 +449,11 @@ class _Applier:
             license=line["license"],
             external_id=line["id"],
             actor_id=self.by(line),
-            occurred_at=when(line["created_at"]),
+            occurred_at=occurred_at,
+            as_recorded=self.as_recorded,
         )
+        if out_of_order:
+            self.out_of_order += 1
 
     def _citation(self, line: Line) -> None:
         work_id = self.work(line["work"])
@@ -396,9 +462,16 @@ class _Applier:
         work = self.uow.find(Work, work_id)
         if work is not None and cited.work_id in work.source_ids:
             return
+        out_of_order = work is not None and self._dated_before(line["cited_at"], [cited])
         self.ledger.cite_source(
-            work_id, cited, actor_id=self.by(line), occurred_at=line["cited_at"]
+            work_id,
+            cited,
+            actor_id=self.by(line),
+            occurred_at=line["cited_at"],
+            as_recorded=self.as_recorded,
         )
+        if out_of_order:
+            self.out_of_order += 1
 
     def _work_retraction(self, line: Line) -> None:
         work_id = self.work(line["work"])

@@ -15,7 +15,7 @@ from ledger.errors import ArchiveError, ReadOnlyLedgerError
 from service.cli.context import state_of
 from service.cli.progress import progress_bar
 
-__all__ = ["census_text", "plural", "register", "run_import", "summary"]
+__all__ = ["census_text", "out_of_order_text", "plural", "register", "run_import", "summary"]
 
 # ``-o -`` means standard output, as it does for most command-line tools.
 STDOUT = Path("-")
@@ -29,7 +29,7 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def run_import(
-    state_ledger: object, path: Path, *, dry_run: bool, batch_lines: int
+    state_ledger: object, path: Path, *, dry_run: bool, batch_lines: int, strict: bool = False
 ) -> ImportReport:
     from ledger import Ledger
 
@@ -44,6 +44,7 @@ def run_import(
                 source=str(path),
                 batch_lines=batch_lines,
                 dry_run=dry_run,
+                strict=strict,
                 on_progress=lambda _line, nbytes: progress.advance(task, nbytes),
             )
         except UnicodeDecodeError as error:
@@ -60,7 +61,23 @@ def summary(report: ImportReport, *, dry_run: bool) -> str:
         text += f"; {report.events} events in {report.batches} batches"
         if report.last_position is not None:
             text += f", up to position {report.last_position}"
+    if report.out_of_order:
+        text += "\n" + out_of_order_text(report, dry_run=dry_run)
     return text
+
+
+def out_of_order_text(report: ImportReport, *, dry_run: bool) -> str:
+    """The acts dated before one of their sources, which the import kept as dated."""
+    count = report.out_of_order
+    named = ", ".join(report.out_of_order_lines)
+    more = count - len(report.out_of_order_lines)
+    if more:
+        named += f" and {more} more"
+    verb = "would be recorded" if dry_run else "recorded"
+    return (
+        f"{plural(count, 'act')} {verb} out of order, dated before a source"
+        f" as the archive dates them (--strict refuses them): {named}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +89,11 @@ def register(app: typer.Typer) -> None:
         batch_lines: int = typer.Option(
             2000, "--batch-lines", min=1, help="Lines per transaction."
         ),
+        strict: bool = typer.Option(
+            False,
+            "--strict",
+            help="Refuse a remix or citation dated before one of its sources.",
+        ),
     ) -> None:
         """Import an archive; re-importing records nothing new."""
         state = state_of(ctx)
@@ -79,7 +101,7 @@ def register(app: typer.Typer) -> None:
         if state.refusal is not None and not dry_run:
             # Said once, here, rather than as the error of every line of the archive.
             raise ReadOnlyLedgerError(state.refusal)
-        report = run_import(ledger, file, dry_run=dry_run, batch_lines=batch_lines)
+        report = run_import(ledger, file, dry_run=dry_run, batch_lines=batch_lines, strict=strict)
         for error in report.errors:
             print(error, file=sys.stderr)
         typer.echo(summary(report, dry_run=dry_run))

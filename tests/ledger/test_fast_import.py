@@ -25,7 +25,13 @@ _TIMESTAMP = re.compile(r'"timestamp":\{"_type_":"datetime_iso","_data_":"[^"]*"
 
 
 def import_both_ways(
-    lines: list[str], batch_lines: int, cut: int, fast: bool, url: str = "memory://"
+    lines: list[str],
+    batch_lines: int,
+    cut: int,
+    fast: bool,
+    url: str = "memory://",
+    *,
+    strict: bool = False,
 ) -> tuple[Ledger, list[Outcome], list[tuple[int, int]]]:
     """An interrupted import, the re-run, and a re-import, into one fresh ledger."""
     ledger = open_ledger(url)
@@ -38,6 +44,7 @@ def import_both_ways(
                 attempt,
                 batch_lines=batch_lines,
                 fast_path=fast,
+                strict=strict,
                 on_progress=lambda number, size: progress.append((number, size)),
             )
         except ArchiveError as error:
@@ -98,15 +105,33 @@ def aggregates(ledger: Ledger) -> dict[Any, tuple[type, dict[str, Any]]]:
     return loaded
 
 
-@given(steps=archive_steps, batch_lines=st.integers(1, 7), cut=st.integers(0, 45))
-@example(steps=[("member", 0, 0, 0, 0)] * 3 + [("work", 1, 1, 1, 0)], batch_lines=2, cut=45)
+@given(
+    steps=archive_steps,
+    batch_lines=st.integers(1, 7),
+    cut=st.integers(0, 45),
+    strict=st.booleans(),
+)
+@example(
+    steps=[("member", 0, 0, 0, 0)] * 3 + [("work", 1, 1, 1, 0)], batch_lines=2, cut=45, strict=False
+)
+@example(
+    steps=[("member", 0, 0, 0, 0), ("work", 0, 1, 0, 0), ("work", 5, 1, 0, 0)],
+    batch_lines=3,
+    cut=45,
+    strict=False,
+)
 def test_the_fast_path_records_what_the_commands_record(
-    steps: list[tuple[str, int, int, int, int]], batch_lines: int, cut: int
+    steps: list[tuple[str, int, int, int, int]], batch_lines: int, cut: int, strict: bool
 ) -> None:
-    """Same events, reports, errors, progress and aggregates; only the recording time differs."""
+    """Same events, reports (the acts dated before a source included), errors, progress and
+    aggregates, strict or not; only the recording time differs."""
     lines = archive_lines(steps)
-    fast, fast_outcomes, fast_progress = import_both_ways(lines, batch_lines, cut, fast=True)
-    slow, slow_outcomes, slow_progress = import_both_ways(lines, batch_lines, cut, fast=False)
+    fast, fast_outcomes, fast_progress = import_both_ways(
+        lines, batch_lines, cut, fast=True, strict=strict
+    )
+    slow, slow_outcomes, slow_progress = import_both_ways(
+        lines, batch_lines, cut, fast=False, strict=strict
+    )
 
     assert fast_outcomes == slow_outcomes
     assert fast_progress == slow_progress
@@ -117,6 +142,8 @@ def test_the_fast_path_records_what_the_commands_record(
             assert outcome.fast_lines == 0
     first = fast_outcomes[0]
     event("an error" if any(isinstance(o, str) for o in fast_outcomes) else "no error")
+    if isinstance(first, ImportReport):
+        event(f"{'some' if first.out_of_order else 'no'} act out of order")
     if isinstance(first, ImportReport):
         event(f"fast path took {'no' if not first.fast_lines else 'some'} lines")
         event(f"fast path took {'all' if first.fast_lines == first.lines else 'not all'} lines")

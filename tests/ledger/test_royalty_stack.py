@@ -302,14 +302,16 @@ def test_the_import_records_a_deep_stack_and_refuses_it_where_absolute_pays_it(
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast path", "commands"])
-def test_the_import_refuses_a_remix_dated_before_its_source_either_way(fast: bool) -> None:
+def test_the_strict_import_refuses_a_remix_dated_before_its_source_either_way(fast: bool) -> None:
     lines = _archive(
         _MEMBER,
         _work("a", "2024-01-05T00:00:00Z"),
         _work("b", "2024-01-04T00:00:00Z", {"id": "a", "relation": "remix"}),
     )
     with pytest.raises(ArchiveError) as refused:
-        import_archive(open_ledger("memory://"), lines, source="x.jsonl", fast_path=fast)
+        import_archive(
+            open_ledger("memory://"), lines, source="x.jsonl", fast_path=fast, strict=True
+        )
     assert str(refused.value) == (
         "x.jsonl:4: the act is dated 2024-01-04T00:00:00Z, before its source 'A'"
         " was contributed (2024-01-05T00:00:00Z)"
