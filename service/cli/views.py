@@ -39,6 +39,7 @@ __all__ = [
     "parse_as_of",
     "rankings_text",
     "register",
+    "shown_ids",
 ]
 
 AS_OF_HELP = (
@@ -117,8 +118,18 @@ def current_read_models(state: CliState) -> ReadModels:
     return models
 
 
+def shown_ids(ledger: Ledger, ranked: list[RankedWork]) -> dict[UUID, str]:
+    """How a ranking names its works: the external id where there is one."""
+    externals = {r.work.work_id: external_id_of(ledger, r.work.work_id) for r in ranked}
+    return {work_id: external for work_id, external in externals.items() if external}
+
+
 def rankings_text(ranked: list[RankedWork], ids: Mapping[UUID, str] | None = None) -> str:
-    """The ranking as a table; ``ids`` shows each work's id (its external id if any)."""
+    """The ranking as a table; ``ids`` shows each work's id (its external id if any).
+
+    Hot scores are shown to three decimals: a work many half-lives old scores a
+    number like 1e-42, shown as ~0 (the order is the rank; JSON keeps the exact score).
+    """
     shown = {r.work.work_id: str(r.work.work_id) for r in ranked} | dict(ids or {})
     width = max((len(shown[r.work.work_id]) for r in ranked), default=2)
     lines = [
@@ -128,11 +139,15 @@ def rankings_text(ranked: list[RankedWork], ids: Mapping[UUID, str] | None = Non
     for entry in ranked:
         w = entry.work
         lines.append(
-            f"{entry.rank:>3}  {entry.wilson:6.3f} {entry.hot:8.3g} {w.up:>4} {w.down:>4}"
+            f"{entry.rank:>3}  {entry.wilson:6.3f} {_hot_text(entry.hot):>8} {w.up:>4} {w.down:>4}"
             f" {w.direct_remixes:>7} {entry.descendants:>5}  {shown[w.work_id]:<{width}}"
             f"  {w.title} ({w.kind})"
         )
     return "\n".join(lines)
+
+
+def _hot_text(hot: float) -> str:
+    return "~0" if abs(hot) < 0.0005 else f"{hot:.3f}"
 
 
 def history_text(entries: Sequence[HistoryRow]) -> str:
@@ -198,8 +213,7 @@ def register(app: typer.Typer) -> None:
             emit_json({"position": current, "by": by.value, "works": works})
             return
         typer.echo(f"Top works by {by.value}, as of position {current}:")
-        shown = {work_id: external for work_id, external in externals.items() if external}
-        typer.echo(rankings_text(ranked, shown))
+        typer.echo(rankings_text(ranked, shown_ids(state.ledger, ranked)))
 
     @app.command()
     def leaderboard(

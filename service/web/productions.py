@@ -19,8 +19,10 @@ from fastapi.responses import HTMLResponse
 from ledger.errors import UnknownProductionError
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph, ProductionState
+from lineage.policies import policy_from_name
+from lineage.previews import statement_views
 from lineage.rounding import format_percent
-from lineage.royalties import policy_of, statement_for_revenue, statements_of
+from lineage.royalties import policy_of, statement_for_revenue
 from lineage.statements import Statement, format_minor
 from service.web.deps import AsOf, PageServices, ServicesDep
 from service.web.errors import PageRoute
@@ -45,16 +47,25 @@ def production_page(
     services: ServicesDep,
     as_of: AsOf,
     history_after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    what_if: Annotated[str | None, Query(alias="policy", max_length=40)] = None,
 ) -> HTMLResponse:
     production_id = services.ledger.find_production(production)
+    asked = None if what_if is None else policy_from_name(what_if)
     with _reading(services, production_id) as graph:
         state = _state(graph, production_id, production, as_of)
         policy = policy_of(state)
         works = [_included(graph, work, policy, as_of) for work in state.work_ids]
+        # ?policy= shows what-if statements, labelled as such (lineage.previews).
         statements = [
-            {"number": number, "issued": issued is not None, **_statement_view(graph, statement)}
-            for number, statement, issued in statements_of(graph, production_id)
-            if as_of is None or statement.position <= as_of
+            {
+                "number": view.revenue_number,
+                "issued": view.issued,
+                "what_if": view.what_if,
+                "label": view.label,
+                **_statement_view(graph, view.statement),
+            }
+            for view in statement_views(graph, production_id, policy=asked)
+            if as_of is None or view.statement.position <= as_of
         ]
         curator = credited_person(graph, state.curator_id, as_of)
     return render_page(

@@ -14,7 +14,7 @@ from ledger.errors import InvalidValueError
 from ledger.operations import exclude_works, include_works
 from lineage.operations import issue_statements
 from lineage.policies import policy_from_name
-from lineage.royalties import statement_for_revenue, statements_of
+from lineage.previews import statement_views
 from service.http.deps import CommandKey, GraphAfter, LedgerDep, LineageDep, ServicesDep, Writer
 from service.http.preconditions import (
     ETAG_HEADERS,
@@ -261,15 +261,9 @@ def preview_statements(
         services.settings.wait_seconds,
         holds=lambda graph: production_id in graph.production_ids,
     ) as graph:
-        rows = [
-            {
-                "revenue_number": number,
-                "issued": issued is not None,
-                **statement_for_revenue(graph, production_id, number, policy=what_if).as_dict(),
-            }
-            for number, _, issued in statements_of(graph, production_id)
-            if revenue is None or number == revenue
-        ]
+        # A what-if (``policy``) says so and is never "issued" (lineage.previews).
+        views = statement_views(graph, production_id, policy=what_if, revenue_number=revenue)
+        rows = [view.as_dict() for view in views]
         position = graph.position
     if revenue is not None and not rows:
         raise InvalidValueError(f"the production has no revenue payment #{revenue}")
