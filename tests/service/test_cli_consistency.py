@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,17 @@ def test_version_prints_the_installed_version(tmp_path: Path) -> None:
 @pytest.fixture
 def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     return Cli(str(tmp_path / "cli.db"), capsys)
+
+
+def test_every_time_argument_takes_a_plain_date(
+    cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli("member", "add", "ana", "--at", "2024-02-28T12:00:00Z")
+    cli("contribute", "--title", "Early", "--author", "ana", "--at", "2024-02-29T08:00:00Z")
+    cli("contribute", "--title", "Late", "--author", "ana", "--at", "2024-03-02T08:00:00Z")
+    shown = cli("rankings", "--since", "2024-02-29", "--until", "2024-02-29")
+    assert "Early" in shown and "Late" not in shown
+    assert "Late" in cli("rankings", "--since", "2024-03-01")
+    today = datetime.now(UTC).date().isoformat()
+    assert "Late" in cli("rankings", "--as-of", today)
+    assert '"works": []' in cli("rankings", "--as-of", "2000-01-01", "--format", "json")

@@ -313,3 +313,17 @@ def test_a_what_if_statement_on_the_production_page_is_labelled_as_one(api: Api)
     assert "Statement #1 (what if, under equal: never issued;" in what_if
     assert "(issued at" not in what_if
     assert "statements/1.csv" not in what_if  # the download is the issued statement
+
+
+def test_the_pages_and_the_api_take_a_plain_date_as_of(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    ana = api.member("ana")
+    story = api.work(ana, "Story")["work_id"]
+    settled(api)
+    today = datetime.now(UTC).date().isoformat()
+    assert "Story" in page(api, f"/works/{story}?as_of={today}")
+    page(api, f"/works/{story}?as_of=2000-01-01", status=404)
+    credits = api.get(f"/api/works/{story}/credits?as_of={today}")
+    assert credits.status_code == 200, credits.text
+    assert api.get(f"/api/works/{story}/credits?as_of=2000-01-01").status_code in (404, 422)
