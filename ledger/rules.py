@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from ledger.errors import HandleTakenError, InvalidTimeError, PermissionDeniedError
+from ledger.errors import (
+    DuplicateExternalIdError,
+    HandleTakenError,
+    InvalidTimeError,
+    PermissionDeniedError,
+)
 from ledger.values import (
     MAX_EXTERNAL_ID,
     Citation,
@@ -68,6 +73,10 @@ def check_remix(
     check_external_id(external_id)
     work_kind = parse_enum(Kind, kind, "kind")
     Work.check_authors(authors)
+    if external_id and any(citation.work_id == work_id for citation in sources):
+        # The id comes from the external id, so a source with that id is the work
+        # that already has it: say that, not "a work cannot be its own source".
+        raise DuplicateExternalIdError(f"a work with external id {external_id!r} exists")
     if sources:
         Work.check_sources(work_id, sources)
     return work_kind

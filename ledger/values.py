@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
@@ -39,7 +40,9 @@ __all__ = [
     "format_time",
     "normalise_handle",
     "parse_enum",
+    "parse_position_or_time",
     "parse_time",
+    "parse_time_argument",
     "utc_now",
 ]
 
@@ -240,6 +243,43 @@ def parse_time(value: object, what: str = "time") -> datetime:
     if parsed.tzinfo is None:
         raise InvalidValueError(f"{what} {value!r} has no UTC offset (RFC 3339 needs one)")
     return parsed.astimezone(UTC)
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def parse_time_argument(value: str, what: str, *, end_of_day: bool = False) -> datetime:
+    """A time a user typed (``--as-of``, ``--since``, ``--until``, ``?as_of=``): RFC 3339,
+    or a plain date YYYY-MM-DD, which means the start of that day in UTC, or its last
+    moment with ``end_of_day`` (so ``--until 2024-03-01`` includes that day).
+
+    >>> parse_time_argument("2024-03-01", "--since").isoformat()
+    '2024-03-01T00:00:00+00:00'
+    >>> parse_time_argument("2024-03-01", "--until", end_of_day=True).isoformat()
+    '2024-03-01T23:59:59.999999+00:00'
+    """
+    text = value.strip()
+    if _DATE.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidValueError(f"{what} {value!r} is not a date") from None
+        moment = time_of_day.max if end_of_day else time_of_day.min
+        return datetime.combine(day, moment, tzinfo=UTC)
+    return parse_time(value, what)
+
+
+def parse_position_or_time(value: str, what: str) -> int | datetime:
+    """An "as of": a position (an integer, 0 or more), or a time as ``parse_time_argument``
+    reads it, a date meaning the end of that day (the log as it stood that evening)."""
+    text = value.strip()
+    if _INTEGER.fullmatch(text):
+        position = int(text)
+        if position < 0:
+            raise InvalidValueError(f"{what} {value!r} is not a position: positions are 0 or more")
+        return position
+    return parse_time_argument(text, what, end_of_day=True)
 
 
 def format_time(moment: datetime) -> str:

@@ -68,9 +68,12 @@ def read_signer(path: Path | str | None) -> Signer:
     if not chosen:
         raise LedgerError(f"no signing key: pass --key FILE or set {KEY_ENV_VAR}")
     try:
-        text = Path(chosen).read_text()
+        text = Path(chosen).read_text(encoding="utf-8")
     except OSError as error:
         raise LedgerError(f"cannot read the key file {chosen}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        # A picture, a binary: a key file is one line of text.
+        raise LedgerError(f"{chosen} is not a signing key: it is not text") from None
     try:
         return parse_signer_key(text)
     except NoteError as error:

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import typer
@@ -31,15 +30,15 @@ from ledger.identity import member_id_for
 from lineage.credits import Credits, credits_for
 from lineage.family_tree import family_tree
 from lineage.graph import LineageGraph
+from lineage.previews import StatementView, statement_views
 from lineage.render import GraphvizMissingError, write_tree
 from lineage.royalties import policy_of, statement_for_revenue
 from lineage.snapshot import snapshot_path_for
-from lineage.statements import Statement
 from projections.opening import views_path
 from service.cli.archive import census_text, run_import, summary
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.lineage_commands import statement_text
-from service.cli.views import rankings_text
+from service.cli.views import rankings_text, shown_ids
 
 __all__ = ["NotADemoLedgerError", "is_demo_ledger", "register"]
 
@@ -145,11 +144,12 @@ def register(app: typer.Typer) -> None:
         with sample_archive() as path:
             report = run_import(ledger, path, dry_run=False, batch_lines=2000)
         report.source = f"the sample archive {SAMPLE}"
+        # The showcase issues a statement: shown first, so the census counts it.
+        showcase = demo_showcase(state, tree_path)
         census = take_census(ledger)
         models = state.read_models
         models.projector.catch_up()
         top = models.rankings(limit=5)
-        showcase = demo_showcase(state, tree_path)
         if output_format is Format.json:
             emit_json(
                 {
@@ -173,11 +173,11 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             "\nTop works by Wilson score (remix-ledger rankings --by wilson|hot|remixed|newest):"
         )
-        typer.echo(rankings_text(top))
+        typer.echo(rankings_text(top, shown_ids(ledger, top)))
         typer.echo(f"\nThe published story {showcase.title!r} ({showcase.external_id}):")
         typer.echo(showcase.credits.as_text())
         typer.echo("")
-        typer.echo(statement_text(1, showcase.statement, showcase.issued))
+        typer.echo(statement_text(showcase.statement))
         typer.echo(f"\nIts family tree: {showcase.tree_path}")
 
 
@@ -186,8 +186,7 @@ class Showcase:
     title: str
     external_id: str | None
     credits: Credits
-    statement: Statement
-    issued: dict[str, Any] | None
+    statement: StatementView
     tree_path: Path
 
 
@@ -216,7 +215,7 @@ def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
     if 1 not in lineage.production(production_id).statements:
         ledger.issue_statement(production_id, 1, statement.as_dict())
         lineage.catch_up(ledger)
-    issued = lineage.production(production_id).statements[1][1]
+    (shown,) = statement_views(lineage, production_id, revenue_number=1)
     tree = family_tree(lineage, story)
     try:
         written = write_tree(tree, tree_path)
@@ -229,7 +228,6 @@ def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
         title=node["title"],
         external_id=node["external_id"],
         credits=credits_for(lineage, story, policy_of(lineage.production(production_id))),
-        statement=statement,
-        issued=issued,
+        statement=shown,
         tree_path=written,
     )

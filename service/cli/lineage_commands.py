@@ -21,10 +21,9 @@ from lineage.family_tree import FamilyTree, family_tree
 from lineage.graph import LineageGraph
 from lineage.operations import IssuedStatements, issue_statements
 from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
+from lineage.previews import StatementView, statement_views
 from lineage.provenance import provenance_document, write_provenance
 from lineage.render import render, to_dot, to_graphml, to_json, write_tree
-from lineage.royalties import statement_for_revenue, statements_of
-from lineage.statements import Statement
 from service.cli.context import Format, emit_json, state_of
 from service.cli.records import AS_HELP, AT_HELP, FormatOption, _actor, emit_json_line, report
 from service.cli.views import AS_OF_HELP, as_of_position
@@ -73,13 +72,16 @@ def _existing(lineage: LineageGraph, work_id: UUID, position: int | None, refere
     return work_id
 
 
-def statement_text(number: int, statement: Statement, issued: dict[str, Any] | None) -> str:
+def statement_text(view: StatementView) -> str:
+    """A statement as text: its header says what it is (issued, not yet, or what if)."""
+    statement = view.statement
     data = statement.as_dict()
     lines = [
-        f"Revenue #{number} of {statement.production_title!r}: {data['revenue']['amount']}"
-        f" {statement.currency}; contributor pool {data['pool']['percent']['percent']}%"
-        f" = {data['pool']['amount']} {statement.currency}; policy {statement.policy};"
-        f" as of position {statement.position}" + ("" if issued is None else " (issued)"),
+        f"Revenue #{view.revenue_number} of {statement.production_title!r}:"
+        f" {data['revenue']['amount']} {statement.currency}; contributor pool"
+        f" {data['pool']['percent']['percent']}% = {data['pool']['amount']}"
+        f" {statement.currency}; policy {statement.policy};"
+        f" as of position {statement.position} ({view.label})",
     ]
     for line in data["lines"]:
         name = line["credited_as"] or "Anonymous"
@@ -178,21 +180,15 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             chosen = Format.json if output_format == "json" else Format.text
             _report_issued(ledger, lineage, issued_now, revenue, chosen)
             return
-        rows = [
-            (number, statement_for_revenue(lineage, production_id, number, policy=what_if), issued)
-            for number, _, issued in statements_of(lineage, production_id)
-            if revenue is None or number == revenue
-        ]
-        if revenue is not None and not rows:
+        views = statement_views(lineage, production_id, policy=what_if, revenue_number=revenue)
+        if revenue is not None and not views:
             raise InvalidValueError(f"the production has no revenue payment #{revenue}")
         if output_format == "json":
-            emit_json(
-                [{"revenue_number": n, "issued": i is not None, **s.as_dict()} for n, s, i in rows]
-            )
+            emit_json([view.as_dict() for view in views])
             return
-        if not rows:
+        if not views:
             typer.echo("no revenue recorded yet")
-        typer.echo("\n\n".join(statement_text(n, s, i) for n, s, i in rows))
+        typer.echo("\n\n".join(statement_text(view) for view in views))
 
     @app.command()
     def tree(
@@ -351,8 +347,12 @@ def _report_issued(
     """Name the statements just issued; when there were none left, say so for each."""
     production_id = issued_now.production_id
     if issued_now.statements:
-        recorded = Recorded(production_id, issued_now.position)
+        # Each statement is its own event: say where each was recorded, read back
+        # from the log (the transaction's position is only the last one's).
+        lineage.catch_up(ledger)
+        issued_at = lineage.production(production_id).statements
         for number in issued_now.statements:
+            recorded = Recorded(production_id, issued_at[number][0])
             report(ledger, f"issued statement #{number} for production", recorded, output_format)
         return
     issued_at = lineage.production(production_id).statements

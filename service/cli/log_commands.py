@@ -64,7 +64,8 @@ def _verifiers(vkeys: list[str] | None) -> list[Verifier]:
     for value in given:
         text = value
         if "+" not in value and Path(value).is_file():
-            text = Path(value).read_text().strip().splitlines()[-1]
+            lines = (_read_note(Path(value)) or "").strip().splitlines()
+            text = lines[-1] if lines else ""
         found.append(parse_verifier_key(text))
     return found
 
@@ -85,9 +86,11 @@ def _read_note(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        return Path(path).read_text()
+        return Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise LedgerError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise LedgerError(f"{path} is not text") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 import typer
 
@@ -36,9 +37,22 @@ app = typer.Typer(
 )
 
 
+def _show_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"remix-ledger {version('remix-ledger')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global_options(
     ctx: typer.Context,
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
     db: str | None = typer.Option(
         None,
         "--db",
@@ -76,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except typer.Abort:
         _fail("interrupted", 130)
     except typer.TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            # A bare command group: click has shown its help, which is the answer.
+            sys.exit(0)
         # Usage errors (unknown command, bad option value) from typer's own click.
         format_message = getattr(error, "format_message", None)
         _fail(format_message() if format_message else str(error), 2)

@@ -465,7 +465,9 @@ def register(app: typer.Typer) -> typer.Typer:
         )
         report(ledger, "published production", recorded, output_format)
 
-    @production.command("revenue")
+    # A negative amount ("-100") is an argument to refuse with the rule's own words,
+    # not an unknown option.
+    @production.command("revenue", context_settings={"ignore_unknown_options": True})
     def production_revenue(
         ctx: typer.Context,
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),

@@ -7,13 +7,11 @@ process is running.
 
 from __future__ import annotations
 
-import re
 import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from datetime import time as time_of_day
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +20,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from ledger import Ledger
 from ledger.errors import InvalidValueError
-from ledger.values import Kind, parse_enum, parse_time
+from ledger.values import Kind, parse_enum, parse_position_or_time, parse_time_argument
 from projections.memory_store import MemoryReadModels
 from projections.ordering import RankBy, WorkFilter
 from projections.queries import RankedWork, ReadModels, resolve_as_of
@@ -39,6 +37,7 @@ __all__ = [
     "parse_as_of",
     "rankings_text",
     "register",
+    "shown_ids",
 ]
 
 AS_OF_HELP = (
@@ -51,27 +50,11 @@ IN_MEMORY_NOTE = (
     "the read models of this ledger are kept in memory for this command only"
     " (they cannot be stored beside it): each command builds them again from the log"
 )
-_INTEGER = re.compile(r"[+-]?\d+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_as_of(value: str | None) -> int | datetime | None:
     """``--as-of``: a position (an integer), an RFC 3339 time, or a date (its last moment, UTC)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if _INTEGER.fullmatch(text):
-        position = int(text)
-        if position < 0:
-            raise InvalidValueError(f"--as-of {value!r} is not a position: positions are 0 or more")
-        return position
-    if _DATE.fullmatch(text):
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise InvalidValueError(f"--as-of {value!r} is not a date") from None
-        return datetime.combine(day, time_of_day.max, tzinfo=UTC)
-    return parse_time(value, "--as-of")
+    return None if value is None else parse_position_or_time(value, "--as-of")
 
 
 def as_of_position(ledger: Ledger, value: str | None) -> int | None:
@@ -88,8 +71,10 @@ def as_of_position(ledger: Ledger, value: str | None) -> int | None:
     return resolve_as_of(ledger, as_of)
 
 
-def _epoch(value: str | None, what: str) -> float | None:
-    return None if value is None else parse_time(value, what).timestamp()
+def _epoch(value: str | None, what: str, *, end_of_day: bool = False) -> float | None:
+    if value is None:
+        return None
+    return parse_time_argument(value, what, end_of_day=end_of_day).timestamp()
 
 
 def external_id_of(ledger: Ledger, record_id: UUID) -> str | None:
@@ -117,8 +102,18 @@ def current_read_models(state: CliState) -> ReadModels:
     return models
 
 
+def shown_ids(ledger: Ledger, ranked: list[RankedWork]) -> dict[UUID, str]:
+    """How a ranking names its works: the external id where there is one."""
+    externals = {r.work.work_id: external_id_of(ledger, r.work.work_id) for r in ranked}
+    return {work_id: external for work_id, external in externals.items() if external}
+
+
 def rankings_text(ranked: list[RankedWork], ids: Mapping[UUID, str] | None = None) -> str:
-    """The ranking as a table; ``ids`` shows each work's id (its external id if any)."""
+    """The ranking as a table; ``ids`` shows each work's id (its external id if any).
+
+    Hot scores are shown to three decimals: a work many half-lives old scores a
+    number like 1e-42, shown as ~0 (the order is the rank; JSON keeps the exact score).
+    """
     shown = {r.work.work_id: str(r.work.work_id) for r in ranked} | dict(ids or {})
     width = max((len(shown[r.work.work_id]) for r in ranked), default=2)
     lines = [
@@ -128,11 +123,15 @@ def rankings_text(ranked: list[RankedWork], ids: Mapping[UUID, str] | None = Non
     for entry in ranked:
         w = entry.work
         lines.append(
-            f"{entry.rank:>3}  {entry.wilson:6.3f} {entry.hot:8.3g} {w.up:>4} {w.down:>4}"
+            f"{entry.rank:>3}  {entry.wilson:6.3f} {_hot_text(entry.hot):>8} {w.up:>4} {w.down:>4}"
             f" {w.direct_remixes:>7} {entry.descendants:>5}  {shown[w.work_id]:<{width}}"
             f"  {w.title} ({w.kind})"
         )
     return "\n".join(lines)
+
+
+def _hot_text(hot: float) -> str:
+    return "~0" if abs(hot) < 0.0005 else f"{hot:.3f}"
 
 
 def history_text(entries: Sequence[HistoryRow]) -> str:
@@ -170,10 +169,14 @@ def register(app: typer.Typer) -> None:
         by: RankBy = typer.Option(RankBy.wilson, "--by", help="wilson, hot, remixed or newest."),
         kind: str | None = typer.Option(None, "--kind", help="Only works of this kind."),
         since: str | None = typer.Option(
-            None, "--since", help="Only works created at or after (RFC 3339)."
+            None,
+            "--since",
+            help="Only works created at or after (RFC 3339, or a date: from its start).",
         ),
         until: str | None = typer.Option(
-            None, "--until", help="Only works created before (RFC 3339)."
+            None,
+            "--until",
+            help="Only works created before (RFC 3339, or a date: to its end, UTC).",
         ),
         never_remixed: bool = typer.Option(
             False, "--never-remixed", help="Only works nobody remixed yet."
@@ -189,7 +192,9 @@ def register(app: typer.Typer) -> None:
         state = state_of(ctx)
         models = current_read_models(state)
         position = as_of_position(state.ledger, as_of)
-        where = WorkFilter(kind, _epoch(since, "--since"), _epoch(until, "--until"), never_remixed)
+        where = WorkFilter(
+            kind, _epoch(since, "--since"), _epoch(until, "--until", end_of_day=True), never_remixed
+        )
         ranked = models.rankings(by, where, limit=limit, offset=offset, as_of=position)
         current = position if position is not None else models.projector.position
         externals = {r.work.work_id: external_id_of(state.ledger, r.work.work_id) for r in ranked}
@@ -198,8 +203,7 @@ def register(app: typer.Typer) -> None:
             emit_json({"position": current, "by": by.value, "works": works})
             return
         typer.echo(f"Top works by {by.value}, as of position {current}:")
-        shown = {work_id: external for work_id, external in externals.items() if external}
-        typer.echo(rankings_text(ranked, shown))
+        typer.echo(rankings_text(ranked, shown_ids(state.ledger, ranked)))
 
     @app.command()
     def leaderboard(

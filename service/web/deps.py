@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Query, Request
@@ -21,7 +20,7 @@ from ledger import Ledger
 from ledger.errors import InvalidValueError
 from ledger.log import position_at
 from ledger.transparency.store import StoredCheckpoint
-from ledger.values import parse_time
+from ledger.values import parse_position_or_time
 from lineage.budget import LineageBudget
 from lineage.graph import LineageGraph
 from projections.queries import ReadModels
@@ -100,7 +99,10 @@ ServicesDep = Annotated[PageServices, Depends(get_services)]
 
 AsOfQuery = Annotated[
     str | None,
-    Query(max_length=40, description="A past position, or an RFC 3339 time."),
+    Query(
+        max_length=40,
+        description="A past position, an RFC 3339 time, or a date YYYY-MM-DD (its end, UTC).",
+    ),
 ]
 
 
@@ -112,14 +114,13 @@ def as_of_position(ledger: Ledger, as_of: str | None) -> int | None:
     """
     if as_of is None or not as_of.strip():
         return None
-    text = as_of.strip()
-    if text.isdigit():
-        position = int(text)
-        if position > ledger.head:
-            raise InvalidValueError(f"position {position} is beyond the log's head ({ledger.head})")
-        return position
-    moment: datetime = parse_time(text, "as_of")
-    return position_at(ledger, moment)
+    # The one reading of a time a user types (ledger.values): a date is that evening.
+    parsed = parse_position_or_time(as_of, "as_of")
+    if isinstance(parsed, int):
+        if parsed > ledger.head:
+            raise InvalidValueError(f"position {parsed} is beyond the log's head ({ledger.head})")
+        return parsed
+    return position_at(ledger, parsed)
 
 
 def _as_of(services: ServicesDep, as_of: AsOfQuery = None) -> int | None:

@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse
 from ledger.errors import LedgerError, UnknownProductionError
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph, ProductionState
+from lineage.policies import RoyaltyPolicy, policy_from_name
+from lineage.previews import statement_views
 from lineage.rounding import format_percent
 from lineage.royalties import policy_of, statement_for_revenue
 from lineage.statements import Statement, format_minor
@@ -45,8 +47,10 @@ def production_page(
     services: ServicesDep,
     as_of: AsOf,
     history_after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    what_if: Annotated[str | None, Query(alias="policy", max_length=40)] = None,
 ) -> HTMLResponse:
     production_id = services.ledger.find_production(production)
+    asked = None if what_if is None else policy_from_name(what_if)
 
     def lineage_part() -> tuple[Any, str, list[dict[str, Any]], list[dict[str, Any]], Any]:
         with _reading(services, production_id) as graph:
@@ -59,7 +63,7 @@ def production_page(
             else:
                 named = str(policy)
                 works = [_included(graph, work, policy, as_of) for work in state.work_ids]
-            statements = _statements(graph, production_id, as_of)
+            statements = _statements(graph, production_id, as_of, asked)
             curator = credited_person(graph, state.curator_id, as_of)
             return state, named, works, statements, curator
 
@@ -177,22 +181,31 @@ def _uncredited(graph: LineageGraph, work_id: UUID) -> dict[str, Any]:
 
 
 def _statements(
-    graph: LineageGraph, production_id: UUID, as_of: int | None
+    graph: LineageGraph, production_id: UUID, as_of: int | None, asked: RoyaltyPolicy | None
 ) -> list[dict[str, Any]]:
-    """Each revenue payment's statement; one that cannot be computed (settings recorded
-    under older rules) says why, and the others are shown as they are."""
+    """Each revenue payment's statement, or its what-if under ``asked`` (labelled as
+    such, lineage.previews); one that cannot be computed (settings recorded under
+    older rules) says why, and the others are shown as they are."""
     latest = graph.production(production_id)
-    shown = []
+    shown: list[dict[str, Any]] = []
     for number, revenue in enumerate(latest.revenue, start=1):
         if as_of is not None and revenue.position > as_of:
             continue
-        issued = number in latest.statements
         try:
-            statement = statement_for_revenue(graph, production_id, number)
+            (view,) = statement_views(graph, production_id, policy=asked, revenue_number=number)
         except LedgerError as error:
+            issued = number in latest.statements
             shown.append({"number": number, "issued": issued, "error": first_line(error)})
         else:
-            shown.append({"number": number, "issued": issued, **_statement_view(graph, statement)})
+            shown.append(
+                {
+                    "number": number,
+                    "issued": view.issued,
+                    "what_if": view.what_if,
+                    "label": view.label,
+                    **_statement_view(graph, view.statement),
+                }
+            )
     return shown
 
 

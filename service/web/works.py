@@ -21,10 +21,12 @@ from lineage.credits import Credit, credits_for
 from lineage.family_tree import FamilyTree, family_tree
 from lineage.graph import LineageGraph
 from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
+from lineage.render import GraphvizMissingError
 from lineage.royalties import policy_of
 from service.web.deps import AsOf, ServicesDep
 from service.web.errors import PageRoute
 from service.web.history import history_section
+from service.web.outline import lineage_outline
 from service.web.people import credited_person
 from service.web.templating import PAGE_HEADERS, render_page
 from service.web.trees import inline_svg
@@ -85,6 +87,13 @@ def work_page(
     # In a lineage worker, within the server's time budget (lineage.budget).
     chosen, context, tree = services.lineage_budget.run(lineage_part)
     body = ledger.work(work_id).body
+    try:
+        tree_svg: str | None = inline_svg(tree, link=link)
+    except GraphvizMissingError:
+        # The picture is the one thing Graphviz gives: the page says so and shows the
+        # same tree as nested links instead of failing as a whole.
+        tree_svg = None
+    outline_sources, outline_remixes = lineage_outline(tree)
     return render_page(
         request,
         "work.html",
@@ -96,7 +105,9 @@ def work_page(
         chosen_policy=str(chosen),
         up=up,
         down=down,
-        tree_svg=inline_svg(tree, link=link),
+        tree_svg=tree_svg,
+        outline_sources=outline_sources,
+        outline_remixes=outline_remixes,
         tree_hidden=(tree.hidden_ancestors, tree.hidden_descendants),
         tree_count=len(tree.work_ids),
         history=history_section(services, work_id, history_after, as_of),

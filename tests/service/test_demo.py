@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -103,3 +104,24 @@ def test_the_project_gitignore_covers_what_the_commands_write_where_they_run(
         text=True,
     ).stdout.split()
     assert sorted(ignored) == written
+
+
+def test_the_demo_ranks_works_by_external_id_with_readable_hot_scores_and_counts_every_event(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(str(tmp_path / "demo.db"), capsys)
+    shown = cli("demo", "--tree", str(tmp_path / "tree.dot")).splitlines()
+    start = shown.index(next(line for line in shown if line.startswith("Top works by Wilson")))
+    rows = shown[start + 2 : start + 7]
+    assert [row.split()[7] for row in rows] == [
+        "rec-0001",
+        "rec-0005",
+        "rec-0055",
+        "rec-0002",
+        "rec-0003",
+    ]
+    assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", row) for row in rows)
+    assert not any("e-" in row.split()[2] for row in rows)  # no 9.89e-43
+    # The statement the demo issues is counted: the count is the ledger's at the end.
+    (events,) = [line for line in shown if line.strip().startswith("events")]
+    assert f"events       {_events(cli)}," in events

@@ -3,16 +3,27 @@
 The tests run as root, where file permissions stop nothing; so the CLI runs in a
 child process as the user ``nobody`` (``setpriv``), or inside a private mount
 namespace where the ledger's folder is bind-mounted read-only (``unshare``).
+
+``nobody`` must reach this checkout's interpreter, packages and sources. A clone in a
+private folder (``mktemp -d`` makes it 0700) hides them: there ``nobody`` runs in a
+private mount namespace where each folder it cannot enter is covered by an open
+(0755) tmpfs holding only bind mounts of the paths it needs, at their own paths. So
+the CLI that runs is the one installed here, nothing copied. Where that cannot be
+set up, the tests skip with the reason.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -23,10 +34,75 @@ from tests.service.test_cli import run_console
 SCRIPT = Path(sys.executable).with_name("remix-ledger")
 
 
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def _as_nobody() -> list[str]:
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("running as another user needs root and setpriv")
-    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    prefix, problem = _nobody_prefix()
+    if problem is not None:
+        pytest.skip(problem)
+    return prefix
+
+
+def _needed_by_the_cli() -> list[Path]:
+    """The folders the console script runs from: its venv, the interpreter, the sources."""
+    places = {Path(sys.executable).parent, Path(os.path.realpath(sys.executable)).parent, ROOT}
+    places.update(Path(path) for path in sysconfig.get_paths().values())
+    return sorted(place for place in places if place.exists())
+
+
+def _nobody_reaches(paths: list[Path]) -> list[Path]:
+    """Those of ``paths`` that ``nobody`` cannot read, tried as ``nobody``."""
+    test = 'for p; do [ -r "$p" ] && [ -x "$p" ] || echo "$p"; done'
+    done = subprocess.run(
+        [*AS_NOBODY, "sh", "-c", test, "sh", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [Path(line) for line in done.stdout.splitlines()]
+
+
+@cache
+def _nobody_prefix() -> tuple[list[str], str | None]:
+    """How to run a command as ``nobody`` so that it reaches this checkout (or why not)."""
+    unreached = _nobody_reaches(_needed_by_the_cli())
+    if not unreached:
+        return AS_NOBODY, None
+    # The folders others may not enter, shallowest first, with the children to keep.
+    closed: dict[Path, set[str]] = {}
+    for path in unreached:
+        for folder, child in zip(path.parents, (path, *path.parents), strict=False):
+            if not folder.stat().st_mode & stat.S_IXOTH:
+                closed.setdefault(folder, set()).add(child.name)
+    temp = Path(tempfile.gettempdir()).resolve()
+    if not closed or any(folder in (temp, *temp.parents) for folder in closed):
+        return [], f"nobody cannot reach {unreached[0]}, and no mount can open it"
+    # Inside the namespace: hold each child, cover its folder with an open tmpfs, put
+    # the child back at its own path; the holding folder is gone before "$@" runs.
+    lines = ["set -e", 'hold=$(mktemp -d "${TMPDIR:-/tmp}/rl-nobody-XXXXXX")']
+    for number, folder in enumerate(sorted(closed, key=lambda f: len(f.parts))):
+        children = [shlex.quote(str(folder / child)) for child in sorted(closed[folder])]
+        held = [f'"$hold/{number}-{index}"' for index in range(len(children))]
+        for inside, kept in zip(children, held, strict=True):
+            lines += [f"mkdir {kept}", f"mount --bind {inside} {kept}"]
+        lines.append(f"mount -t tmpfs -o mode=0755 tmpfs {shlex.quote(str(folder))}")
+        for inside, kept in zip(children, held, strict=True):
+            lines += [f"mkdir {inside}", f"mount --bind {kept} {inside}"]
+            lines += [f"umount {kept}", f"rmdir {kept}"]
+    lines += ['rmdir "$hold"', 'exec "$@"']
+    prefix = ["unshare", "--mount", "sh", "-c", "; ".join(lines), "sh", *AS_NOBODY]
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", "import service.cli.main"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        return [], f"nobody cannot reach {unreached[0]}: {probe.stderr.strip()[-300:]}"
+    return prefix, None
 
 
 def _run(prefix: list[str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

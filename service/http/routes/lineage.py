@@ -6,7 +6,6 @@ Answered from the server's long-lived lineage graph, which follows the log; with
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -16,7 +15,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from ledger import Ledger
 from ledger.errors import InvalidValueError
 from ledger.log import position_at
-from ledger.values import parse_time
+from ledger.values import parse_position_or_time
 from lineage.attribution import attribution_html, attribution_markdown, attribution_text
 from lineage.credits import credits_for
 from lineage.family_tree import FamilyTree, family_tree
@@ -31,7 +30,10 @@ router = APIRouter(prefix="/api/works/{work}", tags=["lineage"])
 
 AsOfQuery = Annotated[
     str | None,
-    Query(max_length=40, description="A past position, or an RFC 3339 time."),
+    Query(
+        max_length=40,
+        description="A past position, an RFC 3339 time, or a date YYYY-MM-DD (its end, UTC).",
+    ),
 ]
 #: The most works a drawn family tree shows (the rest become "+N more").
 MAX_TREE_NODES = 500
@@ -48,11 +50,9 @@ def as_of_position(ledger: Ledger, as_of: str | None) -> int | None:
     """``as_of``: a position, or the position at an RFC 3339 time."""
     if as_of is None:
         return None
-    text = as_of.strip()
-    if text.isdigit():
-        return int(text)
-    moment: datetime = parse_time(text, "as_of")
-    return position_at(ledger, moment)
+    # The one reading of a time a user types (ledger.values): a date is that evening.
+    parsed = parse_position_or_time(as_of, "as_of")
+    return parsed if isinstance(parsed, int) else position_at(ledger, parsed)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from ledger.numbers import parse_bounded_decimal
 from ledger.operations import exclude_works, include_works
 from lineage.operations import issue_statements
 from lineage.policies import policy_from_name
-from lineage.royalties import statement_for_revenue, statements_of
+from lineage.previews import statement_views
 from service.http.deps import CommandKey, GraphAfter, LedgerDep, LineageDep, ServicesDep, Writer
 from service.http.preconditions import (
     ETAG_HEADERS,
@@ -264,16 +264,9 @@ def preview_statements(
             services.settings.wait_seconds,
             holds=lambda graph: production_id in graph.production_ids,
         ) as graph:
-            rows = [
-                {
-                    "revenue_number": number,
-                    "issued": issued is not None,
-                    **statement_for_revenue(graph, production_id, number, policy=what_if).as_dict(),
-                }
-                for number, _, issued in statements_of(graph, production_id)
-                if revenue is None or number == revenue
-            ]
-            return rows, graph.position
+            # A what-if (``policy``) says so and is never "issued" (lineage.previews).
+            views = statement_views(graph, production_id, policy=what_if, revenue_number=revenue)
+            return [view.as_dict() for view in views], graph.position
 
     # In a lineage worker, within the server's time budget (lineage.budget).
     rows, position = services.lineage_budget.run(preview)

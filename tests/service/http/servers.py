@@ -38,8 +38,9 @@ def cli(db: str, *args: str) -> str:
 class Server:
     """``remix-ledger --db DB serve --port P [ARGS]``, started and stopped by the test."""
 
-    def __init__(self, db: str, *args: str, log: Path) -> None:
+    def __init__(self, db: str, *args: str, log: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
+        self.env = dict(os.environ) if env is None else env
         self.args = args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,7 +61,7 @@ class Server:
         ]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ)
+                command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

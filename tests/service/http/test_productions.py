@@ -111,3 +111,27 @@ def test_weights_that_cannot_pay_are_refused_as_a_problem(api: Api) -> None:
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert "weight" in refused.json()["detail"]
     assert api.get("/api/productions/book").json()["policy"] == "decay"  # nothing recorded
+
+
+def test_a_what_if_preview_says_so_and_is_never_the_issued_statement(api: Api) -> None:
+    ana, curie = api.member("ana"), api.curator("curie")
+    api.work(ana, "Story", external_id="s1")
+    _book(api, curie, "s1")
+    assert api.post("/api/productions/book/publication", headers=curie.auth).status_code == 200
+    paid = api.post(
+        "/api/productions/book/revenue",
+        json={"amount": "10.00", "currency": "USD"},
+        headers=curie.auth,
+    )
+    assert paid.status_code == 200
+    issued = api.post("/api/productions/book/statements", json={}, headers=curie.auth)
+    after = issued.json()["position"]
+    (own,) = api.get(f"/api/productions/book/statements?after={after}").json()["statements"]
+    assert own["issued"] is True and own["what_if"] is False
+    assert own["issued_position"] == after
+    (what_if,) = api.get(f"/api/productions/book/statements?after={after}&policy=equal").json()[
+        "statements"
+    ]
+    assert what_if["what_if"] is True and what_if["issued"] is False
+    assert what_if["policy"] == "equal" and what_if["production_policy"] == "decay(r=1/2)"
+    assert what_if["issued_position"] == after

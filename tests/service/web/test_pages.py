@@ -297,3 +297,33 @@ def test_the_home_page_ranks_and_finds_works_as_of_a_past_position(api: Api) -> 
     assert f'href="/works/{early["work_id"]}"' in then
     assert f'href="/works/{late["work_id"]}"' not in then
     assert "Titles with “o”" in then
+
+
+def test_a_what_if_statement_on_the_production_page_is_labelled_as_one(api: Api) -> None:
+    ana = api.member("ana")
+    story = api.work(ana, "Story")
+    curator = api.curator("cora")
+    production = production_with_revenue(api, curator, [story["work_id"]], "10.00")
+    issued = api.post(f"/api/productions/{production}/statements", json={}, headers=curator.auth)
+    assert issued.status_code == 200, issued.text
+    settled(api)
+    own = page(api, f"/productions/{production}")
+    assert f"Statement #1 (issued at position {issued.json()['position']})" in own
+    what_if = page(api, f"/productions/{production}?policy=equal")
+    assert "Statement #1 (what if, under equal: never issued;" in what_if
+    assert "(issued at" not in what_if
+    assert "statements/1.csv" not in what_if  # the download is the issued statement
+
+
+def test_the_pages_and_the_api_take_a_plain_date_as_of(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    ana = api.member("ana")
+    story = api.work(ana, "Story")["work_id"]
+    settled(api)
+    today = datetime.now(UTC).date().isoformat()
+    assert "Story" in page(api, f"/works/{story}?as_of={today}")
+    page(api, f"/works/{story}?as_of=2000-01-01", status=404)
+    credits = api.get(f"/api/works/{story}/credits?as_of={today}")
+    assert credits.status_code == 200, credits.text
+    assert api.get(f"/api/works/{story}/credits?as_of=2000-01-01").status_code in (404, 422)
