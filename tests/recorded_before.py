@@ -13,7 +13,7 @@ from typing import Any
 
 import ledger.application as application
 
-__all__ = ["before_the_royalty_rule"]
+__all__ = ["before_the_control_character_rule", "before_the_royalty_rule"]
 
 
 @contextmanager
@@ -29,3 +29,21 @@ def before_the_royalty_rule() -> Iterator[None]:
         yield
     finally:
         application.check_royalty_split = checked
+
+
+@contextmanager
+def before_the_control_character_rule() -> Iterator[None]:
+    """Record text holding NUL and other control characters, as ledgers did before the
+    commands refused them (``check_text`` asks ``refused_character``)."""
+    import ledger.values as values
+
+    checked = values.refused_character
+
+    def unchecked(text: str, *, prose: bool = False) -> None:
+        return None
+
+    values.refused_character = unchecked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        values.refused_character = checked
