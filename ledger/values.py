@@ -17,9 +17,9 @@ from uuid import UUID
 
 from ledger.currencies import minor_unit_digits
 from ledger.errors import (
+    ControlCharacterError,
     InvalidAmountError,
     InvalidHandleError,
-    ControlCharacterError,
     InvalidValueError,
     TextTooLongError,
 )
@@ -38,11 +38,11 @@ __all__ = [
     "Relation",
     "Role",
     "check_text",
-    "refused_character",
     "format_time",
     "normalise_handle",
     "parse_enum",
     "parse_time",
+    "refused_character",
     "utc_now",
 ]
 
