@@ -46,6 +46,14 @@ _refused = st.one_of(
 #: must still show, and what commands must refuse.
 hostile_text = st.tuples(st.text(_visible, max_size=8), _refused, st.text(max_size=8)).map("".join)
 
+#: Text an old ledger may hold (recorded before control characters were refused):
+#: anything but lone surrogates, which the store's UTF-8 never could encode.
+old_ledger_text = (
+    st.one_of(hostile_text, st.text(min_size=1, max_size=40))
+    .map(lambda text: "".join(c for c in text if not "\ud800" <= c <= "\udfff"))
+    .filter(str.strip)
+)
+
 COMMANDS = (
     "member",
     "member",
