@@ -68,7 +68,7 @@ class Comment(LedgerAggregate):
 
     @staticmethod
     def check_text(text: str) -> None:
-        check_text("comment", text, MAX_COMMENT)
+        check_text("comment", text, MAX_COMMENT, prose=True)
 
     class CommentRetracted(Aggregate.Event):
         actor_id: UUID | None

@@ -12,6 +12,7 @@ __all__ = [
     "AlreadyIssuedError",
     "AlreadyPublishedError",
     "ArchiveError",
+    "ControlCharacterError",
     "CycleError",
     "DatabaseSettingError",
     "DuplicateExternalIdError",
@@ -86,6 +87,10 @@ class DuplicateExternalIdError(LedgerError):
 
 class TextTooLongError(InvalidValueError):
     """A title, body or comment is longer than its limit, or empty where text is needed."""
+
+
+class ControlCharacterError(InvalidValueError):
+    """A text holds a control character (NUL, an escape, a line break in a name...)."""
 
 
 class InvalidSourcesError(LedgerError):

@@ -7,6 +7,7 @@ plain data (``transcodings`` teaches the store to write the two dataclasses).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
@@ -17,6 +18,7 @@ from uuid import UUID
 
 from ledger.currencies import minor_unit_digits
 from ledger.errors import (
+    ControlCharacterError,
     InvalidAmountError,
     InvalidHandleError,
     InvalidValueError,
@@ -28,6 +30,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_BODY",
     "MAX_COMMENT",
+    "MAX_REASON",
     "MAX_SOURCES",
     "MAX_TITLE",
     "Citation",
@@ -43,6 +46,7 @@ __all__ = [
     "parse_position_or_time",
     "parse_time",
     "parse_time_argument",
+    "refused_character",
     "utc_now",
 ]
 
@@ -54,6 +58,7 @@ MAX_NAME = 200
 MAX_EXTERNAL_ID = 200
 MAX_URI = 2_000
 MAX_LICENSE = 100
+MAX_REASON = 2_000
 #: The largest amount of money recorded, in major units (10^15): statements of it
 #: stay exact to the minor unit in every format (18 digits with cents).
 MAX_AMOUNT = 10**15
@@ -213,15 +218,75 @@ def normalise_handle(handle: str) -> str:
     return canonical
 
 
-def check_text(what: str, text: str, limit: int, *, required: bool = True) -> str:
-    """Return ``text`` if it fits ``limit`` characters (and is non-blank when required)."""
+def check_text(
+    what: str, text: str, limit: int, *, required: bool = True, prose: bool = False
+) -> str:
+    """Return ``text`` if it fits ``limit`` characters (and is non-blank when required)
+    and holds no character that ``refused_character`` refuses.
+
+    ``prose`` is for bodies and comments, where tab and line breaks are text.
+    A command calls this before its event; never an event's body (replay), so
+    ledgers recorded before a rule was tightened still load.
+    """
     if not isinstance(text, str):
         raise InvalidValueError(f"{what} must be text")
     if required and not text.strip():
         raise TextTooLongError(f"{what} must not be empty")
     if len(text) > limit:
         raise TextTooLongError(f"{what} is {len(text)} characters; the limit is {limit}")
+    refused = refused_character(text, prose=prose)
+    if refused is not None:
+        index, why = refused
+        raise ControlCharacterError(
+            f"{what} holds {why} (U+{ord(text[index]):04X}) at character {index + 1}; "
+            + (
+                "of the control characters only tab and line breaks are text"
+                if prose
+                else "it must be one line of visible text"
+            )
+        )
     return text
+
+
+#: The bidirectional embedding, override and isolate controls (Trojan Source,
+#: CVE-2021-42574): in a name or title they make it display as another text.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_CATEGORY_NAMES = {
+    "Cc": "a control character",
+    "Cs": "a lone surrogate",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+def refused_character(text: str, *, prose: bool = False) -> tuple[int, str] | None:
+    """The index of the first character a recorded text may not hold, and why; or None.
+
+    Refused everywhere: control characters (Unicode category Cc: NUL, which
+    PostgreSQL's text cannot store, escape sequences, backspace...) and lone
+    surrogates (Cs, which UTF-8 cannot encode). In one-line fields (every field
+    but ``prose``) also line and paragraph separators (U+2028, U+2029) and the
+    bidirectional overrides. In prose, tab, newline and a carriage return that
+    starts a CRLF line ending are text; a lone carriage return (which overprints a
+    line on a terminal) is not. Other format characters (zero-width joiners of
+    emoji and Indic scripts, the direction marks U+200E/U+200F) are text.
+    """
+    if text.isprintable():  # the common case, in C: none of the above is printable
+        return None
+    for index, character in enumerate(text):
+        if prose and (
+            character in "\t\n"
+            or (character == "\r" and text.startswith("\n", index + 1))
+            or character in _BIDI_CONTROLS
+            or character in "\u2028\u2029"
+        ):
+            continue
+        category = unicodedata.category(character)
+        if category in _CATEGORY_NAMES:
+            return index, _CATEGORY_NAMES[category]
+        if character in _BIDI_CONTROLS:
+            return index, "a bidirectional override"
+    return None
 
 
 def utc_now() -> datetime:

@@ -14,6 +14,7 @@ from ledger.errors import InvalidSourcesError, InvalidValueError, NotAuthorError
 from ledger.values import (
     MAX_BODY,
     MAX_LICENSE,
+    MAX_REASON,
     MAX_SOURCES,
     MAX_TITLE,
     MAX_URI,
@@ -124,7 +125,7 @@ class Work(LedgerAggregate):
     def check_contents(title: str, body: str | None, uri: str | None, license: str | None) -> None:
         check_text("title", title, MAX_TITLE)
         if body is not None:
-            check_text("body", body, MAX_BODY, required=False)
+            check_text("body", body, MAX_BODY, required=False, prose=True)
         if uri is not None:
             check_text("uri", uri, MAX_URI)
         if license is not None:
@@ -184,7 +185,13 @@ class Work(LedgerAggregate):
         """Hide this work (its author or the operator), once."""
         self.check_author(actor_id, "retract it")
         self.check_not_retracted("retracted again")
+        self.check_reason(reason)
         self._retract(reason=reason, actor_id=actor_id, occurred_at=occurred_at)
+
+    @staticmethod
+    def check_reason(reason: str | None) -> None:
+        if reason is not None:
+            check_text("reason", reason, MAX_REASON, required=False)
 
     @event(Retracted)
     def _retract(self, *, reason: str | None, actor_id: UUID | None, occurred_at: datetime) -> None:

@@ -23,12 +23,18 @@ _ONLY_BRACKETS = re.compile(r"\]+")
 
 
 def displayable(text: str) -> str:
-    """``text`` with each character that XML cannot hold shown as U+FFFD.
+    """``text`` with each character that XML cannot hold shown as U+FFFD, and its
+    line endings as LF.
 
-    >>> displayable("a\\x1bb")
-    'a\\ufffdb'
+    A parser reads CR LF and CR back as LF in an element's text but keeps them in
+    an attribute (where they are written ``&#13;``), so a name ending in CR LF (an
+    old ledger's: commands refuse it now) read differently in a node's title and
+    its link's tooltip. One line ending, the same everywhere.
+
+    >>> displayable("a\\x1bb\\r\\nc\\rd")
+    'a\\ufffdb\\nc\\nd'
     """
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def dot_safe(text: str) -> str:

@@ -171,18 +171,32 @@ def _digraph(tree: FamilyTree, link: str) -> Any:
 
 
 def _work_label(data: dict[str, Any]) -> str:
-    title = "<BR/>".join(
-        html.escape(line) for line in textwrap.wrap(data["title"], _TITLE_WIDTH) or [""]
-    )
-    authors = html.escape(", ".join(data["authors"]))
+    title = "<BR/>".join(_html(line) for line in textwrap.wrap(data["title"], _TITLE_WIDTH) or [""])
+    authors = _html(", ".join(data["authors"]))
     details = " · ".join(
         part for part in (data["kind"], data["external_id"], _retracted(data)) if part
     )
     return (
         f'<<FONT POINT-SIZE="12"><B>{title}</B></FONT><BR/>'
         f'<FONT POINT-SIZE="10">{authors}</FONT><BR/>'
-        f'<FONT POINT-SIZE="9" COLOR="{_MUTED}">{html.escape(details)}</FONT>>'
+        f'<FONT POINT-SIZE="9" COLOR="{_MUTED}">{_html(details)}</FONT>>'
     )
+
+
+def _html(text: str) -> str:
+    """Text for an HTML-like label, drawn as written.
+
+    Graphviz expands ``\\N``, ``\\G``, ``\\L``, ``\\E``, ``\\T`` and ``\\H`` in
+    labels (the node's id, the graph's name...) after it has decoded entities, so a
+    backslash is doubled, not written ``&#92;``: a title ``T1 \\N`` stays ``T1 \\N``.
+    """
+    return html.escape(text).replace("\\", "\\\\")
+
+
+def _tooltip(text: str) -> Any:
+    """Text for a tooltip, drawn as written: Graphviz reads a tooltip's escapes twice,
+    so each backslash is written four times (checked with ``dot -Tsvg`` 2.43)."""
+    return graphviz.nohtml(text.replace("\\", "\\\\\\\\"))
 
 
 def _retracted(data: dict[str, Any]) -> str:
@@ -198,7 +212,7 @@ def _work_style(node: str, data: dict[str, Any], link: str) -> dict[str, str]:
         "URL": link.format(work_id=node),
         "target": "_top",  # leave an <object>/<iframe> embedding for the work page
         # nohtml: a title in angle brackets must stay text, not become HTML.
-        "tooltip": graphviz.nohtml(f"{data['title']} by {', '.join(data['authors'])}"),
+        "tooltip": _tooltip(f"{data['title']} by {', '.join(data['authors'])}"),
         "fillcolor": fill,
         "color": border,
     }
@@ -210,7 +224,7 @@ def _work_style(node: str, data: dict[str, Any], link: str) -> dict[str, str]:
 
 
 def _more_label(data: dict[str, Any]) -> str:
-    return f'<<FONT POINT-SIZE="10" COLOR="{_MUTED}"><I>{html.escape(data["title"])}</I></FONT>>'
+    return f'<<FONT POINT-SIZE="10" COLOR="{_MUTED}"><I>{_html(data["title"])}</I></FONT>>'
 
 
 def _more_style(node: str, data: dict[str, Any]) -> dict[str, str]:
@@ -220,7 +234,7 @@ def _more_style(node: str, data: dict[str, Any]) -> dict[str, str]:
         "style": "rounded,dashed,filled",
         "fillcolor": fill,
         "color": border,
-        "tooltip": graphviz.nohtml(f"{data['title']} (not shown)"),
+        "tooltip": _tooltip(f"{data['title']} (not shown)"),
     }
 
 
@@ -248,7 +262,7 @@ def _legend(tree: FamilyTree) -> str:
         f'<FONT POINT-SIZE="9">&#160;{html.escape(name)}&#160;</FONT></TD>'
         for name, fill, border in cells
     )
-    focus = html.escape(str(tree.graph.nodes[tree.focus]["title"]))
+    focus = _html(str(tree.graph.nodes[tree.focus]["title"]))
     # The swatches sit in a table of their own, so the caption's width does not
     # stretch them unevenly.
     caption = f'<FONT POINT-SIZE="10" COLOR="{_MUTED}">Family tree of <I>{focus}</I></FONT>'

@@ -44,6 +44,7 @@ from ledger.work import Work
 from projections.decoding import EventDecoder
 from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_bound
 from projections.staging import Lookup
+from projections.storable import storable_text
 from projections.store import UPSTREAM
 
 __all__ = ["COMMENTED_FIELDS", "VOTED_FIELDS", "BatchValues", "BulkRebuild"]
@@ -245,23 +246,24 @@ class BulkRebuild:
         return
 
     def _registered(self, position: int, originator: str, state: dict[str, Any]) -> None:
-        handle = state["handle"]
+        handle = storable_text(state["handle"], "handle", position)
         self.names[originator] = ("@" + handle, position)
         self.dirty_names.add(originator)
         self._history(position, _ids(originator, state))
-        self.members[originator] = [handle, state["name"], 0, 0, 0, 0]
+        name = storable_text(state["name"], "name", position)
+        self.members[originator] = [handle, name, 0, 0, 0, 0]
         self.dirty_members.add(originator)
 
     def _renamed(self, position: int, originator: str, state: dict[str, Any]) -> None:
         self._history(position, _ids(originator, state))
-        self.members[originator][_M_NAME] = state["name"]
+        self.members[originator][_M_NAME] = storable_text(state["name"], "name", position)
         self.dirty_members.add(originator)
 
     # -- works
 
     def _contributed(self, position: int, originator: str, state: dict[str, Any]) -> None:
-        title = state["title"]
-        self.names[originator] = (repr(title), position)
+        title = storable_text(state["title"], "title", position)
+        self.names[originator] = (repr(state["title"]), position)
         self.dirty_names.add(originator)
         authors = tuple(author["_data_"] for author in state["authors"])
         self._history(position, _ids(originator, state))

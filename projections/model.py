@@ -17,6 +17,7 @@ from ledger.vote import Vote
 from ledger.work import Work
 from projections.rows import CommentRow, EdgeRow, MemberRow, NameRow, VoteRow, WorkRow
 from projections.staging import Staged
+from projections.storable import storable_text
 
 __all__ = ["ReadModelWriter"]
 
@@ -41,10 +42,12 @@ class ReadModelWriter:
         self._record_history(position, event)
         match event:
             case Member.Registered():
-                self._put("members", MemberRow(event.originator_id, event.handle, event.name))
+                handle = storable_text(event.handle, "handle", position)
+                name = storable_text(event.name, "name", position)
+                self._put("members", MemberRow(event.originator_id, handle, name))
             case Member.Renamed():
                 member = self._member(event.originator_id)
-                member.name = event.name
+                member.name = storable_text(event.name, "name", position)
                 self._put("members", member)
             case Work.Contributed():
                 self._work_created(position, event)
@@ -80,7 +83,7 @@ class ReadModelWriter:
     def _work_created(self, position: int, event: Any) -> None:
         work = WorkRow(
             work_id=event.originator_id,
-            title=event.title,
+            title=storable_text(event.title, "title", position),
             kind=event.kind,
             authors=tuple(event.authors),
             created_at=event.occurred_at,

@@ -94,6 +94,9 @@ class Projector:
         self._advanced = threading.Condition()
         # How far the last rebuild got on the bulk path (None: it did not take it).
         self.bulk_position: int | None = None
+        #: The kind of error the last attempt to project ended with, until a batch
+        #: commits again (``/readyz`` says not ready meanwhile).
+        self.failure: str | None = None
 
     @property
     def position(self) -> int:
@@ -116,6 +119,7 @@ class Projector:
                 start=start, limit=self.batch_size, stop=until
             )
             if not notifications:
+                self.failure = None  # the log answers and nothing is left to apply
                 return self.position
             self._check_cache(start - 1)
             self.apply_batch(notifications)
@@ -131,19 +135,30 @@ class Projector:
             for notification in notifications:
                 writer.apply(notification.id, decode(notification))
             self.store.commit(staged.changes, Tracking(UPSTREAM, notifications[-1].id))
-        except IntegrityError:
+        except IntegrityError as error:
             # Another projector got there first; what we hold in memory may be stale.
             self._forget()
+            if self.position < notifications[0].id:
+                # No one did: the store refuses a row (a constraint added by hand, a
+                # damaged table). Retrying at once would spin on the same batch.
+                self.failed(error)
+                raise
             return False
-        except BaseException:
+        except BaseException as error:
             # The rows in memory were changed in place by a batch that was not saved.
             self._forget()
+            self.failed(error)
             raise
         staged.committed()
+        self.failure = None
         self._seen = notifications[-1].id
         with self._advanced:
             self._advanced.notify_all()
         return True
+
+    def failed(self, error: BaseException) -> None:
+        """Note that projecting failed (whoever follows the log retries)."""
+        self.failure = type(error).__name__
 
     def rebuild(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Throw the read models away and build them again from position 0."""

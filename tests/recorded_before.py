@@ -13,7 +13,11 @@ from typing import Any
 
 import ledger.application as application
 
-__all__ = ["before_the_royalty_rule", "before_the_weight_rule"]
+__all__ = [
+    "before_the_control_character_rule",
+    "before_the_royalty_rule",
+    "before_the_weight_rule",
+]
 
 
 @contextmanager
@@ -45,3 +49,21 @@ def before_the_weight_rule() -> Iterator[None]:
         yield
     finally:
         application.Ledger._check_weights = checked  # type: ignore[method-assign]
+
+
+@contextmanager
+def before_the_control_character_rule() -> Iterator[None]:
+    """Record text holding NUL and other control characters, as ledgers did before the
+    commands refused them (``check_text`` asks ``refused_character``)."""
+    import ledger.values as values
+
+    checked = values.refused_character
+
+    def unchecked(text: str, *, prose: bool = False) -> None:
+        return None
+
+    values.refused_character = unchecked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        values.refused_character = checked

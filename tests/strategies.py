@@ -18,6 +18,42 @@ from hypothesis import strategies as st
 from ledger import Citation, Ledger, Money, Relation
 from ledger.errors import LedgerError
 
+# -- text: what can be recorded, and what must be refused (ledger.values.refused_character)
+
+_REFUSED_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_visible = st.characters(exclude_categories=_REFUSED_CATEGORIES, exclude_characters=_BIDI_CONTROLS)
+
+#: Text a one-line field (a title, a name, a licence, an external id) records today:
+#: any script, emoji joiners and direction marks, never a control character.
+one_line_text = st.text(_visible, min_size=1, max_size=30).filter(str.strip)
+
+#: Text a body or a comment records today: one-line text with tabs and line endings.
+prose_text = st.lists(
+    st.one_of(
+        st.text(_visible, max_size=12), st.sampled_from(["\n", "\r\n", "\t", "\u2028", "\u202e"])
+    ),
+    max_size=8,
+).map("".join)
+
+_refused = st.one_of(
+    st.characters(categories=_REFUSED_CATEGORIES),
+    st.sampled_from(["\x00", "\r", "\n", "\x1b", "\u2028", "\u202e", "\u2066"]),
+)
+
+#: Text holding at least one character a one-line field refuses (NUL, escapes, line
+#: breaks, bidi overrides, lone surrogates): what old ledgers may hold and readers
+#: must still show, and what commands must refuse.
+hostile_text = st.tuples(st.text(_visible, max_size=8), _refused, st.text(max_size=8)).map("".join)
+
+#: Text an old ledger may hold (recorded before control characters were refused):
+#: anything but lone surrogates, which the store's UTF-8 never could encode.
+old_ledger_text = (
+    st.one_of(hostile_text, st.text(min_size=1, max_size=40))
+    .map(lambda text: "".join(c for c in text if not "\ud800" <= c <= "\udfff"))
+    .filter(str.strip)
+)
+
 COMMANDS = (
     "member",
     "member",

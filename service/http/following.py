@@ -34,6 +34,10 @@ __all__ = ["LiveLineage", "start_projector"]
 
 _log = logging.getLogger("remix_ledger.http")
 _RETRY_SECONDS = 1.0
+#: After repeated failures the retries back off, doubling up to this: a failure
+#: that lasts (a database gone, a row it cannot write) costs a line a minute in
+#: the log, not dozens a second.
+_MAX_RETRY_SECONDS = 60.0
 _BACKSTOP_SECONDS = 1.0
 _KEPT_ANSWERS = 256
 T = TypeVar("T")
@@ -181,15 +185,25 @@ def start_projector(
     """
     if mode == "external":
         return None
+
+    def keep_projecting(follow: Callable[[], None]) -> None:
+        _keep_going(
+            stop,
+            follow,
+            "the read models",
+            on_failure=projector.failed,
+            progress=lambda: projector.position,
+        )
+
     if mode == "thread":
-        target: Callable[[], None] = lambda: _keep_going(  # noqa: E731
-            stop, lambda: _poll(projector, stop, poll_interval), "the read models"
+        target: Callable[[], None] = lambda: keep_projecting(  # noqa: E731
+            lambda: _poll(projector, stop, poll_interval)
         )
     elif mode == "elected":
         if setting.backend != "postgres":
             raise ValueError("an elected projector needs PostgreSQL")
-        target = lambda: _keep_going(  # noqa: E731
-            stop, lambda: _project_when_elected(projector, setting, stop), "the read models"
+        target = lambda: keep_projecting(  # noqa: E731
+            lambda: _project_when_elected(projector, setting, stop)
         )
     else:
         raise ValueError(f"unknown projector mode {mode!r}")
@@ -230,13 +244,57 @@ def _project_when_elected(
         stop.wait(_RETRY_SECONDS)
 
 
-def _keep_going(stop: threading.Event, follow: Callable[[], None], what: str) -> None:
-    """Run ``follow`` until ``stop``; after a failure (the database gone a moment), again."""
+def _keep_going(
+    stop: threading.Event,
+    follow: Callable[[], None],
+    what: str,
+    *,
+    on_failure: Callable[[BaseException], None] | None = None,
+    progress: Callable[[], int] | None = None,
+) -> None:
+    """Run ``follow`` until ``stop``; after a failure (the database gone a moment), again.
+
+    Retries back off from ``_RETRY_SECONDS``, doubling up to ``_MAX_RETRY_SECONDS``,
+    and start again from the first delay once ``progress`` (a position) has moved.
+    The first failure of a run is logged with its traceback, the next ones in one
+    line each: at most one line per retry.
+    """
+    delay = _RETRY_SECONDS
+    failures = 0
+    position = _safe(progress)
     while not stop.is_set():
         try:
             follow()
-        except Exception:
-            _log.exception("following the log for %s failed; retrying", what)
-            stop.wait(_RETRY_SECONDS)
+        except Exception as error:
+            if on_failure is not None:
+                on_failure(error)
+            now = _safe(progress)
+            if now is not None and now != position:
+                position, delay, failures = now, _RETRY_SECONDS, 0
+            failures += 1
+            if failures == 1:
+                _log.exception("following the log for %s failed; retrying", what)
+            else:
+                _log.warning(
+                    "following the log for %s failed again (%d times in a row: %s: %s);"
+                    " retrying in %gs",
+                    what,
+                    failures,
+                    type(error).__name__,
+                    str(error).splitlines()[0] if str(error) else "",
+                    delay,
+                )
+            stop.wait(delay)
+            delay = min(delay * 2, _MAX_RETRY_SECONDS)
         else:
             stop.wait(_RETRY_SECONDS)  # it ended without ``stop`` (another was elected)
+
+
+def _safe(progress: Callable[[], int] | None) -> int | None:
+    # The position is read from the store, which may be what failed.
+    if progress is None:
+        return None
+    try:
+        return progress()
+    except Exception:
+        return None

@@ -22,6 +22,7 @@ from service.http.following import LiveLineage, start_projector
 from service.http.group_commit import GroupCommit
 from service.http.idempotency import IdempotencyStore, open_idempotency_store
 from service.http.ratelimit import RateLimiter
+from service.http.readiness import StallWatch
 from service.http.settings import ServerSettings
 
 __all__ = ["Services"]
@@ -43,6 +44,8 @@ class Services:
     #: never changes, so a vote can name its member's records for the batch to read
     #: before the token is read again (revocation is still read every time).
     token_members: dict[UUID, UUID | None] = field(default_factory=dict)
+    #: Since when the read models stand still behind the log (``/readyz``).
+    read_model_progress: StallWatch = field(default_factory=StallWatch)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 

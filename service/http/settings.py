@@ -43,6 +43,9 @@ class ServerSettings:
     lineage_workers: int = 2
     #: ``/readyz`` fails when the read models are further behind the log than this.
     ready_max_lag: int = 10_000
+    #: ``/readyz`` fails when the read models have not advanced for this many
+    #: seconds while the log is ahead of them (a projector stuck or gone).
+    ready_max_stall_seconds: float = 60.0
     #: An ``as_of`` ranking replays the log up to it; refused beyond this many events.
     max_as_of_replay: int = 200_000
     #: How often SQLite (which has no LISTEN/NOTIFY) is polled for new events.

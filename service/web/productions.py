@@ -38,6 +38,7 @@ router = APIRouter(route_class=PageRoute)
 CREDITS_PER_WORK = 12
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SKIPPED = "".join(map(chr, range(33))) + "\x7f\u00a0\u2028\u2029\u3000\ufeff"
 
 
 @router.get("/productions/{production}", response_class=HTMLResponse, include_in_schema=False)
@@ -144,8 +145,12 @@ def statement_csv(statement: Statement) -> str:
 
 
 def _cell(text: str) -> str:
-    # A name that starts like a formula is written as text (OWASP's CSV injection advice).
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # A name that starts like a formula is written as text (OWASP's CSV injection advice),
+    # also behind leading spaces or control characters (an old ledger's "\n=1+1"),
+    # which a spreadsheet may skip before it reads the formula.
+    if text.startswith(_FORMULA_START) or text.lstrip(_SKIPPED).startswith(_FORMULA_START):
+        return "'" + text
+    return text
 
 
 def _state(

@@ -29,6 +29,7 @@ from lineage.render import (
     write_tree,
 )
 from tests.conftest import SAMPLE
+from tests.recorded_before import before_the_control_character_rule
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None,
@@ -327,15 +328,37 @@ def test_graphml_reads_back_with_networkx_with_typed_values(studio: Studio, tmp_
     ["escape \x1b and nul \x00 inside", "]", "]]]", "ends in a backslash\\", "graphviz \\N \\G"],
 )
 def test_any_recorded_title_or_name_is_drawn(title: str) -> None:
-    """Titles and names are free text: what Graphviz or XML cannot hold is drawn as
-    close to it as can be (lineage.drawable), never a failed `dot`."""
+    """Titles and names are free text: what Graphviz or XML cannot hold (an old
+    ledger's control characters) is drawn as close to it as can be
+    (lineage.drawable), never a failed `dot`."""
     ledger = open_ledger("memory://")
     try:
-        author = ledger.register_member(handle="ana", name=title).id
-        work = ledger.contribute(authors=[author], title=title).id
+        with before_the_control_character_rule():
+            author = ledger.register_member(handle="ana", name=title).id
+            work = ledger.contribute(authors=[author], title=title).id
         tree = family_tree(LineageGraph.from_ledger(ledger), work)
         svg = render(tree, "svg")
         ET.fromstring(svg)  # well-formed XML
         assert render(tree, "png").startswith(b"\x89PNG")
     finally:
         ledger.close()
+
+
+@needs_dot
+@pytest.mark.parametrize("title", ["T1 \\N \\G \\L", "\\E \\T \\H", "ends in \\", "a \\\\ b"])
+def test_svg_draws_titles_and_names_with_backslashes_as_written(title: str) -> None:
+    """Graphviz expands \\N (the node id), \\G (the graph name), \\L... in labels."""
+    led = open_ledger("memory://")
+    ana = led.register_member(handle="ana", name="Ann \\N").id
+    work = led.contribute(authors=[ana], title=title).id
+    tree = family_tree(LineageGraph.from_ledger(led), work)
+    svg = ET.fromstring(render(tree, "svg"))
+    # (A final backslash gets a zero-width space after it: see lineage.drawable.dot_safe.)
+    texts = [(element.text or "").replace("\u200b", "") for element in svg.iter(f"{SVG}text")]
+    assert title in texts
+    assert "Ann \\N" in texts
+    assert f"Family tree of {title}" in "".join(texts)
+    (anchor,) = svg.iter(f"{SVG}a")
+    tooltip = anchor.get("{http://www.w3.org/1999/xlink}title", "").replace("\u200b", "")
+    assert tooltip == f"{title} by Ann \\N"
+    assert str(work) not in "".join(texts)

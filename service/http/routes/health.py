@@ -1,5 +1,7 @@
-"""``/healthz``: the process answers. ``/readyz``: the database answers and the read
-models are within ``ready_max_lag`` events of the log."""
+"""``/healthz``: the process answers. ``/readyz``: the database answers, the read
+models are within ``ready_max_lag`` events of the log, this process's projector is
+not failing, and the read models have not stood still behind the log for
+``ready_max_stall_seconds``."""
 
 from __future__ import annotations
 
@@ -33,12 +35,18 @@ def readyz(services: ServicesDep) -> dict[str, Any]:
     lineage = services.lineage.position
     body = {**status.as_dict(), "lineage_position": lineage, "projector": services.projector_mode}
     behind = max(status.lag, status.head - lineage)
-    if behind > services.settings.ready_max_lag:
-        raise Problem(
-            503,
-            "not-ready",
-            f"the read models or the lineage graph are {behind} events behind the log",
-            headers={"Retry-After": "5"},
-            extra=body,
+    stalled = services.read_model_progress.stalled_for(status.position, status.head)
+    failure = services.read_models.projector.failure
+    if failure is not None:
+        # Only the kind of error: its text (SQL, values) is for the log, not the world.
+        detail = f"the read models' projector is failing ({failure}); it retries, see the log"
+    elif behind > services.settings.ready_max_lag:
+        detail = f"the read models or the lineage graph are {behind} events behind the log"
+    elif stalled > services.settings.ready_max_stall_seconds:
+        detail = (
+            f"the read models have stood at position {status.position} for {stalled:.0f}s"
+            f" while the log is at {status.head}; is their projector running?"
         )
-    return {"status": "ready", **body}
+    else:
+        return {"status": "ready", **body}
+    raise Problem(503, "not-ready", detail, headers={"Retry-After": "5"}, extra=body)
