@@ -291,6 +291,16 @@ class _Audit:
         first = mismatch.event
         if not mismatch.next_checked:
             mismatch.next_checked = True
+            if _moved(event, first[0]) == mismatch.stored and _moved(first, event[0]) == stored:
+                # Each of the two events is the one the other's leaf describes: a swap,
+                # which the checks below would take for an insertion.
+                mismatch.explained = Finding(
+                    FindingKind.REORDERED_EVENTS,
+                    first[0],
+                    f"the event now here was recorded at position {event[0]} (leaf {index}),"
+                    " and the event now there was recorded here: the two were swapped",
+                )
+                return
             if _moved(event, first[0]) == mismatch.stored:
                 mismatch.explained = Finding(
                     FindingKind.INSERTED_EVENT,
