@@ -8,9 +8,10 @@ hubs of the family tree. Votes are one per (member, work) pair and never on the
 member's own work.
 
 ``generate(events=N)`` returns the archive's lines and how many ledger events an
-import into an empty ledger records for them: 2 per member line
-(``Member.Registered`` and ``HandleClaim.Claimed``), 1 per work, comment and vote
-line. The archive holds exactly N events.
+import into an empty ledger records for them: 3 per member line
+(``Member.Registered`` and two ``HandleClaim.Claimed``: its handle's, and the
+name its external id ``m<n>`` reads as), 1 per work, comment and vote line.
+The archive holds exactly N events.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ FORMAT_NAME = "remix-ledger-archive"
 FORMAT_VERSION = 1
 
 # Ledger events recorded by one line of each type, imported into an empty ledger.
-EVENTS_PER_LINE = {"archive": 0, "member": 2, "work": 1, "comment": 1, "vote": 1}
+EVENTS_PER_LINE = {"archive": 0, "member": 3, "work": 1, "comment": 1, "vote": 1}
 
 # Share of the lines of each type once the community is under way.
 _WEIGHTS = {"member": 0.04, "work": 0.26, "comment": 0.30, "vote": 0.40}
@@ -231,7 +232,7 @@ def generate(events: int = 200_000, *, seed: int = 20261126) -> Archive:
             kind = "work"
         else:
             kind = rng.choices(types, weights)[0]
-        if kind == "member" and remaining < 2:
+        if kind == "member" and remaining < EVENTS_PER_LINE["member"]:
             kind = "work"
         text = makers[kind]()
         if text is None:

@@ -49,6 +49,7 @@ from ledger.citation_guard import (
 from ledger.comment import Comment
 from ledger.derived_works import citing_works, derived_works, may_be_cited
 from ledger.errors import (
+    AmbiguousMemberError,
     DatabaseSettingError,
     DuplicateExternalIdError,
     InvalidWeightsError,
@@ -72,7 +73,7 @@ from ledger.identity import (
     vote_id_for,
     work_id_for,
 )
-from ledger.member import HandleClaim, Member
+from ledger.member import HandleClaim, Member, is_handle_claim
 from ledger.numbers import check_decimal_size
 from ledger.paying_productions import pays_absolute, productions_that_chose_absolute
 from ledger.production import DEFAULT_POOL_PERCENT, Production
@@ -83,6 +84,8 @@ from ledger.rules import (
     check_external_id,
     check_registration,
     check_remix,
+    external_id_taken_error,
+    external_name_to_reserve,
     handle_taken_error,
     occurred,
 )
@@ -323,17 +326,43 @@ class Ledger(Application[UUID]):
     # ------------------------------------------------------------ resolution
 
     def find_member(self, reference: str) -> UUID:
-        """A member id from an id, an external id or a handle."""
-        for candidate in _candidates(reference, member_id_for):
-            if isinstance(self._find(candidate), Member):
-                return candidate
+        """A member id from an id, an external id or a handle (without regard to case).
+
+        Registration keeps handles and external ids apart (``register_member``), but
+        a ledger recorded before it did may hold an external id that is another
+        member's handle: such a reference is refused, naming both, never guessed.
+        """
+        text = reference.strip()
+        with suppress(ValueError):
+            if isinstance(self._find(UUID(text)), Member):
+                return UUID(text)
+        if not text:
+            raise UnknownMemberError(f"no member has id, external id or handle {reference!r}")
+        by_external_id: Member | None = self._find(member_id_for(text))
+        if not isinstance(by_external_id, Member):
+            by_external_id = None
+        by_handle = self._handle_owner(text)
+        if by_external_id is not None and by_handle is not None and by_external_id != by_handle:
+            raise AmbiguousMemberError(
+                f"{reference!r} is the external id of member {by_external_id.id}"
+                f" (@{by_external_id.handle}) and the handle of member {by_handle.id};"
+                " refer to the member by id"
+            )
+        found = by_external_id or by_handle
+        if found is None:
+            raise UnknownMemberError(f"no member has id, external id or handle {reference!r}")
+        return found.id
+
+    def _handle_owner(self, text: str) -> Member | None:
+        """The member whose handle ``text`` is; not one whose external id reserved it."""
         try:
-            claim = self._find(handle_claim_id_for(normalise_handle(reference)))
+            claim = self._find(handle_claim_id_for(normalise_handle(text)))
         except LedgerError:
-            claim = None
-        if isinstance(claim, HandleClaim):
-            return claim.member_id
-        raise UnknownMemberError(f"no member has id, external id or handle {reference!r}")
+            return None
+        if not isinstance(claim, HandleClaim):
+            return None
+        owner = self._find(claim.member_id)
+        return owner if is_handle_claim(claim, owner) else None
 
     def find_work(self, reference: str) -> UUID:
         """A work id from an id or an external id."""
@@ -409,12 +438,22 @@ class Ledger(Application[UUID]):
         canonical = check_registration(handle, external_id)
         member_id = member_id_for(external_id) if external_id else new_id()
         claim_id = handle_claim_id_for(canonical)
+        # Handles and external ids share one namespace of names (a reference is
+        # tried as both): the external id claims its name beside the handle, so
+        # the store's uniqueness refuses a clash even between two racing writers.
+        external_name = external_name_to_reserve(canonical, external_id)
+        name_id = None if external_name is None else handle_claim_id_for(external_name)
 
         def command(uow: UnitOfWork) -> UUID:
             if external_id and uow.exists(member_id):
                 raise DuplicateExternalIdError(f"a member with external id {external_id!r} exists")
-            if uow.exists(claim_id):
+            # Taken by a handle, by an external id's claim, or by an external id
+            # recorded before external ids claimed their names.
+            if uow.exists(claim_id) or uow.find(Member, member_id_for(canonical)) is not None:
                 raise handle_taken_error(canonical)
+            reserve = False
+            if name_id is not None and external_id is not None:
+                reserve = self._external_name_is_free(uow, name_id, external_id)
             member = Member.register(
                 id=member_id,
                 handle=canonical,
@@ -425,11 +464,25 @@ class Ledger(Application[UUID]):
             )
             uow.add(member)
             uow.add(HandleClaim.claim(id=claim_id, handle=canonical, member_id=member_id))
+            if reserve and name_id is not None and external_name is not None:
+                uow.add(HandleClaim.claim(id=name_id, handle=external_name, member_id=member_id))
             return member_id
 
         # The member's own event, not the claim saved after it: the position the
         # member's history shows.
         return self._own_position(self._recorded(command))
+
+    @staticmethod
+    def _external_name_is_free(uow: UnitOfWork, name_id: UUID, external_id: str) -> bool:
+        """True when no one holds the name an external id reads as; raise when it is a
+        handle. False when an external id differing only in case claimed it first:
+        external ids are compared exactly, and that claim keeps handles off it."""
+        claim = uow.find(HandleClaim, name_id)
+        if claim is None:
+            return True
+        if is_handle_claim(claim, uow.find(Member, claim.member_id)):
+            raise external_id_taken_error(external_id)
+        return False
 
     def rename_member(
         self,

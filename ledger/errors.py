@@ -11,6 +11,7 @@ from uuid import UUID
 __all__ = [
     "AlreadyIssuedError",
     "AlreadyPublishedError",
+    "AmbiguousMemberError",
     "ArchiveError",
     "ControlCharacterError",
     "CycleError",
@@ -47,6 +48,11 @@ class LedgerError(Exception):
 
 class UnknownMemberError(LedgerError):
     """No member has the given id, external id or handle."""
+
+
+class AmbiguousMemberError(LedgerError):
+    """A reference is one member's external id and another's handle (recorded before
+    registration kept the two apart); only a member id says which."""
 
 
 class UnknownWorkError(LedgerError):

@@ -11,7 +11,7 @@ from ledger.acts import LedgerAggregate
 from ledger.errors import InvalidValueError
 from ledger.values import MAX_NAME, CreditMode, Role, check_text, parse_enum
 
-__all__ = ["HandleClaim", "Member"]
+__all__ = ["HandleClaim", "Member", "is_handle_claim"]
 
 
 class Member(LedgerAggregate):
@@ -176,10 +176,12 @@ class Member(LedgerAggregate):
 
 
 class HandleClaim(Aggregate):
-    """Reserves one lower-case handle for one member.
+    """Reserves one lower-case name for one member: its handle, or the name its
+    external id reads as (``ledger.rules.external_name_to_reserve``).
 
-    Its id is derived from the handle, so two members registering the same handle
-    at once collide on the store's uniqueness and only one claim is recorded.
+    Its id is derived from the name, so two members registering the same handle,
+    or a handle and an external id that read the same, at once collide on the
+    store's uniqueness and only one claim is recorded.
     """
 
     class Claimed(Aggregate.Created):
@@ -193,3 +195,8 @@ class HandleClaim(Aggregate):
     @classmethod
     def claim(cls, *, id: UUID, handle: str, member_id: UUID) -> HandleClaim:
         return cls._create(cls.Claimed, id=id, handle=handle, member_id=member_id)
+
+
+def is_handle_claim(claim: HandleClaim, owner: object) -> bool:
+    """True when ``claim`` holds its owner's handle, not a name its external id reads as."""
+    return isinstance(owner, Member) and owner.handle == claim.handle

@@ -17,6 +17,7 @@ from ledger.errors import (
     DuplicateExternalIdError,
     HandleTakenError,
     InvalidTimeError,
+    InvalidValueError,
     PermissionDeniedError,
 )
 from ledger.values import (
@@ -38,6 +39,8 @@ __all__ = [
     "check_external_id",
     "check_registration",
     "check_remix",
+    "external_id_taken_error",
+    "external_name_to_reserve",
     "handle_taken_error",
     "occurred",
 ]
@@ -60,6 +63,31 @@ def check_registration(handle: str, external_id: str | None) -> str:
 
 def handle_taken_error(canonical_handle: str) -> HandleTakenError:
     return HandleTakenError(f"handle {canonical_handle!r} is taken")
+
+
+def external_name_to_reserve(canonical_handle: str, external_id: str | None) -> str | None:
+    """The handle a new member's external id could be read as, which it reserves.
+
+    A member reference is tried as an external id and as a handle, so the two
+    share one namespace of names: an external id that reads as a handle (its
+    lower-case form, as handles are compared) takes that name from every other
+    member, through a claim like a handle's. None when it cannot be read as a
+    handle, or is the member's own handle (whose claim already holds the name).
+    """
+    if not external_id:
+        return None
+    try:
+        name = normalise_handle(external_id)
+    except InvalidValueError:
+        return None
+    return None if name == canonical_handle else name
+
+
+def external_id_taken_error(external_id: str) -> DuplicateExternalIdError:
+    return DuplicateExternalIdError(
+        f"external id {external_id!r} is another member's handle"
+        " (references try both, so the two may not name different members)"
+    )
 
 
 def check_remix(

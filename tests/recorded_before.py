@@ -14,6 +14,7 @@ from typing import Any
 import ledger.application as application
 
 __all__ = [
+    "before_names_were_shared",
     "before_the_control_character_rule",
     "before_the_royalty_rule",
     "before_the_weight_rule",
@@ -67,3 +68,20 @@ def before_the_control_character_rule() -> Iterator[None]:
         yield
     finally:
         values.refused_character = checked
+
+
+@contextmanager
+def before_names_were_shared() -> Iterator[None]:
+    """Register external ids without claiming their names, as ledgers did before
+    handles and external ids shared one namespace: an external id could then be
+    another member's handle."""
+    reserve = application.external_name_to_reserve
+
+    def no_name(canonical_handle: str, external_id: str | None) -> None:
+        return None
+
+    application.external_name_to_reserve = no_name  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        application.external_name_to_reserve = reserve

@@ -61,6 +61,8 @@ from ledger.rules import (
     check_external_id,
     check_registration,
     check_remix,
+    external_id_taken_error,
+    external_name_to_reserve,
     handle_taken_error,
     occurred,
 )
@@ -96,6 +98,7 @@ class _WorkFacts:
 # the garbage collector stops tracking (there is one per vote).
 _VoteFacts = tuple[int, str]
 _CLAIM = "handle claim"
+_EXTERNAL_NAME = "the name an external id reads as"  # a claim, but not of a handle
 _COMMENT = "comment"
 
 _REGISTERED = get_topic(Member.Registered)
@@ -271,8 +274,18 @@ class FastPath:
         occurred_at = occurred(fields.get("joined_at"))
         canonical = check_registration(fields["handle"], external_id)
         claim_id = handle_claim_id_for(canonical)
+        # (Every member this path knows claimed its external id's name: no need to
+        # look for an external id recorded without one, as the command does.)
         if claim_id.int in self.records:
             raise handle_taken_error(canonical)
+        external_name = external_name_to_reserve(canonical, external_id)
+        name_id = None
+        if external_name is not None:
+            held_by = self.records.get(handle_claim_id_for(external_name).int)
+            if held_by is _CLAIM:
+                raise external_id_taken_error(external_id)
+            if held_by is None:  # else an external id differing only in case holds it
+                name_id = handle_claim_id_for(external_name)
         name = fields.get("name")
         if name is None:
             name = canonical
@@ -285,7 +298,11 @@ class FastPath:
         self._stage(member_id, _REGISTERED, state, facts)
         state = stored_states.claimed(self._now(), canonical, facts.json)
         self._stage(claim_id, _CLAIMED, state, _CLAIM)
-        return 2
+        if name_id is None or external_name is None:
+            return 2
+        state = stored_states.claimed(self._now(), external_name, facts.json)
+        self._stage(name_id, _CLAIMED, state, _EXTERNAL_NAME)
+        return 3
 
     def _work(self, line: Line) -> int:
         fields = line.fields

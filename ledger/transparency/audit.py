@@ -37,6 +37,7 @@ from ledger.transparency.notes import (
     parse_checkpoint,
     parse_verifier_key,
 )
+from ledger.transparency.signer_state import LastSigned
 from ledger.transparency.store import StoredCheckpoint, TreeStore
 from ledger.transparency.tables import RawEvent, StoredLeaf, split_run
 from ledger.transparency.tiles import TILE_HEIGHT
@@ -56,6 +57,8 @@ class FindingKind(StrEnum):
     OTHER_KEY = "checkpoint signed by another key"
     BAD_SIGNATURE = "checkpoint signature does not verify"
     CHECKPOINT_MISMATCH = "checkpoint does not match the log"
+    NO_TRUSTED_CHECKPOINT = "no checkpoint signed by the given key"
+    MISSING_CHECKPOINT = "signed checkpoint missing from the database"
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,12 @@ class AuditReport:
     events: int = 0
     leaves: int = 0
     untracked: int = 0
-    checkpoints: int = 0
+    checkpoints: int = 0  # recorded, whoever signed them
+    verified: int = 0  # of them, those whose signature the trusted key checked
     trusted_key: str | None = None
+    # True when the caller named the key; False when the first checkpoint's was taken,
+    # which the database itself names, so no signature was checked against a trust.
+    key_given: bool = False
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -172,6 +179,7 @@ class _Audit:
         store: TreeStore,
         verifiers: Sequence[Verifier],
         on_progress: Callable[[int], None] | None,
+        last_signed: LastSigned | None = None,
     ) -> None:
         self.store = store
         self.on_progress = on_progress
@@ -179,7 +187,10 @@ class _Audit:
         self.checkpoints = store.checkpoints()
         self.report.checkpoints = len(self.checkpoints)
         self.verifiers = list(verifiers)
+        self.last_signed = last_signed
         self.sizes = {c.size for c in self.checkpoints}
+        if last_signed is not None:
+            self.sizes.add(last_signed.size)
         self.log_roots: dict[int, bytes] = {}
         self.stored_roots: dict[int, bytes] = {}
         self.nodes = _stored_nodes(store)
@@ -291,6 +302,16 @@ class _Audit:
         first = mismatch.event
         if not mismatch.next_checked:
             mismatch.next_checked = True
+            if _moved(event, first[0]) == mismatch.stored and _moved(first, event[0]) == stored:
+                # Each of the two events is the one the other's leaf describes: a swap,
+                # which the checks below would take for an insertion.
+                mismatch.explained = Finding(
+                    FindingKind.REORDERED_EVENTS,
+                    first[0],
+                    f"the event now here was recorded at position {event[0]} (leaf {index}),"
+                    " and the event now there was recorded here: the two were swapped",
+                )
+                return
             if _moved(event, first[0]) == mismatch.stored:
                 mismatch.explained = Finding(
                     FindingKind.INSERTED_EVENT,
@@ -404,6 +425,7 @@ class _Audit:
     def _trusted(self) -> list[Verifier]:
         if self.verifiers:
             self.report.trusted_key = self.verifiers[0].vkey
+            self.report.key_given = True
             return self.verifiers
         if not self.checkpoints:
             return []
@@ -420,10 +442,59 @@ class _Audit:
         findings = self.report.findings
         for checkpoint in self.checkpoints:
             finding = self._check_signature(checkpoint, trusted)
-            if finding is None and complete:
-                finding = self._check_root(checkpoint)
+            if finding is None:
+                self.report.verified += 1
+                if complete:
+                    finding = self._check_root(checkpoint)
             if finding is not None:
                 findings.append(finding)
+        if self.last_signed is not None:
+            findings.extend(self._check_last_signed(self.last_signed, complete=complete))
+        if self.report.key_given and not self.checkpoints:
+            # Deleting every checkpoint must not look like a clean log. (A recorded one
+            # that the key does not open is a finding of its own above.)
+            findings.append(
+                Finding(
+                    FindingKind.NO_TRUSTED_CHECKPOINT,
+                    None,
+                    f"no checkpoint is recorded, so nothing signed by {self.report.trusted_key}"
+                    " vouches for this log (were its checkpoints deleted?)",
+                )
+            )
+
+    def _check_last_signed(self, last: LastSigned, *, complete: bool) -> list[Finding]:
+        """What the key's state file (its last checkpoint, outside the database) shows."""
+        if any((c.size, c.root) == (last.size, last.root) for c in self.checkpoints):
+            return []  # checked with the others
+        found = [
+            Finding(
+                FindingKind.MISSING_CHECKPOINT,
+                None,
+                f"the key last signed a checkpoint of size {last.size} ({last.path}); the"
+                " database does not hold it: its checkpoints were deleted, or the database"
+                " was rolled back to an older copy",
+            )
+        ]
+        if not complete:
+            return found
+        if last.size > self.report.events:
+            found.append(
+                Finding(
+                    FindingKind.DELETED_EVENT,
+                    None,
+                    f"the key signed {last.size} events; the log now has {self.report.events}",
+                )
+            )
+        elif last.size > 0 and self.log_roots.get(last.size) != last.root:
+            found.append(
+                Finding(
+                    FindingKind.CHECKPOINT_MISMATCH,
+                    None,
+                    f"the first {last.size} events no longer have the root the key signed"
+                    f" last ({last.path}): the log was changed or forked",
+                )
+            )
+        return found
 
     def _check_signature(
         self, checkpoint: StoredCheckpoint, trusted: list[Verifier]
@@ -482,6 +553,8 @@ def audit(
     store: TreeStore,
     verifiers: Sequence[Verifier] = (),
     on_progress: Callable[[int], None] | None = None,
+    last_signed: LastSigned | None = None,
 ) -> AuditReport:
-    """Check the whole log against the stored tree and every recorded checkpoint."""
-    return _Audit(store, verifiers, on_progress).run()
+    """Check the whole log against the stored tree and every recorded checkpoint, and
+    against ``last_signed``, the checkpoint the key's state file holds, when given."""
+    return _Audit(store, verifiers, on_progress, last_signed).run()

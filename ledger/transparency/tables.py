@@ -218,15 +218,33 @@ class Tables:
             ),
             (after, limit),
         )
-        rows = cursor.fetchall()
-        if self.param == "?":
-            # SQLite keeps the id as 32 hex digits.
-            fromhex = bytes.fromhex
-            try:
-                return [(p, fromhex(o), v, t, s) for p, o, v, t, s in rows]
-            except (ValueError, TypeError):
-                return [(p, _id_bytes(o), v, t, s) for p, o, v, t, s in rows]
-        return [(p, bytes(o), v, t, bytes(s)) for p, o, v, t, s in rows]
+        try:
+            rows = cursor.fetchall()
+        except Exception as error:  # an edited topic that is not UTF-8 (SQLite's TEXT)
+            if self.param != "?" or "decode" not in str(error):
+                raise
+            cursor.execute(
+                self.sql(
+                    f"SELECT {self.position_column}, {self.originator_bytes}, originator_version,"
+                    f" CAST(topic AS BLOB), state FROM {self.events}"
+                    f" WHERE {self.position_column} > ?{stop}"
+                    f" ORDER BY {self.position_column} LIMIT ?"
+                ),
+                (after, limit),
+            )
+            return [_entry_fields(row) for row in cursor.fetchall()]
+        try:
+            if self.param == "?":
+                # SQLite keeps the id as 32 hex digits.
+                fromhex = bytes.fromhex
+                events = [(p, fromhex(o), v, t, s) for p, o, v, t, s in rows]
+            else:
+                events = [(p, bytes(o), v, t, bytes(s)) for p, o, v, t, s in rows]
+        except (ValueError, TypeError):
+            return [_entry_fields(row) for row in rows]
+        if not _well_typed(events):
+            return [_entry_fields(row) for row in rows]
+        return events
 
     def iter_events(self, after: int = 0, page: int = 20_000) -> Iterator[list[RawEvent]]:
         """The whole log after ``after``, a page at a time."""
@@ -239,12 +257,54 @@ class Tables:
             after = rows[-1][0]
 
 
-def _id_bytes(text: str) -> bytes:
+# A version no event has: what a stored version that is no unsigned 64-bit integer
+# (an edited row: TEXT, REAL, NULL, negative) is hashed as, so that the change shows.
+_NO_VERSION = 2**64 - 1
+
+
+def _well_typed(events: list[RawEvent]) -> bool:
+    """True when every field is of the type the library writes (the usual case)."""
+    return all(
+        type(s) is bytes and type(t) is str and type(v) is int and 0 <= v < _NO_VERSION
+        for _, _, v, t, s in events
+    )
+
+
+def _entry_fields(row: Sequence[Any]) -> RawEvent:
+    """An edited row's fields as an entry's, whatever SQL stored in them: TEXT (what
+    SQLite's ``replace()`` returns), INTEGER, REAL, NULL or a BLOB where text was.
+    Never fails: a value of another type hashes to another leaf, so ``verify`` reports
+    a changed event at its position instead of stopping."""
+    position, originator, version, topic, state = row
+    if not (type(version) is int and 0 <= version < _NO_VERSION):
+        version = _NO_VERSION
+    return (int(position), _id_bytes(originator), version, _text(topic), _bytes(state))
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    return b"" if value is None else repr(value).encode()
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode()  # no lone surrogate to encode
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    return repr(value)
+
+
+def _id_bytes(text: object) -> bytes:
+    if isinstance(text, bytes | bytearray | memoryview) and len(text) == 16:
+        return bytes(text)  # PostgreSQL's uuid_send
     try:
-        return bytes.fromhex(text)
+        return bytes.fromhex(text)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         # Not what the library writes: still an entry, so that the change shows.
-        return str(text).encode()
+        return _bytes(text)
 
 
 def sqlite_tables(datastore: Any, events_table_name: str) -> Tables:

@@ -22,7 +22,7 @@ from ledger.transparency.audit import audit
 from ledger.transparency.checkpoints import (
     KEY_ENV_VAR,
     default_origin,
-    read_signer,
+    read_log_key,
     sign_checkpoint,
     write_new_key,
 )
@@ -30,6 +30,7 @@ from ledger.transparency.documents import check_document
 from ledger.transparency.notes import NoteError, Verifier, parse_verifier_key
 from ledger.transparency.proofs import ProofError
 from ledger.transparency.proving import prove_consistency, prove_inclusion
+from ledger.transparency.signer_state import read_last_signed
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tiles import tile_path, tiles_for_size
 from service.cli.context import CliState, Format, emit_json, state_of
@@ -38,6 +39,15 @@ from service.cli.progress import progress_bar
 __all__ = ["VKEY_ENV_VAR", "register"]
 
 VKEY_ENV_VAR = "REMIX_LEDGER_LOG_VKEY"
+_UNSIGNED = (
+    "No signature was checked: no --vkey was given and no checkpoint is recorded."
+    " Pass the log's published verifier key to check that its checkpoints are there."
+)
+_UNTRUSTED = (
+    "No signature was checked against a key you trust: without --vkey the key recorded"
+    " with the first checkpoint, which the database itself names, was used."
+    " Pass the log's published verifier key."
+)
 _FAR_BEHIND = 5_000
 
 
@@ -121,10 +131,12 @@ def register(app: typer.Typer) -> None:
             None, "--key", help=f"The private key file (default: ${KEY_ENV_VAR})."
         ),
     ) -> None:
-        """Sign the log's current head and record the checkpoint; print it."""
-        signer = read_signer(key)
+        """Sign the log's current head and record the checkpoint; print it. The key's
+        state file (KEY.last-checkpoint, beside it) keeps the last checkpoint it signed:
+        a head that does not extend that one is refused."""
+        log_key = read_log_key(key)
         store = current_tree(state_of(ctx))
-        typer.echo(sign_checkpoint(store, signer).note, nl=False)
+        typer.echo(sign_checkpoint(store, log_key.signer, log_key.state).note, nl=False)
 
     @log.command()
     def checkpoints(
@@ -273,18 +285,35 @@ def register(app: typer.Typer) -> None:
             help=f"The log's verifier key, or a file holding it (${VKEY_ENV_VAR});"
             " default: the key of the first checkpoint.",
         ),
+        key_state: Path | None = typer.Option(
+            None,
+            "--key-state",
+            help="The signing key's state file (KEY.last-checkpoint): report the checkpoint"
+            " it signed last if the database lost it. Needs --vkey.",
+        ),
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Re-read the whole log, recompute the tree, and check it against the stored tree
-        and every signed checkpoint. Exit 0 if all holds; 1 at the first mismatch."""
+        and every signed checkpoint. Exit 0 if all holds; 1 at the first mismatch (and
+        when a key is given but no checkpoint it signed is recorded)."""
         state = state_of(ctx)
         verifiers = _verifiers(vkey)
+        last_signed = None
+        if key_state is not None:
+            if not verifiers:
+                raise LedgerError("--key-state needs the key's verifier key: pass --vkey KEY")
+            last_signed = read_last_signed(key_state, verifiers)
+            if last_signed is None:
+                raise LedgerError(f"{key_state} does not exist: the key has no state file yet")
         store = TreeStore(state.ledger)
         head = state.ledger.head
         with progress_bar() as bar:
             task = bar.add_task("verifying", total=head)
             report = audit(
-                store, verifiers, on_progress=lambda position: bar.update(task, completed=position)
+                store,
+                verifiers,
+                on_progress=lambda position: bar.update(task, completed=position),
+                last_signed=last_signed,
             )
         if output_format is Format.json:
             emit_json(
@@ -294,7 +323,9 @@ def register(app: typer.Typer) -> None:
                     "leaves": report.leaves,
                     "not_yet_in_tree": report.untracked,
                     "checkpoints": report.checkpoints,
+                    "checkpoints_verified": report.verified,
                     "trusted_key": report.trusted_key,
+                    "key_given": report.key_given,
                     "findings": [
                         {"kind": str(f.kind), "position": f.position, "message": f.message}
                         for f in report.findings
@@ -304,9 +335,11 @@ def register(app: typer.Typer) -> None:
         elif report.ok:
             typer.echo(
                 f"OK: {report.events} events, {report.leaves} in the tree"
-                f" ({report.untracked} not yet), {report.checkpoints} checkpoints verified"
+                f" ({report.untracked} not yet), {report.verified} checkpoints verified"
                 + (f" with {report.trusted_key}" if report.trusted_key else "")
             )
+            if not report.key_given:
+                typer.echo(_UNTRUSTED if report.trusted_key else _UNSIGNED)
         else:
             for finding in report.findings:
                 typer.echo(f"MISMATCH at {finding}", err=True)

@@ -17,7 +17,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from ledger import Ledger
-from ledger.transparency.checkpoints import read_signer, run_checkpoints
+from ledger.transparency.checkpoints import read_log_key, run_checkpoints
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tables import TransparencyUnavailableError
 from service.http.auth_throttle import AuthFailureThrottle
@@ -102,14 +102,20 @@ class CheckpointSigner:
 
     def __init__(self, store: TreeStore | None, settings: ServerSettings) -> None:
         # Read now, so a bad key file stops the server at start, not in the thread.
-        signer = None if settings.log_key is None else read_signer(settings.log_key)
+        key = None if settings.log_key is None else read_log_key(settings.log_key)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if store is None:
             return
         self._thread = threading.Thread(
             target=run_checkpoints,
-            args=(store, signer, settings.checkpoint_interval, self._stop),
+            args=(
+                store,
+                None if key is None else key.signer,
+                settings.checkpoint_interval,
+                self._stop,
+                None if key is None else key.state,
+            ),
             name="remix-ledger-checkpoints",
             daemon=True,
         )

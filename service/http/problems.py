@@ -23,6 +23,7 @@ from ledger.application import ConcurrencyError
 from ledger.errors import (
     AlreadyIssuedError,
     AlreadyPublishedError,
+    AmbiguousMemberError,
     ArchiveError,
     CycleError,
     DatabaseSettingError,
@@ -64,6 +65,7 @@ _STATUS: dict[type[Exception], int] = {
     UnknownCommentError: 404,
     UnknownProductionError: 404,
     HandleTakenError: 409,
+    AmbiguousMemberError: 409,
     DuplicateExternalIdError: 409,
     CycleError: 409,
     RetractedError: 409,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
-from bench.synthetic import generate
+from bench.synthetic import EVENTS_PER_LINE, generate
 from ledger import Ledger, open_ledger
 from ledger.archive import ImportReport, import_archive
 from ledger.archive.stored_states import agrees_with
@@ -270,7 +270,8 @@ def test_an_import_that_meets_another_writer_goes_on_through_the_commands(
     report = import_archive(
         ledger, archive.lines, batch_lines=100, on_progress=meanwhile, fast_path=fast
     )
-    assert report.events == archive.events - 2  # the other writer registered one member
+    # The other writer registered one member (its events: EVENTS_PER_LINE["member"]).
+    assert report.events == archive.events - EVENTS_PER_LINE["member"]
     assert report.skipped == 1
     assert ledger.head == archive.events
     assert report.fast_lines == (200 if fast else 0)
@@ -303,7 +304,7 @@ def test_a_record_another_writer_made_fails_the_batch_and_the_rerun_completes(
             on_progress=meanwhile,
             fast_path=fast,
         )
-    assert ledger.head == 2 + sum(archive.events_per_batch(100)[:1])
+    assert ledger.head == EVENTS_PER_LINE["member"] + sum(archive.events_per_batch(100)[:1])
     report = import_archive(ledger, archive.lines, batch_lines=100, fast_path=fast)
     assert report.skipped == 99 + 1  # the first batch's lines after the header, the member
     assert ledger.head == archive.events

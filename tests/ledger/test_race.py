@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import CycleError, HandleTakenError
+from ledger.errors import CycleError, DuplicateExternalIdError, HandleTakenError
 from ledger.log import iter_events
 from ledger.values import Citation, Relation
 from ledger.vote import Vote
@@ -45,14 +45,20 @@ def _vote(
             ledger.close()
 
 
-def _register(url: str, handle: str, barrier: Barrier, results: multiprocessing.Queue[str]) -> None:
+def _register(
+    url: str,
+    handle: str,
+    barrier: Barrier,
+    results: multiprocessing.Queue[str],
+    external_id: str | None = None,
+) -> None:
     ledger = None
     try:
         ledger = open_ledger(url)
         barrier.wait(timeout=30)
-        ledger.register_member(handle=handle)
+        ledger.register_member(handle=handle, external_id=external_id)
         results.put("ok")
-    except HandleTakenError:
+    except (HandleTakenError, DuplicateExternalIdError):
         results.put("taken")
     except Exception as error:
         results.put(f"{type(error).__name__}: {error}")
@@ -113,6 +119,37 @@ def test_two_processes_registering_one_handle_make_one_member(
 
     registered = [event for _, event in iter_events(ledger) if isinstance(event, Member.Registered)]
     assert sorted(event.handle for event in registered) == ["same0", "same1", "same2"]
+    ledger.close()
+
+
+def _register_with_external_id(
+    url: str,
+    handle: str,
+    external_id: str,
+    barrier: Barrier,
+    results: multiprocessing.Queue[str],
+) -> None:
+    _register(url, handle, barrier, results, external_id)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_handle_and_an_external_id_registered_at_once_leave_one_owner_of_the_name(
+    backend: str, databases: Databases
+) -> None:
+    """ "alice" as one member's handle and another's external id: exactly one is recorded."""
+    url = databases.url(backend)
+    ledger = open_ledger(url)
+    for n in range(3):
+        contenders = [(url, f"alice{n}", f"a/{n}"), (url, f"mallory{n}", f"ALICE{n}")]
+        assert sorted(_race(_register_with_external_id, contenders)) == ["ok", "taken"]
+    from ledger.member import Member
+
+    registered = [event for _, event in iter_events(ledger) if isinstance(event, Member.Registered)]
+    assert len(registered) == 3
+    for event in registered:
+        name = event.handle if event.handle.startswith("alice") else event.external_id.lower()
+        with pytest.raises(HandleTakenError):
+            ledger.register_member(handle=name)
     ledger.close()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.values import Role
 from tests.service.cli_sample import sample_db
 from tests.service.test_cli import Cli
 
@@ -105,7 +106,7 @@ def test_a_tree_as_of_a_position_before_the_work_says_it_did_not_exist_yet(
 ) -> None:
     message = _error(tiny, "tree", "rec-0109", "--as-of", "1", "-o", str(tmp_path / "t.dot"))
     assert message.endswith(
-        "work 'rec-0109' did not exist yet at position 1 (it was recorded at position 516)"
+        "work 'rec-0109' did not exist yet at position 1 (it was recorded at position 548)"
     )
     assert "did not exist yet at position 1" in _error(tiny, "credits", "rec-0109", "--as-of", "1")
 
@@ -225,3 +226,39 @@ def test_weights_that_cannot_pay_are_refused_naming_the_weight_the_user_typed(cl
     assert "choose the policy again" in _error(cli, "production", "publish", "book")
     cli(*policy)
     cli("production", "publish", "book")
+
+
+def test_an_external_id_that_is_another_members_handle_is_refused_and_grant_finds_its_owner(
+    cli: Cli,
+) -> None:
+    """Issue 21 item 3: the operator's `member grant alice curator` made mallory a curator."""
+    cli("member", "add", "alice")
+    message = _error(cli, "member", "add", "mallory", "--external-id", "Alice")
+    assert message.endswith(
+        "external id 'Alice' is another member's handle"
+        " (references try both, so the two may not name different members)"
+    )
+    cli("member", "add", "bo", "--external-id", "dora")
+    assert "handle 'dora' is taken" in _error(cli, "member", "add", "Dora")
+    cli("member", "grant", "alice", "curator")
+    from ledger import open_ledger
+
+    ledger = open_ledger(cli.db)
+    alice = ledger.member(ledger.find_member("alice"))
+    assert alice.handle == "alice" and alice.has_role(Role.CURATOR)
+    ledger.close()
+
+
+def test_a_grant_by_a_reference_an_older_ledger_gives_two_members_is_refused(cli: Cli) -> None:
+    from ledger import open_ledger
+    from tests.recorded_before import before_names_were_shared
+
+    ledger = open_ledger(cli.db)
+    alice = ledger.register_member(handle="alice").id
+    with before_names_were_shared():
+        mallory = ledger.register_member(handle="mallory", external_id="alice").id
+    ledger.close()
+    message = _error(cli, "member", "grant", "alice", "curator")
+    assert "'alice' is the external id of member" in message
+    assert str(alice) in message and str(mallory) in message
+    cli("member", "grant", str(alice), "curator")

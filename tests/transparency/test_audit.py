@@ -232,3 +232,71 @@ def test_a_changed_checkpoint_note_does_not_verify(store: TreeStore, signer: Sig
         (f"UPDATE {store.tables.checkpoints} SET note = ?", (forged,)),
     )
     assert [f.kind for f in _audit(store, signer).findings] == [FindingKind.BAD_SIGNATURE]
+
+
+def test_two_adjacent_rows_swapped_are_reported_as_reordered(
+    store: TreeStore, signer: Signer
+) -> None:
+    """Issue 21 item 8: a swap of neighbours was reported as an inserted event."""
+    Rows(store).run(
+        ("UPDATE {events} SET {id} = ? WHERE {id} = ?", (-5, 120)),
+        ("UPDATE {events} SET {id} = ? WHERE {id} = ?", (120, 121)),
+        ("UPDATE {events} SET {id} = ? WHERE {id} = ?", (121, -5)),
+    )
+    report = _audit(store, signer)
+    assert _first(report) == (FindingKind.REORDERED_EVENTS, 120)
+    assert "position 121" in report.findings[0].message and "swapped" in report.first.message
+
+
+@pytest.mark.parametrize(
+    "new_state",
+    [
+        "replace(state, X'22', X'27')",  # SQLite's replace() answers TEXT
+        "42",
+        "4.5",
+        "NULL",
+    ],
+)
+def test_a_state_edited_to_any_sql_type_is_a_changed_event_not_a_crash(
+    store: TreeStore, signer: Signer, sql_backend: str, new_state: str
+) -> None:
+    if sql_backend == "postgres" and new_state != "NULL":
+        pytest.skip("PostgreSQL's bytea column holds bytes only")
+    if sql_backend == "postgres":
+        Rows(store).run(("ALTER TABLE {events} ALTER COLUMN state DROP NOT NULL", ()))
+    Rows(store).run((f"UPDATE {{events}} SET state = {new_state} WHERE {{id}} = ?", (150,)))
+    if sql_backend == "sqlite":
+        kind = Rows(store).one("SELECT typeof(state) FROM {events} WHERE {id} = ?", (150,))
+        assert kind[0] != "blob"
+    assert _first(_audit(store, signer)) == (FindingKind.CHANGED_EVENT, 150)
+
+
+def test_a_state_stored_as_text_with_the_same_bytes_reads_as_those_bytes(
+    store: TreeStore, signer: Signer, sql_backend: str
+) -> None:
+    if sql_backend == "postgres":
+        pytest.skip("PostgreSQL's bytea column holds bytes only")
+    Rows(store).run(("UPDATE {events} SET state = CAST(state AS TEXT) WHERE {id} = ?", (150,)))
+    assert _audit(store, signer).ok
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("originator_version", "'v1'"),
+        ("originator_version", "-1"),
+        ("originator_version", "2.5"),
+        ("originator_version", "NULL"),
+        ("topic", "X'FFFE'"),
+        ("topic", "CAST(X'FF' AS TEXT)"),
+        ("topic", "7"),
+        ("originator_id", "X'00'"),
+    ],
+)
+def test_any_other_column_edited_to_any_sql_type_is_reported_not_a_crash(
+    store: TreeStore, signer: Signer, sql_backend: str, column: str, value: str
+) -> None:
+    if sql_backend == "postgres":
+        pytest.skip("PostgreSQL's typed columns refuse these values")
+    Rows(store).run((f"UPDATE {{events}} SET {column} = {value} WHERE {{id}} = ?", (150,)))
+    assert _first(_audit(store, signer)) == (FindingKind.CHANGED_EVENT, 150)

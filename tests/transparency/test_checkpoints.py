@@ -3,9 +3,11 @@ that no longer has the root already signed; the key file and its errors."""
 
 from __future__ import annotations
 
+import logging
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,14 @@ from ledger.transparency.checkpoints import (
     sign_if_grown,
     write_new_key,
 )
-from ledger.transparency.notes import generate_key, open_note, parse_checkpoint
+from ledger.transparency.notes import (
+    format_checkpoint,
+    generate_key,
+    open_note,
+    parse_checkpoint,
+    sign_note,
+)
+from ledger.transparency.signer_state import SignerStateError, write_last_signed
 from ledger.transparency.store import TreeStore
 from tests.transparency.conftest import change_stored_leaf
 
@@ -104,4 +113,42 @@ def _run_once_without_a_key(store: TreeStore, ledger: Ledger) -> None:
     stop.set()
     run_checkpoints(store, None, 0.01, stop)
     assert store.size == ledger.head
+    assert store.checkpoints() == []
+
+
+def _state_file_ahead(tmp_path: Path, store: TreeStore, signer: Any, by: int) -> Path:
+    """A state file whose last checkpoint is ``by`` leaves ahead of the tree (as after
+    the database was rolled back)."""
+    state = tmp_path / "log.key.last-checkpoint"
+    size = store.catch_up()
+    write_last_signed(
+        state, sign_note(format_checkpoint(signer.name, size + by, bytes(32)), signer)
+    )
+    return state
+
+
+def test_serve_logs_a_head_it_refuses_to_sign_and_keeps_the_tree_current(
+    sample_ledger: Ledger, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    signer, _ = generate_key("studio.example/log")
+    store = TreeStore(sample_ledger)
+    state = _state_file_ahead(tmp_path, store, signer, by=3)
+    sample_ledger.register_member(handle="newcomer")
+    stop = threading.Event()
+    stop.set()  # one round, then return
+    with caplog.at_level(logging.ERROR, logger="remix_ledger.tlog"):
+        run_checkpoints(store, signer, 0.01, stop, state)
+    assert store.size == sample_ledger.head and store.checkpoints() == []
+    assert "refusing to sign" in caplog.text and str(state) in caplog.text
+
+
+def test_a_state_file_the_key_did_not_sign_stops_signing(
+    sample_ledger: Ledger, tmp_path: Path
+) -> None:
+    signer, _ = generate_key("studio.example/log")
+    other, _ = generate_key("studio.example/log")
+    store = TreeStore(sample_ledger)
+    state = _state_file_ahead(tmp_path, store, other, by=0)
+    with pytest.raises(SignerStateError, match="holds no checkpoint signed by this key"):
+        sign_checkpoint(store, signer, state)
     assert store.checkpoints() == []

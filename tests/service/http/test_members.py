@@ -76,3 +76,49 @@ def test_a_members_history_lists_their_acts_a_page_at_a_time(api: Api) -> None:
     rest = api.get(f"/api/members/ana/history?cursor={first['next_cursor']}").json()
     positions = [e["position"] for e in first["entries"] + rest["entries"]]
     assert positions == sorted(set(positions)) and len(positions) >= 4
+
+
+def test_an_external_id_that_is_another_members_handle_is_409_and_the_name_stays_theirs(
+    api: Api,
+) -> None:
+    """Issue 21 item 3: mallory registering with external id "alice" took alice's name."""
+    alice = api.member("alice")
+    taken = api.post("/api/members", json={"handle": "mallory", "external_id": "alice"})
+    assert taken.status_code == 409
+    assert taken.json()["type"] == "urn:remix-ledger:problem:duplicate-external-id"
+    assert "another member's handle" in taken.json()["detail"]
+    api.member("bob-legacy")
+    legacy = api.post("/api/members", json={"handle": "bo", "external_id": "Carol"})
+    assert legacy.status_code == 201
+    assert api.post("/api/members", json={"handle": "carol"}).status_code == 409
+    operator = api.operator()
+    granted = api.post("/api/members/alice/roles", json={"role": "curator"}, headers=operator)
+    assert granted.status_code == 200 and granted.json()["member_id"] == alice.member_id
+    assert api.get("/api/members/alice").json()["member_id"] == alice.member_id
+    assert api.get("/members/alice").status_code == 200
+
+
+def test_a_reference_an_older_ledger_gives_two_members_is_409_naming_both(
+    make_api: ApiFactory,
+) -> None:
+    from tests.recorded_before import before_names_were_shared
+
+    api = make_api("sqlite")
+    alice = api.member("alice")
+    with before_names_were_shared():
+        mallory = api.post("/api/members", json={"handle": "mallory", "external_id": "alice"})
+    assert mallory.status_code == 201
+    operator = api.operator()
+    for refused in (
+        api.get("/api/members/alice"),
+        api.get("/api/works?author=alice"),
+        api.post("/api/members/alice/roles", json={"role": "curator"}, headers=operator),
+    ):
+        assert refused.status_code == 409, refused.text
+        problem = refused.json()
+        assert problem["type"] == "urn:remix-ledger:problem:ambiguous-member"
+        assert alice.member_id in problem["detail"]
+        assert mallory.json()["member_id"] in problem["detail"]
+    assert api.get(f"/api/members/{alice.member_id}").json()["roles"] == []
+    page = api.get("/members/alice")  # an error page, as for any reference it cannot follow
+    assert page.status_code == 422 and alice.member_id in page.text
