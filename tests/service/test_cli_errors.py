@@ -217,7 +217,7 @@ def test_weights_that_cannot_pay_are_refused_naming_the_weight_the_user_typed(cl
     assert _error(cli, *policy, "--weight", "c=1", "--weight", "a=1", "--weight", "b=1").endswith(
         "--weight c: 'C' is not in production 'Book'"
     )
-    assert "--weight a: 'x' is not a number" in _error(cli, *policy, "--weight", "a=x")
+    assert "--weight a: 'x' is not a decimal" in _error(cli, *policy, "--weight", "a=x")
     assert "decay: r must be" in _error(
         cli, "production", "policy", "book", "decay", "--param", "r=2"
     )

@@ -44,7 +44,7 @@ def test_an_exponent_in_a_credits_parameter_is_one_line_and_exit_2_at_once(cli: 
         (("--param", "r=2"), "from 0 to 1"),
         (("--pool-percent", "1e-5000"), "--pool-percent '1e-5000' is not a decimal"),
         (("--pool-percent", "0." + "0" * 20 + "1"), "more than 18 digits"),
-        (("--weight", "s1=1E+99"), "--weight '1E+99' is not a decimal"),
+        (("--weight", "s1=1E+99"), "--weight s1: '1E+99' is not a decimal"),
     ],
 )
 def test_a_production_policy_with_an_unbounded_number_is_refused_and_not_recorded(

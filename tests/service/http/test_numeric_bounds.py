@@ -103,6 +103,7 @@ def test_a_production_recorded_with_a_huge_parameter_answers_422_naming_it_never
 ) -> None:
     _, curie = _published_book(api)
     ledger = api.services.ledger
+    monkeypatch.setattr(ledger, "policy_check", None)  # the lineage layer's check off too
     book = ledger.find_production("book")
     ledger.choose_policy(book, "decay", params={"r": "1e-5000"}, pool_percent=Decimal("50"))
     monkeypatch.undo()  # today's rules again, for everything after the recording
@@ -117,8 +118,9 @@ def test_a_production_recorded_with_a_huge_parameter_answers_422_naming_it_never
     started = time.monotonic()
     detail = _problem(api.get(f"/api/productions/book/statements?after={after}"))
     assert "'Book'" in detail and "decay r '1e-5000' is not a number" in detail
-    page = api.get("/productions/book")
-    assert page.status_code == 422 and "1e-5000" in page.text
+    page = api.get("/productions/book")  # the page stands and names what cannot be computed
+    assert page.status_code == 200 and "cannot be computed" in page.text
+    assert "1e-5000" in page.text
     csv = api.get("/productions/book/statements/1.csv")
     assert csv.status_code == 422 and "1e-5000" in csv.text
     issue = api.post("/api/productions/book/statements", json={}, headers=curie.auth)
@@ -134,6 +136,7 @@ def test_a_production_recorded_with_a_huge_pool_percent_or_weight_answers_422(
 ) -> None:
     _, curie = _published_book(api)
     ledger = api.services.ledger
+    monkeypatch.setattr(ledger, "policy_check", None)  # the lineage layer's check off too
     book = ledger.find_production("book")
     ledger.choose_policy(book, "decay", pool_percent=Decimal("1E-5000"))
     monkeypatch.undo()
