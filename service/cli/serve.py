@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from ledger import open_ledger
-from ledger.errors import InvalidValueError
+from ledger.errors import InvalidValueError, StorageFullError
 from ledger.settings import resolve_db_setting
 from ledger.transparency.checkpoints import read_signer
 from service.cli import tokens
@@ -81,7 +81,10 @@ def register(app: typer.Typer) -> None:
             raise InvalidValueError(f"--projector {projector!r} is not thread, elected or external")
         if projector == "elected" and setting.backend != "postgres":
             raise InvalidValueError("--projector elected needs PostgreSQL")
-        open_ledger(db).close()  # a bad --db fails here, in one line, not in each worker
+        try:
+            open_ledger(db).close()  # a bad --db fails here, in one line, not in each worker
+        except StorageFullError:
+            pass  # not a bad setting: the server starts, serving reads only (and says why)
         if log_key is not None:
             read_signer(log_key)  # and so does a bad key file
         if log_key is not None and workers > 1:

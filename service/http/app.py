@@ -20,6 +20,7 @@ from ledger import Ledger
 from ledger.transparency.checkpoints import read_signer, run_checkpoints
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tables import TransparencyUnavailableError
+from service.http.failures import FailureAnswers
 from service.http.idempotent_writes import IdempotentWrites
 from service.http.limits import RequestLimits
 from service.http.problems import install_problem_handlers
@@ -72,6 +73,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # Outermost last: limits see every request first, then idempotency reads the body.
     app.add_middleware(IdempotentWrites, state=app.state)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(FailureAnswers)  # outermost: an error it meets is answered, not re-raised
     return app
 
 

@@ -29,6 +29,7 @@ from ledger.log import iter_events
 from ledger.settings import DatabaseSetting
 from lineage.graph import LINEAGE_EVENTS, LineageGraph
 from projections.projector import Projector, ReadModelsBehindError
+from service.http.outages import Outage
 
 __all__ = ["LiveLineage", "start_projector"]
 
@@ -182,8 +183,9 @@ def start_projector(
     if mode == "external":
         return None
     if mode == "thread":
+        outage = Outage("the read models")
         target: Callable[[], None] = lambda: _keep_going(  # noqa: E731
-            stop, lambda: _poll(projector, stop, poll_interval), "the read models"
+            stop, lambda: _poll(projector, stop, poll_interval, outage), "the read models", outage
         )
     elif mode == "elected":
         if setting.backend != "postgres":
@@ -198,10 +200,12 @@ def start_projector(
     return thread
 
 
-def _poll(projector: Projector, stop: threading.Event, interval: float) -> None:
+def _poll(projector: Projector, stop: threading.Event, interval: float, outage: Outage) -> None:
     while not stop.is_set():
         before = projector.position
-        if projector.catch_up() == before:
+        caught_up = projector.catch_up() == before
+        outage.progressed()
+        if caught_up:
             stop.wait(interval)
 
 
@@ -230,13 +234,16 @@ def _project_when_elected(
         stop.wait(_RETRY_SECONDS)
 
 
-def _keep_going(stop: threading.Event, follow: Callable[[], None], what: str) -> None:
-    """Run ``follow`` until ``stop``; after a failure (the database gone a moment), again."""
+def _keep_going(
+    stop: threading.Event, follow: Callable[[], None], what: str, outage: Outage | None = None
+) -> None:
+    """Run ``follow`` until ``stop``; after a failure (the database gone a moment, a full
+    disk), again, after a pause that grows while it lasts (``service.http.outages``)."""
+    outage = outage or Outage(what)
     while not stop.is_set():
         try:
             follow()
-        except Exception:
-            _log.exception("following the log for %s failed; retrying", what)
-            stop.wait(_RETRY_SECONDS)
+        except Exception as error:
+            stop.wait(outage.failed(error))
         else:
             stop.wait(_RETRY_SECONDS)  # it ended without ``stop`` (another was elected)

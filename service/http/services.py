@@ -7,22 +7,31 @@ log (see ``service.http.following``); ``close`` stops and closes them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from ledger import Ledger, open_ledger
+from ledger.errors import StorageFullError
+from ledger.read_only import open_full_ledger
 from ledger.settings import DatabaseSetting, resolve_db_setting
 from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 from service.http.following import LiveLineage, start_projector
 from service.http.group_commit import GroupCommit
-from service.http.idempotency import IdempotencyStore, open_idempotency_store
+from service.http.idempotency import (
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    open_idempotency_store,
+)
 from service.http.ratelimit import RateLimiter
 from service.http.settings import ServerSettings
 
 __all__ = ["Services"]
+
+_log = logging.getLogger("remix_ledger.http")
 
 
 @dataclass
@@ -40,13 +49,22 @@ class Services:
     #: never changes, so a vote can name its member's records for the batch to read
     #: before the token is read again (revocation is still read every time).
     token_members: dict[UUID, UUID | None] = field(default_factory=dict)
+    #: Why this process only reads (its disk was full when it started); None: it writes.
+    read_only: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: ServerSettings) -> Services:
         setting = resolve_db_setting(settings.db)
-        ledger = open_ledger(settings.db)
+        read_only: str | None = None
+        try:
+            ledger = open_ledger(settings.db)
+        except StorageFullError as full:
+            # Serve what is there rather than not start: reads go on, writes answer 503.
+            ledger = open_full_ledger(setting, full)
+            read_only = f"{full}; restart the server when there is room again to record"
+            _log.warning("serving reads only: %s", read_only)
         mode = settings.projector or ("elected" if setting.backend == "postgres" else "thread")
         if mode not in ("thread", "elected", "external"):
             raise ValueError(f"projector mode {mode!r} is not thread, elected or external")
@@ -61,10 +79,15 @@ class Services:
             ledger=ledger,
             read_models=read_models,
             lineage=LiveLineage(ledger, graph, poll_interval=settings.poll_interval),
-            idempotency=open_idempotency_store(setting, settings.idempotency_ttl_seconds),
+            idempotency=(
+                MemoryIdempotencyStore(settings.idempotency_ttl_seconds)
+                if read_only
+                else open_idempotency_store(setting, settings.idempotency_ttl_seconds)
+            ),
             limiter=RateLimiter(settings.writes_per_second, settings.write_burst),
             projector_mode=mode,
             writes=GroupCommit(ledger),
+            read_only=read_only,
         )
         services._start()
         return services

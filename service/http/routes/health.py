@@ -30,6 +30,8 @@ def readyz(services: ServicesDep) -> dict[str, Any]:
         ) from None
     lineage = services.lineage.position
     body = {**status.as_dict(), "lineage_position": lineage, "projector": services.projector_mode}
+    if services.read_only is not None:
+        body["read_only"] = services.read_only  # ready to read; why writes answer 503
     behind = max(status.lag, status.head - lineage)
     if behind > services.settings.ready_max_lag:
         raise Problem(
