@@ -147,9 +147,13 @@ def _read_only_uri(path: Path, *, no_room: bool = False) -> str:
     if wal.exists() and wal.stat().st_size > 0:
         raise DatabaseSettingError(
             f"{ENV_VAR} / --db {str(path)!r}: its write-ahead log {str(wal)!r} holds writes"
-            " not yet in the file, and reading them needs"
-            f" {'room on the disk' if no_room else 'write access to the folder'};"
-            f" {'free some space' if no_room else 'copy the ledger with its -wal file to a folder you can write'}"
+            " not yet in the file, and reading them needs "
+            + (
+                "room on the disk; free some space"
+                if no_room
+                else "write access to the folder; copy the ledger with its -wal file to"
+                " a folder you can write"
+            )
         )
     return f"{uri}?immutable=1"
 

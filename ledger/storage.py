@@ -118,8 +118,7 @@ def _postgres(error: BaseException, sqlstate: str) -> StorageUnavailableError | 
         )
     if sqlstate in _PG_BUSY:
         return StorageBusyError(
-            f"the database is busy ({_first_line(error)}); nothing was recorded;"
-            " try again shortly"
+            f"the database is busy ({_first_line(error)}); nothing was recorded; try again shortly"
         )
     if sqlstate.startswith(("08", "57P")):
         return StorageUnavailableError(f"the database does not answer: {_first_line(error)}")
@@ -182,17 +181,17 @@ class TranslatingRecorder:
             return call()
 
     def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
-        parent = super()
-        return self._translated(lambda: parent.insert_events(stored_events, **kwargs))  # type: ignore[misc]
+        parent: Any = super()
+        return self._translated(lambda: parent.insert_events(stored_events, **kwargs))
 
     def select_events(self, *args: Any, **kwargs: Any) -> Any:
-        parent = super()
-        return self._translated(lambda: parent.select_events(*args, **kwargs))  # type: ignore[misc]
+        parent: Any = super()
+        return self._translated(lambda: parent.select_events(*args, **kwargs))
 
     def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
-        parent = super()
-        return self._translated(lambda: parent.select_notifications(*args, **kwargs))  # type: ignore[misc]
+        parent: Any = super()
+        return self._translated(lambda: parent.select_notifications(*args, **kwargs))
 
     def max_notification_id(self) -> Any:
-        parent = super()
-        return self._translated(lambda: parent.max_notification_id())  # type: ignore[misc]
+        parent: Any = super()
+        return self._translated(lambda: parent.max_notification_id())

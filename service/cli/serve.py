@@ -9,6 +9,7 @@ a separate ``remix-ledger projections run`` does (docs/deployment.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict
@@ -81,10 +82,10 @@ def register(app: typer.Typer) -> None:
             raise InvalidValueError(f"--projector {projector!r} is not thread, elected or external")
         if projector == "elected" and setting.backend != "postgres":
             raise InvalidValueError("--projector elected needs PostgreSQL")
-        try:
-            open_ledger(db).close()  # a bad --db fails here, in one line, not in each worker
-        except StorageFullError:
-            pass  # not a bad setting: the server starts, serving reads only (and says why)
+        # A bad --db fails here, in one line, not in each worker. A full disk is not a
+        # bad setting: the server starts, serving reads only, and says why.
+        with contextlib.suppress(StorageFullError):
+            open_ledger(db).close()
         if log_key is not None:
             read_signer(log_key)  # and so does a bad key file
         if log_key is not None and workers > 1:

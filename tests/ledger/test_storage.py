@@ -106,7 +106,10 @@ def test_a_postgres_write_waiting_for_a_lock_fails_as_busy_after_the_busy_timeou
         (sqlite3.OperationalError("database or disk is full"), StorageFullError),
         (OSError(errno.ENOSPC, "No space left on device"), StorageFullError),
         (psycopg.errors.DiskFull("could not extend file"), StorageFullError),
-        (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), StorageBusyError),
+        (
+            psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+            StorageBusyError,
+        ),
         (psycopg.OperationalError("connection refused"), StorageUnavailableError),
     ],
 )
