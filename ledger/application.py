@@ -58,6 +58,7 @@ from ledger.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     RoyaltyOverAllocationError,
+    StorageFullError,
     UnknownCommentError,
     UnknownMemberError,
     UnknownProductionError,
@@ -90,6 +91,7 @@ from ledger.rules import (
     occurred,
 )
 from ledger.settings import ENV_VAR, check_sqlite_location, resolve_db_setting
+from ledger.storage import storage_error
 from ledger.transcodings import register_ledger_transcodings
 from ledger.unit_of_work import AggregateCache, UnitOfWork
 from ledger.values import (
@@ -1316,7 +1318,8 @@ def open_ledger(url: str | None = None) -> Ledger:
     """Open the ledger named by a database URL (see ``ledger.settings``).
 
     A malformed or unreachable setting raises ``DatabaseSettingError`` with one
-    line that names the setting, never a driver's traceback.
+    line that names the setting, never a driver's traceback; a ledger that cannot
+    be opened for writing because its disk is full, ``StorageFullError``.
     """
     setting = resolve_db_setting(url)
     check_sqlite_location(setting)
@@ -1325,6 +1328,10 @@ def open_ledger(url: str | None = None) -> Ledger:
             ledger = Ledger(env=setting.env)
         ledger.recorder.max_notification_id()
     except (PersistenceError, OSError, ImportError, sqlite3.Error, _psycopg_error()) as error:
+        full = storage_error(error, setting.sqlite_path)
+        if isinstance(full, StorageFullError):
+            # Not a bad setting: the ledger is there, and can be read (``open_full_ledger``).
+            raise full from None
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DatabaseSettingError(
             f"{ENV_VAR} / --db {setting.redacted_url!r}: cannot open the ledger: {reason}"

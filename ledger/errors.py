@@ -34,6 +34,9 @@ __all__ = [
     "ReadOnlyLedgerError",
     "RetractedError",
     "RoyaltyOverAllocationError",
+    "StorageBusyError",
+    "StorageFullError",
+    "StorageUnavailableError",
     "TextTooLongError",
     "UnknownCommentError",
     "UnknownMemberError",
@@ -170,3 +173,15 @@ class PreconditionFailedError(LedgerError):
 
 class ReadOnlyLedgerError(LedgerError):
     """The ledger is open for reading only; nothing was recorded."""
+
+
+class StorageUnavailableError(LedgerError):
+    """The database cannot take this now; nothing was recorded; try again later."""
+
+
+class StorageBusyError(StorageUnavailableError):
+    """The database is locked by another writer; nothing was recorded; try again shortly."""
+
+
+class StorageFullError(StorageUnavailableError):
+    """The disk or the database is full; nothing was recorded; reads go on."""

@@ -27,15 +27,19 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ledger.errors import DatabaseSettingError
 
 __all__ = [
+    "BUSY_TIMEOUT_ENV",
     "DEFAULT_DB",
     "ENV_VAR",
     "MEMORY_URL",
     "DatabaseSetting",
+    "busy_timeout_seconds",
     "check_sqlite_location",
     "resolve_db_setting",
 ]
 
 ENV_VAR = "REMIX_LEDGER_DB"
+BUSY_TIMEOUT_ENV = "REMIX_LEDGER_BUSY_TIMEOUT"
+_DEFAULT_BUSY_TIMEOUT = 5
 #: The recorders that keep the transparency log's tree in the events' own
 #: transactions (topics, not imports: this module stays a leaf).
 SQLITE_RECORDER_TOPIC = "ledger.transparency.recorders:TreeKeepingSQLiteRecorder"
@@ -74,6 +78,18 @@ _QUOTED_KEYWORDS = """
     xmltable
 """
 POSTGRES_QUOTED_KEYWORDS = frozenset(_QUOTED_KEYWORDS.split())
+
+
+def busy_timeout_seconds() -> int:
+    """How long a write waits for another writer's lock (``REMIX_LEDGER_BUSY_TIMEOUT``)."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return _DEFAULT_BUSY_TIMEOUT
+    if not raw.isdigit() or int(raw) < 1:
+        raise DatabaseSettingError(
+            f"{BUSY_TIMEOUT_ENV} {raw!r}: expected a whole number of seconds, at least 1"
+        )
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,8 @@ def resolve_db_setting(url: str | None = None) -> DatabaseSetting:
             # (ledger.transparency.recorders): the tamper-evident tree is kept as the
             # log is, for a fraction of what a follower reading every event back costs.
             "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+            # A locked database fails as busy after this long, not the library's 5 s.
+            "SQLITE_LOCK_TIMEOUT": str(busy_timeout_seconds()),
         },
     )
 
@@ -221,6 +239,8 @@ def _postgres(text: str) -> DatabaseSetting:
         # As for SQLite: each event's Merkle leaf in the event's own transaction, under
         # the table lock the library takes for every insert (ledger.transparency.recorders).
         "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
+        # A write waiting for a lock fails as busy (lock_not_available) after this long.
+        "POSTGRES_LOCK_TIMEOUT": str(busy_timeout_seconds()),
     }
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = _plain_schema(query["schema"][-1])

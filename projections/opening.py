@@ -6,7 +6,8 @@
   When that file cannot be written (an archived ledger, a read-only mount), they
   are built in memory for the one process: a reader never writes beside a ledger
   it was not given to write, and a cached copy elsewhere could not be checked
-  against the log it came from;
+  against the log it came from. So too on a full disk, where SQLite could not
+  even open the file to read it: reads go on while writes cannot;
 - PostgreSQL: tables ``rl_*`` and ``rl_tracking`` in the ledger's database and schema;
 - ``memory://``: in memory, in the process that holds the ledger.
 """
@@ -20,6 +21,7 @@ from eventsourcing.utils import Environment
 from ledger.application import postgres_setup_lock
 from ledger.read_only import unwritable_reason
 from ledger.settings import DatabaseSetting, resolve_db_setting
+from ledger.storage import disk_is_full
 from projections.memory_store import MemoryReadModels
 from projections.sql_store import SQLiteReadModels, ViewsDatastore
 from projections.store import ReadModelStore
@@ -41,7 +43,7 @@ def open_read_models(setting: DatabaseSetting | str | None = None) -> ReadModelS
         return MemoryReadModels()
     if setting.backend == "sqlite":
         path = views_path(setting.env["SQLITE_DBNAME"])
-        if unwritable_reason(Path(path)) is not None:
+        if unwritable_reason(Path(path)) is not None or disk_is_full(path):
             return MemoryReadModels()
         datastore = ViewsDatastore(path)
         sqlite_store = SQLiteReadModels(datastore)

@@ -21,6 +21,7 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
+from ledger.settings import busy_timeout_seconds
 from projections.bulk import BatchValues
 from projections.listing import WorkQuery
 from projections.ordering import RankBy, WorkFilter, sql_order
@@ -328,7 +329,7 @@ class ViewsDatastore(SQLiteDatastore):
 
     def __init__(self, db_name: str) -> None:
         super().__init__(db_name=db_name)
-        self.pool = _ViewsConnectionPool(db_name=db_name)
+        self.pool = _ViewsConnectionPool(db_name=db_name, lock_timeout=busy_timeout_seconds())
 
 
 class SQLiteReadModels(SqlReadModels, SQLiteTrackingRecorder):

@@ -15,6 +15,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
+from ledger.storage import TranslatingRecorder
 from ledger.transparency.recorders import TreeKeeper
 from ledger.transparency.tables import postgres_tables
 
@@ -23,7 +24,7 @@ __all__ = ["TOPIC", "TreeKeepingPostgresRecorder"]
 TOPIC = "ledger.transparency.postgres_recorder:TreeKeepingPostgresRecorder"
 
 
-class TreeKeepingPostgresRecorder(PostgresApplicationRecorder):
+class TreeKeepingPostgresRecorder(TranslatingRecorder, PostgresApplicationRecorder):
     """The library's PostgreSQL application recorder, adding the leaves of the events it
     inserts once it has their positions, under its lock on the events table.
 

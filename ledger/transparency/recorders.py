@@ -35,6 +35,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
+from ledger.storage import TranslatingRecorder
 from ledger.transparency.entries import entry_leaf_hash
 from ledger.transparency.merkle import TreeBuilder, node_hash
 from ledger.transparency.tables import Tables, leaf_runs, sqlite_tables
@@ -122,7 +123,7 @@ class TreeKeeper:
         return builder
 
 
-class TreeKeepingSQLiteRecorder(SQLiteApplicationRecorder):
+class TreeKeepingSQLiteRecorder(TranslatingRecorder, SQLiteApplicationRecorder):
     """The library's SQLite application recorder, adding each event's leaf as it inserts it."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):

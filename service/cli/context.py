@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import typer
 
 from ledger import Ledger, open_ledger
-from ledger.read_only import open_read_only_ledger, unwritable_reason
+from ledger.errors import StorageFullError
+from ledger.read_only import open_full_ledger, open_read_only_ledger, unwritable_reason
 from ledger.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.values import parse_time
 from lineage.graph import LineageGraph
@@ -67,7 +68,12 @@ class CliState:
             check_sqlite_location(setting)
             self.refusal = _refusal(setting)
             if self.refusal is None:
-                self._ledger = open_ledger(self.db)
+                try:
+                    self._ledger = open_ledger(self.db)
+                except StorageFullError as full:
+                    # Queries still answer; the first write fails with the reason.
+                    self.refusal = str(full)
+                    self._ledger = open_full_ledger(setting, full)
                 self._ledger.policy_check = check_policy_choice
             else:
                 self._ledger = open_read_only_ledger(setting, self.refusal)

@@ -10,10 +10,12 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+from pathlib import Path
 
 import typer
 
 from ledger.errors import LedgerError
+from ledger.storage import storage_error
 from service.cli import (
     archive,
     demo,
@@ -109,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             _stdout_gone()
         raise
     except Exception as error:
+        # A busy or full database that escaped the adapters: the cause, not a crash.
+        busy_or_full = storage_error(error, _sqlite_file())
+        if busy_or_full is not None:
+            _fail(str(busy_or_full), 2)
         if os.environ.get("REMIX_LEDGER_DEBUG"):
             raise
         _fail(
@@ -133,6 +139,14 @@ def _stdout_gone() -> None:
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
     sys.exit(0)
+
+
+def _sqlite_file() -> Path | None:
+    state = _current_state()
+    try:
+        return None if state is None else state.setting.sqlite_path
+    except LedgerError:
+        return None
 
 
 def _current_state() -> CliState | None:

@@ -9,6 +9,7 @@ a separate ``remix-ledger projections run`` does (docs/deployment.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict
@@ -17,7 +18,7 @@ from pathlib import Path
 import typer
 
 from ledger import open_ledger
-from ledger.errors import InvalidValueError
+from ledger.errors import InvalidValueError, StorageFullError
 from ledger.settings import resolve_db_setting
 from ledger.transparency.checkpoints import read_signer
 from service.cli import tokens
@@ -95,7 +96,10 @@ def register(app: typer.Typer) -> None:
             raise InvalidValueError(f"--projector {projector!r} is not thread, elected or external")
         if projector == "elected" and setting.backend != "postgres":
             raise InvalidValueError("--projector elected needs PostgreSQL")
-        open_ledger(db).close()  # a bad --db fails here, in one line, not in each worker
+        # A bad --db fails here, in one line, not in each worker. A full disk is not a
+        # bad setting: the server starts, serving reads only, and says why.
+        with contextlib.suppress(StorageFullError):
+            open_ledger(db).close()
         if log_key is not None:
             read_signer(log_key)  # and so does a bad key file
         if log_key is not None and workers > 1:

@@ -22,6 +22,7 @@ from ledger.transparency.store import TreeStore
 from ledger.transparency.tables import TransparencyUnavailableError
 from service.http.auth_throttle import AuthFailureThrottle
 from service.http.docs_pages import router as docs_pages
+from service.http.failures import FailureAnswers
 from service.http.headers import NoSniff
 from service.http.idempotent_writes import IdempotentWrites
 from service.http.limits import RequestLimits
@@ -85,6 +86,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.add_middleware(AuthFailureThrottle)
     app.add_middleware(NoSniff)
+    app.add_middleware(FailureAnswers)  # outermost: an error it meets is answered, not re-raised
     return app
 
 

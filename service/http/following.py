@@ -29,6 +29,7 @@ from ledger.log import iter_events
 from ledger.settings import DatabaseSetting
 from lineage.graph import LINEAGE_EVENTS, LineageGraph
 from projections.projector import Projector, ReadModelsBehindError
+from service.http.outages import Outage
 
 __all__ = ["LiveLineage", "start_projector"]
 
@@ -186,18 +187,20 @@ def start_projector(
     if mode == "external":
         return None
 
-    def keep_projecting(follow: Callable[[], None]) -> None:
+    def keep_projecting(follow: Callable[[], None], outage: Outage | None = None) -> None:
         _keep_going(
             stop,
             follow,
             "the read models",
+            outage,
             on_failure=projector.failed,
             progress=lambda: projector.position,
         )
 
     if mode == "thread":
+        outage = Outage("the read models")
         target: Callable[[], None] = lambda: keep_projecting(  # noqa: E731
-            lambda: _poll(projector, stop, poll_interval)
+            lambda: _poll(projector, stop, poll_interval, outage), outage
         )
     elif mode == "elected":
         if setting.backend != "postgres":
@@ -212,10 +215,12 @@ def start_projector(
     return thread
 
 
-def _poll(projector: Projector, stop: threading.Event, interval: float) -> None:
+def _poll(projector: Projector, stop: threading.Event, interval: float, outage: Outage) -> None:
     while not stop.is_set():
         before = projector.position
-        if projector.catch_up() == before:
+        caught_up = projector.catch_up() == before
+        outage.progressed()
+        if caught_up:
             stop.wait(interval)
 
 
@@ -248,19 +253,15 @@ def _keep_going(
     stop: threading.Event,
     follow: Callable[[], None],
     what: str,
+    outage: Outage | None = None,
     *,
     on_failure: Callable[[BaseException], None] | None = None,
     progress: Callable[[], int] | None = None,
 ) -> None:
-    """Run ``follow`` until ``stop``; after a failure (the database gone a moment), again.
-
-    Retries back off from ``_RETRY_SECONDS``, doubling up to ``_MAX_RETRY_SECONDS``,
-    and start again from the first delay once ``progress`` (a position) has moved.
-    The first failure of a run is logged with its traceback, the next ones in one
-    line each: at most one line per retry.
-    """
-    delay = _RETRY_SECONDS
-    failures = 0
+    """Run ``follow`` until ``stop``; after a failure (the database gone a moment, a full
+    disk), again, after a pause that grows while it lasts (``service.http.outages``) and
+    starts again from the first once ``progress`` (a position) has moved."""
+    outage = outage or Outage(what)
     position = _safe(progress)
     while not stop.is_set():
         try:
@@ -270,22 +271,9 @@ def _keep_going(
                 on_failure(error)
             now = _safe(progress)
             if now is not None and now != position:
-                position, delay, failures = now, _RETRY_SECONDS, 0
-            failures += 1
-            if failures == 1:
-                _log.exception("following the log for %s failed; retrying", what)
-            else:
-                _log.warning(
-                    "following the log for %s failed again (%d times in a row: %s: %s);"
-                    " retrying in %gs",
-                    what,
-                    failures,
-                    type(error).__name__,
-                    str(error).splitlines()[0] if str(error) else "",
-                    delay,
-                )
-            stop.wait(delay)
-            delay = min(delay * 2, _MAX_RETRY_SECONDS)
+                position = now
+                outage.progressed()
+            stop.wait(outage.failed(error))
         else:
             stop.wait(_RETRY_SECONDS)  # it ended without ``stop`` (another was elected)
 

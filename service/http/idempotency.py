@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import uuid4
 
-from ledger.settings import DatabaseSetting
+from ledger.settings import DatabaseSetting, busy_timeout_seconds
 
 __all__ = [
     "Claim",
@@ -263,10 +263,12 @@ class SQLiteIdempotencyStore(_SqlStore):
         super().close()
 
     def _connect(self) -> Any:
+        # As long as the ledger's own writes wait for a lock (REMIX_LEDGER_BUSY_TIMEOUT).
+        wait = busy_timeout_seconds()
         connection = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
+            self.path, timeout=wait, isolation_level=None, check_same_thread=False
         )
-        connection.execute("PRAGMA busy_timeout = 30000")
+        connection.execute(f"PRAGMA busy_timeout = {wait * 1000}")
         return connection
 
     def _insert_new(self) -> str:

@@ -37,6 +37,9 @@ from ledger.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     RetractedError,
+    StorageBusyError,
+    StorageFullError,
+    StorageUnavailableError,
     UnknownCommentError,
     UnknownMemberError,
     UnknownProductionError,
@@ -49,7 +52,15 @@ from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError
 from service.http.preconditions import etag_of
 
-__all__ = ["PROBLEM_JSON", "Problem", "install_problem_handlers", "problem_type", "status_of"]
+__all__ = [
+    "PROBLEM_JSON",
+    "Problem",
+    "install_problem_handlers",
+    "ledger_problem",
+    "problem_response",
+    "problem_type",
+    "status_of",
+]
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_PREFIX = "urn:remix-ledger:problem:"
@@ -84,9 +95,19 @@ _STATUS: dict[type[Exception], int] = {
     LineageTooSlowError: 503,
     GraphvizMissingError: 503,
     DatabaseSettingError: 503,
+    StorageUnavailableError: 503,
 }
 # Statuses after which trying again (soon) can succeed.
-_RETRY_AFTER = {ConcurrencyError: "1", ReadModelsBehindError: "1", DatabaseSettingError: "5"}
+# A subclass after its parent: the last match is the one sent.
+_RETRY_AFTER = {
+    ConcurrencyError: "1",
+    ReadModelsBehindError: "1",
+    DatabaseSettingError: "5",
+    StorageUnavailableError: "5",
+    StorageBusyError: "1",
+    # Space comes back when someone frees it: not within a second.
+    StorageFullError: "30",
+}
 _STATUS_TITLES = {
     400: "Bad request",
     401: "Unauthorized",

@@ -7,11 +7,14 @@ log (see ``service.http.following``); ``close`` stops and closes them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from ledger import Ledger, open_ledger
+from ledger.errors import StorageFullError
+from ledger.read_only import open_full_ledger
 from ledger.settings import DatabaseSetting, resolve_db_setting
 from lineage.budget import LineageBudget
 from lineage.policies import check_policy_choice
@@ -20,12 +23,18 @@ from projections.opening import open_read_models
 from projections.queries import ReadModels
 from service.http.following import LiveLineage, start_projector
 from service.http.group_commit import GroupCommit
-from service.http.idempotency import IdempotencyStore, open_idempotency_store
+from service.http.idempotency import (
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    open_idempotency_store,
+)
 from service.http.ratelimit import RateLimiter
 from service.http.readiness import StallWatch
 from service.http.settings import ServerSettings
 
 __all__ = ["Services"]
+
+_log = logging.getLogger("remix_ledger.http")
 
 
 @dataclass
@@ -46,13 +55,22 @@ class Services:
     token_members: dict[UUID, UUID | None] = field(default_factory=dict)
     #: Since when the read models stand still behind the log (``/readyz``).
     read_model_progress: StallWatch = field(default_factory=StallWatch)
+    #: Why this process only reads (its disk was full when it started); None: it writes.
+    read_only: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: ServerSettings) -> Services:
         setting = resolve_db_setting(settings.db)
-        ledger = open_ledger(settings.db)
+        read_only: str | None = None
+        try:
+            ledger = open_ledger(settings.db)
+        except StorageFullError as full:
+            # Serve what is there rather than not start: reads go on, writes answer 503.
+            ledger = open_full_ledger(setting, full)
+            read_only = f"{full}; restart the server when there is room again to record"
+            _log.warning("serving reads only: %s", read_only)
         ledger.policy_check = check_policy_choice  # policy choices checked as statements read them
         mode = settings.projector or ("elected" if setting.backend == "postgres" else "thread")
         if mode not in ("thread", "elected", "external"):
@@ -68,11 +86,16 @@ class Services:
             ledger=ledger,
             read_models=read_models,
             lineage=LiveLineage(ledger, graph, poll_interval=settings.poll_interval),
-            idempotency=open_idempotency_store(setting, settings.idempotency_ttl_seconds),
+            idempotency=(
+                MemoryIdempotencyStore(settings.idempotency_ttl_seconds)
+                if read_only
+                else open_idempotency_store(setting, settings.idempotency_ttl_seconds)
+            ),
             limiter=RateLimiter(settings.writes_per_second, settings.write_burst),
             projector_mode=mode,
             writes=GroupCommit(ledger),
             lineage_budget=LineageBudget(settings.lineage_budget_seconds, settings.lineage_workers),
+            read_only=read_only,
         )
         services._start()
         return services

@@ -18,11 +18,13 @@ from fastapi.routing import APIRoute
 
 from ledger.errors import (
     LedgerError,
+    StorageUnavailableError,
     UnknownCommentError,
     UnknownMemberError,
     UnknownProductionError,
     UnknownWorkError,
 )
+from ledger.storage import storage_error
 from lineage.budget import LineageTooSlowError
 from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError
@@ -32,7 +34,12 @@ __all__ = ["PageRoute", "error_page", "first_line"]
 
 _log = logging.getLogger("remix_ledger.web")
 _NOT_FOUND = (UnknownWorkError, UnknownMemberError, UnknownProductionError, UnknownCommentError)
-_UNAVAILABLE = (ReadModelsBehindError, GraphvizMissingError, LineageTooSlowError)
+_UNAVAILABLE = (
+    ReadModelsBehindError,
+    GraphvizMissingError,
+    LineageTooSlowError,
+    StorageUnavailableError,
+)
 _TITLES = {
     404: "Not found",
     422: "That request cannot be answered",
@@ -84,7 +91,10 @@ class PageRoute(APIRoute):
                 first = error.errors()[0] if error.errors() else {}
                 where = ".".join(str(part) for part in first.get("loc", ()) if part != "query")
                 return error_page(request, 422, f"{where}: {first.get('msg', 'invalid')}")
-            except Exception:
+            except Exception as error:
+                busy_or_full = storage_error(error)
+                if busy_or_full is not None:
+                    return error_page(request, 503, _first_line(busy_or_full))
                 _log.exception("a page failed: %s %s", request.method, request.url.path)
                 return error_page(
                     request, 500, "the page could not be made; the failure was logged"

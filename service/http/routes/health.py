@@ -34,6 +34,8 @@ def readyz(services: ServicesDep) -> dict[str, Any]:
         ) from None
     lineage = services.lineage.position
     body = {**status.as_dict(), "lineage_position": lineage, "projector": services.projector_mode}
+    if services.read_only is not None:
+        body["read_only"] = services.read_only  # ready to read; why writes answer 503
     behind = max(status.lag, status.head - lineage)
     stalled = services.read_model_progress.stalled_for(status.position, status.head)
     failure = services.read_models.projector.failure

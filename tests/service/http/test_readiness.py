@@ -86,7 +86,7 @@ class CountedStop(threading.Event):
         return self.is_set()
 
 
-def test_a_follower_that_keeps_failing_backs_off_and_logs_one_line_per_retry(
+def test_a_follower_that_keeps_failing_backs_off_and_logs_once_not_at_every_retry(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     stop = CountedStop(waits=10)
@@ -99,13 +99,13 @@ def test_a_follower_that_keeps_failing_backs_off_and_logs_one_line_per_retry(
         following._keep_going(
             stop, follow, "the read models", on_failure=failures.append, progress=lambda: 7
         )
-    assert stop.delays == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
+    assert stop.delays == [1, 2, 4, 8, 16, 30, 30, 30, 30, 30]
     assert len(failures) == 10
     records = [r for r in caplog.records if r.name == "remix_ledger.http"]
-    assert len(records) == 10  # one line each, not a traceback a second
+    # One traceback for the first failure; reminders come at most once a minute
+    # (service.http.outages), and these ten retries took no time.
+    assert len(records) == 1
     assert records[0].exc_info is not None
-    assert all(r.exc_info is None for r in records[1:])
-    assert "10 times in a row" in records[-1].getMessage()
 
 
 def test_the_backoff_starts_again_once_the_follower_has_made_progress() -> None:
