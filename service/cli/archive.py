@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import an archive; re-importing records nothing new."""
         state = state_of(ctx)
-        ledger = state.ledger
+        ledger = state.recording()
         if state.refusal is not None and not dry_run:
             # Said once, here, rather than as the error of every line of the archive.
             raise ReadOnlyLedgerError(state.refusal)

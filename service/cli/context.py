@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from enum import StrEnum
 from typing import Any, ClassVar
 
 import typer
 
 from ledger import Ledger, open_ledger
+from ledger.errors import DatabaseSettingError
+from ledger.existence import names_a_ledger
 from ledger.read_only import open_read_only_ledger, unwritable_reason
 from ledger.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.values import parse_time
@@ -19,7 +22,7 @@ from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 
-__all__ = ["CliState", "Format", "emit_json", "parse_when", "state_of"]
+__all__ = ["CliState", "Format", "emit_json", "parse_when", "recording", "state_of"]
 
 
 class Format(StrEnum):
@@ -53,6 +56,10 @@ class CliState:
         self._lineage: LineageGraph | None = None
         # Why the opened ledger refuses writes (None: it records); set by ``ledger``.
         self.refusal: str | None = None
+        # Set by ``recording``: this command may create the ledger.
+        self.records = False
+        # The SQLite file this command created (None: it existed, or is not SQLite).
+        self.created: Path | None = None
         CliState.current = self
 
     @property
@@ -65,6 +72,11 @@ class CliState:
         if self._ledger is None:
             setting = self.setting
             check_sqlite_location(setting)
+            if not self.records and not names_a_ledger(setting):
+                raise DatabaseSettingError(no_ledger_message(setting))
+            path = setting.sqlite_path
+            if path is not None and not path.exists():
+                self.created = path
             self.refusal = _refusal(setting)
             if self.refusal is None:
                 self._ledger = open_ledger(self.db)
@@ -88,6 +100,11 @@ class CliState:
             self._read_models = ReadModels(self.ledger, open_read_models(self.setting))
         return self._read_models
 
+    def recording(self) -> Ledger:
+        """The ledger for a command that records: created if it does not exist yet."""
+        self.records = True
+        return self.ledger
+
     def close(self) -> None:
         if self._read_models is not None:
             self._read_models.store.close()
@@ -95,6 +112,15 @@ class CliState:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+
+
+def no_ledger_message(setting: DatabaseSetting) -> str:
+    path = setting.sqlite_path
+    where = repr(str(path)) if path is not None else f"{setting.redacted_url!r} (no events table)"
+    return (
+        f"no ledger at {where}; a query never creates one:"
+        " `remix-ledger demo`, `import` or a recording command makes one"
+    )
 
 
 def _refusal(setting: DatabaseSetting) -> str | None:
@@ -114,6 +140,11 @@ def state_of(ctx: typer.Context) -> CliState:
     state = ctx.find_object(CliState)
     assert state is not None
     return state
+
+
+def recording(ctx: typer.Context) -> Ledger:
+    """The ledger for a recording command (``CliState.recording``)."""
+    return state_of(ctx).recording()
 
 
 def emit_json(data: Any) -> None:

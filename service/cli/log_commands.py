@@ -123,7 +123,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sign the log's current head and record the checkpoint; print it."""
         signer = read_signer(key)
-        store = current_tree(state_of(ctx))
+        state = state_of(ctx)
+        state.recording()
+        store = current_tree(state)
         typer.echo(sign_checkpoint(store, signer).note, nl=False)
 
     @log.command()

@@ -14,7 +14,7 @@ import typer
 
 from ledger.errors import InvalidValueError
 from ledger.tokens import issue_token, list_tokens, revoke_token
-from service.cli.context import Format, emit_json, state_of
+from service.cli.context import Format, emit_json, recording, state_of
 
 __all__ = ["register"]
 
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         label: str = typer.Option("", "--label", help="What the token is for (up to 100 chars)."),
     ) -> None:
         """Issue a token and print its secret (shown this once)."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         member_id = None if member is None else ledger.find_member(member)
         issued = issue_token(ledger, member_id, label=label)
         whose = "an operator token" if member_id is None else f"a token for member {member_id}"
@@ -79,6 +79,6 @@ def register(app: typer.Typer) -> None:
             parsed = UUID(token_id)
         except ValueError:
             raise InvalidValueError(f"{token_id!r} is not a token id (see token list)") from None
-        recorded = revoke_token(state_of(ctx).ledger, parsed)
+        recorded = revoke_token(recording(ctx), parsed)
         where = "already revoked" if recorded.position is None else f"position {recorded.position}"
         typer.echo(f"revoked token {parsed} ({where})")
