@@ -101,7 +101,15 @@ def register(app: typer.Typer) -> None:
         if state.refusal is not None and not dry_run:
             # Said once, here, rather than as the error of every line of the archive.
             raise ReadOnlyLedgerError(state.refusal)
-        report = run_import(ledger, file, dry_run=dry_run, batch_lines=batch_lines, strict=strict)
+        try:
+            report = run_import(
+                ledger, file, dry_run=dry_run, batch_lines=batch_lines, strict=strict
+            )
+        except BaseException:
+            state.discard_if_empty()
+            raise
+        if dry_run or report.errors:
+            state.discard_if_empty()
         for error in report.errors:
             print(error, file=sys.stderr)
         typer.echo(summary(report, dry_run=dry_run))

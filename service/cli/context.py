@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar
 
 import typer
@@ -60,6 +60,7 @@ class CliState:
         self.records = False
         # The SQLite file this command created (None: it existed, or is not SQLite).
         self.created: Path | None = None
+        self._there_before: set[Path] = set()
         CliState.current = self
 
     @property
@@ -77,6 +78,7 @@ class CliState:
             path = setting.sqlite_path
             if path is not None and not path.exists():
                 self.created = path
+                self._there_before = set(path.parent.iterdir())
             self.refusal = _refusal(setting)
             if self.refusal is None:
                 self._ledger = open_ledger(self.db)
@@ -105,6 +107,22 @@ class CliState:
         self.records = True
         return self.ledger
 
+    def discard_if_empty(self) -> None:
+        """Remove the ledger this command created if it recorded nothing into it.
+
+        A failed import leaves no empty ledger behind: the file, its write-ahead log,
+        its views and lineage snapshot (every file named after it that appeared
+        since it was opened). A file that was there before is never touched.
+        """
+        created = self.created
+        if created is None or self._ledger is None or self._ledger.head:
+            return
+        self.close()
+        for file in set(created.parent.iterdir()) - self._there_before:
+            if _named_after(file.name, created):
+                file.unlink(missing_ok=True)
+        self.created = None
+
     def close(self) -> None:
         if self._read_models is not None:
             self._read_models.store.close()
@@ -112,6 +130,12 @@ class CliState:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+
+
+def _named_after(name: str, ledger_path: Path) -> bool:
+    """``new.db``, ``new.db-wal``, ``new.views.db``, ``new.lineage.pickle`` for ``new.db``."""
+    own = ledger_path.name
+    return name == own or name.startswith((f"{own}-", f"{own}.", f"{ledger_path.stem}."))
 
 
 def no_ledger_message(setting: DatabaseSetting) -> str:

@@ -78,3 +78,56 @@ def test_a_recording_command_still_creates_the_ledger_a_query_then_reads(
     cli("member", "add", "ana", "--external-id", "ana")
     assert (tmp_path / "new.db").is_file()
     assert "ana" in cli("members", "list")
+
+
+def _archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The lines of a small exported ledger (made in a folder of its own)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    cli = Cli(str(source / "source.db"), capsys)
+    cli("member", "add", "ana", "--external-id", "ana")
+    cli("member", "add", "bee", "--external-id", "bee")
+    cli("contribute", "--title", "One", "--author", "ana", "--external-id", "w1")
+    return cli("export").splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("bad_line", [1, 3])
+def test_a_failed_import_into_a_new_ledger_that_recorded_nothing_leaves_no_file(
+    bad_line: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _archive(tmp_path, capsys)
+    lines[bad_line - 1] = "{not json\n"
+    folder = tmp_path / "here"
+    folder.mkdir()
+    archive = folder / "bad.jsonl"
+    archive.write_text("".join(lines), encoding="utf-8")
+    cli = Cli(str(folder / "new.db"), capsys)
+    cli("import", str(archive), expect=2)
+    assert f"bad.jsonl:{bad_line}:" in cli.err
+    assert sorted(file.name for file in folder.iterdir()) == ["bad.jsonl"]
+    cli("import", str(archive), "--dry-run", expect=2)
+    assert sorted(file.name for file in folder.iterdir()) == ["bad.jsonl"]
+    cli("import", str(folder / "missing.jsonl"), expect=2)
+    assert sorted(file.name for file in folder.iterdir()) == ["bad.jsonl"]
+
+
+def test_a_failed_import_keeps_the_batches_it_recorded_and_any_ledger_there_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _archive(tmp_path, capsys)
+    folder = tmp_path / "here"
+    folder.mkdir()
+    archive = folder / "bad.jsonl"
+    archive.write_text("".join([*lines[:3], "{not json\n"]), encoding="utf-8")
+    cli = Cli(str(folder / "new.db"), capsys)
+    cli("import", str(archive), "--batch-lines", "1", expect=2)
+    assert "members      2" in cli("census")
+    only_bad = folder / "only-bad.jsonl"
+    only_bad.write_text("{not json\n", encoding="utf-8")
+    existing = Cli(str(folder / "existing.db"), capsys)
+    existing("member", "add", "cy")
+    existing("import", str(only_bad), expect=2)
+    assert "members      1" in existing("census")
+    (folder / "empty.db").touch()  # an empty SQLite database, there before the import
+    Cli(str(folder / "empty.db"), capsys)("import", str(only_bad), expect=2)
+    assert (folder / "empty.db").is_file()
