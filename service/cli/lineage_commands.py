@@ -24,7 +24,7 @@ from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
 from lineage.previews import StatementView, statement_views
 from lineage.provenance import provenance_document, write_provenance
 from lineage.render import render, to_dot, to_graphml, to_json, write_tree
-from service.cli.context import Format, emit_json, recording, state_of
+from service.cli.context import Format, emit_json, parse_when, recording, state_of
 from service.cli.records import AS_HELP, AT_HELP, FormatOption, _actor, emit_json_line, report
 from service.cli.views import AS_OF_HELP, as_of_position
 
@@ -275,6 +275,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             [], "--weight", help="WORK=WEIGHT; give every included work one."
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Choose the production's royalty policy, contributor pool and work weights."""
@@ -303,6 +304,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
                 pool_percent=_decimal(pool_percent, "--pool-percent"),
                 weights=weights or None,
                 actor_id=_actor(ledger, acting),
+                occurred_at=parse_when(at),
             )
         except InvalidWeightsError as error:
             named = typed.get(error.work_id) if error.work_id is not None else None

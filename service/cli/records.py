@@ -173,12 +173,16 @@ def register(app: typer.Typer) -> typer.Typer:
         member_ref: str = typer.Argument(..., metavar="MEMBER"),
         role: str = typer.Argument("curator", help="The role to grant (curator)."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Grant a role to a member (the operator, or a curator, may)."""
         ledger = recording(ctx)
         recorded = ledger.grant_role(
-            ledger.find_member(member_ref), role, actor_id=_actor(ledger, acting)
+            ledger.find_member(member_ref),
+            role,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         report(ledger, f"granted {role} to", recorded, output_format)
 
@@ -191,13 +195,18 @@ def register(app: typer.Typer) -> typer.Typer:
             None, help="The name to credit (with mode pseudonym)."
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Set how a member is credited: by name, by a pseudonym, or not at all."""
         ledger = recording(ctx)
         member_id = ledger.find_member(member_ref)
         recorded = ledger.set_credit_preference(
-            member_id, mode, pseudonym=pseudonym, actor_id=_actor(ledger, acting)
+            member_id,
+            mode,
+            pseudonym=pseudonym,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         report(ledger, "set credit preference of", recorded, output_format)
 
@@ -420,13 +429,20 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         works: list[str] = typer.Argument(..., metavar="WORK..."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Add works to an unpublished production."""
         ledger = recording(ctx)
         production_id = ledger.find_production(production_ref)
         work_ids = [ledger.find_work(work) for work in works]
-        recorded = include_works(ledger, production_id, work_ids, actor_id=_actor(ledger, acting))
+        recorded = include_works(
+            ledger,
+            production_id,
+            work_ids,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
+        )
         report(
             ledger, f"included {len(set(work_ids))} work(s) in production", recorded, output_format
         )
@@ -437,6 +453,7 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         work: str = typer.Argument(...),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Take a work out of an unpublished production."""
@@ -445,6 +462,7 @@ def register(app: typer.Typer) -> typer.Typer:
             ledger.find_production(production_ref),
             ledger.find_work(work),
             actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         report(ledger, "excluded from production", recorded, output_format)
 
