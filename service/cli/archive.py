@@ -5,17 +5,26 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 
 from ledger.archive import ImportReport, export_archive, import_archive
 from ledger.census import Census
 from ledger.errors import ArchiveError, ReadOnlyLedgerError
-from service.cli.context import state_of
+from service.cli.context import Format, state_of
 from service.cli.progress import progress_bar
+from service.cli.records import emit_json_line
 
-__all__ = ["census_text", "out_of_order_text", "plural", "register", "run_import", "summary"]
+__all__ = [
+    "census_text",
+    "out_of_order_text",
+    "plural",
+    "register",
+    "report_dict",
+    "run_import",
+    "summary",
+]
 
 # ``-o -`` means standard output, as it does for most command-line tools.
 STDOUT = Path("-")
@@ -66,6 +75,24 @@ def summary(report: ImportReport, *, dry_run: bool) -> str:
     return text
 
 
+def report_dict(report: ImportReport, *, dry_run: bool) -> dict[str, Any]:
+    """The import's report as JSON: what ``summary`` says, and every bad line."""
+    return {
+        "recorded": "import",
+        "source": report.source,
+        "dry_run": dry_run,
+        "lines": report.lines,
+        "applied": report.applied,
+        "skipped": report.skipped,
+        "events": report.events,
+        "batches": report.batches,
+        "position": report.last_position,
+        "out_of_order": report.out_of_order,
+        "out_of_order_lines": report.out_of_order_lines,
+        "errors": report.errors,
+    }
+
+
 def out_of_order_text(report: ImportReport, *, dry_run: bool) -> str:
     """The acts dated before one of their sources, which the import kept as dated."""
     count = report.out_of_order
@@ -94,17 +121,29 @@ def register(app: typer.Typer) -> None:
             "--strict",
             help="Refuse a remix or citation dated before one of its sources.",
         ),
+        output_format: Format = typer.Option(Format.text, "--format", help="text or json."),
     ) -> None:
         """Import an archive; re-importing records nothing new."""
         state = state_of(ctx)
-        ledger = state.ledger
+        ledger = state.recording()
         if state.refusal is not None and not dry_run:
             # Said once, here, rather than as the error of every line of the archive.
             raise ReadOnlyLedgerError(state.refusal)
-        report = run_import(ledger, file, dry_run=dry_run, batch_lines=batch_lines, strict=strict)
-        for error in report.errors:
-            print(error, file=sys.stderr)
-        typer.echo(summary(report, dry_run=dry_run))
+        try:
+            report = run_import(
+                ledger, file, dry_run=dry_run, batch_lines=batch_lines, strict=strict
+            )
+        except BaseException:
+            state.discard_if_empty()
+            raise
+        if dry_run or report.errors:
+            state.discard_if_empty()
+        if output_format is Format.json:
+            emit_json_line(report_dict(report, dry_run=dry_run))
+        else:
+            for error in report.errors:
+                print(error, file=sys.stderr)
+            typer.echo(summary(report, dry_run=dry_run))
         if report.errors:
             raise ArchiveError(f"{len(report.errors)} bad line(s) in {file}; nothing was recorded")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar
 
 import typer
 
 from ledger import Ledger, open_ledger
-from ledger.errors import StorageFullError
+from ledger.errors import DatabaseSettingError, StorageFullError
+from ledger.existence import names_a_ledger
 from ledger.read_only import open_full_ledger, open_read_only_ledger, unwritable_reason
 from ledger.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.values import parse_time
@@ -20,7 +22,7 @@ from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 
-__all__ = ["CliState", "Format", "emit_json", "parse_when", "state_of"]
+__all__ = ["CliState", "Format", "emit_json", "parse_when", "recording", "state_of"]
 
 
 class Format(StrEnum):
@@ -54,6 +56,11 @@ class CliState:
         self._lineage: LineageGraph | None = None
         # Why the opened ledger refuses writes (None: it records); set by ``ledger``.
         self.refusal: str | None = None
+        # Set by ``recording``: this command may create the ledger.
+        self.records = False
+        # The SQLite file this command created (None: it existed, or is not SQLite).
+        self.created: Path | None = None
+        self._there_before: set[Path] = set()
         CliState.current = self
 
     @property
@@ -66,6 +73,12 @@ class CliState:
         if self._ledger is None:
             setting = self.setting
             check_sqlite_location(setting)
+            if not self.records and not names_a_ledger(setting):
+                raise DatabaseSettingError(no_ledger_message(setting))
+            path = setting.sqlite_path
+            if path is not None and not path.exists():
+                self.created = path
+                self._there_before = set(path.parent.iterdir())
             self.refusal = _refusal(setting)
             if self.refusal is None:
                 try:
@@ -94,6 +107,27 @@ class CliState:
             self._read_models = ReadModels(self.ledger, open_read_models(self.setting))
         return self._read_models
 
+    def recording(self) -> Ledger:
+        """The ledger for a command that records: created if it does not exist yet."""
+        self.records = True
+        return self.ledger
+
+    def discard_if_empty(self) -> None:
+        """Remove the ledger this command created if it recorded nothing into it.
+
+        A failed import leaves no empty ledger behind: the file, its write-ahead log,
+        its views and lineage snapshot (every file named after it that appeared
+        since it was opened). A file that was there before is never touched.
+        """
+        created = self.created
+        if created is None or self._ledger is None or self._ledger.head:
+            return
+        self.close()
+        for file in set(created.parent.iterdir()) - self._there_before:
+            if _named_after(file.name, created):
+                file.unlink(missing_ok=True)
+        self.created = None
+
     def close(self) -> None:
         if self._read_models is not None:
             self._read_models.store.close()
@@ -101,6 +135,21 @@ class CliState:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+
+
+def _named_after(name: str, ledger_path: Path) -> bool:
+    """``new.db``, ``new.db-wal``, ``new.views.db``, ``new.lineage.pickle`` for ``new.db``."""
+    own = ledger_path.name
+    return name == own or name.startswith((f"{own}-", f"{own}.", f"{ledger_path.stem}."))
+
+
+def no_ledger_message(setting: DatabaseSetting) -> str:
+    path = setting.sqlite_path
+    where = repr(str(path)) if path is not None else f"{setting.redacted_url!r} (no events table)"
+    return (
+        f"no ledger at {where}; a query never creates one:"
+        " `remix-ledger demo`, `import` or a recording command makes one"
+    )
 
 
 def _refusal(setting: DatabaseSetting) -> str | None:
@@ -120,6 +169,11 @@ def state_of(ctx: typer.Context) -> CliState:
     state = ctx.find_object(CliState)
     assert state is not None
     return state
+
+
+def recording(ctx: typer.Context) -> Ledger:
+    """The ledger for a recording command (``CliState.recording``)."""
+    return state_of(ctx).recording()
 
 
 def emit_json(data: Any) -> None:

@@ -135,6 +135,7 @@ def register(app: typer.Typer) -> None:
         """Build the Tiny Stories sample into an empty (or earlier demo) ledger, and show it."""
         _check_tree_folder(tree_path)
         state = state_of(ctx)
+        state.recording()
         if replace:
             _replace(state)
         _check_builds_into(state)

@@ -24,7 +24,7 @@ from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
 from lineage.previews import StatementView, statement_views
 from lineage.provenance import provenance_document, write_provenance
 from lineage.render import render, to_dot, to_graphml, to_json, write_tree
-from service.cli.context import Format, emit_json, state_of
+from service.cli.context import Format, emit_json, parse_when, recording, state_of
 from service.cli.records import AS_HELP, AT_HELP, FormatOption, _actor, emit_json_line, report
 from service.cli.views import AS_OF_HELP, as_of_position
 
@@ -163,7 +163,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
     ) -> None:
         """The royalty statement of each revenue payment of a production, to the cent."""
         state = state_of(ctx)
-        ledger = state.ledger
+        ledger = state.recording() if issue else state.ledger
         production_id = ledger.find_production(production_ref)
         lineage = state.lineage
         what_if = _policy(policy, param)
@@ -275,10 +275,11 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
             [], "--weight", help="WORK=WEIGHT; give every included work one."
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Choose the production's royalty policy, contributor pool and work weights."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         params = parse_params(param)
         chosen = policy_from_name(
             policy, **params
@@ -303,6 +304,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
                 pool_percent=_decimal(pool_percent, "--pool-percent"),
                 weights=weights or None,
                 actor_id=_actor(ledger, acting),
+                occurred_at=parse_when(at),
             )
         except InvalidWeightsError as error:
             named = typed.get(error.work_id) if error.work_id is not None else None
@@ -327,7 +329,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         """
         from service.cli.context import parse_when
 
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.waive_share(
             ledger.find_production(production_ref),
             ledger.find_member(member),

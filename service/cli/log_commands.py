@@ -35,6 +35,7 @@ from ledger.transparency.store import TreeStore
 from ledger.transparency.tiles import tile_path, tiles_for_size
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.progress import progress_bar
+from service.cli.records import emit_json_line
 
 __all__ = ["VKEY_ENV_VAR", "register"]
 
@@ -130,13 +131,29 @@ def register(app: typer.Typer) -> None:
         key: Path | None = typer.Option(
             None, "--key", help=f"The private key file (default: ${KEY_ENV_VAR})."
         ),
+        output_format: Format = typer.Option(Format.text, "--format", help="text or json."),
     ) -> None:
         """Sign the log's current head and record the checkpoint; print it. The key's
         state file (KEY.last-checkpoint, beside it) keeps the last checkpoint it signed:
         a head that does not extend that one is refused."""
         log_key = read_log_key(key)
-        store = current_tree(state_of(ctx))
-        typer.echo(sign_checkpoint(store, log_key.signer, log_key.state).note, nl=False)
+        state = state_of(ctx)
+        state.recording()
+        store = current_tree(state)
+        signed = sign_checkpoint(store, log_key.signer, log_key.state)
+        if output_format is Format.json:
+            # A checkpoint is no event of the log: its size (the log position it
+            # signs) says where it stands, as in `log checkpoints --format json`.
+            line = {
+                "recorded": "checkpoint",
+                "size": signed.size,
+                "recorded_at": signed.recorded_at,
+                "vkey": signed.vkey,
+                "note": signed.note,
+            }
+            emit_json_line(line)
+            return
+        typer.echo(signed.note, nl=False)
 
     @log.command()
     def checkpoints(

@@ -17,7 +17,7 @@ from ledger import Citation, Ledger, Money, Recorded
 from ledger.errors import InvalidValueError, UnknownWorkError
 from ledger.operations import include_works, register_curator
 from ledger.values import Kind, Relation, parse_enum
-from service.cli.context import Format, parse_when, state_of
+from service.cli.context import Format, parse_when, recording
 
 __all__ = ["FormatOption", "emit_json_line", "parse_source", "register", "report"]
 
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Register a member."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         if curator:
             recorded = register_curator(
                 ledger,
@@ -173,12 +173,16 @@ def register(app: typer.Typer) -> typer.Typer:
         member_ref: str = typer.Argument(..., metavar="MEMBER"),
         role: str = typer.Argument("curator", help="The role to grant (curator)."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Grant a role to a member (the operator, or a curator, may)."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.grant_role(
-            ledger.find_member(member_ref), role, actor_id=_actor(ledger, acting)
+            ledger.find_member(member_ref),
+            role,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         report(ledger, f"granted {role} to", recorded, output_format)
 
@@ -191,13 +195,18 @@ def register(app: typer.Typer) -> typer.Typer:
             None, help="The name to credit (with mode pseudonym)."
         ),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Set how a member is credited: by name, by a pseudonym, or not at all."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         member_id = ledger.find_member(member_ref)
         recorded = ledger.set_credit_preference(
-            member_id, mode, pseudonym=pseudonym, actor_id=_actor(ledger, acting)
+            member_id,
+            mode,
+            pseudonym=pseudonym,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         report(ledger, "set credit preference of", recorded, output_format)
 
@@ -216,7 +225,7 @@ def register(app: typer.Typer) -> typer.Typer:
         at: str | None,
         output_format: Format,
     ) -> None:
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.remix(
             authors=[ledger.find_member(author) for author in authors],
             title=title,
@@ -311,7 +320,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Add a source to a work (only its authors may; a cycle is refused)."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.cite_source(
             ledger.find_work(work),
             parse_source(ledger, source),
@@ -330,7 +339,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Retract a work: hidden from rankings, never erased from the log."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.retract_work(
             ledger.find_work(work),
             reason=reason,
@@ -350,7 +359,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Comment on a work."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.comment(
             work_id=ledger.find_work(work),
             author_id=ledger.find_member(author),
@@ -375,7 +384,7 @@ def register(app: typer.Typer) -> typer.Typer:
             raise InvalidValueError(
                 "give --down or --withdraw, not both (withdrawing removes the vote, up or down)"
             )
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         member_id, work_id = ledger.find_member(member_ref), ledger.find_work(work)
         if withdraw:
             recorded = ledger.withdraw_vote(
@@ -404,7 +413,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Start a production."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.create_production(
             title=title,
             curator_id=ledger.find_member(curator),
@@ -420,13 +429,20 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         works: list[str] = typer.Argument(..., metavar="WORK..."),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Add works to an unpublished production."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         production_id = ledger.find_production(production_ref)
         work_ids = [ledger.find_work(work) for work in works]
-        recorded = include_works(ledger, production_id, work_ids, actor_id=_actor(ledger, acting))
+        recorded = include_works(
+            ledger,
+            production_id,
+            work_ids,
+            actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
+        )
         report(
             ledger, f"included {len(set(work_ids))} work(s) in production", recorded, output_format
         )
@@ -437,14 +453,16 @@ def register(app: typer.Typer) -> typer.Typer:
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
         work: str = typer.Argument(...),
         acting: str | None = typer.Option(None, "--as", help=AS_HELP),
+        at: str | None = typer.Option(None, "--at", help=AT_HELP),
         output_format: FormatOption = Format.text,
     ) -> None:
         """Take a work out of an unpublished production."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.exclude_work(
             ledger.find_production(production_ref),
             ledger.find_work(work),
             actor_id=_actor(ledger, acting),
+            occurred_at=parse_when(at),
         )
         report(ledger, "excluded from production", recorded, output_format)
 
@@ -457,7 +475,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Publish a production (once)."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.publish(
             ledger.find_production(production_ref),
             actor_id=_actor(ledger, acting),
@@ -481,7 +499,7 @@ def register(app: typer.Typer) -> typer.Typer:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Record revenue a published production earned."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         recorded = ledger.record_revenue(
             ledger.find_production(production_ref),
             Money.parse(amount, currency),

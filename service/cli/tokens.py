@@ -14,7 +14,8 @@ import typer
 
 from ledger.errors import InvalidValueError
 from ledger.tokens import issue_token, list_tokens, revoke_token
-from service.cli.context import Format, emit_json, state_of
+from service.cli.context import Format, emit_json, recording, state_of
+from service.cli.records import emit_json_line
 
 __all__ = ["register"]
 
@@ -32,11 +33,24 @@ def register(app: typer.Typer) -> None:
             None, "--member", help="The member the token acts as; omit for an operator token."
         ),
         label: str = typer.Option("", "--label", help="What the token is for (up to 100 chars)."),
+        output_format: Format = typer.Option(Format.text, "--format", help="text or json."),
     ) -> None:
         """Issue a token and print its secret (shown this once)."""
-        ledger = state_of(ctx).ledger
+        ledger = recording(ctx)
         member_id = None if member is None else ledger.find_member(member)
         issued = issue_token(ledger, member_id, label=label)
+        if output_format is Format.json:
+            # One line, as every recording command's JSON; the secret is in it, once.
+            line = {
+                "recorded": "token",
+                "id": str(issued.token_id),
+                "member_id": None if member_id is None else str(member_id),
+                "label": label,
+                "position": issued.position,
+                "secret": issued.secret,
+            }
+            emit_json_line(line)
+            return
         whose = "an operator token" if member_id is None else f"a token for member {member_id}"
         typer.echo(f"issued {whose}: id {issued.token_id} (position {issued.position})", err=True)
         typer.echo(issued.secret)
@@ -72,13 +86,20 @@ def register(app: typer.Typer) -> None:
 
     @tokens.command("revoke")
     def token_revoke(
-        ctx: typer.Context, token_id: str = typer.Argument(..., help="The token's id (token list).")
+        ctx: typer.Context,
+        token_id: str = typer.Argument(..., help="The token's id (token list)."),
+        output_format: Format = typer.Option(Format.text, "--format", help="text or json."),
     ) -> None:
         """Revoke a token: every server refuses it from its next request on."""
         try:
             parsed = UUID(token_id)
         except ValueError:
             raise InvalidValueError(f"{token_id!r} is not a token id (see token list)") from None
-        recorded = revoke_token(state_of(ctx).ledger, parsed)
+        recorded = revoke_token(recording(ctx), parsed)
+        if output_format is Format.json:
+            emit_json_line(
+                {"recorded": "revoked token", "id": str(parsed), "position": recorded.position}
+            )
+            return
         where = "already revoked" if recorded.position is None else f"position {recorded.position}"
         typer.echo(f"revoked token {parsed} ({where})")

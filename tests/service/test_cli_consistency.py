@@ -78,3 +78,75 @@ def test_every_time_argument_takes_a_plain_date(
     today = datetime.now(UTC).date().isoformat()
     assert "Late" in cli("rankings", "--as-of", today)
     assert '"works": []' in cli("rankings", "--as-of", "2000-01-01", "--format", "json")
+
+
+def test_grants_credit_preferences_and_production_settings_take_at(cli: Cli) -> None:
+    cli("member", "add", "ana", "--at", "2024-01-01T00:00:00Z")
+    cli("member", "grant", "ana", "curator", "--at", "2024-01-02T00:00:00Z")
+    cli("member", "credit", "ana", "pseudonym", "--pseudonym", "A", "--at", "2024-01-03T00:00:00Z")
+    cli(
+        "contribute",
+        "--title",
+        "S",
+        "--author",
+        "ana",
+        "--external-id",
+        "s1",
+        "--at",
+        "2024-01-03T00:00:00Z",
+    )
+    cli(
+        "production",
+        "create",
+        "Book",
+        "--curator",
+        "ana",
+        "--external-id",
+        "book",
+        "--at",
+        "2024-01-04T00:00:00Z",
+    )
+    cli("production", "include", "book", "s1", "--at", "2024-01-05T00:00:00Z")
+    cli("production", "policy", "book", "equal", "--at", "2024-01-06T00:00:00Z")
+    cli("production", "exclude", "book", "s1", "--at", "2024-01-07T00:00:00Z")
+    archive = cli("export")
+    for stamp in (
+        '"granted_at":"2024-01-02T00:00:00Z"',
+        '"set_at":"2024-01-03T00:00:00Z"',
+        '"included_at":"2024-01-05T00:00:00Z"',
+        '"chosen_at":"2024-01-06T00:00:00Z"',
+        '"excluded_at":"2024-01-07T00:00:00Z"',
+    ):
+        assert stamp in archive, stamp
+
+
+def test_token_issue_import_and_log_checkpoint_print_json_when_asked(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import json
+
+    cli("member", "add", "ana", "--external-id", "ana")
+    token = json.loads(
+        cli("token", "issue", "--member", "ana", "--label", "ci", "--format", "json")
+    )
+    assert token["recorded"] == "token" and token["label"] == "ci"
+    assert isinstance(token["position"], int) and token["secret"].startswith("rlt_")
+    assert token["id"] in cli("token", "list")
+    revoked = json.loads(cli("token", "revoke", token["id"], "--format", "json"))
+    assert revoked == {
+        "recorded": "revoked token",
+        "id": token["id"],
+        "position": token["position"] + 1,
+    }
+    archive = tmp_path / "one.jsonl"
+    archive.write_text(cli("export"), encoding="utf-8")
+    fresh = Cli(str(tmp_path / "fresh.db"), cli.capsys)
+    report = json.loads(fresh("import", str(archive), "--format", "json"))
+    assert report["recorded"] == "import" and report["applied"] == 1
+    assert report["out_of_order"] == 0 and report["out_of_order_lines"] == []
+    assert report["position"] == report["events"] and report["errors"] == []
+    key = tmp_path / "log.key"
+    cli("log", "keygen", "-o", str(key))
+    checkpoint = json.loads(cli("log", "checkpoint", "--key", str(key), "--format", "json"))
+    assert checkpoint["recorded"] == "checkpoint" and checkpoint["size"] == revoked["position"]
+    assert checkpoint["note"].startswith(checkpoint["vkey"].split("+")[0])
