@@ -13,8 +13,8 @@ from uuid import UUID
 
 import typer
 
-from ledger.production import Production
-from ledger.values import Kind, normalise_handle, parse_enum
+from ledger.domain.production import Production
+from ledger.domain.values import Kind, normalise_handle, parse_enum
 from projections.listing import WorkQuery, list_members, list_works
 from projections.rows import MemberRow, WorkRow
 from service.cli.context import Format, emit_json, state_of

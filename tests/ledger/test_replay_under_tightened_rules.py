@@ -20,21 +20,26 @@ from uuid import UUID
 
 import pytest
 
-import ledger.application
-import ledger.comment
-import ledger.member
-import ledger.production
-import ledger.vote
-import ledger.work
+import ledger.application.ledger
+import ledger.domain.comment
+import ledger.domain.member
+import ledger.domain.production
+import ledger.domain.vote
+import ledger.domain.work
 from ledger import Citation, Ledger, Money, Relation, open_ledger
 from ledger.archive import export_archive, import_archive
-from ledger.comment import Comment
-from ledger.errors import InvalidSourcesError, InvalidValueError, LedgerError, TextTooLongError
-from ledger.member import HandleClaim, Member
-from ledger.production import Production
-from ledger.values import check_text
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.domain.comment import Comment
+from ledger.domain.errors import (
+    InvalidSourcesError,
+    InvalidValueError,
+    LedgerError,
+    TextTooLongError,
+)
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.production import Production
+from ledger.domain.values import check_text
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph
 from lineage.policies.registry import policy_from_name

@@ -8,8 +8,12 @@ from urllib.parse import unquote
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import DatabaseSettingError
-from ledger.settings import POSTGRES_QUOTED_KEYWORDS, check_sqlite_location, resolve_db_setting
+from ledger.adapters.settings import (
+    POSTGRES_QUOTED_KEYWORDS,
+    check_sqlite_location,
+    resolve_db_setting,
+)
+from ledger.domain.errors import DatabaseSettingError
 from tests.conftest import POSTGRES_BASE, Databases, drop_schema, require_postgres
 
 

@@ -16,15 +16,15 @@ from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID
 
-from ledger.currencies import minor_unit_digits
-from ledger.errors import (
+from ledger.domain.currencies import minor_unit_digits
+from ledger.domain.errors import (
     ControlCharacterError,
     InvalidAmountError,
     InvalidHandleError,
     InvalidValueError,
     TextTooLongError,
 )
-from ledger.numbers import check_decimal_size, parse_bounded_decimal
+from ledger.domain.numbers import check_decimal_size, parse_bounded_decimal
 
 __all__ = [
     "MAX_AMOUNT",

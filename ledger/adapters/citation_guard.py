@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.errors import CycleError
-from ledger.work import Work
+from ledger.domain.errors import CycleError
+from ledger.domain.work import Work
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol

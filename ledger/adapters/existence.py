@@ -6,8 +6,8 @@ write-ahead log, the tables of a PostgreSQL schema), so it asks first.
 
 from __future__ import annotations
 
-from ledger.errors import DatabaseSettingError
-from ledger.settings import ENV_VAR, DatabaseSetting
+from ledger.adapters.settings import ENV_VAR, DatabaseSetting
+from ledger.domain.errors import DatabaseSettingError
 
 __all__ = ["EVENTS_TABLE", "names_a_ledger"]
 
@@ -29,7 +29,7 @@ def names_a_ledger(setting: DatabaseSetting) -> bool:
     # Imported here: the PostgreSQL driver is an optional extra.
     import psycopg
 
-    from ledger.application import postgres_connect
+    from ledger.application.ledger import postgres_connect
 
     try:
         with postgres_connect(setting.env) as connection:

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from uuid import UUID
 
-from ledger.errors import RoyaltyOverAllocationError
-from ledger.values import Citation
+from ledger.domain.errors import RoyaltyOverAllocationError
+from ledger.domain.values import Citation
 
 __all__ = [
     "MAX_NAMED",

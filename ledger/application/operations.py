@@ -19,9 +19,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from ledger.application import ConcurrencyError, Ledger, Recorded
-from ledger.unit_of_work import UnitOfWork
-from ledger.values import Role
+from ledger.application.ledger import ConcurrencyError, Ledger, Recorded
+from ledger.application.unit_of_work import UnitOfWork
+from ledger.domain.values import Role
 
 __all__ = ["exclude_works", "in_one_transaction", "include_works", "register_curator"]
 

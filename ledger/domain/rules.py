@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from ledger.errors import (
+from ledger.domain.errors import (
     DuplicateExternalIdError,
     HandleTakenError,
     InvalidTimeError,
     InvalidValueError,
     PermissionDeniedError,
 )
-from ledger.values import (
+from ledger.domain.values import (
     MAX_EXTERNAL_ID,
     Citation,
     Kind,
@@ -30,7 +30,7 @@ from ledger.values import (
     parse_enum,
     utc_now,
 )
-from ledger.work import Work
+from ledger.domain.work import Work
 
 __all__ = [
     "MAX_AHEAD",

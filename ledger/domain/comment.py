@@ -7,17 +7,20 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.acts import LedgerAggregate
-from ledger.errors import NotAuthorError, RetractedError
-from ledger.values import MAX_COMMENT, check_text
+from ledger.domain.acts import LedgerAggregate
+from ledger.domain.errors import NotAuthorError, RetractedError
+from ledger.domain.topics import recorded_under
+from ledger.domain.values import MAX_COMMENT, check_text
 
 __all__ = ["Comment"]
 
 
+@recorded_under("ledger.comment")
 class Comment(LedgerAggregate):
     """A comment on a work; retracting hides it but never erases it from the log."""
 
     class Commented(Aggregate.Created):
+        TOPIC = "ledger.comment:Comment.Commented"
         work_id: UUID
         author_id: UUID
         text: str
@@ -71,6 +74,7 @@ class Comment(LedgerAggregate):
         check_text("comment", text, MAX_COMMENT, prose=True)
 
     class CommentRetracted(Aggregate.Event):
+        TOPIC = "ledger.comment:Comment.CommentRetracted"
         actor_id: UUID | None
         occurred_at: datetime
 

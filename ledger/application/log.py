@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.utils import TopicError, resolve_topic
 
-from ledger.application import Ledger
+from ledger.application.ledger import Ledger
 
 __all__ = ["PAGE", "iter_events", "position_at"]
 

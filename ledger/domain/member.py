@@ -7,17 +7,20 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.acts import LedgerAggregate
-from ledger.errors import InvalidValueError
-from ledger.values import MAX_NAME, CreditMode, Role, check_text, parse_enum
+from ledger.domain.acts import LedgerAggregate
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.topics import recorded_under
+from ledger.domain.values import MAX_NAME, CreditMode, Role, check_text, parse_enum
 
 __all__ = ["HandleClaim", "Member", "is_handle_claim"]
 
 
+@recorded_under("ledger.member")
 class Member(LedgerAggregate):
     """A member of the studio."""
 
     class Registered(Aggregate.Created):
+        TOPIC = "ledger.member:Member.Registered"
         handle: str
         name: str
         external_id: str | None
@@ -66,6 +69,7 @@ class Member(LedgerAggregate):
         )
 
     class Renamed(Aggregate.Event):
+        TOPIC = "ledger.member:Member.Renamed"
         name: str
         actor_id: UUID | None
         occurred_at: datetime
@@ -101,6 +105,7 @@ class Member(LedgerAggregate):
         self._remember(idempotency_key)
 
     class RoleGranted(Aggregate.Event):
+        TOPIC = "ledger.member:Member.RoleGranted"
         role: str
         actor_id: UUID | None
         occurred_at: datetime
@@ -110,6 +115,7 @@ class Member(LedgerAggregate):
         self.roles.add(Role(role))
 
     class CreditPreferenceSet(Aggregate.Event):
+        TOPIC = "ledger.member:Member.CreditPreferenceSet"
         mode: str
         pseudonym: str | None
         actor_id: UUID | None
@@ -175,6 +181,7 @@ class Member(LedgerAggregate):
         return self.name
 
 
+@recorded_under("ledger.member")
 class HandleClaim(Aggregate):
     """Reserves one lower-case name for one member: its handle, or the name its
     external id reads as (``ledger.rules.external_name_to_reserve``).
@@ -185,6 +192,7 @@ class HandleClaim(Aggregate):
     """
 
     class Claimed(Aggregate.Created):
+        TOPIC = "ledger.member:HandleClaim.Claimed"
         handle: str
         member_id: UUID
 

@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from ledger.errors import (
+from ledger.adapters.settings import busy_timeout_seconds
+from ledger.domain.errors import (
     StorageBusyError,
     StorageFullError,
     StorageUnavailableError,
 )
-from ledger.settings import busy_timeout_seconds
 
 __all__ = [
     "TranslatingRecorder",

@@ -32,16 +32,16 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
 
-from ledger.application import Ledger
-from ledger.errors import (
+from ledger.adapters.settings import ENV_VAR, DatabaseSetting
+from ledger.adapters.storage import TranslatingRecorder
+from ledger.application.ledger import Ledger
+from ledger.domain.errors import (
     DatabaseSettingError,
     LedgerError,
     ReadOnlyLedgerError,
     StorageFullError,
     StorageUnavailableError,
 )
-from ledger.settings import ENV_VAR, DatabaseSetting
-from ledger.storage import TranslatingRecorder
 
 __all__ = [
     "ReadOnlyLedgerError",

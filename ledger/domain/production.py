@@ -10,16 +10,17 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.acts import LedgerAggregate
-from ledger.errors import (
+from ledger.domain.acts import LedgerAggregate
+from ledger.domain.errors import (
     AlreadyIssuedError,
     AlreadyPublishedError,
     InvalidValueError,
     InvalidWeightsError,
     NotPublishedError,
 )
-from ledger.numbers import check_decimal_size, parse_bounded_fraction
-from ledger.values import MAX_TITLE, Money, check_text
+from ledger.domain.numbers import check_decimal_size, parse_bounded_fraction
+from ledger.domain.topics import recorded_under
+from ledger.domain.values import MAX_TITLE, Money, check_text
 
 __all__ = ["DEFAULT_POLICY", "DEFAULT_POOL_PERCENT", "Production"]
 
@@ -31,10 +32,12 @@ DEFAULT_POOL_PERCENT = Decimal(50)
 MAX_POLICY_PARAMS = 16
 
 
+@recorded_under("ledger.production")
 class Production(LedgerAggregate):
     """A book, an episode, a film: works selected by a curator, published once."""
 
     class Created(Aggregate.Created):
+        TOPIC = "ledger.production:Production.Created"
         title: str
         curator_id: UUID
         external_id: str | None
@@ -164,6 +167,7 @@ class Production(LedgerAggregate):
             )
 
     class WorkIncluded(Aggregate.Event):
+        TOPIC = "ledger.production:Production.WorkIncluded"
         work_id: UUID
         actor_id: UUID | None
         occurred_at: datetime
@@ -199,6 +203,7 @@ class Production(LedgerAggregate):
         self._remember(idempotency_key)
 
     class WorkExcluded(Aggregate.Event):
+        TOPIC = "ledger.production:Production.WorkExcluded"
         work_id: UUID
         actor_id: UUID | None
         occurred_at: datetime
@@ -234,6 +239,7 @@ class Production(LedgerAggregate):
         self._remember(idempotency_key)
 
     class Published(Aggregate.Event):
+        TOPIC = "ledger.production:Production.Published"
         actor_id: UUID | None
         occurred_at: datetime
 
@@ -248,6 +254,7 @@ class Production(LedgerAggregate):
         self.published_at = occurred_at
 
     class RevenueRecorded(Aggregate.Event):
+        TOPIC = "ledger.production:Production.RevenueRecorded"
         amount: Money
         external_id: str | None
         actor_id: UUID | None
@@ -288,6 +295,7 @@ class Production(LedgerAggregate):
         self._remember(idempotency_key)
 
     class PolicyChosen(Aggregate.Event):
+        TOPIC = "ledger.production:Production.PolicyChosen"
         policy: str
         params: dict[str, str]
         pool_percent: Decimal
@@ -338,6 +346,7 @@ class Production(LedgerAggregate):
         self._remember(idempotency_key)
 
     class ShareWaived(Aggregate.Event):
+        TOPIC = "ledger.production:Production.ShareWaived"
         member_id: UUID
         actor_id: UUID | None
         occurred_at: datetime
@@ -354,6 +363,7 @@ class Production(LedgerAggregate):
         self.waived = (*self.waived, member_id)
 
     class RoyaltyStatementIssued(Aggregate.Event):
+        TOPIC = "ledger.production:Production.RoyaltyStatementIssued"
         revenue_number: int
         statement: dict[str, Any]
         actor_id: UUID | None

@@ -39,16 +39,21 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-from ledger.citation_guard import (
+from ledger.adapters.citation_guard import (
     check_citations_acyclic,
     citation_lock_for,
     cycle_error,
     is_ancestor,
     records_citation,
 )
-from ledger.comment import Comment
-from ledger.derived_works import citing_works, derived_works, may_be_cited
-from ledger.errors import (
+from ledger.adapters.derived_works import citing_works, derived_works, may_be_cited
+from ledger.adapters.paying_productions import pays_absolute, productions_that_chose_absolute
+from ledger.adapters.settings import ENV_VAR, check_sqlite_location, resolve_db_setting
+from ledger.adapters.storage import storage_error
+from ledger.adapters.transcodings import register_ledger_transcodings
+from ledger.application.unit_of_work import AggregateCache, UnitOfWork
+from ledger.domain.comment import Comment
+from ledger.domain.errors import (
     AmbiguousMemberError,
     DatabaseSettingError,
     DuplicateExternalIdError,
@@ -64,7 +69,7 @@ from ledger.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
-from ledger.identity import (
+from ledger.domain.identity import (
     comment_id_for,
     handle_claim_id_for,
     keyed_id_for,
@@ -74,12 +79,16 @@ from ledger.identity import (
     vote_id_for,
     work_id_for,
 )
-from ledger.member import HandleClaim, Member, is_handle_claim
-from ledger.numbers import check_decimal_size
-from ledger.paying_productions import pays_absolute, productions_that_chose_absolute
-from ledger.production import DEFAULT_POOL_PERCENT, Production
-from ledger.royalty_stack import Lineage, StackedClaims, check_absolute_stack, check_own_split
-from ledger.rules import (
+from ledger.domain.member import HandleClaim, Member, is_handle_claim
+from ledger.domain.numbers import check_decimal_size
+from ledger.domain.production import DEFAULT_POOL_PERCENT, Production
+from ledger.domain.royalty_stack import (
+    Lineage,
+    StackedClaims,
+    check_absolute_stack,
+    check_own_split,
+)
+from ledger.domain.rules import (
     check_built_after,
     check_contributor,
     check_external_id,
@@ -90,11 +99,7 @@ from ledger.rules import (
     handle_taken_error,
     occurred,
 )
-from ledger.settings import ENV_VAR, check_sqlite_location, resolve_db_setting
-from ledger.storage import storage_error
-from ledger.transcodings import register_ledger_transcodings
-from ledger.unit_of_work import AggregateCache, UnitOfWork
-from ledger.values import (
+from ledger.domain.values import (
     Citation,
     CreditMode,
     Kind,
@@ -104,8 +109,8 @@ from ledger.values import (
     normalise_handle,
     parse_enum,
 )
-from ledger.vote import Vote, check_vote_value
-from ledger.work import Work
+from ledger.domain.vote import Vote, check_vote_value
+from ledger.domain.work import Work
 
 __all__ = [
     "ConcurrencyError",

@@ -15,12 +15,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from ledger.bulk_read import read_aggregates
+from ledger.adapters.bulk_read import read_aggregates
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
-    from ledger.application import Ledger
+    from ledger.application.ledger import Ledger
 
 __all__ = ["AggregateCache", "UnitOfWork"]
 

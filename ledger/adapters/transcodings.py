@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from ledger.values import Citation, Money, Relation
+from ledger.domain.values import Citation, Money, Relation
 
 __all__ = ["register_ledger_transcodings"]
 

@@ -22,7 +22,7 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-from ledger.errors import InvalidValueError
+from ledger.domain.errors import InvalidValueError
 
 __all__ = [
     "MAX_NUMBER_CHARS",
@@ -77,7 +77,7 @@ def parse_bounded_decimal(value: object, what: str) -> Decimal:
     >>> parse_bounded_decimal("1e-5000", "pool_percent")
     Traceback (most recent call last):
     ...
-    ledger.errors.InvalidValueError: pool_percent '1e-5000' is not a decimal such as "12.5"
+    ledger.domain.errors.InvalidValueError: pool_percent '1e-5000' is not a decimal such as "12.5"
     """
     text = _number_text(value, what)
     match = _DECIMAL.fullmatch(text)
@@ -94,10 +94,10 @@ def parse_bounded_fraction(value: object, what: str) -> Fraction:
 
     >>> parse_bounded_fraction("1/3", "decay r"), parse_bounded_fraction("0.25", "r")
     (Fraction(1, 3), Fraction(1, 4))
-    >>> parse_bounded_fraction("1e-10000000", "r")
+    >>> parse_bounded_fraction("1e-10000000", "r")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ledger.errors.InvalidValueError: r '1e-10000000' is not a number such as "3", "0.25" or "1/3"
+    ledger.domain.errors.InvalidValueError: r '1e-10000000' is not a number such as "3", ...
     """
     text = _number_text(value, what)
     ratio = _RATIO.fullmatch(text)

@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.application import Ledger
-from ledger.comment import Comment
-from ledger.log import iter_events
-from ledger.member import HandleClaim, Member
-from ledger.production import Production
-from ledger.values import Citation
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.application.ledger import Ledger
+from ledger.application.log import iter_events
+from ledger.domain.comment import Comment
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.production import Production
+from ledger.domain.values import Citation
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 
 __all__ = ["HistoryEntry", "Namebook", "history_of"]
 

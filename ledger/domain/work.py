@@ -9,9 +9,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.acts import LedgerAggregate
-from ledger.errors import InvalidSourcesError, InvalidValueError, NotAuthorError, RetractedError
-from ledger.values import (
+from ledger.domain.acts import LedgerAggregate
+from ledger.domain.errors import (
+    InvalidSourcesError,
+    InvalidValueError,
+    NotAuthorError,
+    RetractedError,
+)
+from ledger.domain.topics import recorded_under
+from ledger.domain.values import (
     MAX_BODY,
     MAX_LICENSE,
     MAX_REASON,
@@ -28,11 +34,14 @@ __all__ = ["MAX_AUTHORS", "Work"]
 MAX_AUTHORS = 32
 
 
+@recorded_under("ledger.work")
 class Work(LedgerAggregate):
     """A record contributed by one or more authors; a remix cites its sources."""
 
     class Contributed(Aggregate.Created):
         """An original: a work with no sources."""
+
+        TOPIC = "ledger.work:Work.Contributed"
 
         authors: list[UUID]
         title: str
@@ -46,6 +55,8 @@ class Work(LedgerAggregate):
 
     class Remixed(Contributed):
         """A work built on one or more earlier works."""
+
+        TOPIC = "ledger.work:Work.Remixed"
 
         sources: list[Citation]
 
@@ -158,6 +169,7 @@ class Work(LedgerAggregate):
             raise RetractedError(f"work {self.title!r} was retracted and cannot be {act}")
 
     class SourceCited(Aggregate.Event):
+        TOPIC = "ledger.work:Work.SourceCited"
         citation: Citation
         actor_id: UUID | None
         occurred_at: datetime
@@ -177,6 +189,7 @@ class Work(LedgerAggregate):
         self.sources = (*self.sources, citation)
 
     class Retracted(Aggregate.Event):
+        TOPIC = "ledger.work:Work.Retracted"
         reason: str | None
         actor_id: UUID | None
         occurred_at: datetime

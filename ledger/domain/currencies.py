@@ -7,7 +7,7 @@ guessed at, because a wrong minor unit would pay people wrongly.
 
 from __future__ import annotations
 
-from ledger.errors import InvalidAmountError
+from ledger.domain.errors import InvalidAmountError
 
 __all__ = ["minor_unit_digits"]
 

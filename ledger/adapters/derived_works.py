@@ -22,7 +22,7 @@ from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder, Mappe
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
-from ledger.work import Work
+from ledger.domain.work import Work
 
 __all__ = ["CITING_TOPICS", "citing_works", "derived_works", "may_be_cited"]
 

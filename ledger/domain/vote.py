@@ -13,8 +13,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.acts import LedgerAggregate
-from ledger.errors import InvalidValueError, OwnWorkVoteError
+from ledger.domain.acts import LedgerAggregate
+from ledger.domain.errors import InvalidValueError, OwnWorkVoteError
+from ledger.domain.topics import recorded_under
 
 __all__ = ["Vote"]
 
@@ -26,10 +27,12 @@ def check_vote_value(value: object) -> int:
     return value
 
 
+@recorded_under("ledger.vote")
 class Vote(LedgerAggregate):
     """The current vote of a member on a work: +1, -1, or 0 once withdrawn."""
 
     class Voted(Aggregate.Created):
+        TOPIC = "ledger.vote:Vote.Voted"
         member_id: UUID
         work_id: UUID
         value: int
@@ -86,6 +89,7 @@ class Vote(LedgerAggregate):
         return self.value == 0
 
     class VoteChanged(Aggregate.Event):
+        TOPIC = "ledger.vote:Vote.VoteChanged"
         value: int
         actor_id: UUID | None
         occurred_at: datetime
@@ -120,6 +124,7 @@ class Vote(LedgerAggregate):
         self._remember(idempotency_key)
 
     class VoteWithdrawn(Aggregate.Event):
+        TOPIC = "ledger.vote:Vote.VoteWithdrawn"
         actor_id: UUID | None
         occurred_at: datetime
         idempotency_key: str | None

@@ -13,21 +13,19 @@ a revoked token fails at once in every server process.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid5
+from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
-from ledger.application import Ledger, Recorded
-from ledger.errors import LedgerError, UnknownMemberError
-from ledger.log import iter_events
-from ledger.member import Member
-from ledger.operations import in_one_transaction
-from ledger.unit_of_work import UnitOfWork
-from ledger.values import check_text, utc_now
+from ledger.application.ledger import Ledger, Recorded
+from ledger.application.log import iter_events
+from ledger.application.operations import in_one_transaction
+from ledger.application.unit_of_work import UnitOfWork
+from ledger.domain.errors import UnknownMemberError
+from ledger.domain.member import Member
+from ledger.domain.token import ApiToken, InvalidTokenError, token_id_for
+from ledger.domain.values import check_text, utc_now
 
 __all__ = [
     "TOKEN_PREFIX",
@@ -45,48 +43,8 @@ __all__ = [
 
 #: Every token starts so: easy to recognise in a leaked file, and by secret scanners.
 TOKEN_PREFIX = "rlt_"
-_NAMESPACE = UUID("1f0b9a52-2d0e-5c4e-9a57-3c51d3a1e8b7")
 _MAX_TOKEN = 200
 _NOT_VALID = "the API token is not valid: unknown, or revoked"
-
-
-class InvalidTokenError(LedgerError):
-    """The API token is missing, unknown or revoked."""
-
-
-class ApiToken(Aggregate):
-    """One API token, known by the digest of its secret."""
-
-    class Issued(Aggregate.Created):
-        member_id: UUID | None
-        label: str
-        actor_id: UUID | None
-        occurred_at: datetime
-
-    def __init__(
-        self, *, member_id: UUID | None, label: str, actor_id: UUID | None, occurred_at: datetime
-    ) -> None:
-        self.member_id = member_id
-        self.label = label
-        self.issued_at = occurred_at
-        self.revoked_at: datetime | None = None
-
-    class Revoked(Aggregate.Event):
-        actor_id: UUID | None
-        occurred_at: datetime
-
-    @event(Revoked)
-    def _revoke(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
-        self.revoked_at = occurred_at
-
-    def revoke(self, *, actor_id: UUID | None, occurred_at: datetime) -> None:
-        """Revoke the token; revoking it again records nothing."""
-        if self.revoked_at is None:
-            self._revoke(actor_id=actor_id, occurred_at=occurred_at)
-
-    @property
-    def is_operator(self) -> bool:
-        return self.member_id is None
 
 
 @dataclass(frozen=True)
@@ -97,11 +55,6 @@ class IssuedToken:
     token_id: UUID
     member_id: UUID | None
     position: int | None
-
-
-def token_id_for(secret: str) -> UUID:
-    """The id of the token whose secret this is: ``uuid5`` of its SHA-256 digest."""
-    return uuid5(_NAMESPACE, hashlib.sha256(secret.encode()).hexdigest())
 
 
 def stage_token(

@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
 
-from ledger.production import Production
+from ledger.domain.production import Production
 
 __all__ = ["ABSOLUTE_POLICY", "pays_absolute", "productions_that_chose_absolute"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.errors import DatabaseSettingError
+from ledger.domain.errors import DatabaseSettingError
 
 __all__ = [
     "BUSY_TIMEOUT_ENV",
