@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import typer
+from eventsourcing.utils import get_topic
 
 from ledger.domain.production import Production
 from ledger.domain.values import Kind, normalise_handle, parse_enum
@@ -22,7 +23,7 @@ from service.cli.views import current_read_models, external_id_of
 
 __all__ = ["register"]
 
-_PRODUCTION_CREATED = Production.Created.__module__ + ":" + Production.Created.__qualname__
+_PRODUCTION_CREATED = get_topic(Production.Created)  # its explicit, recorded topic
 
 
 def _shown_id(record_id: UUID, external_id: str | None) -> str:

@@ -13,7 +13,9 @@ ever with the code the ledger was recorded by).
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -130,3 +132,38 @@ def test_every_topic_stored_before_the_move_still_names_a_class() -> None:
     assert len(topics) > 20  # every event type, tokens included
     for topic in sorted(topics):
         resolve_topic(topic)
+
+
+def test_a_ledger_recorded_after_the_move_exports_and_names_its_events_as_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo recorded now exports byte for byte as the demo recorded before the move
+    (``expected/demo-export.jsonl``), and its events carry the topics, and name the
+    aggregates' topics, that ledgers recorded before the move hold: an older binary
+    reads it, and the transparency log's leaves (which hold topic and state) match."""
+    db = tmp_path / "demo.db"
+    run(db, ["demo"], capsys)
+    # The one thing a run changes: when the demo issued its statement (wall-clock time).
+    issued_at = re.compile(rb'"issued_at":"[^"]*"')
+    exported = issued_at.sub(b'"issued_at":"WHEN"', run(db, ["export"], capsys))
+    recorded = issued_at.sub(b'"issued_at":"WHEN"', (EXPECTED / "demo-export.jsonl").read_bytes())
+    assert exported == recorded
+    with sqlite3.connect(db) as new, sqlite3.connect(DATA / "ledger.db") as old:
+        query = "SELECT DISTINCT topic FROM stored_events"
+        new_topics = {topic for (topic,) in new.execute(query)}
+        old_topics = {topic for (topic,) in old.execute(query)}
+        created = {
+            json.loads(state)["originator_topic"]
+            for (state,) in new.execute(
+                "SELECT state FROM stored_events WHERE originator_version = 1"
+            )
+        }
+    assert new_topics <= old_topics
+    assert created == {
+        "ledger.comment:Comment",
+        "ledger.member:HandleClaim",
+        "ledger.member:Member",
+        "ledger.production:Production",
+        "ledger.vote:Vote",
+        "ledger.work:Work",
+    }

@@ -211,7 +211,12 @@ def texts_of_at_most_3_characters(monkeypatch: pytest.MonkeyPatch) -> None:
     def short_text(what: str, text: str, limit: int, *, required: bool = True) -> str:
         return check_text(what, text, min(limit, 3), required=required)
 
-    for module in (ledger.work, ledger.member, ledger.comment, ledger.production):
+    for module in (
+        ledger.domain.work,
+        ledger.domain.member,
+        ledger.domain.comment,
+        ledger.domain.production,
+    ):
         monkeypatch.setattr(module, "check_text", short_text)
 
 
@@ -221,13 +226,13 @@ def votes_only_up(monkeypatch: pytest.MonkeyPatch) -> None:
             raise InvalidValueError("a vote is +1")
         return 1
 
-    for module in (ledger.vote, ledger.application):
+    for module in (ledger.domain.vote, ledger.application.ledger):
         monkeypatch.setattr(module, "check_vote_value", check_vote_value)
 
 
 def no_curator_acts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nobody may act as a curator, and every production is closed."""
-    monkeypatch.setattr(ledger.application.Ledger, "_check_curator", _refuse)
+    monkeypatch.setattr(ledger.application.ledger.Ledger, "_check_curator", _refuse)
     monkeypatch.setattr(Production, "check_not_published", _refuse)
 
 
@@ -238,7 +243,13 @@ def every_check_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
             if name.startswith("check"):
                 refusal = staticmethod(_refuse) if isinstance(value, staticmethod) else _refuse
                 monkeypatch.setattr(cls, name, refusal)
-    for module in (ledger.work, ledger.member, ledger.comment, ledger.production, ledger.vote):
+    for module in (
+        ledger.domain.work,
+        ledger.domain.member,
+        ledger.domain.comment,
+        ledger.domain.production,
+        ledger.domain.vote,
+    ):
         for name in ("check_text", "check_vote_value"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, _refuse)
