@@ -188,7 +188,8 @@ def test_open_ledger_gives_the_same_location_messages_as_the_cli(
 
 
 def test_the_read_only_error_lives_with_the_other_errors() -> None:
-    from ledger import errors, read_only
+    from ledger.adapters import read_only
+    from ledger.domain import errors
 
     assert read_only.ReadOnlyLedgerError is errors.ReadOnlyLedgerError
     assert issubclass(errors.ReadOnlyLedgerError, errors.LedgerError)
