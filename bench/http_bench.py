@@ -83,7 +83,7 @@ def bare_app() -> FastAPI:
 def build_ledger(path: Path) -> tuple[list[str], list[str], str]:
     """Members with tokens, works to vote on, and the end of a 100-ancestor chain."""
     from ledger import Citation, Relation, open_ledger
-    from ledger.tokens import issue_token
+    from ledger.application.tokens import issue_token
 
     ledger = open_ledger(str(path))
     try:

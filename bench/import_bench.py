@@ -100,7 +100,7 @@ def machine() -> dict[str, str]:
 def run_import(
     archive_path: Path, db_path: Path, batch_lines: int, profile: Path | None
 ) -> dict[str, Any]:
-    from ledger.application import open_ledger
+    from ledger.application.ledger import open_ledger
     from ledger.archive import import_archive
 
     ledger = open_ledger(str(db_path))

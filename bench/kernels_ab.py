@@ -22,7 +22,7 @@ from types import ModuleType
 
 from bench.lineage_bench import ledger_file
 from ledger import open_ledger
-from ledger.identity import work_id_for
+from ledger.domain.identity import work_id_for
 from lineage import ancestry, credits, graph, kernels
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph

@@ -56,7 +56,7 @@ from typing import Any
 from bench.import_bench import machine
 from ledger import open_ledger
 from ledger.archive import import_archive
-from ledger.identity import work_id_for
+from ledger.domain.identity import work_id_for
 from lineage import kernels
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph

@@ -54,8 +54,8 @@ import httpx
 from bench.import_bench import machine
 from bench.synthetic import generate, write_archive
 from ledger import Ledger, open_ledger
+from ledger.adapters.settings import resolve_db_setting
 from ledger.archive import import_archive
-from ledger.settings import resolve_db_setting
 from ledger.transparency.audit import audit
 from ledger.transparency.checkpoints import sign_checkpoint
 from ledger.transparency.merkle import inclusion_proof

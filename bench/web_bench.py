@@ -40,7 +40,7 @@ from fastapi import FastAPI
 
 from bench.import_bench import machine
 from ledger import Ledger, open_ledger
-from ledger.identity import work_id_for
+from ledger.domain.identity import work_id_for
 from lineage.credits import credits_for
 from lineage.family_tree import family_tree
 from lineage.graph import LineageGraph

@@ -1,13 +1,14 @@
 """The write side of Remix Ledger: aggregates, their events, and the Ledger application.
 
-Owns: the domain (members, works, comments, votes, productions), the commands
-and their rules, domain errors, the persistence setting, and the archive format.
-May import: eventsourcing and the standard library only; never FastAPI,
-pydantic or NetworkX (those belong to the layers above).
+``domain/`` holds the aggregates, their values, rules and errors; ``application/`` the
+``Ledger`` and its commands by use case; ``adapters/`` the storage; ``archive/`` the
+archive format; ``transparency/`` the tamper-evident log. Each says what it may import.
+May import: eventsourcing, the standard library (and psycopg, lazily) only; never
+FastAPI, pydantic or NetworkX (those belong to the layers above).
 """
 
-from ledger.application import ConcurrencyError, Ledger, Recorded, open_ledger
-from ledger.values import Citation, CreditMode, Kind, Money, Relation, Role
+from ledger.application.ledger import ConcurrencyError, Ledger, Recorded, open_ledger
+from ledger.domain.values import Citation, CreditMode, Kind, Money, Relation, Role
 
 __all__ = [
     "Citation",

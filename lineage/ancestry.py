@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import UnknownWorkError
+from ledger.domain.errors import UnknownWorkError
 from lineage.graph import LineageGraph
 from lineage.kernels import (
     ancestry_columns,

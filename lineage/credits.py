@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from ledger.collector import collector_paused
+from ledger.adapters.collector import collector_paused
 from lineage.ancestry import Ancestry
 from lineage.exact import fraction_text
 from lineage.graph import LineageGraph

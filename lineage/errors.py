@@ -9,7 +9,7 @@ Unknown works, members and productions are reported with the ledger's own
 
 from __future__ import annotations
 
-from ledger.errors import InvalidValueError, LedgerError
+from ledger.domain.errors import InvalidValueError, LedgerError
 
 __all__ = [
     "InvalidPolicyError",

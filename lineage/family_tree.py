@@ -30,7 +30,7 @@ from uuid import UUID
 
 import networkx as nx
 
-from ledger.errors import InvalidValueError, UnknownWorkError
+from ledger.domain.errors import InvalidValueError, UnknownWorkError
 from lineage.graph import LineageGraph
 
 __all__ = [

@@ -36,11 +36,11 @@ from uuid import UUID
 import networkx as nx
 
 from ledger import Ledger
-from ledger.log import iter_events
-from ledger.member import Member
-from ledger.production import DEFAULT_POLICY, DEFAULT_POOL_PERCENT, Production
-from ledger.values import CreditMode, Money
-from ledger.work import Work
+from ledger.application.log import iter_events
+from ledger.domain.member import Member
+from ledger.domain.production import DEFAULT_POLICY, DEFAULT_POOL_PERCENT, Production
+from ledger.domain.values import CreditMode, Money
+from ledger.domain.work import Work
 from lineage.kernels import take, take_codes, walk_sources
 
 __all__ = ["Contributor", "CreditHead", "LineageGraph", "ProductionState"]

@@ -14,10 +14,10 @@ from datetime import datetime
 from uuid import UUID
 
 from ledger import Ledger
-from ledger.errors import InvalidValueError, NotCuratorError
-from ledger.operations import in_one_transaction
-from ledger.unit_of_work import UnitOfWork
-from ledger.values import Role
+from ledger.application.operations import in_one_transaction
+from ledger.application.unit_of_work import UnitOfWork
+from ledger.domain.errors import InvalidValueError, NotCuratorError
+from ledger.domain.values import Role
 from lineage.graph import LineageGraph
 from lineage.royalties import statement_for_revenue
 from lineage.statements import Statement

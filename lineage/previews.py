@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from lineage.graph import LineageGraph, ProductionState
 from lineage.policies import RoyaltyPolicy
 from lineage.royalties import policy_of, statement_for_revenue

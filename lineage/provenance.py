@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import UnknownWorkError
+from ledger.domain.errors import UnknownWorkError
 from lineage.family_tree import ANONYMOUS
 from lineage.graph import LineageGraph
 

@@ -31,7 +31,7 @@ from typing import Any
 import graphviz  # type: ignore[import-untyped]
 import networkx as nx
 
-from ledger.errors import InvalidValueError
+from ledger.domain.errors import InvalidValueError
 from lineage.drawable import drawable
 from lineage.errors import LineageError
 from lineage.family_tree import FamilyTree

@@ -14,8 +14,8 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import InvalidValueError, UnknownProductionError
-from ledger.numbers import check_decimal_size
+from ledger.domain.errors import InvalidValueError, UnknownProductionError
+from ledger.domain.numbers import check_decimal_size
 from lineage.errors import InvalidPolicyError, LineageError, StatementError
 from lineage.graph import LineageGraph, ProductionState, Revenue
 from lineage.policies import RoyaltyPolicy, policy_from_name

@@ -55,8 +55,8 @@ from eventsourcing.sqlite import SQLiteConnectionPool
 import ledger as ledger_package
 import lineage as lineage_package
 from ledger import Ledger
-from ledger.collector import collector_paused
-from ledger.settings import DatabaseSetting
+from ledger.adapters.collector import collector_paused
+from ledger.adapters.settings import DatabaseSetting
 from lineage.graph import LineageGraph
 from lineage.user_cache import cache_folder, private_folder, snapshot_key
 

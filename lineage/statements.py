@@ -28,10 +28,10 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from ledger.collector import collector_paused
-from ledger.currencies import minor_unit_digits
-from ledger.errors import UnknownProductionError
-from ledger.values import Money
+from ledger.adapters.collector import collector_paused
+from ledger.domain.currencies import minor_unit_digits
+from ledger.domain.errors import UnknownProductionError
+from ledger.domain.values import Money
 from lineage.ancestry import Ancestry
 from lineage.credits import ANONYMOUS, explanation_dict, share_dict
 from lineage.errors import StatementError

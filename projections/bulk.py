@@ -36,11 +36,11 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
-from ledger.comment import Comment
-from ledger.history import Namebook
-from ledger.member import HandleClaim, Member
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.application.history import Namebook
+from ledger.domain.comment import Comment
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 from projections.decoding import EventDecoder
 from projections.scores import hours_since_epoch, log_abs_net, wilson_lower_bound
 from projections.staging import Lookup

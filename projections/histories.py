@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from ledger import Ledger
-from ledger.history import Namebook
+from ledger.application.history import Namebook
 from projections.rows import HistoryRow
 from projections.staging import Lookup
 from projections.store import ReadModelStore

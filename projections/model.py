@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from ledger.comment import Comment
-from ledger.history import Namebook
-from ledger.member import HandleClaim, Member
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.application.history import Namebook
+from ledger.domain.comment import Comment
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 from projections.rows import CommentRow, EdgeRow, MemberRow, NameRow, VoteRow, WorkRow
 from projections.staging import Staged
 from projections.storable import storable_text

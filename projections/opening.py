@@ -18,10 +18,10 @@ from pathlib import Path
 
 from eventsourcing.utils import Environment
 
-from ledger.application import postgres_setup_lock
-from ledger.read_only import unwritable_reason
-from ledger.settings import DatabaseSetting, resolve_db_setting
-from ledger.storage import disk_is_full
+from ledger.adapters.read_only import unwritable_reason
+from ledger.adapters.settings import DatabaseSetting, resolve_db_setting
+from ledger.adapters.storage import disk_is_full
+from ledger.application.ledger import postgres_setup_lock
 from projections.memory_store import MemoryReadModels
 from projections.sql_store import SQLiteReadModels, ViewsDatastore
 from projections.store import ReadModelStore

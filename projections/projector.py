@@ -20,8 +20,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from ledger import Ledger
-from ledger.collector import collector_paused
-from ledger.errors import LedgerError
+from ledger.adapters.collector import collector_paused
+from ledger.domain.errors import LedgerError
 from projections.bulk import BulkRebuild
 from projections.decoding import EventDecoder
 from projections.model import ReadModelWriter

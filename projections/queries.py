@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger import Ledger
-from ledger.log import position_at
+from ledger.application.log import position_at
 from projections.histories import render_history
 from projections.memory_store import MemoryReadModels
 from projections.ordering import RankBy, WorkFilter

@@ -21,7 +21,7 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
-from ledger.settings import busy_timeout_seconds
+from ledger.adapters.settings import busy_timeout_seconds
 from projections.bulk import BatchValues
 from projections.listing import WorkQuery
 from projections.ordering import RankBy, WorkFilter, sql_order

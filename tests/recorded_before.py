@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import ledger.application as application
+import ledger.application.ledger as application
 
 __all__ = [
     "before_names_were_shared",
@@ -56,7 +56,7 @@ def before_the_weight_rule() -> Iterator[None]:
 def before_the_control_character_rule() -> Iterator[None]:
     """Record text holding NUL and other control characters, as ledgers did before the
     commands refused them (``check_text`` asks ``refused_character``)."""
-    import ledger.values as values
+    import ledger.domain.values as values
 
     checked = values.refused_character
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from hypothesis import strategies as st
 
 from ledger import Citation, Ledger, Money, Relation
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 
 # -- text: what can be recorded, and what must be refused (ledger.values.refused_character)
 
@@ -250,7 +250,7 @@ def archive_lines(steps: list[tuple[str, int, int, int, int]]) -> list[str]:
     """
     import json
 
-    from ledger.identity import member_id_for, work_id_for
+    from ledger.domain.identity import member_id_for, work_id_for
 
     lines = [json.dumps({"type": "archive", "format": "remix-ledger-archive", "version": 2})]
     members: list[str] = []

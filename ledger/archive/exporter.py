@@ -14,15 +14,15 @@ from collections.abc import Callable
 from typing import Any, TextIO
 from uuid import UUID
 
-from ledger.application import Ledger
+from ledger.application.ledger import Ledger
+from ledger.application.log import iter_events
 from ledger.archive.schema import FORMAT_NAME, FORMAT_VERSION
-from ledger.comment import Comment
-from ledger.log import iter_events
-from ledger.member import HandleClaim, Member
-from ledger.production import Production
-from ledger.values import Citation, format_time
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.domain.comment import Comment
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.production import Production
+from ledger.domain.values import Citation, format_time
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 
 __all__ = ["export_archive"]
 

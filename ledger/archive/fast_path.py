@@ -40,22 +40,22 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from eventsourcing.utils import get_topic
 
-from ledger.application import Ledger
+from ledger.application.ledger import Ledger
 from ledger.archive import stored_states
 from ledger.archive.references import Derived, citation, content_key, resolve
 from ledger.archive.schema import Line
 from ledger.archive.stored_states import NULL
-from ledger.comment import Comment
-from ledger.errors import UnknownMemberError, UnknownWorkError
-from ledger.identity import (
+from ledger.domain.comment import Comment
+from ledger.domain.errors import UnknownMemberError, UnknownWorkError
+from ledger.domain.identity import (
     comment_id_for,
     handle_claim_id_for,
     member_id_for,
     vote_id_for,
     work_id_for,
 )
-from ledger.member import HandleClaim, Member
-from ledger.rules import (
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.rules import (
     check_built_after,
     check_contributor,
     check_external_id,
@@ -66,9 +66,9 @@ from ledger.rules import (
     handle_taken_error,
     occurred,
 )
-from ledger.values import Citation
-from ledger.vote import Vote, check_vote_value
-from ledger.work import Work
+from ledger.domain.values import Citation
+from ledger.domain.vote import Vote, check_vote_value
+from ledger.domain.work import Work
 
 __all__ = ["FastPath", "HandOver"]
 

@@ -17,12 +17,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
-from ledger.application import Ledger
+from ledger.application.ledger import Ledger
+from ledger.application.unit_of_work import AggregateCache, UnitOfWork
 from ledger.archive.fast_path import FastPath, HandOver
 from ledger.archive.references import Derived, citation, content_key, resolve, when
 from ledger.archive.schema import FORMAT_NAME, FORMAT_VERSION, Line, LineError, parse_line
-from ledger.comment import Comment
-from ledger.errors import (
+from ledger.domain.comment import Comment
+from ledger.domain.errors import (
     ArchiveError,
     InvalidValueError,
     LedgerError,
@@ -31,21 +32,20 @@ from ledger.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
-from ledger.identity import (
+from ledger.domain.identity import (
     comment_id_for,
     member_id_for,
     production_id_for,
     vote_id_for,
     work_id_for,
 )
-from ledger.member import Member
-from ledger.numbers import parse_bounded_decimal
-from ledger.production import DEFAULT_POOL_PERCENT, Production
-from ledger.rules import check_built_after
-from ledger.unit_of_work import AggregateCache, UnitOfWork
-from ledger.values import Citation, Money, Role, parse_enum
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.domain.member import Member
+from ledger.domain.numbers import parse_bounded_decimal
+from ledger.domain.production import DEFAULT_POOL_PERCENT, Production
+from ledger.domain.rules import check_built_after
+from ledger.domain.values import Citation, Money, Role, parse_enum
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 
 __all__ = ["ImportReport", "import_archive"]
 

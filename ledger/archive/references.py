@@ -9,8 +9,8 @@ from datetime import datetime
 from uuid import UUID
 
 from ledger.archive.schema import Line, SourceRef
-from ledger.errors import LedgerError
-from ledger.values import Citation, Relation, parse_enum, utc_now
+from ledger.domain.errors import LedgerError
+from ledger.domain.values import Citation, Relation, parse_enum, utc_now
 
 __all__ = ["Derived", "citation", "content_key", "resolve", "when"]
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.errors import LedgerError
-from ledger.values import Citation, parse_time
+from ledger.domain.errors import LedgerError
+from ledger.domain.values import Citation, parse_time
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LINE_TYPES", "Line", "LineError", "parse_line"]
 

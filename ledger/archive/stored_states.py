@@ -25,11 +25,11 @@ from uuid import UUID, uuid5
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
-from ledger.comment import Comment
-from ledger.member import HandleClaim, Member
-from ledger.values import Citation, Relation
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.domain.comment import Comment
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.values import Citation, Relation
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 
 __all__ = [
     "NULL",

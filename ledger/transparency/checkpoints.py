@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.merkle import consistency_proof
 from ledger.transparency.notes import (
     NoteError,

@@ -16,7 +16,7 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.entries import EntryError, decode_entry
 from ledger.transparency.merkle import leaf_hash
 from ledger.transparency.notes import Checkpoint, Verifier, open_note, parse_checkpoint

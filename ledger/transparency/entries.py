@@ -27,7 +27,7 @@ import struct
 from typing import NamedTuple
 from uuid import UUID
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 
 __all__ = [
     "ENTRY_FORMAT",

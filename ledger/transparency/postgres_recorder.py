@@ -15,7 +15,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
-from ledger.storage import TranslatingRecorder
+from ledger.adapters.storage import TranslatingRecorder
 from ledger.transparency.recorders import TreeKeeper
 from ledger.transparency.tables import postgres_tables
 

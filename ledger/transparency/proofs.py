@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.merkle import HASH_SIZE, node_hash
 
 __all__ = ["ProofError", "verify_consistency", "verify_inclusion"]

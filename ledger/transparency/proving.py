@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.documents import consistency_document, inclusion_document
 from ledger.transparency.merkle import consistency_proof, inclusion_proof
 from ledger.transparency.store import TreeStore

@@ -35,7 +35,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.storage import TranslatingRecorder
+from ledger.adapters.storage import TranslatingRecorder
 from ledger.transparency.entries import entry_leaf_hash
 from ledger.transparency.merkle import TreeBuilder, node_hash
 from ledger.transparency.tables import Tables, leaf_runs, sqlite_tables

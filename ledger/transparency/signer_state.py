@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.notes import NoteError, Verifier, open_note, parse_checkpoint
 
 __all__ = [

@@ -32,8 +32,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.application import Ledger
-from ledger.errors import LedgerError
+from ledger.application.ledger import Ledger
+from ledger.domain.errors import LedgerError
 from ledger.transparency.merkle import HASH_SIZE
 from ledger.transparency.tiles import TILE_WIDTH
 

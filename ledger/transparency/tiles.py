@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 
 __all__ = [
     "TILE_HEIGHT",

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import ClassVar
 from uuid import UUID
 
-from ledger.numbers import check_decimal_size
+from ledger.domain.numbers import check_decimal_size
 from lineage.ancestry import Ancestry
 from lineage.errors import InvalidPolicyError
 from lineage.exact import Over, fraction_text, primes_of

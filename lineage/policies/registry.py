@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from ledger.errors import InvalidValueError
-from ledger.numbers import check_decimal_size, parse_bounded_fraction
-from ledger.values import Relation
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.numbers import check_decimal_size, parse_bounded_fraction
+from ledger.domain.values import Relation
 from lineage.errors import InvalidPolicyError, UnknownPolicyError
 from lineage.policies.absolute import Absolute
 from lineage.policies.base import (

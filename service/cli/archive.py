@@ -9,9 +9,9 @@ from typing import IO, Any
 
 import typer
 
+from ledger.application.census import Census
 from ledger.archive import ImportReport, export_archive, import_archive
-from ledger.census import Census
-from ledger.errors import ArchiveError, ReadOnlyLedgerError
+from ledger.domain.errors import ArchiveError, ReadOnlyLedgerError
 from service.cli.context import Format, state_of
 from service.cli.progress import progress_bar
 from service.cli.records import emit_json_line

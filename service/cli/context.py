@@ -11,11 +11,11 @@ from typing import Any, ClassVar
 import typer
 
 from ledger import Ledger, open_ledger
-from ledger.errors import DatabaseSettingError, StorageFullError
-from ledger.existence import names_a_ledger
-from ledger.read_only import open_full_ledger, open_read_only_ledger, unwritable_reason
-from ledger.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
-from ledger.values import parse_time
+from ledger.adapters.existence import names_a_ledger
+from ledger.adapters.read_only import open_full_ledger, open_read_only_ledger, unwritable_reason
+from ledger.adapters.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
+from ledger.domain.errors import DatabaseSettingError, StorageFullError
+from ledger.domain.values import parse_time
 from lineage.graph import LineageGraph
 from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for

@@ -24,9 +24,9 @@ from uuid import UUID
 import typer
 
 from ledger import Ledger
-from ledger.census import take_census
-from ledger.errors import InvalidValueError, LedgerError, ReadOnlyLedgerError
-from ledger.identity import member_id_for
+from ledger.application.census import take_census
+from ledger.domain.errors import InvalidValueError, LedgerError, ReadOnlyLedgerError
+from ledger.domain.identity import member_id_for
 from lineage.credits import Credits, credits_for
 from lineage.family_tree import family_tree
 from lineage.graph import LineageGraph

@@ -12,9 +12,10 @@ from typing import Any
 from uuid import UUID
 
 import typer
+from eventsourcing.utils import get_topic
 
-from ledger.production import Production
-from ledger.values import Kind, normalise_handle, parse_enum
+from ledger.domain.production import Production
+from ledger.domain.values import Kind, normalise_handle, parse_enum
 from projections.listing import WorkQuery, list_members, list_works
 from projections.rows import MemberRow, WorkRow
 from service.cli.context import Format, emit_json, state_of
@@ -22,7 +23,7 @@ from service.cli.views import current_read_models, external_id_of
 
 __all__ = ["register"]
 
-_PRODUCTION_CREATED = Production.Created.__module__ + ":" + Production.Created.__qualname__
+_PRODUCTION_CREATED = get_topic(Production.Created)  # its explicit, recorded topic
 
 
 def _shown_id(record_id: UUID, external_id: str | None) -> str:

@@ -12,8 +12,8 @@ from uuid import UUID
 import typer
 
 from ledger import Ledger, Recorded
-from ledger.errors import InvalidValueError, InvalidWeightsError, UnknownWorkError
-from ledger.numbers import parse_bounded_decimal
+from ledger.domain.errors import InvalidValueError, InvalidWeightsError, UnknownWorkError
+from ledger.domain.numbers import parse_bounded_decimal
 from lineage.attribution import TASL, attribution_text, tasl_entries
 from lineage.credits import credits_for
 from lineage.credits_pages import credits_html, credits_markdown

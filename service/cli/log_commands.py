@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.audit import audit
 from ledger.transparency.checkpoints import (
     KEY_ENV_VAR,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import typer
 
-from ledger.errors import LedgerError
-from ledger.storage import storage_error
+from ledger.adapters.storage import storage_error
+from ledger.domain.errors import LedgerError
 from service.cli import (
     archive,
     demo,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ledger.census import take_census
+from ledger.application.census import take_census
 from service.cli import finding
 from service.cli.archive import census_text
 from service.cli.context import Format, emit_json, state_of

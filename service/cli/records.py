@@ -14,9 +14,9 @@ from uuid import UUID
 import typer
 
 from ledger import Citation, Ledger, Money, Recorded
-from ledger.errors import InvalidValueError, UnknownWorkError
-from ledger.operations import include_works, register_curator
-from ledger.values import Kind, Relation, parse_enum
+from ledger.application.operations import include_works, register_curator
+from ledger.domain.errors import InvalidValueError, UnknownWorkError
+from ledger.domain.values import Kind, Relation, parse_enum
 from service.cli.context import Format, parse_when, recording
 
 __all__ = ["FormatOption", "emit_json_line", "parse_source", "register", "report"]

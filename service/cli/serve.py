@@ -18,8 +18,8 @@ from pathlib import Path
 import typer
 
 from ledger import open_ledger
-from ledger.errors import InvalidValueError, StorageFullError
-from ledger.settings import resolve_db_setting
+from ledger.adapters.settings import resolve_db_setting
+from ledger.domain.errors import InvalidValueError, StorageFullError
 from ledger.transparency.checkpoints import read_signer
 from service.cli import tokens
 from service.cli.context import state_of

@@ -12,8 +12,8 @@ from uuid import UUID
 
 import typer
 
-from ledger.errors import InvalidValueError
-from ledger.tokens import issue_token, list_tokens, revoke_token
+from ledger.application.tokens import issue_token, list_tokens, revoke_token
+from ledger.domain.errors import InvalidValueError
 from service.cli.context import Format, emit_json, recording, state_of
 from service.cli.records import emit_json_line
 

@@ -19,8 +19,8 @@ import typer
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger import Ledger
-from ledger.errors import InvalidValueError
-from ledger.values import Kind, parse_enum, parse_position_or_time, parse_time_argument
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.values import Kind, parse_enum, parse_position_or_time, parse_time_argument
 from projections.memory_store import MemoryReadModels
 from projections.ordering import RankBy, WorkFilter
 from projections.queries import RankedWork, ReadModels, resolve_as_of

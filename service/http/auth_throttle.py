@@ -22,7 +22,7 @@ from uuid import UUID
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.tokens import ApiToken, token_id_for
+from ledger.application.tokens import ApiToken, token_id_for
 from service.http.problems import problem_response
 from service.http.ratelimit import RateLimiter
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from ledger.errors import InvalidValueError
+from ledger.domain.errors import InvalidValueError
 
 __all__ = ["InvalidCursorError", "decode_cursor", "encode_cursor"]
 

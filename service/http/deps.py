@@ -25,8 +25,8 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger import Ledger
-from ledger.errors import InvalidValueError, PermissionDeniedError
-from ledger.tokens import ApiToken, InvalidTokenError, authenticate, token_id_for
+from ledger.application.tokens import ApiToken, InvalidTokenError, authenticate, token_id_for
+from ledger.domain.errors import InvalidValueError, PermissionDeniedError
 from projections.queries import ReadModels
 from service.http.following import LiveLineage
 from service.http.services import Services

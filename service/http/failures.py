@@ -24,8 +24,8 @@ import logging
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.errors import LedgerError
-from ledger.storage import storage_error
+from ledger.adapters.storage import storage_error
+from ledger.domain.errors import LedgerError
 from service.http.problems import ledger_problem, problem_response
 
 __all__ = ["FailureAnswers"]

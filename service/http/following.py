@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from ledger import Ledger
-from ledger.identity import work_id_for
-from ledger.log import iter_events
-from ledger.settings import DatabaseSetting
+from ledger.adapters.settings import DatabaseSetting
+from ledger.application.log import iter_events
+from ledger.domain.identity import work_id_for
 from lineage.graph import LINEAGE_EVENTS, LineageGraph
 from projections.projector import Projector, ReadModelsBehindError
 from service.http.outages import Outage
@@ -227,7 +227,7 @@ def _poll(projector: Projector, stop: threading.Event, interval: float, outage: 
 def _project_when_elected(
     projector: Projector, setting: DatabaseSetting, stop: threading.Event
 ) -> None:
-    from ledger.application import postgres_connect as connect
+    from ledger.application.ledger import postgres_connect as connect
 
     # One projector per ledger: the lock names the database's schema, since
     # several ledgers (schemas) may share one database.

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import uuid4
 
-from ledger.settings import DatabaseSetting, busy_timeout_seconds
+from ledger.adapters.settings import DatabaseSetting, busy_timeout_seconds
 
 __all__ = [
     "Claim",
@@ -322,7 +322,7 @@ class PostgresIdempotencyStore(_SqlStore):
         )
 
     def _connect(self) -> Any:
-        from ledger.application import postgres_connect as connect
+        from ledger.application.ledger import postgres_connect as connect
 
         return connect(self.env)
 
@@ -356,7 +356,7 @@ class PostgresIdempotencyStore(_SqlStore):
         self._alive.close()
 
     def create_table(self) -> None:
-        from ledger.application import postgres_setup_lock
+        from ledger.application.ledger import postgres_setup_lock
 
         with postgres_setup_lock(self.env):
             super().create_table()

@@ -12,7 +12,7 @@ from typing import Any
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.tokens import ApiToken, InvalidTokenError, authenticate
+from ledger.application.tokens import ApiToken, InvalidTokenError, authenticate
 from service.http.idempotency import StoredResponse, fingerprint
 from service.http.problems import problem_response
 

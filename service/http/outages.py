@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
-from ledger.storage import storage_error
+from ledger.adapters.storage import storage_error
 
 __all__ = ["Outage"]
 

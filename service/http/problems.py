@@ -19,8 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.application import ConcurrencyError
-from ledger.errors import (
+from ledger.application.ledger import ConcurrencyError
+from ledger.application.tokens import InvalidTokenError
+from ledger.domain.errors import (
     AlreadyIssuedError,
     AlreadyPublishedError,
     AmbiguousMemberError,
@@ -45,7 +46,6 @@ from ledger.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
-from ledger.tokens import InvalidTokenError
 from lineage.budget import LineageTooSlowError
 from lineage.errors import OverAllocationError, StatementError, UnknownPolicyError
 from lineage.render import GraphvizMissingError

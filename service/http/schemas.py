@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.values import (
+from ledger.domain.values import (
     MAX_BODY,
     MAX_COMMENT,
     MAX_EXTERNAL_ID,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from ledger import Ledger, open_ledger
-from ledger.errors import StorageFullError
-from ledger.read_only import open_full_ledger
-from ledger.settings import DatabaseSetting, resolve_db_setting
+from ledger.adapters.read_only import open_full_ledger
+from ledger.adapters.settings import DatabaseSetting, resolve_db_setting
+from ledger.domain.errors import StorageFullError
 from lineage.budget import LineageBudget
 from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for

@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ledger.errors import InvalidValueError
+from ledger.domain.errors import InvalidValueError
 from projections.histories import render_history
 from projections.rows import HistoryRow
 from service.web.checkpoints import latest_checkpoint

@@ -17,10 +17,10 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Query, Request
 
 from ledger import Ledger
-from ledger.errors import InvalidValueError
-from ledger.log import position_at
+from ledger.application.log import position_at
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.values import parse_position_or_time
 from ledger.transparency.store import StoredCheckpoint
-from ledger.values import parse_position_or_time
 from lineage.budget import LineageBudget
 from lineage.graph import LineageGraph
 from projections.queries import ReadModels

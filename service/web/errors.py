@@ -16,7 +16,8 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from ledger.errors import (
+from ledger.adapters.storage import storage_error
+from ledger.domain.errors import (
     LedgerError,
     StorageUnavailableError,
     UnknownCommentError,
@@ -24,7 +25,6 @@ from ledger.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
-from ledger.storage import storage_error
 from lineage.budget import LineageTooSlowError
 from lineage.render import GraphvizMissingError
 from projections.projector import ReadModelsBehindError

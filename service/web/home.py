@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ledger.errors import InvalidValueError
+from ledger.domain.errors import InvalidValueError
 from lineage.graph import LineageGraph
 from projections.ordering import RankBy, WorkFilter
 from projections.queries import RankedWork

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ledger.errors import LedgerError, UnknownMemberError
+from ledger.domain.errors import LedgerError, UnknownMemberError
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph, ProductionState
 from lineage.royalties import policy_of, statements_of

@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from ledger.errors import LedgerError, UnknownProductionError
+from ledger.domain.errors import LedgerError, UnknownProductionError
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph, ProductionState
 from lineage.policies import RoyaltyPolicy, policy_from_name

@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from ledger.errors import UnknownWorkError
+from ledger.domain.errors import UnknownWorkError
 from lineage.attribution import attribution_text
 from lineage.credits import Credit, credits_for
 from lineage.family_tree import FamilyTree, family_tree

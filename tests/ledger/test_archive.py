@@ -11,7 +11,7 @@ import pytest
 
 from ledger import Ledger, open_ledger
 from ledger.archive import export_archive, import_archive
-from ledger.errors import ArchiveError
+from ledger.domain.errors import ArchiveError
 from tests.conftest import SAMPLE
 
 MEMBERS = [

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from ledger import Citation, Ledger, Money, Relation, open_ledger
-from ledger.errors import CycleError, HandleTakenError
-from ledger.history import history_of
+from ledger.application.history import history_of
+from ledger.domain.errors import CycleError, HandleTakenError
 from tests.builders import cast_of
 
 

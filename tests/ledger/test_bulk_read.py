@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import Citation, Ledger, Relation
-from ledger.bulk_read import read_aggregates
-from ledger.tokens import issue_token, revoke_token
+from ledger.adapters.bulk_read import read_aggregates
+from ledger.application.tokens import issue_token, revoke_token
 
 
 def _varied_ledger(ledger: Ledger) -> list[UUID]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger import Citation, Ledger, Relation
-from ledger.census import take_census
+from ledger.application.census import take_census
 from tests.builders import cast_of
 
 

@@ -15,11 +15,11 @@ from uuid import uuid4
 import pytest
 
 from ledger import open_ledger
+from ledger.adapters.citation_guard import check_citations_acyclic
 from ledger.archive import import_archive
-from ledger.citation_guard import check_citations_acyclic
-from ledger.errors import ArchiveError, CycleError
-from ledger.values import Citation, Kind, Relation
-from ledger.work import Work
+from ledger.domain.errors import ArchiveError, CycleError
+from ledger.domain.values import Citation, Kind, Relation
+from ledger.domain.work import Work
 from tests.conftest import Databases
 
 WHEN = "2020-01-01T00:00:00Z"

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given
 
 from ledger import Citation, Ledger, Money, Relation
+from ledger.application.tokens import issue_token
 from ledger.archive import import_archive
-from ledger.errors import ArchiveError, ControlCharacterError, LedgerError
-from ledger.tokens import issue_token
-from ledger.values import check_text, refused_character
+from ledger.domain.errors import ArchiveError, ControlCharacterError, LedgerError
+from ledger.domain.values import check_text, refused_character
 from tests.builders import Cast, cast_of
 from tests.strategies import hostile_text, one_line_text, prose_text
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from ledger import Citation, Ledger, Relation, open_ledger
-from ledger.derived_works import citing_works, derived_works, may_be_cited
+from ledger.adapters.derived_works import citing_works, derived_works, may_be_cited
 
 
 def _story(ledger: Ledger) -> dict[str, str]:

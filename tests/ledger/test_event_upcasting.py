@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ledger.values import CreditMode, Kind, Relation, Role
+from ledger.domain.values import CreditMode, Kind, Relation, Role
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "event-evolution.md"

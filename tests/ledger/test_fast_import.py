@@ -15,7 +15,7 @@ from bench.synthetic import EVENTS_PER_LINE, generate
 from ledger import Ledger, open_ledger
 from ledger.archive import ImportReport, import_archive
 from ledger.archive.stored_states import agrees_with
-from ledger.errors import ArchiveError
+from ledger.domain.errors import ArchiveError
 from tests.conftest import Databases
 from tests.strategies import archive_lines, archive_steps
 
@@ -169,7 +169,7 @@ def _first_batch_hands_over(lines: list[str], batch_lines: int) -> bool:
 
 
 def _changes_a_vote(lines: list[str]) -> bool:
-    from ledger.identity import member_id_for, work_id_for
+    from ledger.domain.identity import member_id_for, work_id_for
 
     def key(reference: str, derive: Any) -> str:
         return reference.replace("-", "") if len(reference) >= 32 else derive(reference).hex
@@ -317,7 +317,7 @@ def test_a_versioned_event_class_turns_the_fast_path_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The fast path writes version 1 states; version 2 of Work.Remixed goes through the mapper."""
-    from ledger.work import Work
+    from ledger.domain.work import Work
 
     monkeypatch.setattr(Work.Remixed, "class_version", 2, raising=False)
     monkeypatch.setattr(

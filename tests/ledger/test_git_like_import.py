@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 
 from ledger import Citation, Ledger, Relation, open_ledger
+from ledger.application.log import position_at
 from ledger.archive import ImportReport, export_archive, import_archive
-from ledger.errors import ArchiveError, InvalidTimeError, UnknownWorkError
-from ledger.identity import work_id_for
-from ledger.log import position_at
-from ledger.work import Work
+from ledger.domain.errors import ArchiveError, InvalidTimeError, UnknownWorkError
+from ledger.domain.identity import work_id_for
+from ledger.domain.work import Work
 from lineage.credits import credits_for
 from lineage.family_tree import family_tree
 from lineage.graph import LineageGraph

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledger import Citation, Money, Relation, open_ledger
-from ledger.history import Namebook
-from ledger.log import iter_events
-from ledger.member import HandleClaim
+from ledger.application.history import Namebook
+from ledger.application.log import iter_events
+from ledger.domain.member import HandleClaim
 
 
 def test_every_event_type_recorded_has_a_readable_summary() -> None:

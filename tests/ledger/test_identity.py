@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import identity
+from ledger.domain import identity
 
 
 @given(st.text(max_size=60))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ledger import Citation, Ledger, Relation
-from ledger.application import IdempotencyKeyReusedError
-from ledger.errors import DuplicateExternalIdError
-from ledger.identity import keyed_id_for, work_id_for
+from ledger.application.ledger import IdempotencyKeyReusedError
+from ledger.domain.errors import DuplicateExternalIdError
+from ledger.domain.identity import keyed_id_for, work_id_for
 from tests.builders import cast_of
 
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from ledger import Ledger, open_ledger
+from ledger.application.log import iter_events
 from ledger.archive import import_archive
-from ledger.errors import (
+from ledger.domain.errors import (
     AmbiguousMemberError,
     ArchiveError,
     DuplicateExternalIdError,
     HandleTakenError,
 )
-from ledger.log import iter_events
-from ledger.member import HandleClaim
+from ledger.domain.member import HandleClaim
 from tests.recorded_before import before_names_were_shared
 
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from ledger import Ledger
 from ledger.archive import import_archive
-from ledger.errors import ArchiveError, InvalidValueError
-from ledger.numbers import (
+from ledger.domain.errors import ArchiveError, InvalidValueError
+from ledger.domain.numbers import (
     MAX_NUMBER_CHARS,
     MAX_NUMBER_DIGITS,
     check_decimal_size,

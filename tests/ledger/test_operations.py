@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ledger import Ledger, Money, Role
-from ledger.errors import HandleTakenError, InvalidValueError, NotCuratorError
-from ledger.operations import exclude_works, include_works, register_curator
+from ledger.application.operations import exclude_works, include_works, register_curator
+from ledger.domain.errors import HandleTakenError, InvalidValueError, NotCuratorError
 from lineage.graph import LineageGraph
 from lineage.operations import issue_statements
 from tests.builders import cast_of

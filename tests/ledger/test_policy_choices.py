@@ -8,7 +8,7 @@ import pytest
 
 from ledger import open_ledger
 from ledger.archive import import_archive
-from ledger.errors import ArchiveError
+from ledger.domain.errors import ArchiveError
 from lineage.policies import check_policy_choice
 
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 
 from ledger import Ledger, open_ledger
+from ledger.application.unit_of_work import AggregateCache
 from ledger.archive import export_archive, import_archive
-from ledger.unit_of_work import AggregateCache
-from ledger.work import Work
+from ledger.domain.work import Work
 from tests.strategies import Made as MadeRecords
 from tests.strategies import Step, programs, run_step
 
@@ -39,7 +39,7 @@ def reloaded_aggregates_equal_the_in_memory_ones(ledger: Ledger, program: list[S
     # and later steps act on those same objects: the import's code path.
     cache = AggregateCache()
     made = MadeRecords()
-    from ledger.errors import LedgerError
+    from ledger.domain.errors import LedgerError
 
     for number, step in enumerate(program):
         try:
@@ -109,7 +109,7 @@ def test_the_lineage_stays_acyclic_under_any_commands(program: list[Step]) -> No
 
 def test_a_cycle_attempt_is_among_the_generated_programs() -> None:
     """The strategy really exercises the cycle rule (it is not vacuously acyclic)."""
-    from ledger.errors import CycleError
+    from ledger.domain.errors import CycleError
 
     ledger = open_ledger("memory://")
     made = MadeRecords()

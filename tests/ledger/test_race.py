@@ -13,10 +13,10 @@ from uuid import UUID
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import CycleError, DuplicateExternalIdError, HandleTakenError
-from ledger.log import iter_events
-from ledger.values import Citation, Relation
-from ledger.vote import Vote
+from ledger.application.log import iter_events
+from ledger.domain.errors import CycleError, DuplicateExternalIdError, HandleTakenError
+from ledger.domain.values import Citation, Relation
+from ledger.domain.vote import Vote
 from tests.conftest import Databases
 
 ROUNDS = 6
@@ -115,7 +115,7 @@ def test_two_processes_registering_one_handle_make_one_member(
     for n in range(3):
         outcomes = _race(_register, [(url, f"same{n}"), (url, f"SAME{n}")])
         assert sorted(outcomes) == ["ok", "taken"]
-    from ledger.member import Member
+    from ledger.domain.member import Member
 
     registered = [event for _, event in iter_events(ledger) if isinstance(event, Member.Registered)]
     assert sorted(event.handle for event in registered) == ["same0", "same1", "same2"]
@@ -142,7 +142,7 @@ def test_a_handle_and_an_external_id_registered_at_once_leave_one_owner_of_the_n
     for n in range(3):
         contenders = [(url, f"alice{n}", f"a/{n}"), (url, f"mallory{n}", f"ALICE{n}")]
         assert sorted(_race(_register_with_external_id, contenders)) == ["ok", "taken"]
-    from ledger.member import Member
+    from ledger.domain.member import Member
 
     registered = [event for _, event in iter_events(ledger) if isinstance(event, Member.Registered)]
     assert len(registered) == 3

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import DatabaseSettingError, ReadOnlyLedgerError
-from ledger.read_only import open_read_only_ledger, unwritable_reason
-from ledger.settings import resolve_db_setting
+from ledger.adapters.read_only import open_read_only_ledger, unwritable_reason
+from ledger.adapters.settings import resolve_db_setting
+from ledger.domain.errors import DatabaseSettingError, ReadOnlyLedgerError
 
 
 def test_a_read_only_sqlite_ledger_reads_and_refuses_writes_with_the_reason(

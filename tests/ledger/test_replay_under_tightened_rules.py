@@ -20,21 +20,26 @@ from uuid import UUID
 
 import pytest
 
-import ledger.application
-import ledger.comment
-import ledger.member
-import ledger.production
-import ledger.vote
-import ledger.work
+import ledger.application.ledger
+import ledger.domain.comment
+import ledger.domain.member
+import ledger.domain.production
+import ledger.domain.vote
+import ledger.domain.work
 from ledger import Citation, Ledger, Money, Relation, open_ledger
 from ledger.archive import export_archive, import_archive
-from ledger.comment import Comment
-from ledger.errors import InvalidSourcesError, InvalidValueError, LedgerError, TextTooLongError
-from ledger.member import HandleClaim, Member
-from ledger.production import Production
-from ledger.values import check_text
-from ledger.vote import Vote
-from ledger.work import Work
+from ledger.domain.comment import Comment
+from ledger.domain.errors import (
+    InvalidSourcesError,
+    InvalidValueError,
+    LedgerError,
+    TextTooLongError,
+)
+from ledger.domain.member import HandleClaim, Member
+from ledger.domain.production import Production
+from ledger.domain.values import check_text
+from ledger.domain.vote import Vote
+from ledger.domain.work import Work
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph
 from lineage.policies.registry import policy_from_name
@@ -206,7 +211,12 @@ def texts_of_at_most_3_characters(monkeypatch: pytest.MonkeyPatch) -> None:
     def short_text(what: str, text: str, limit: int, *, required: bool = True) -> str:
         return check_text(what, text, min(limit, 3), required=required)
 
-    for module in (ledger.work, ledger.member, ledger.comment, ledger.production):
+    for module in (
+        ledger.domain.work,
+        ledger.domain.member,
+        ledger.domain.comment,
+        ledger.domain.production,
+    ):
         monkeypatch.setattr(module, "check_text", short_text)
 
 
@@ -216,13 +226,13 @@ def votes_only_up(monkeypatch: pytest.MonkeyPatch) -> None:
             raise InvalidValueError("a vote is +1")
         return 1
 
-    for module in (ledger.vote, ledger.application):
+    for module in (ledger.domain.vote, ledger.application.ledger):
         monkeypatch.setattr(module, "check_vote_value", check_vote_value)
 
 
 def no_curator_acts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nobody may act as a curator, and every production is closed."""
-    monkeypatch.setattr(ledger.application.Ledger, "_check_curator", _refuse)
+    monkeypatch.setattr(ledger.application.ledger.Ledger, "_check_curator", _refuse)
     monkeypatch.setattr(Production, "check_not_published", _refuse)
 
 
@@ -233,7 +243,13 @@ def every_check_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
             if name.startswith("check"):
                 refusal = staticmethod(_refuse) if isinstance(value, staticmethod) else _refuse
                 monkeypatch.setattr(cls, name, refusal)
-    for module in (ledger.work, ledger.member, ledger.comment, ledger.production, ledger.vote):
+    for module in (
+        ledger.domain.work,
+        ledger.domain.member,
+        ledger.domain.comment,
+        ledger.domain.production,
+        ledger.domain.vote,
+    ):
         for name in ("check_text", "check_vote_value"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, _refuse)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ledger import Citation, Ledger, Relation, open_ledger
 from ledger.archive import import_archive
-from ledger.errors import ArchiveError, InvalidTimeError, RoyaltyOverAllocationError
+from ledger.domain.errors import ArchiveError, InvalidTimeError, RoyaltyOverAllocationError
 from lineage.errors import OverAllocationError
 from lineage.graph import LineageGraph
 from lineage.policies.absolute import Absolute

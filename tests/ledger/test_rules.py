@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from ledger import Citation, Ledger, Money, Relation
-from ledger.errors import (
+from ledger.domain.errors import (
     AlreadyPublishedError,
     CycleError,
     DuplicateExternalIdError,
@@ -33,8 +33,8 @@ from ledger.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
-from ledger.values import MAX_BODY, MAX_COMMENT, MAX_TITLE
-from ledger.vote import Vote
+from ledger.domain.values import MAX_BODY, MAX_COMMENT, MAX_TITLE
+from ledger.domain.vote import Vote
 from tests.builders import Cast, cast_of
 
 

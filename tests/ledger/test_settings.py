@@ -8,8 +8,12 @@ from urllib.parse import unquote
 import pytest
 
 from ledger import open_ledger
-from ledger.errors import DatabaseSettingError
-from ledger.settings import POSTGRES_QUOTED_KEYWORDS, check_sqlite_location, resolve_db_setting
+from ledger.adapters.settings import (
+    POSTGRES_QUOTED_KEYWORDS,
+    check_sqlite_location,
+    resolve_db_setting,
+)
+from ledger.domain.errors import DatabaseSettingError
 from tests.conftest import POSTGRES_BASE, Databases, drop_schema, require_postgres
 
 
@@ -184,7 +188,8 @@ def test_open_ledger_gives_the_same_location_messages_as_the_cli(
 
 
 def test_the_read_only_error_lives_with_the_other_errors() -> None:
-    from ledger import errors, read_only
+    from ledger.adapters import read_only
+    from ledger.domain import errors
 
     assert read_only.ReadOnlyLedgerError is errors.ReadOnlyLedgerError
     assert issubclass(errors.ReadOnlyLedgerError, errors.LedgerError)

@@ -13,8 +13,8 @@ import psycopg.errors
 import pytest
 
 from ledger import Ledger, open_ledger
-from ledger.errors import StorageBusyError, StorageFullError, StorageUnavailableError
-from ledger.storage import storage_error
+from ledger.adapters.storage import storage_error
+from ledger.domain.errors import StorageBusyError, StorageFullError, StorageUnavailableError
 from tests.conftest import Databases
 
 

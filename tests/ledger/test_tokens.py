@@ -9,9 +9,7 @@ from uuid import UUID
 import pytest
 
 from ledger import Ledger, open_ledger
-from ledger.archive.exporter import export_archive
-from ledger.errors import HandleTakenError, UnknownMemberError
-from ledger.tokens import (
+from ledger.application.tokens import (
     InvalidTokenError,
     authenticate,
     issue_token,
@@ -19,6 +17,8 @@ from ledger.tokens import (
     register_with_token,
     revoke_token,
 )
+from ledger.archive.exporter import export_archive
+from ledger.domain.errors import HandleTakenError, UnknownMemberError
 
 
 def test_a_registered_member_acts_with_the_token_given_once(any_ledger: Ledger) -> None:

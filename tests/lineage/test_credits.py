@@ -15,7 +15,7 @@ from hypothesis import given
 
 from ledger import Ledger, open_ledger
 from ledger.archive.importer import import_archive
-from ledger.errors import UnknownWorkError
+from ledger.domain.errors import UnknownWorkError
 from lineage.attribution import attribution_html, attribution_markdown, attribution_text
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph

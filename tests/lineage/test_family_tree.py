@@ -10,7 +10,7 @@ import pytest
 
 from ledger import Citation, Ledger, Relation, open_ledger
 from ledger.archive import import_archive
-from ledger.errors import InvalidValueError, UnknownWorkError
+from ledger.domain.errors import InvalidValueError, UnknownWorkError
 from lineage.family_tree import (
     ANONYMOUS,
     MORE_ANCESTORS,

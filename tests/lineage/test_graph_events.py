@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ledger import open_ledger
-from ledger.log import iter_events
-from ledger.values import Money
+from ledger.application.log import iter_events
+from ledger.domain.values import Money
 from lineage.graph import LINEAGE_EVENTS, LineageGraph
 from lineage.royalties import statement_for_revenue
 from tests.conftest import Databases

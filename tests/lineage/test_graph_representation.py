@@ -15,8 +15,8 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.log import iter_events
-from ledger.work import Work
+from ledger.application.log import iter_events
+from ledger.domain.work import Work
 from lineage.graph import LineageGraph
 from tests.lineage.dags import LineageSpec, built, lineage_specs
 

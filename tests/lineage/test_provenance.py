@@ -22,7 +22,7 @@ from prov.model import (
 
 from ledger import Citation, Ledger, Relation, open_ledger
 from ledger.archive import import_archive
-from ledger.errors import UnknownWorkError
+from ledger.domain.errors import UnknownWorkError
 from lineage.graph import LineageGraph
 from lineage.provenance import (
     NAMESPACE,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ledger import Citation, Ledger, Money, Relation
-from ledger.errors import (
+from ledger.domain.errors import (
     AlreadyIssuedError,
     InvalidValueError,
     NotCuratorError,

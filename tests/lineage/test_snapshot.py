@@ -20,7 +20,7 @@ from uuid import UUID
 import pytest
 
 from ledger import Ledger, open_ledger
-from ledger.values import Money
+from ledger.domain.values import Money
 from lineage import snapshot
 from lineage.credits import credits_for
 from lineage.graph import LineageGraph
@@ -279,7 +279,7 @@ def test_the_cli_answers_from_the_snapshot_as_from_the_log(
 
 
 def test_only_an_sqlite_file_has_a_snapshot_place(tmp_path: Path) -> None:
-    from ledger.settings import resolve_db_setting
+    from ledger.adapters.settings import resolve_db_setting
     from lineage.snapshot import snapshot_path_for
 
     file = str(tmp_path / "studio.db")
@@ -476,7 +476,7 @@ def test_a_snapshot_in_the_users_cache_folder_is_written_and_used(
 READ_ONLY_RUN = """
 import json, os, sys
 from ledger import open_ledger
-from ledger.settings import resolve_db_setting
+from ledger.adapters.settings import resolve_db_setting
 from lineage.graph import LineageGraph
 from lineage.snapshot import open_lineage, snapshot_path_for
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ledger import Ledger, Money, open_ledger
 from ledger.archive.importer import import_archive
-from ledger.errors import UnknownProductionError
+from ledger.domain.errors import UnknownProductionError
 from lineage.errors import OverAllocationError, StatementError
 from lineage.graph import LineageGraph
 from lineage.policies import Absolute, Decay, Equal, Flow, Relative, RoyaltyPolicy

@@ -19,7 +19,7 @@ from uuid import UUID
 import pytest
 
 from ledger import Citation, Ledger, Money, Relation, open_ledger
-from ledger.errors import RoyaltyOverAllocationError
+from ledger.domain.errors import RoyaltyOverAllocationError
 from lineage.graph import LineageGraph
 from lineage.policies import check_policy_choice
 from lineage.royalties import statement_for_revenue

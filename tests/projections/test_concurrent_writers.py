@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from ledger import Citation, Relation, open_ledger
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from projections.memory_store import MemoryReadModels
 from projections.opening import open_read_models
 from projections.projector import Projector

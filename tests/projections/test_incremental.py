@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.history import history_of
+from ledger.application.history import history_of
 from projections.memory_store import MemoryReadModels
 from projections.projector import Projector
 from tests.conftest import Databases

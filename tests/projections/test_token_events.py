@@ -4,7 +4,7 @@ the same way on the incremental path and on the bulk rebuild."""
 from __future__ import annotations
 
 from ledger import open_ledger
-from ledger.tokens import issue_token, register_with_token, revoke_token
+from ledger.application.tokens import issue_token, register_with_token, revoke_token
 from projections.memory_store import MemoryReadModels
 from projections.opening import open_read_models
 from projections.projector import Projector

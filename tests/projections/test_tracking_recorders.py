@@ -11,7 +11,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.tests import persistence as library
 from eventsourcing.utils import Environment
 
-from ledger.settings import resolve_db_setting
+from ledger.adapters.settings import resolve_db_setting
 from projections.memory_store import MemoryReadModels
 from projections.postgres_store import PostgresReadModels
 from projections.sql_store import SQLiteReadModels

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.values import Role
+from ledger.domain.values import Role
 from tests.service.cli_sample import sample_db
 from tests.service.test_cli import Cli
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ledger import Ledger
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.transparency.checkpoints import (
     CheckpointConflictError,
     read_signer,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledger import Ledger, open_ledger
+from ledger.adapters.settings import resolve_db_setting
 from ledger.archive.importer import import_archive
-from ledger.settings import resolve_db_setting
 from ledger.transparency.audit import audit
 from ledger.transparency.merkle import root_hash
 from ledger.transparency.recorders import TOPIC

@@ -12,9 +12,9 @@ import psycopg
 import pytest
 
 from ledger import Ledger, open_ledger
-from ledger.application import postgres_setup_lock
+from ledger.adapters.settings import resolve_db_setting
+from ledger.application.ledger import postgres_setup_lock
 from ledger.archive.importer import import_archive
-from ledger.settings import resolve_db_setting
 from ledger.transparency.audit import audit
 from ledger.transparency.entries import entry_leaf_hash
 from ledger.transparency.merkle import root_hash

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from ledger import Ledger
-from ledger.errors import InvalidValueError
-from ledger.log import position_at
-from ledger.values import parse_position_or_time
+from ledger.application.log import position_at
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.values import parse_position_or_time
 from lineage.attribution import attribution_html, attribution_markdown, attribution_text
 from lineage.credits import credits_for
 from lineage.family_tree import FamilyTree, family_tree

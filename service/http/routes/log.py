@@ -16,7 +16,7 @@ from eventsourcing.persistence import Notification
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from ledger.census import take_census
+from ledger.application.census import take_census
 from service.http.deps import LedgerDep
 
 __all__ = ["router"]

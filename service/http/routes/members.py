@@ -7,8 +7,8 @@ from uuid import UUID, uuid5
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from ledger.tokens import register_with_token
-from ledger.values import Role
+from ledger.application.tokens import register_with_token
+from ledger.domain.values import Role
 from service.http.deps import (
     After,
     CommandKey,

@@ -10,9 +10,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from ledger import Ledger, Money, Recorded
-from ledger.errors import InvalidValueError
-from ledger.numbers import parse_bounded_decimal
-from ledger.operations import exclude_works, include_works
+from ledger.application.operations import exclude_works, include_works
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.numbers import parse_bounded_decimal
 from lineage.operations import issue_statements
 from lineage.policies import policy_from_name
 from lineage.previews import statement_views

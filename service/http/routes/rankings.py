@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from ledger.errors import InvalidValueError
-from ledger.values import parse_time
+from ledger.domain.errors import InvalidValueError
+from ledger.domain.values import parse_time
 from projections.ordering import RankBy, WorkFilter
 from service.http.cursors import decode_cursor, encode_cursor
 from service.http.deps import After, LedgerDep, LineageDep, ReadModelsDep, ServicesDep

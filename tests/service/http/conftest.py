@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ledger.operations import register_curator
-from ledger.tokens import issue_token
+from ledger.application.operations import register_curator
+from ledger.application.tokens import issue_token
 from service.http import ServerSettings, create_app
 from tests.conftest import Databases
 

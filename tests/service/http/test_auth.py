@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.tokens import authenticate, revoke_token
+from ledger.application.tokens import authenticate, revoke_token
 from tests.service.http.conftest import Api, ApiFactory
 
 

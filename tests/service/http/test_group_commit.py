@@ -10,8 +10,8 @@ from uuid import UUID
 import pytest
 
 from ledger import Ledger, Recorded, open_ledger
-from ledger.errors import OwnWorkVoteError
-from ledger.log import iter_events
+from ledger.application.log import iter_events
+from ledger.domain.errors import OwnWorkVoteError
 from service.http.group_commit import GroupCommit
 
 

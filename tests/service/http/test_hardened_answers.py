@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ledger.tokens import issue_token, revoke_token
+from ledger.application.tokens import issue_token, revoke_token
 from tests.service.http.conftest import Api
 
 

@@ -80,7 +80,7 @@ def test_a_claim_from_before_leases_with_a_live_pid_is_free(tmp_path: Path) -> N
 def test_on_postgresql_a_claim_of_an_earlier_start_with_the_same_pid_is_free(
     databases: Databases,
 ) -> None:
-    from ledger.settings import resolve_db_setting
+    from ledger.adapters.settings import resolve_db_setting
 
     env = resolve_db_setting(databases.url("postgres")).env
     store = PostgresIdempotencyStore(env, ttl_seconds=3600)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ledger.production import Production
+from ledger.domain.production import Production
 from tests.service.http.conftest import Api, Member
 
 

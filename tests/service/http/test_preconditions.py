@@ -10,10 +10,10 @@ from uuid import UUID
 import pytest
 
 from ledger import open_ledger
-from ledger.application import Ledger
-from ledger.errors import PreconditionFailedError
-from ledger.operations import in_one_transaction
-from ledger.unit_of_work import UnitOfWork
+from ledger.application.ledger import Ledger
+from ledger.application.operations import in_one_transaction
+from ledger.application.unit_of_work import UnitOfWork
+from ledger.domain.errors import PreconditionFailedError
 from tests.conftest import Databases
 from tests.service.http.conftest import Api, ApiFactory, Member
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ledger.tokens import issue_token
+from ledger.application.tokens import issue_token
 from tests.service.http.conftest import Api, ApiFactory
 
 

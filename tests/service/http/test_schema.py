@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from ledger import open_ledger
-from ledger.operations import register_curator
-from ledger.tokens import issue_token
+from ledger.application.operations import register_curator
+from ledger.application.tokens import issue_token
 from service.http import ServerSettings, create_app
 
 with warnings.catch_warnings():

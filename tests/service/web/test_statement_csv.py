@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ledger.tokens import issue_token
+from ledger.application.tokens import issue_token
 from tests.recorded_before import before_the_control_character_rule
 from tests.service.web.conftest import Api, Member
 from tests.service.web.test_pages import production_with_revenue, settled
