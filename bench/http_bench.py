@@ -136,7 +136,7 @@ def serve_command(db: Path, port: int, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-c",
-        "from service.cli import main; main()",
+        "from service.cli.main import main; main()",
         "--db",
         str(db),
         "serve",

@@ -143,7 +143,7 @@ def demo_run(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "demo.db")
         subprocess.run(
-            [sys.executable, "-c", "from service.cli import main; main()", "--db", db, "demo"],
+            [sys.executable, "-c", "from service.cli.main import main; main()", "--db", db, "demo"],
             cwd=folder,
             check=True,
             capture_output=True,

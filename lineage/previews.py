@@ -13,8 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.errors import LedgerError
-from lineage.graph import LineageGraph, ProductionState
+from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy
+from lineage.productions import ProductionState
 from lineage.royalties import policy_of, statement_for_revenue
 from lineage.statements import Statement
 

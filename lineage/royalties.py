@@ -17,8 +17,9 @@ from uuid import UUID
 from ledger.domain.errors import InvalidValueError, UnknownProductionError
 from ledger.domain.numbers import check_decimal_size
 from lineage.errors import InvalidPolicyError, LineageError, StatementError
-from lineage.graph import LineageGraph, ProductionState, Revenue
+from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy, policy_from_name
+from lineage.productions import ProductionState, Revenue
 from lineage.statements import Statement, royalty_statement
 
 __all__ = ["policy_of", "statement_for_revenue", "statements_of"]

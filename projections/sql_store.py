@@ -22,7 +22,7 @@ from eventsourcing.sqlite import (
 )
 
 from ledger.adapters.settings import busy_timeout_seconds
-from projections.bulk import BatchValues
+from projections.bulk_rows import BatchValues
 from projections.listing import WorkQuery
 from projections.ordering import RankBy, WorkFilter, sql_order
 from projections.rows import MemberRow, WorkRow

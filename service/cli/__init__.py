@@ -1,5 +1,6 @@
-"""The ``remix-ledger`` command line."""
+"""The ``remix-ledger`` command line; ``service.cli.main`` holds the app and its entry point.
 
-from service.cli.main import app, main
-
-__all__ = ["app", "main"]
+This ``__init__`` imports nothing: ``main`` reads its sibling modules through the
+package (``from service.cli import archive, ...``), so a package that imported
+``main`` would be a cycle.
+"""

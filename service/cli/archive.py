@@ -12,9 +12,9 @@ import typer
 from ledger.application.census import Census
 from ledger.archive import ImportReport, export_archive, import_archive
 from ledger.domain.errors import ArchiveError, ReadOnlyLedgerError
+from service.cli.acts import emit_json_line
 from service.cli.context import Format, state_of
 from service.cli.progress import progress_bar
-from service.cli.records import emit_json_line
 
 __all__ = [
     "census_text",

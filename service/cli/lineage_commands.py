@@ -24,8 +24,8 @@ from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
 from lineage.previews import StatementView, statement_views
 from lineage.provenance import provenance_document, write_provenance
 from lineage.render import render, to_dot, to_graphml, to_json, write_tree
+from service.cli.acts import AS_HELP, AT_HELP, FormatOption, acting_member, emit_json_line, report
 from service.cli.context import Format, emit_json, parse_when, recording, state_of
-from service.cli.records import AS_HELP, AT_HELP, FormatOption, _actor, emit_json_line, report
 from service.cli.views import AS_OF_HELP, as_of_position
 
 __all__ = ["TREE_FORMATS", "register", "statement_text", "tree_bytes"]
@@ -175,7 +175,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
                 lineage,
                 production_id,
                 revenue_number=revenue,
-                actor_id=_actor(ledger, acting),
+                actor_id=acting_member(ledger, acting),
             )
             chosen = Format.json if output_format == "json" else Format.text
             _report_issued(ledger, lineage, issued_now, revenue, chosen)
@@ -303,7 +303,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
                 params=params,
                 pool_percent=_decimal(pool_percent, "--pool-percent"),
                 weights=weights or None,
-                actor_id=_actor(ledger, acting),
+                actor_id=acting_member(ledger, acting),
                 occurred_at=parse_when(at),
             )
         except InvalidWeightsError as error:
@@ -333,7 +333,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         recorded = ledger.waive_share(
             ledger.find_production(production_ref),
             ledger.find_member(member),
-            actor_id=_actor(ledger, acting),
+            actor_id=acting_member(ledger, acting),
             occurred_at=parse_when(at),
         )
         report(ledger, "waived a share of production", recorded, output_format)

@@ -33,9 +33,9 @@ from ledger.transparency.proving import prove_consistency, prove_inclusion
 from ledger.transparency.signer_state import read_last_signed
 from ledger.transparency.store import TreeStore
 from ledger.transparency.tiles import tile_path, tiles_for_size
+from service.cli.acts import emit_json_line
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.progress import progress_bar
-from service.cli.records import emit_json_line
 
 __all__ = ["VKEY_ENV_VAR", "register"]
 

@@ -14,8 +14,8 @@ import typer
 
 from ledger.application.tokens import issue_token, list_tokens, revoke_token
 from ledger.domain.errors import InvalidValueError
+from service.cli.acts import emit_json_line
 from service.cli.context import Format, emit_json, recording, state_of
-from service.cli.records import emit_json_line
 
 __all__ = ["register"]
 

@@ -27,7 +27,8 @@ from ledger import Ledger
 from ledger.adapters.settings import DatabaseSetting
 from ledger.application.log import iter_events
 from ledger.domain.identity import work_id_for
-from lineage.graph import LINEAGE_EVENTS, LineageGraph
+from lineage.graph import LineageGraph
+from lineage.graph_state import LINEAGE_EVENTS
 from projections.projector import Projector, ReadModelsBehindError
 from service.http.outages import Outage
 

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from ledger.domain.errors import LedgerError, UnknownMemberError
 from lineage.credits import credits_for
-from lineage.graph import LineageGraph, ProductionState
+from lineage.graph import LineageGraph
+from lineage.productions import ProductionState
 from lineage.royalties import policy_of, statements_of
 from service.web.deps import AsOf, ServicesDep
 from service.web.errors import PageRoute, first_line

@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse
 
 from ledger.domain.errors import LedgerError, UnknownProductionError
 from lineage.credits import credits_for
-from lineage.graph import LineageGraph, ProductionState
+from lineage.graph import LineageGraph
 from lineage.policies import RoyaltyPolicy, policy_from_name
 from lineage.previews import statement_views
+from lineage.productions import ProductionState
 from lineage.rounding import format_percent
 from lineage.royalties import policy_of, statement_for_revenue
 from lineage.statements import Statement, format_minor

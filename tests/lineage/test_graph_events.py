@@ -5,7 +5,8 @@ from __future__ import annotations
 from ledger import open_ledger
 from ledger.application.log import iter_events
 from ledger.domain.values import Money
-from lineage.graph import LINEAGE_EVENTS, LineageGraph
+from lineage.graph import LineageGraph
+from lineage.graph_state import LINEAGE_EVENTS
 from lineage.royalties import statement_for_revenue
 from tests.conftest import Databases
 from tests.lineage.test_snapshot import described, drawn

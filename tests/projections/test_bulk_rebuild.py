@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ledger import open_ledger
-from projections import bulk
+from projections import bulk, bulk_rows
 from projections.memory_store import MemoryReadModels
 from projections.opening import open_read_models
 from projections.projector import Projector
@@ -71,7 +71,7 @@ def test_where_the_bulk_path_stops_the_ordinary_path_goes_on_to_the_same_views(
 
     def voted_until_1000(self: Any, position: int, originator: str, state: Any) -> None:
         if position > 1_000:
-            raise bulk._Unsupported("a vote after 1000")
+            raise bulk_rows.Unsupported("a vote after 1000")
         voted(self, position, originator, state)
 
     monkeypatch.setattr(bulk.BulkRebuild, "_voted", voted_until_1000)
@@ -187,5 +187,5 @@ def test_the_fields_the_bulk_path_expects_of_votes_and_comments_are_those_stored
         notification.topic.rsplit(".", 1)[-1]: tuple(json.loads(notification.state))
         for notification in ledger.recorder.select_notifications(start=1, limit=100)
     }
-    assert stored["Voted"] == bulk.VOTED_FIELDS
-    assert stored["Commented"] == bulk.COMMENTED_FIELDS
+    assert stored["Voted"] == bulk_rows.VOTED_FIELDS
+    assert stored["Commented"] == bulk_rows.COMMENTED_FIELDS

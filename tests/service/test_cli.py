@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
+from service.cli.main import main
 
 
 class Cli:
@@ -203,7 +203,7 @@ def test_the_embedded_installation_runs_without_the_postgres_driver(tmp_path: Pa
     """`pip install .` (no postgres extra) must be enough for SQLite: psycopg is never imported."""
     program = (
         "import sys; sys.modules['psycopg'] = None\n"  # any import of it now fails
-        "from service.cli import main\n"
+        "from service.cli.main import main\n"
         "main(['--db', sys.argv[1], 'demo', '--tree', sys.argv[2]])\n"
     )
     done = subprocess.run(

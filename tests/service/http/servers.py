@@ -24,7 +24,7 @@ def free_port() -> int:
 def cli(db: str, *args: str) -> str:
     """Run ``remix-ledger --db DB ARGS`` in a process of its own; its stdout."""
     done = subprocess.run(
-        [sys.executable, "-c", "from service.cli import main; main()", "--db", db, *args],
+        [sys.executable, "-c", "from service.cli.main import main; main()", "--db", db, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -51,7 +51,7 @@ class Server:
         command = [
             sys.executable,
             "-c",
-            "from service.cli import main; main()",
+            "from service.cli.main import main; main()",
             "--db",
             self.db,
             "serve",

@@ -81,7 +81,7 @@ def test_serve_refuses_several_workers_on_sqlite(databases: Databases) -> None:
         [
             sys.executable,
             "-c",
-            "from service.cli import main; main()",
+            "from service.cli.main import main; main()",
             "--db",
             databases.url("sqlite"),
             "serve",

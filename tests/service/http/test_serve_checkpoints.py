@@ -50,7 +50,7 @@ def test_serve_refuses_a_key_file_it_cannot_read(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from service.cli import main; main()",
+            "from service.cli.main import main; main()",
             "--db",
             str(tmp_path / "ledger.db"),
             "serve",

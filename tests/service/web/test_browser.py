@@ -90,7 +90,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("demo")
     db = str(folder / "demo.db")
     built = subprocess.run(
-        [sys.executable, "-c", "from service.cli import main; main()", "--db", db, "demo"],
+        [sys.executable, "-c", "from service.cli.main import main; main()", "--db", db, "demo"],
         capture_output=True,
         text=True,
         cwd=folder,  # the demo writes its tree picture here
