@@ -7,6 +7,8 @@ May import: eventsourcing, the standard library (and psycopg, lazily) only; neve
 FastAPI, pydantic or NetworkX (those belong to the layers above).
 """
 
+# Registers the topics the aggregates were recorded under, before anything reads an event.
+import ledger.application.recorded_topics  # noqa: F401
 from ledger.application.ledger import ConcurrencyError, Ledger, Recorded, open_ledger
 from ledger.domain.values import Citation, CreditMode, Kind, Money, Relation, Role
 

@@ -200,4 +200,4 @@ def test_the_cycle_finder_names_a_cycle_through_a_package_init() -> None:
 def test_reading_a_name_from_the_own_package_counts_and_importing_a_sibling_does_not() -> None:
     assert "service.cli" not in imported_names("service.cli.acts")  # from service.cli.context
     assert "lineage.graph_state" in imported_names("lineage.graph")
-    assert {"ledger", "ledger.log"} <= imported_names("lineage.graph")
+    assert {"ledger", "ledger.application.log"} <= imported_names("lineage.graph")

@@ -9,7 +9,7 @@ import ledger.domain
 
 DOMAIN = Path(ledger.domain.__file__).parent
 # The library's domain module, and its topic registry (the moved classes keep their topics).
-ALLOWED_THIRD_PARTY = {"eventsourcing.domain", "eventsourcing.utils"}
+ALLOWED_THIRD_PARTY = {"eventsourcing.domain"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.utils import resolve_topic
 
-from service.cli import main
+from service.cli.main import main
 
 DATA = Path(__file__).parent.parent / "data" / "recorded_before_the_move"
 EXPECTED = DATA / "expected"
