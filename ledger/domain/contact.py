@@ -46,6 +46,9 @@ def check_email(value: str, what: str = "email") -> str:
     local, at, domain = text.rpartition("@")
     if not at or not local or "@" in local or len(local) > MAX_LOCAL_PART:
         raise InvalidValueError(f"{what} {text!r} is not an address such as ann@example.org")
+    if local.startswith(("=", "+", "-")):
+        # Written into payout spreadsheets, where a leading = + - starts a formula.
+        raise InvalidValueError(f"{what} {text!r} starts like a spreadsheet formula")
     labels = domain.split(".")
     if len(labels) < 2 or not all(labels) or domain.startswith("-"):
         raise InvalidValueError(f"{what} {text!r} is not an address such as ann@example.org")
