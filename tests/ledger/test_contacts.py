@@ -123,6 +123,7 @@ def test_two_threads_setting_different_fields_of_one_member_both_land(tmp_path: 
         "x" * 65 + "@example.org",
         "ann@" + "d" * 250 + ".org",
         "ann\u202e@example.org",
+        "=cmd@example.org",
     ],
 )
 def test_an_address_that_is_not_a_plain_email_is_refused(address: str) -> None:
