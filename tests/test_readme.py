@@ -133,6 +133,10 @@ BY_OPTION = {
     "--position": "1",
     "--size": "2",
     "--from": "1",
+    "--email": "ana@example.org",
+    "--paypal": "ana@example.org",
+    "--wise": "ana@example.org",
+    "--wise-name": "Ana Ng",
 }
 BY_WORD = {
     "HANDLE": "ana",

@@ -18,6 +18,7 @@ from ledger.adapters.storage import storage_error
 from ledger.domain.errors import LedgerError
 from service.cli import (
     archive,
+    contacts,
     demo,
     lineage_commands,
     log_commands,
@@ -70,6 +71,7 @@ def _global_options(
 
 
 production_app = records.register(app)
+contacts.register(app)
 lineage_commands.register(app, production_app)
 archive.register(app)
 demo.register(app)
