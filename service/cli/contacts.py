@@ -14,8 +14,8 @@ from ledger.adapters.contacts import ContactStore, open_contacts
 from ledger.application.contacts import contact_of, erase_contact, set_contact
 from ledger.domain.contact import CONTACT_FIELDS, Contact
 from ledger.domain.errors import InvalidValueError, ReadOnlyLedgerError
+from service.cli.acts import AS_HELP, FormatOption
 from service.cli.context import CliState, Format, emit_json, state_of
-from service.cli.records import AS_HELP, FormatOption
 
 __all__ = ["register"]
 
