@@ -240,6 +240,7 @@ def measure(
             for _ in range(runs):
                 baseline.append(run_once([sys.executable, "-c", "import sqlite3"], workdir))
                 samples[label].append(run_once(argv, workdir))
+            print(f"  measured {label}: {statistics.median(samples[label]):.3f}s", flush=True)
     return baseline, samples
 
 
@@ -270,13 +271,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="processes per command (median)")
     parser.add_argument("--big", action="store_true", help="also the 1M-work ledger (slow)")
+    parser.add_argument(
+        "--only", action="append", help="only the commands whose label starts so (repeatable)"
+    )
     options = parser.parse_args()
 
     for key, value in machine().items():
         print(f"{key:14} {value}")
     ledger = git_shaped_ledger()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    commands = git_shaped_commands()
+    commands = [
+        command
+        for command in git_shaped_commands()
+        if not options.only or any(command[0].startswith(only) for only in options.only)
+    ]
     baseline, samples = measure(ledger, commands, options.runs)
     report(
         f"git-shaped ledger ({WORKS} works, {MEMBERS} members, main chain {MAIN_CHAIN},"
