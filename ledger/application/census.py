@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -16,7 +18,7 @@ from ledger.domain.values import Money
 from ledger.domain.vote import Vote
 from ledger.domain.work import Work
 
-__all__ = ["Census", "take_census"]
+__all__ = ["Census", "count_diamonds", "take_census"]
 
 
 @dataclass
@@ -107,7 +109,7 @@ def take_census(ledger: Ledger) -> Census:
     census.votes = sum(1 for value in vote_values.values() if value)
 
     census.deepest_chain = _deepest_chain(sources)
-    census.diamonds = sum(1 for cited in sources.values() if _is_diamond(cited, sources))
+    census.diamonds = count_diamonds(sources)
     return census
 
 
@@ -134,19 +136,70 @@ def _deepest_chain(sources: dict[UUID, list[UUID]]) -> int:
     return max(depth.values(), default=0)
 
 
-def _is_diamond(cited: list[UUID], sources: dict[UUID, list[UUID]]) -> bool:
+def count_diamonds(sources: Mapping[UUID, Sequence[UUID]]) -> int:
+    """How many works have two sources that share an ancestor (or one is the other's,
+    or the same source is cited twice): the works ``_is_diamond`` would name.
+
+    Each work's sources are walked up together, latest in topological order first,
+    each ancestor labelled with the source it was reached from; a second label is a
+    diamond. Once only one source's walk is left, no ancestor can be reached twice,
+    so the walk stops there: on a git-like history a merge walks back only to its
+    fork, not over the whole ancestry. (Exactly which works have intersecting
+    ancestries is a reachability question with no known linear-time answer; this
+    one is exact and touches only the part of the ancestry between a work's sources
+    and their nearest common ancestor, or the point where one walk runs out.)
+    """
+    order = {work: index for index, work in enumerate(_topological_order(sources))}
+    return sum(1 for cited in sources.values() if _is_diamond(cited, sources, order))
+
+
+def _topological_order(sources: Mapping[UUID, Sequence[UUID]]) -> list[UUID]:
+    """The works, every source before the works built on it (Kahn's algorithm)."""
+    derived: dict[UUID, list[UUID]] = {work: [] for work in sources}
+    waiting = {work: len(cited) for work, cited in sources.items()}
+    for work, cited in sources.items():
+        for source in cited:
+            derived.setdefault(source, []).append(work)
+    ready = [work for work, count in waiting.items() if count == 0]
+    order: list[UUID] = []
+    while ready:
+        work = ready.pop()
+        order.append(work)
+        for built in derived[work]:
+            waiting[built] -= 1
+            if waiting[built] == 0:
+                ready.append(built)
+    return order
+
+
+def _is_diamond(
+    cited: Sequence[UUID], sources: Mapping[UUID, Sequence[UUID]], order: Mapping[UUID, int]
+) -> bool:
     """Whether two of a work's sources share an ancestor (or one is the other's)."""
     if len(cited) < 2:
         return False
+    if len(set(cited)) < len(cited):
+        return True
     reached_from: dict[UUID, int] = {}
-    stack = [(source, index) for index, source in enumerate(cited)]
-    while stack:
-        work, origin = stack.pop()
-        seen = reached_from.get(work)
-        if seen is not None:
-            if seen != origin:
-                return True
-            continue
-        reached_from[work] = origin
-        stack.extend((source, origin) for source in sources.get(work, ()))
+    walking = [0] * len(cited)  # entries on the heap, per source
+    heap: list[tuple[int, int, UUID]] = []
+    for origin, source in enumerate(cited):
+        reached_from[source] = origin
+        walking[origin] = 1
+        heapq.heappush(heap, (-order.get(source, -1), origin, source))
+    walks_left = len(cited)
+    while walks_left > 1:
+        _, origin, work = heapq.heappop(heap)
+        walking[origin] -= 1
+        for source in sources.get(work, ()):
+            seen = reached_from.get(source)
+            if seen is not None:
+                if seen != origin:
+                    return True
+                continue
+            reached_from[source] = origin
+            walking[origin] += 1
+            heapq.heappush(heap, (-order.get(source, -1), origin, source))
+        if walking[origin] == 0:
+            walks_left -= 1
     return False

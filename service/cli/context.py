@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 
@@ -16,11 +17,11 @@ from ledger.adapters.read_only import open_full_ledger, open_read_only_ledger, u
 from ledger.adapters.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.domain.errors import DatabaseSettingError, StorageFullError
 from ledger.domain.values import parse_time
-from lineage.graph import LineageGraph
-from lineage.policies import check_policy_choice
-from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
 from projections.queries import ReadModels
+
+if TYPE_CHECKING:
+    from lineage.graph import LineageGraph
 
 __all__ = ["CliState", "Format", "emit_json", "parse_when", "recording", "state_of"]
 
@@ -87,7 +88,7 @@ class CliState:
                     # Queries still answer; the first write fails with the reason.
                     self.refusal = str(full)
                     self._ledger = open_full_ledger(setting, full)
-                self._ledger.policy_check = check_policy_choice
+                self._ledger.policy_check = _check_policy_choice
             else:
                 self._ledger = open_read_only_ledger(setting, self.refusal)
         return self._ledger
@@ -97,6 +98,9 @@ class CliState:
         """The lineage graph on first use: from its snapshot beside an SQLite ledger
         (``lineage.snapshot``), caught up with the log, else built from the log."""
         if self._lineage is None:
+            # Imported here: only the lineage commands pay for NetworkX.
+            from lineage.snapshot import open_lineage, snapshot_path_for
+
             path = snapshot_path_for(self.setting)
             self._lineage = open_lineage(self.ledger, path)
         return self._lineage
@@ -184,3 +188,11 @@ def emit_json(data: Any) -> None:
 def parse_when(value: str | None) -> Any:
     """An optional ``--at`` time (RFC 3339); None means now."""
     return None if value is None else parse_time(value, "--at")
+
+
+def _check_policy_choice(name: str, params: Mapping[str, str], weights: Sequence[str]) -> str:
+    """``lineage.policies.check_policy_choice``, imported when a policy is chosen (it loads
+    the lineage graph's modules, NetworkX among them, which other commands never need)."""
+    from lineage.policies import check_policy_choice
+
+    return check_policy_choice(name, params, weights)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import typer
@@ -27,18 +28,17 @@ from ledger import Ledger
 from ledger.application.census import take_census
 from ledger.domain.errors import InvalidValueError, LedgerError, ReadOnlyLedgerError
 from ledger.domain.identity import member_id_for
-from lineage.credits import Credits, credits_for
-from lineage.family_tree import family_tree
-from lineage.graph import LineageGraph
-from lineage.previews import StatementView, statement_views
-from lineage.render import GraphvizMissingError, write_tree
-from lineage.royalties import policy_of, statement_for_revenue
-from lineage.snapshot import snapshot_path_for
 from projections.opening import views_path
 from service.cli.archive import census_text, run_import, summary
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.lineage_commands import statement_text
 from service.cli.views import rankings_text, shown_ids
+
+# The lineage modules load NetworkX and Graphviz: imported where the demo uses them.
+if TYPE_CHECKING:
+    from lineage.credits import Credits
+    from lineage.graph import LineageGraph
+    from lineage.previews import StatementView
 
 __all__ = ["NotADemoLedgerError", "is_demo_ledger", "register"]
 
@@ -97,6 +97,8 @@ def _replace(state: CliState) -> None:
     if state.refusal is not None:
         raise ReadOnlyLedgerError(state.refusal)
     state.close()
+    from lineage.snapshot import snapshot_path_for
+
     snapshot = snapshot_path_for(setting)
     files = [
         Path(f"{name}{suffix}")
@@ -208,6 +210,12 @@ def deepest_published_story(lineage: LineageGraph) -> tuple[UUID, UUID]:
 
 def demo_showcase(state: CliState, tree_path: Path) -> Showcase:
     """The published story with the deepest lineage: its credits, first statement, tree."""
+    from lineage.credits import credits_for
+    from lineage.family_tree import family_tree
+    from lineage.previews import statement_views
+    from lineage.render import GraphvizMissingError, write_tree
+    from lineage.royalties import policy_of, statement_for_revenue
+
     ledger, lineage = state.ledger, state.lineage
     production_id, story = deepest_published_story(lineage)
     # Issue the first payment's statement, as a curator would: once (a demo ledger

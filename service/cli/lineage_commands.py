@@ -6,7 +6,7 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import typer
@@ -14,21 +14,24 @@ import typer
 from ledger import Ledger, Recorded
 from ledger.domain.errors import InvalidValueError, InvalidWeightsError, UnknownWorkError
 from ledger.domain.numbers import parse_bounded_decimal
-from lineage.attribution import TASL, attribution_text, tasl_entries
-from lineage.credits import credits_for
-from lineage.credits_pages import credits_html, credits_markdown
-from lineage.family_tree import FamilyTree, family_tree
-from lineage.graph import LineageGraph
-from lineage.operations import IssuedStatements, issue_statements
-from lineage.policies import POLICIES, RoyaltyPolicy, policy_from_name
-from lineage.previews import StatementView, statement_views
-from lineage.provenance import provenance_document, write_provenance
-from lineage.render import render, to_dot, to_graphml, to_json, write_tree
 from service.cli.acts import AS_HELP, AT_HELP, FormatOption, acting_member, emit_json_line, report
 from service.cli.context import Format, emit_json, parse_when, recording, state_of
 from service.cli.views import AS_OF_HELP, as_of_position
 
+# The lineage modules load NetworkX (and Graphviz): each command imports what it uses
+# when it runs, so ``--help`` and the commands without a graph never pay for them.
+if TYPE_CHECKING:
+    from lineage.attribution import TASL
+    from lineage.family_tree import FamilyTree
+    from lineage.graph import LineageGraph
+    from lineage.operations import IssuedStatements
+    from lineage.policies import RoyaltyPolicy
+    from lineage.previews import StatementView
+
 __all__ = ["TREE_FORMATS", "register", "statement_text", "tree_bytes"]
+
+#: The names of ``lineage.policies.POLICIES``, for the help text without importing them.
+POLICY_NAMES = ("equal", "decay", "absolute", "relative", "flow")
 
 #: The formats ``tree`` writes.
 TREE_FORMATS = ("svg", "png", "dot", "json", "graphml")
@@ -50,6 +53,8 @@ def _policy(name: str | None, params: list[str]) -> RoyaltyPolicy | None:
         if params:
             raise InvalidValueError("--param needs --policy")
         return None
+    from lineage.policies import policy_from_name
+
     return policy_from_name(name, **parse_params(params))
 
 
@@ -99,7 +104,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         ctx: typer.Context,
         work: str = typer.Argument(..., help="The work's id or external id."),
         policy: str | None = typer.Option(
-            None, "--policy", help=f"One of {', '.join(POLICIES)} (default decay)."
+            None, "--policy", help=f"One of {', '.join(POLICY_NAMES)} (default decay)."
         ),
         param: list[str] = typer.Option(
             [], "--param", help="A policy parameter, e.g. r=1/3 for decay."
@@ -112,6 +117,11 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         Text, Markdown and HTML name a few works per contributor and count the rest;
         JSON lists them all, with the attribution.
         """
+        from lineage.attribution import attribution_text, tasl_entries
+        from lineage.credits import credits_for
+        from lineage.credits_pages import credits_html, credits_markdown
+        from lineage.policies import policy_from_name
+
         if output_format not in ("text", "json", "md", "html"):
             raise InvalidValueError(
                 f"--format {output_format!r} is not one of text, json, md, html"
@@ -162,6 +172,9 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         output_format: str = typer.Option("text", "--format", help="text or json."),
     ) -> None:
         """The royalty statement of each revenue payment of a production, to the cent."""
+        from lineage.operations import issue_statements
+        from lineage.previews import statement_views
+
         state = state_of(ctx)
         ledger = state.recording() if issue else state.ledger
         production_id = ledger.find_production(production_ref)
@@ -217,6 +230,9 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     ) -> None:
         """Draw a work's remix family tree; ``-o -`` writes it to stdout."""
+        from lineage.family_tree import family_tree
+        from lineage.render import write_tree
+
         fmt = _tree_format(output, tree_format)
         state = state_of(ctx)
         ledger = state.ledger
@@ -246,6 +262,8 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     ) -> None:
         """Write a work's lineage as W3C PROV-JSON; ``-o -`` writes it to stdout."""
+        from lineage.provenance import provenance_document, write_provenance
+
         state = state_of(ctx)
         ledger = state.ledger
         work_id = ledger.find_work(work)
@@ -266,7 +284,7 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
     def production_policy(
         ctx: typer.Context,
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
-        policy: str = typer.Argument(..., help=", ".join(POLICIES)),
+        policy: str = typer.Argument(..., help=", ".join(POLICY_NAMES)),
         param: list[str] = typer.Option([], "--param", help="A policy parameter, e.g. r=1/3."),
         pool_percent: str = typer.Option(
             "50", "--pool-percent", help="Percent of revenue for contributors."
@@ -279,6 +297,8 @@ def register(app: typer.Typer, production: typer.Typer) -> None:
         output_format: FormatOption = Format.text,
     ) -> None:
         """Choose the production's royalty policy, contributor pool and work weights."""
+        from lineage.policies import policy_from_name
+
         ledger = recording(ctx)
         params = parse_params(param)
         chosen = policy_from_name(
@@ -398,6 +418,8 @@ def _tree_format(output: Path, chosen: str | None) -> str:
 
 def tree_bytes(selected: FamilyTree, fmt: str) -> bytes:
     """The family tree in ``fmt`` (one of ``TREE_FORMATS``), as the file would hold it."""
+    from lineage.render import render, to_dot, to_graphml, to_json
+
     if fmt in ("svg", "png"):
         return render(selected, fmt)
     text = {"dot": to_dot, "json": to_json, "graphml": to_graphml}[fmt](selected)

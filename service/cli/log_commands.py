@@ -13,33 +13,26 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from ledger.domain.errors import LedgerError
-from ledger.transparency.audit import audit
-from ledger.transparency.checkpoints import (
-    KEY_ENV_VAR,
-    default_origin,
-    read_log_key,
-    sign_checkpoint,
-    write_new_key,
-)
-from ledger.transparency.documents import check_document
-from ledger.transparency.notes import NoteError, Verifier, parse_verifier_key
-from ledger.transparency.proofs import ProofError
-from ledger.transparency.proving import prove_consistency, prove_inclusion
-from ledger.transparency.signer_state import read_last_signed
-from ledger.transparency.store import TreeStore
-from ledger.transparency.tiles import tile_path, tiles_for_size
 from service.cli.acts import emit_json_line
 from service.cli.context import CliState, Format, emit_json, state_of
 from service.cli.progress import progress_bar
 
+# The log's modules load ``cryptography`` (Ed25519): each command imports them when it
+# runs, so the other commands and ``--help`` never pay for them.
+if TYPE_CHECKING:
+    from ledger.transparency.notes import Verifier
+    from ledger.transparency.store import TreeStore
+
 __all__ = ["VKEY_ENV_VAR", "register"]
 
 VKEY_ENV_VAR = "REMIX_LEDGER_LOG_VKEY"
+#: ``ledger.transparency.checkpoints.KEY_ENV_VAR``, for the help text without importing it.
+KEY_ENV_VAR = "REMIX_LEDGER_LOG_KEY"
 _UNSIGNED = (
     "No signature was checked: no --vkey was given and no checkpoint is recorded."
     " Pass the log's published verifier key to check that its checkpoints are there."
@@ -54,6 +47,8 @@ _FAR_BEHIND = 5_000
 
 def current_tree(state: CliState) -> TreeStore:
     """The ledger's tree, caught up with the log (a progress bar when far behind)."""
+    from ledger.transparency.store import TreeStore
+
     store = TreeStore(state.ledger)
     _, last = store.head()
     behind = state.ledger.head - last
@@ -68,6 +63,8 @@ def current_tree(state: CliState) -> TreeStore:
 
 def _verifiers(vkeys: list[str] | None) -> list[Verifier]:
     """``--vkey`` values (a key, or a file holding one), else ``$REMIX_LEDGER_LOG_VKEY``."""
+    from ledger.transparency.notes import parse_verifier_key
+
     given = list(vkeys or [])
     if not given and os.environ.get(VKEY_ENV_VAR):
         given = [os.environ[VKEY_ENV_VAR]]
@@ -120,6 +117,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Make a signing key: the private key goes to FILE (mode 0600); the verifier key,
         for anyone who checks the log, is the last line printed."""
+        from ledger.transparency.checkpoints import default_origin, write_new_key
+
         signer = write_new_key(output, origin or default_origin())
         typer.echo(f"Wrote the private key of {signer.name} to {output} (mode 0600).")
         typer.echo("The verifier key (publish it; it checks the log's checkpoints):")
@@ -136,6 +135,8 @@ def register(app: typer.Typer) -> None:
         """Sign the log's current head and record the checkpoint; print it. The key's
         state file (KEY.last-checkpoint, beside it) keeps the last checkpoint it signed:
         a head that does not extend that one is refused."""
+        from ledger.transparency.checkpoints import read_log_key, sign_checkpoint
+
         log_key = read_log_key(key)
         state = state_of(ctx)
         state.recording()
@@ -161,6 +162,8 @@ def register(app: typer.Typer) -> None:
         output_format: Format = typer.Option(Format.text, "--format"),
     ) -> None:
         """Every recorded checkpoint, oldest first."""
+        from ledger.transparency.store import TreeStore
+
         store = TreeStore(state_of(ctx).ledger)
         found = store.checkpoints()
         if output_format is Format.json:
@@ -190,6 +193,8 @@ def register(app: typer.Typer) -> None:
     @log.command()
     def rebuild(ctx: typer.Context) -> None:
         """Throw the stored tree away and hash the whole log again (checkpoints are kept)."""
+        from ledger.transparency.store import TreeStore
+
         state = state_of(ctx)
         store = TreeStore(state.ledger)
         head = state.ledger.head
@@ -216,6 +221,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """An inclusion proof (--position P [--size N]) or a consistency proof
         (--from N [--to M]), as JSON with base64 hashes."""
+        from ledger.transparency.proving import prove_consistency, prove_inclusion
+
         if (position is None) == (old is None):
             raise LedgerError("give either --position P [--size N] or --from N [--to M]")
         if position is not None and new is not None:
@@ -246,6 +253,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check a proof offline, against signed checkpoints and the verifier key only.
         Exit 0 if it holds, 1 if it does not."""
+        from ledger.transparency.documents import check_document
+        from ledger.transparency.notes import NoteError
+        from ledger.transparency.proofs import ProofError
+
         verifiers = _verifiers(vkey)
         if not verifiers:
             raise LedgerError(f"no verifier key: pass --vkey KEY or set {VKEY_ENV_VAR}")
@@ -269,6 +280,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the latest signed checkpoint and its tiles and entry bundles (C2SP
         tlog-tiles) under DIR, for any static host or mirror."""
+        from ledger.transparency.tiles import tile_path, tiles_for_size
+
         store = current_tree(state_of(ctx))
         latest = store.latest_checkpoint()
         if latest is None:
@@ -313,6 +326,10 @@ def register(app: typer.Typer) -> None:
         """Re-read the whole log, recompute the tree, and check it against the stored tree
         and every signed checkpoint. Exit 0 if all holds; 1 at the first mismatch (and
         when a key is given but no checkpoint it signed is recorded)."""
+        from ledger.transparency.audit import audit
+        from ledger.transparency.signer_state import read_last_signed
+        from ledger.transparency.store import TreeStore
+
         state = state_of(ctx)
         verifiers = _verifiers(vkey)
         last_signed = None

@@ -20,7 +20,6 @@ import typer
 from ledger import open_ledger
 from ledger.adapters.settings import resolve_db_setting
 from ledger.domain.errors import InvalidValueError, StorageFullError
-from ledger.transparency.checkpoints import read_signer
 from service.cli import tokens
 from service.cli.context import state_of
 
@@ -101,6 +100,8 @@ def register(app: typer.Typer) -> None:
         with contextlib.suppress(StorageFullError):
             open_ledger(db).close()
         if log_key is not None:
+            from ledger.transparency.checkpoints import read_signer
+
             read_signer(log_key)  # and so does a bad key file
         if log_key is not None and workers > 1:
             raise InvalidValueError(
