@@ -10,9 +10,7 @@ from uuid import UUID
 
 from ledger.application.base import LedgerBase, Recorded, check_self_or_operator
 from ledger.application.unit_of_work import UnitOfWork
-from ledger.domain.errors import (
-    DuplicateExternalIdError,
-)
+from ledger.domain.errors import DuplicateExternalIdError
 from ledger.domain.identity import (
     handle_claim_id_for,
     member_id_for,

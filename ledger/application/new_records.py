@@ -15,9 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.application.unit_of_work import UnitOfWork
-from ledger.domain.errors import (
-    LedgerError,
-)
+from ledger.domain.errors import LedgerError
 from ledger.domain.identity import (
     keyed_id_for,
     new_id,

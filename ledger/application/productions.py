@@ -21,9 +21,7 @@ from ledger.domain.errors import (
     DuplicateExternalIdError,
     InvalidWeightsError,
 )
-from ledger.domain.identity import (
-    production_id_for,
-)
+from ledger.domain.identity import production_id_for
 from ledger.domain.numbers import check_decimal_size
 from ledger.domain.production import DEFAULT_POOL_PERCENT, Production
 from ledger.domain.rules import (

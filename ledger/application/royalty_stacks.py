@@ -15,18 +15,14 @@ from ledger.adapters.derived_works import citing_works, derived_works, may_be_ci
 from ledger.adapters.paying_productions import pays_absolute, productions_that_chose_absolute
 from ledger.application.base import LedgerBase
 from ledger.application.unit_of_work import UnitOfWork
-from ledger.domain.errors import (
-    RoyaltyOverAllocationError,
-)
+from ledger.domain.errors import RoyaltyOverAllocationError
 from ledger.domain.production import Production
 from ledger.domain.royalty_stack import (
     Lineage,
     StackedClaims,
     check_absolute_stack,
 )
-from ledger.domain.values import (
-    Citation,
-)
+from ledger.domain.values import Citation
 from ledger.domain.work import Work
 
 __all__ = ["RoyaltyStackChecks"]

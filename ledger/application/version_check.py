@@ -9,9 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.application.unit_of_work import UnitOfWork
-from ledger.domain.errors import (
-    PreconditionFailedError,
-)
+from ledger.domain.errors import PreconditionFailedError
 
 __all__ = ["VersionCheck"]
 

@@ -22,15 +22,9 @@ from ledger.application.new_records import (
 )
 from ledger.application.royalty_stacks import RoyaltyStackChecks
 from ledger.application.unit_of_work import UnitOfWork
-from ledger.domain.errors import (
-    DuplicateExternalIdError,
-)
-from ledger.domain.identity import (
-    work_id_for,
-)
-from ledger.domain.royalty_stack import (
-    check_own_split,
-)
+from ledger.domain.errors import DuplicateExternalIdError
+from ledger.domain.identity import work_id_for
+from ledger.domain.royalty_stack import check_own_split
 from ledger.domain.rules import (
     check_built_after,
     check_contributor,
