@@ -337,6 +337,8 @@ class LedgerBase(Application[UUID]):
             raise error(f"no {cls.__name__.lower()} has id {aggregate_id}")
         return found
 
+    # ---------------------------------------------------------------- helpers
+
     def _recorded(self, command: Callable[[UnitOfWork], UUID]) -> Recorded:
         record_id, position = self._execute(command)
         return Recorded(record_id, position)
