@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import ledger.application.ledger as application
+import ledger.application.members as members
+import ledger.application.productions as productions
+import ledger.application.works as works
 
 __all__ = [
     "before_names_were_shared",
@@ -24,32 +26,32 @@ __all__ = [
 @contextmanager
 def before_the_royalty_rule() -> Iterator[None]:
     """Record citations claiming over 100%, as ledgers did before the commands refused them."""
-    checked = application.check_own_split
+    checked = works.check_own_split
 
     def unchecked(*args: Any) -> None:
         return None
 
-    application.check_own_split = unchecked
+    works.check_own_split = unchecked
     try:
         yield
     finally:
-        application.check_own_split = checked
+        works.check_own_split = checked
 
 
 @contextmanager
 def before_the_weight_rule() -> Iterator[None]:
     """Record any work weights (all zero, some missing), as ledgers did before
     ``choose_policy`` checked them."""
-    checked = application.Ledger._check_weights
+    checked = productions.ProductionCommands._check_weights
 
     def unchecked(*args: Any) -> None:
         return None
 
-    application.Ledger._check_weights = unchecked  # type: ignore[method-assign]
+    productions.ProductionCommands._check_weights = unchecked  # type: ignore[method-assign]
     try:
         yield
     finally:
-        application.Ledger._check_weights = checked  # type: ignore[method-assign]
+        productions.ProductionCommands._check_weights = checked  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -75,13 +77,13 @@ def before_names_were_shared() -> Iterator[None]:
     """Register external ids without claiming their names, as ledgers did before
     handles and external ids shared one namespace: an external id could then be
     another member's handle."""
-    reserve = application.external_name_to_reserve
+    reserve = members.external_name_to_reserve
 
     def no_name(canonical_handle: str, external_id: str | None) -> None:
         return None
 
-    application.external_name_to_reserve = no_name  # type: ignore[assignment]
+    members.external_name_to_reserve = no_name  # type: ignore[assignment]
     try:
         yield
     finally:
-        application.external_name_to_reserve = reserve
+        members.external_name_to_reserve = reserve

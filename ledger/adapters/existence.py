@@ -29,7 +29,7 @@ def names_a_ledger(setting: DatabaseSetting) -> bool:
     # Imported here: the PostgreSQL driver is an optional extra.
     import psycopg
 
-    from ledger.application.ledger import postgres_connect
+    from ledger.adapters.postgres import postgres_connect
 
     try:
         with postgres_connect(setting.env) as connection:

@@ -20,7 +20,7 @@ from ledger.adapters.bulk_read import read_aggregates
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
-    from ledger.application.ledger import Ledger
+    from ledger.application.base import LedgerBase
 
 __all__ = ["AggregateCache", "UnitOfWork"]
 
@@ -73,7 +73,7 @@ class AggregateCache:
 class UnitOfWork:
     """Loads aggregates once, collects their new events in the order they happened."""
 
-    def __init__(self, ledger: Ledger, cache: AggregateCache | None = None) -> None:
+    def __init__(self, ledger: LedgerBase, cache: AggregateCache | None = None) -> None:
         self._ledger = ledger
         self._cache = cache
         self._touched: dict[UUID, Aggregate] = {}

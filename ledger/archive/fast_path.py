@@ -40,8 +40,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from eventsourcing.utils import get_topic
 
+import ledger.archive.stored_states as stored_states
 from ledger.application.ledger import Ledger
-from ledger.archive import stored_states
 from ledger.archive.references import Derived, citation, content_key, resolve
 from ledger.archive.schema import Line
 from ledger.archive.stored_states import NULL
@@ -262,7 +262,7 @@ class FastPath:
         return None if derived.int in self.records else derived
 
     # ----------------------------------------------- one method per line type
-    # Each follows its _Applier method and Ledger command step by step.
+    # Each follows its LineApplier method and Ledger command step by step.
 
     def _member(self, line: Line) -> int:
         fields = line.fields

@@ -25,77 +25,22 @@ Nothing is written: events after the tree's last leaf are counted, not added.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 
+from ledger.transparency.checkpoint_audit import CheckpointAudit
 from ledger.transparency.entries import entry_leaf_hash
+from ledger.transparency.findings import AuditReport, Finding, FindingKind
 from ledger.transparency.merkle import TreeBuilder
-from ledger.transparency.notes import (
-    NoteError,
-    Verifier,
-    open_note,
-    parse_checkpoint,
-    parse_verifier_key,
-)
+from ledger.transparency.notes import Verifier
 from ledger.transparency.signer_state import LastSigned
-from ledger.transparency.store import StoredCheckpoint, TreeStore
-from ledger.transparency.tables import RawEvent, StoredLeaf, split_run
+from ledger.transparency.store import TreeStore
+from ledger.transparency.stored_leaves import PAGE, StoredLeaves, stored_nodes
+from ledger.transparency.tables import RawEvent
 from ledger.transparency.tiles import TILE_HEIGHT
 
 __all__ = ["AuditReport", "Finding", "FindingKind", "audit"]
 
-_PAGE = 20_000
 _BEFORE_EVERYTHING = -(2**63)
-
-
-class FindingKind(StrEnum):
-    CHANGED_EVENT = "changed event"
-    DELETED_EVENT = "deleted event"
-    INSERTED_EVENT = "inserted event"
-    REORDERED_EVENTS = "reordered events"
-    CHANGED_TREE_NODE = "changed stored tree node"
-    OTHER_KEY = "checkpoint signed by another key"
-    BAD_SIGNATURE = "checkpoint signature does not verify"
-    CHECKPOINT_MISMATCH = "checkpoint does not match the log"
-    NO_TRUSTED_CHECKPOINT = "no checkpoint signed by the given key"
-    MISSING_CHECKPOINT = "signed checkpoint missing from the database"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One place where the stored data no longer matches."""
-
-    kind: FindingKind
-    position: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = "" if self.position is None else f"position {self.position}: "
-        return f"{where}{self.kind}: {self.message}"
-
-
-@dataclass
-class AuditReport:
-    """What ``verify`` found: counts, the key it trusted, and the findings in log order."""
-
-    events: int = 0
-    leaves: int = 0
-    untracked: int = 0
-    checkpoints: int = 0  # recorded, whoever signed them
-    verified: int = 0  # of them, those whose signature the trusted key checked
-    trusted_key: str | None = None
-    # True when the caller named the key; False when the first checkpoint's was taken,
-    # which the database itself names, so no signature was checked against a trust.
-    key_given: bool = False
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    @property
-    def first(self) -> Finding | None:
-        return self.findings[0] if self.findings else None
 
 
 @dataclass
@@ -110,62 +55,6 @@ class _Mismatch:
     # over this leaf (so the stored leaf changed), False when the stored leaves do.
     log_agrees: bool | None = None
     explained: Finding | None = None
-
-
-class _StoredLeaves:
-    """The stored leaves in order, (index, position, hash), read about a page at a time."""
-
-    def __init__(self, store: TreeStore) -> None:
-        self.tables = store.tables
-        self.after = -1  # the first leaf index of the last row read
-        self.buffer: list[StoredLeaf] = []
-        self.at = 0
-
-    def _fill(self) -> bool:
-        tables = self.tables
-        select = f"SELECT leaf_index, position, hash FROM {tables.leaves} WHERE leaf_index > ?"
-        with tables.transaction(commit=False) as cursor:
-            tables.plain_rows(cursor)
-            # The rows that start in the next page of leaf indexes (each row a run of
-            # one leaf or more); past a hole wider than that, the next row.
-            cursor.execute(
-                tables.sql(f"{select} AND leaf_index <= ? ORDER BY leaf_index"),
-                (self.after, self.after + _PAGE),
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                cursor.execute(tables.sql(f"{select} ORDER BY leaf_index LIMIT 1"), (self.after,))
-                rows = cursor.fetchall()
-        if not rows:
-            return False
-        leaves = self.buffer[self.at :]
-        for first, position, hashes in rows:
-            leaves += split_run(first, position, bytes(hashes))
-        self.buffer = leaves
-        self.at = 0
-        self.after = rows[-1][0]
-        return True
-
-    def take(self, count: int) -> list[StoredLeaf]:
-        """Up to ``count`` next leaves."""
-        while len(self.buffer) - self.at < count and self._fill():
-            pass
-        taken = self.buffer[self.at : self.at + count]
-        self.at += len(taken)
-        return taken
-
-    def give_back(self, count: int) -> None:
-        self.at -= count
-
-    def next(self) -> StoredLeaf | None:
-        taken = self.take(1)
-        return taken[0] if taken else None
-
-
-def _stored_nodes(store: TreeStore) -> dict[tuple[int, int], bytes]:
-    with store.tables.transaction(commit=False) as cursor:
-        cursor.execute(f"SELECT level, idx, hash FROM {store.tables.nodes}")
-        return {(row["level"], row["idx"]): bytes(row["hash"]) for row in cursor.fetchall()}
 
 
 def _moved(event: RawEvent, position: int) -> bytes:
@@ -193,7 +82,7 @@ class _Audit:
             self.sizes.add(last_signed.size)
         self.log_roots: dict[int, bytes] = {}
         self.stored_roots: dict[int, bytes] = {}
-        self.nodes = _stored_nodes(store)
+        self.nodes = stored_nodes(store)
         self.log_tree = TreeBuilder(every=TILE_HEIGHT)
         self.stored_tree: TreeBuilder | None = None  # forked at the first mismatch
         self.mismatch: _Mismatch | None = None
@@ -204,10 +93,10 @@ class _Audit:
     # ------------------------------------------------------------ the pass
 
     def run(self) -> AuditReport:
-        leaves = _StoredLeaves(self.store)
+        leaves = StoredLeaves(self.store)
         report = self.report
         done = False
-        for page in self.store.tables.iter_events(_BEFORE_EVERYTHING, _PAGE):
+        for page in self.store.tables.iter_events(_BEFORE_EVERYTHING, PAGE):
             if not self._whole_page(page, leaves):
                 done = self._one_by_one(page, leaves)
                 if done:
@@ -224,11 +113,13 @@ class _Audit:
                     f"leaf {index} holds an event at this position; the log ends before it",
                 )
         self._conclude_mismatch()
-        self._check_checkpoints(complete=not done)
+        CheckpointAudit(
+            report, self.checkpoints, self.verifiers, self.last_signed, self.log_roots
+        ).check(complete=not done)
         report.findings.sort(key=lambda f: (f.position is None, f.position or 0))
         return report
 
-    def _whole_page(self, page: list[RawEvent], leaves: _StoredLeaves) -> bool:
+    def _whole_page(self, page: list[RawEvent], leaves: StoredLeaves) -> bool:
         """The usual case, a page at a time: every event is its leaf. False (nothing
         consumed) when anything differs, for ``_one_by_one`` to find what."""
         if self.mismatch is not None or self.stored_tree is not None:
@@ -255,7 +146,7 @@ class _Audit:
         self.report.leaves += len(page)
         return True
 
-    def _one_by_one(self, page: list[RawEvent], leaves: _StoredLeaves) -> bool:
+    def _one_by_one(self, page: list[RawEvent], leaves: StoredLeaves) -> bool:
         """Event by event; True when the audit is over (a change found and explained)."""
         report = self.report
         for event in page:
@@ -419,134 +310,6 @@ class _Audit:
             mismatch.event[0],
             f"the stored event is not the one leaf {mismatch.index} holds (its bytes changed)",
         )
-
-    # ------------------------------------------------------------ checkpoints
-
-    def _trusted(self) -> list[Verifier]:
-        if self.verifiers:
-            self.report.trusted_key = self.verifiers[0].vkey
-            self.report.key_given = True
-            return self.verifiers
-        if not self.checkpoints:
-            return []
-        first = min(self.checkpoints, key=lambda c: c.recorded_at)
-        try:
-            verifier = parse_verifier_key(first.vkey)
-        except NoteError:
-            return []
-        self.report.trusted_key = verifier.vkey
-        return [verifier]
-
-    def _check_checkpoints(self, *, complete: bool) -> None:
-        trusted = self._trusted()
-        findings = self.report.findings
-        for checkpoint in self.checkpoints:
-            finding = self._check_signature(checkpoint, trusted)
-            if finding is None:
-                self.report.verified += 1
-                if complete:
-                    finding = self._check_root(checkpoint)
-            if finding is not None:
-                findings.append(finding)
-        if self.last_signed is not None:
-            findings.extend(self._check_last_signed(self.last_signed, complete=complete))
-        if self.report.key_given and not self.checkpoints:
-            # Deleting every checkpoint must not look like a clean log. (A recorded one
-            # that the key does not open is a finding of its own above.)
-            findings.append(
-                Finding(
-                    FindingKind.NO_TRUSTED_CHECKPOINT,
-                    None,
-                    f"no checkpoint is recorded, so nothing signed by {self.report.trusted_key}"
-                    " vouches for this log (were its checkpoints deleted?)",
-                )
-            )
-
-    def _check_last_signed(self, last: LastSigned, *, complete: bool) -> list[Finding]:
-        """What the key's state file (its last checkpoint, outside the database) shows."""
-        if any((c.size, c.root) == (last.size, last.root) for c in self.checkpoints):
-            return []  # checked with the others
-        found = [
-            Finding(
-                FindingKind.MISSING_CHECKPOINT,
-                None,
-                f"the key last signed a checkpoint of size {last.size} ({last.path}); the"
-                " database does not hold it: its checkpoints were deleted, or the database"
-                " was rolled back to an older copy",
-            )
-        ]
-        if not complete:
-            return found
-        if last.size > self.report.events:
-            found.append(
-                Finding(
-                    FindingKind.DELETED_EVENT,
-                    None,
-                    f"the key signed {last.size} events; the log now has {self.report.events}",
-                )
-            )
-        elif last.size > 0 and self.log_roots.get(last.size) != last.root:
-            found.append(
-                Finding(
-                    FindingKind.CHECKPOINT_MISMATCH,
-                    None,
-                    f"the first {last.size} events no longer have the root the key signed"
-                    f" last ({last.path}): the log was changed or forked",
-                )
-            )
-        return found
-
-    def _check_signature(
-        self, checkpoint: StoredCheckpoint, trusted: list[Verifier]
-    ) -> Finding | None:
-        try:
-            text = open_note(checkpoint.note, trusted)
-        except NoteError as error:
-            try:
-                own = parse_verifier_key(checkpoint.vkey)
-                open_note(checkpoint.note, [own])
-            except NoteError:
-                return Finding(
-                    FindingKind.BAD_SIGNATURE,
-                    None,
-                    f"checkpoint of size {checkpoint.size}: {error}",
-                )
-            if own.vkey not in {v.vkey for v in trusted}:
-                return Finding(
-                    FindingKind.OTHER_KEY,
-                    None,
-                    f"checkpoint of size {checkpoint.size} is signed by {own.vkey}",
-                )
-            return Finding(
-                FindingKind.BAD_SIGNATURE, None, f"checkpoint of size {checkpoint.size}: {error}"
-            )
-        try:
-            signed = parse_checkpoint(text)
-        except NoteError as error:
-            return Finding(FindingKind.BAD_SIGNATURE, None, str(error))
-        if (signed.size, signed.root) != (checkpoint.size, checkpoint.root):
-            return Finding(
-                FindingKind.CHECKPOINT_MISMATCH,
-                None,
-                f"the row of the checkpoint of size {checkpoint.size} is not what its note signed",
-            )
-        return None
-
-    def _check_root(self, checkpoint: StoredCheckpoint) -> Finding | None:
-        size = checkpoint.size
-        if size > self.report.events:
-            return Finding(
-                FindingKind.DELETED_EVENT,
-                None,
-                f"a checkpoint signed {size} events; the log now has {self.report.events}",
-            )
-        if self.log_roots.get(size) != checkpoint.root:
-            return Finding(
-                FindingKind.CHECKPOINT_MISMATCH,
-                None,
-                f"the first {size} events no longer have the root signed for them",
-            )
-        return None
 
 
 def audit(

@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 
 from eventsourcing.persistence import IntegrityError
 
-from ledger.application.ledger import Ledger, postgres_setup_lock
+from ledger.adapters.postgres import postgres_setup_lock
+from ledger.application.ledger import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.transparency.entries import encode_entry, entry_leaf_hash
 from ledger.transparency.merkle import TreeBuilder, node_hash, root_hash

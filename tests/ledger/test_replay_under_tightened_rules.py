@@ -20,6 +20,7 @@ from uuid import UUID
 
 import pytest
 
+import ledger.application.comments
 import ledger.application.ledger
 import ledger.domain.comment
 import ledger.domain.member
@@ -226,7 +227,7 @@ def votes_only_up(monkeypatch: pytest.MonkeyPatch) -> None:
             raise InvalidValueError("a vote is +1")
         return 1
 
-    for module in (ledger.domain.vote, ledger.application.ledger):
+    for module in (ledger.domain.vote, ledger.application.comments):
         monkeypatch.setattr(module, "check_vote_value", check_vote_value)
 
 
