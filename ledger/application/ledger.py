@@ -51,6 +51,7 @@ from ledger.adapters.paying_productions import pays_absolute, productions_that_c
 from ledger.adapters.settings import ENV_VAR, check_sqlite_location, resolve_db_setting
 from ledger.adapters.storage import storage_error
 from ledger.adapters.transcodings import register_ledger_transcodings
+from ledger.application.proposals import ProposalCommands
 from ledger.application.unit_of_work import AggregateCache, UnitOfWork
 from ledger.domain.comment import Comment
 from ledger.domain.errors import (
@@ -186,7 +187,7 @@ class VersionCheck:
             self.reached = record.version
 
 
-class Ledger(Application[UUID]):
+class Ledger(ProposalCommands, Application[UUID]):
     """The studio's ledger: members, works, comments, votes and productions."""
 
     name = "RemixLedger"

@@ -21,6 +21,7 @@ from service.cli import (
     demo,
     lineage_commands,
     log_commands,
+    proposals,
     queries,
     records,
     serve,
@@ -71,6 +72,7 @@ def _global_options(
 
 production_app = records.register(app)
 lineage_commands.register(app, production_app)
+proposals.register(app, production_app)
 archive.register(app)
 demo.register(app)
 queries.register(app)
