@@ -42,9 +42,7 @@ def _today(lineage: LineageGraph, production_id: UUID, amount: Money) -> Stateme
     """The statement of ``amount`` over the lineage as it is now (citations recorded
     since a payment included), under the production's present settings."""
     state = lineage.production(production_id)
-    weights = (
-        None if state.weights is None else {w: Fraction(v) for w, v in state.weights.items()}
-    )
+    weights = None if state.weights is None else {w: Fraction(v) for w, v in state.weights.items()}
     return royalty_statement(
         lineage,
         production_id,

@@ -93,8 +93,9 @@ def _show_text(data: dict[str, Any]) -> None:
     for objection in data["objections"]:
         answer = objection["answer"]
         said = "unanswered" if answer is None else f"{answer['decision']}: {answer['reason']}"
-        typer.echo(f"  objection {objection['id']} ({objection['kind']}): {objection['text']}"
-                   f" [{said}]")
+        typer.echo(
+            f"  objection {objection['id']} ({objection['kind']}): {objection['text']} [{said}]"
+        )
 
 
 def register(app: typer.Typer, production_app: typer.Typer) -> None:
