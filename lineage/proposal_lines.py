@@ -42,11 +42,14 @@ def base_lines(
 
     >>> from uuid import UUID
     >>> a, b = UUID(int=1), UUID(int=2)
-    >>> [line["amount_minor"] for line in base_lines({a: Fraction(2, 3), b: Fraction(1, 3)}, {}, 100)]
+    >>> lines = base_lines({a: Fraction(2, 3), b: Fraction(1, 3)}, {}, 100)
+    >>> [line["amount_minor"] for line in lines]
     [67, 33]
     """
     keyed: Shares = {(str(m), None): share for m, share in shares.items()}
-    notes = {(str(m), None): list(explanations.get(m, [])) for m in shares}
+    notes: dict[tuple[str, str | None], list[Any]] = {
+        (str(m), None): list(explanations.get(m, [])) for m in shares
+    }
     return _lines(keyed, notes, pool_minor)
 
 

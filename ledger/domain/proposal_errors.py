@@ -7,9 +7,9 @@ from ledger.domain.errors import InvalidValueError, LedgerError
 __all__ = [
     "OverPoolError",
     "ProposalStateError",
+    "UnansweredObjectionError",
     "UnknownProposalError",
     "WindowNotClosedError",
-    "UnansweredObjectionError",
 ]
 
 
