@@ -66,8 +66,14 @@ def issue_statements(
         if number not in stored.statements
     }
 
-    def act(_: UnitOfWork) -> None:
+    def act(uow: UnitOfWork) -> None:
         for number, statement in pending.items():
+            # A payment run through a proposal is issued by its final decision; and no
+            # statement pays out more than the payment left after costs.
+            ledger.check_no_open_proposal(uow, production_id, number)
+            ledger.check_statement_fits(
+                ledger.production(production_id), number, statement.as_dict()
+            )
             ledger.issue_statement(
                 production_id,
                 number,

@@ -31,6 +31,7 @@ from ledger.application.comments import EngagementCommands
 from ledger.application.members import MemberCommands
 from ledger.application.new_records import IdempotencyKeyReusedError
 from ledger.application.productions import PolicyCheck, ProductionCommands
+from ledger.application.proposals import ProposalCommands
 from ledger.application.version_check import VersionCheck
 from ledger.application.works import WorkCommands
 from ledger.domain.errors import DatabaseSettingError, StorageFullError
@@ -50,7 +51,9 @@ __all__ = [
 ]
 
 
-class Ledger(MemberCommands, WorkCommands, EngagementCommands, ProductionCommands):
+class Ledger(
+    MemberCommands, WorkCommands, EngagementCommands, ProductionCommands, ProposalCommands
+):
     """The studio's ledger: members, works, comments, votes and productions."""
 
     name = "RemixLedger"

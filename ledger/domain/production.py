@@ -19,6 +19,7 @@ from ledger.domain.errors import (
     NotPublishedError,
 )
 from ledger.domain.numbers import check_decimal_size, parse_bounded_fraction
+from ledger.domain.pools import Cost, parse_payment, profit_split_pool
 from ledger.domain.topics import recorded_under
 from ledger.domain.values import MAX_TITLE, Money, check_text
 
@@ -67,6 +68,8 @@ class Production(LedgerAggregate):
         self.weights: dict[str, str] | None = None
         self.waived: tuple[UUID, ...] = ()
         self.statements: dict[int, dict[str, Any]] = {}
+        self.costs: tuple[Cost, ...] = ()
+        self.budgets: tuple[Money, ...] = ()
 
     @classmethod
     def create(
@@ -396,3 +399,87 @@ class Production(LedgerAggregate):
         occurred_at: datetime,
     ) -> None:
         self.statements = {**self.statements, revenue_number: statement}
+
+    def pool_for(self, payment: str) -> Money | None:
+        """What ``payment`` ("revenue:N" or "budget:N") makes available to contributors:
+        the pool percent of the revenue left after unrecovered costs, or the budget.
+        None when nothing is left (every cent went to costs)."""
+        kind, number = parse_payment(payment)
+        if kind == "budget":
+            if not 1 <= number <= len(self.budgets):
+                raise InvalidValueError(
+                    f"production {self.title!r} has {len(self.budgets)} budget(s), not #{number}"
+                )
+            return self.budgets[number - 1]
+        revenue = [(money.minor_units, money.currency) for money in self.revenue]
+        pool = profit_split_pool(revenue, self.costs, self.pool_percent, number)
+        currency = self.revenue[number - 1].currency
+        return Money(pool, currency) if pool > 0 else None
+
+    class CostRecorded(Aggregate.Event):
+        TOPIC = "ledger.production:Production.CostRecorded"
+        amount: int
+        currency: str
+        description: str
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    def record_cost(
+        self, *, amount: Money, description: str, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        """A cost of making the production, recovered from the revenue recorded after it."""
+        amount.check_recordable()
+        check_text("description", description, MAX_TITLE)
+        self._record_cost(
+            amount=amount.minor_units,
+            currency=amount.currency,
+            description=description,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(CostRecorded)
+    def _record_cost(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        description: str,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.costs = (*self.costs, Cost(amount, currency, len(self.revenue)))
+
+    class BudgetRecorded(Aggregate.Event):
+        TOPIC = "ledger.production:Production.BudgetRecorded"
+        amount: int
+        currency: str
+        description: str
+        actor_id: UUID | None
+        occurred_at: datetime
+
+    def record_budget(
+        self, *, amount: Money, description: str, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        """A fixed pool (a budget line item), proposed like a payment ("budget:N")."""
+        amount.check_recordable()
+        check_text("description", description, MAX_TITLE)
+        self._record_budget(
+            amount=amount.minor_units,
+            currency=amount.currency,
+            description=description,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(BudgetRecorded)
+    def _record_budget(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        description: str,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.budgets = (*self.budgets, Money(amount, currency))

@@ -22,6 +22,7 @@ from service.cli import (
     demo,
     lineage_commands,
     log_commands,
+    proposals,
     queries,
     records,
     serve,
@@ -73,6 +74,7 @@ def _global_options(
 production_app = records.register(app)
 contacts.register(app)
 lineage_commands.register(app, production_app)
+proposals.register(app, production_app)
 archive.register(app)
 demo.register(app)
 queries.register(app)
