@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from ledger.adapters.postgres import postgres_connect
 from ledger.adapters.settings import DatabaseSetting, busy_timeout_seconds, resolve_db_setting
 from ledger.domain.contact import CONTACT_FIELDS, Contact
 
@@ -218,18 +219,9 @@ class PostgresContacts(_SqlContacts):
     mark = "%s"
 
     def __init__(self, env: dict[str, str]) -> None:
-        import psycopg  # only where PostgreSQL is used
-        from psycopg import sql
+        from psycopg import sql  # only where PostgreSQL is used
 
-        self._connection = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-            autocommit=True,
-        )
+        self._connection = postgres_connect({"POSTGRES_CONNECT_TIMEOUT": "5", **env})
         self._lock = threading.Lock()
         schema = env.get("POSTGRES_SCHEMA", "public")
         # The schema is a plain name (ledger.adapters.settings refuses any other).
