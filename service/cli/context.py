@@ -18,6 +18,7 @@ from ledger.adapters.settings import DatabaseSetting, check_sqlite_location, res
 from ledger.domain.errors import DatabaseSettingError, StorageFullError
 from ledger.domain.values import parse_time
 from projections.opening import open_read_models
+from projections.notification_follower import follow_notifications
 from projections.queries import ReadModels
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ class CliState:
     def read_models(self) -> ReadModels:
         if self._read_models is None:
             self._read_models = ReadModels(self.ledger, open_read_models(self.setting))
+            if self.refusal is None:
+                follow_notifications(self._read_models, self.setting)
         return self._read_models
 
     def recording(self) -> Ledger:

@@ -20,6 +20,7 @@ from lineage.budget import LineageBudget
 from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.opening import open_read_models
+from projections.notification_follower import follow_notifications
 from projections.queries import ReadModels
 from service.http.following import LiveLineage, start_projector
 from service.http.group_commit import GroupCommit
@@ -79,6 +80,8 @@ class Services:
         store = open_read_models(setting)
         read_models = ReadModels(ledger, store)
         read_models.projector.poll_interval = settings.poll_interval
+        if read_only is None:
+            follow_notifications(read_models, setting)
         graph = open_lineage(ledger, snapshot_path_for(setting))
         services = cls(
             settings=settings,
