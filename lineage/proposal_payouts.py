@@ -83,4 +83,4 @@ def paid_amount(proposal: Proposal, member_id: UUID) -> int:
     lines = sum(line["amount_minor"] for line in proposal.lines if line["member_id"] == member)
     if lines + drawn <= 0:
         raise InvalidValueError("the final proposal paid that member nothing")
-    return lines + drawn
+    return int(lines + drawn)

@@ -17,9 +17,9 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from ledger import Ledger
+from ledger.adapters.settings import DatabaseSetting
 from ledger.domain.proposal import Proposal
 from projections.mail_store import MailDatabase, open_mail_database
-from ledger.adapters.settings import DatabaseSetting
 from projections.notification_projection import (
     DEFAULT_MESSAGE_DOMAIN,
     ProposalEvent,
@@ -83,5 +83,7 @@ class NotificationFollower:
 def follow_notifications(read_models: ReadModels, setting: DatabaseSetting) -> MailDatabase:
     """Open the ledger's mail database and have ``read_models``' projector drive it."""
     database = open_mail_database(setting)
-    read_models.projector.followers.append(NotificationFollower(read_models.ledger, database).catch_up)
+    read_models.projector.followers.append(
+        NotificationFollower(read_models.ledger, database).catch_up
+    )
     return database

@@ -7,6 +7,7 @@ database's follower), so a member sees what the log says now.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import typer
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
             rows = notifications_of(database, member_id, unread_only=unread)
         finally:
             database.close()
-        shown = [
+        shown: list[dict[str, Any]] = [
             {
                 "id": str(row.notification_id),
                 "kind": row.kind,
