@@ -70,6 +70,8 @@ def follow(state: ProposalFollow, event_name: str, payload: Mapping[str, Any]) -
     if event_name == "Opened":
         return replace(state, state="open")
     if event_name == "Objected":
+        if payload.get("actor_id") is None:
+            return state  # the operator objected: no member to answer
         objectors = {**state.objectors, str(payload["objection_id"]): _uuid(payload["actor_id"])}
         return replace(state, objectors=objectors)
     if event_name == "Finalized":

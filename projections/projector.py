@@ -97,6 +97,9 @@ class Projector:
         #: The kind of error the last attempt to project ended with, until a batch
         #: commits again (``/readyz`` says not ready meanwhile).
         self.failure: str | None = None
+        #: Read models kept in stores of their own (the notifications), each told
+        #: the position after every committed batch and once caught up.
+        self.followers: list[Callable[[int], object]] = []
 
     @property
     def position(self) -> int:
@@ -120,6 +123,7 @@ class Projector:
             )
             if not notifications:
                 self.failure = None  # the log answers and nothing is left to apply
+                self._drive_followers()
                 return self.position
             self._check_cache(start - 1)
             self.apply_batch(notifications)
@@ -152,9 +156,15 @@ class Projector:
         staged.committed()
         self.failure = None
         self._seen = notifications[-1].id
+        self._drive_followers()
         with self._advanced:
             self._advanced.notify_all()
         return True
+
+    def _drive_followers(self) -> None:
+        position = self.position
+        for follower in self.followers:
+            follower(position)
 
     def failed(self, error: BaseException) -> None:
         """Note that projecting failed (whoever follows the log retries)."""

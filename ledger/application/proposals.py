@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from ledger.application.base import LedgerBase, Recorded
 from ledger.domain.errors import AlreadyIssuedError, InvalidValueError, PreconditionFailedError
 from ledger.domain.pools import parse_payment
@@ -21,7 +23,12 @@ from ledger.domain.proposal_errors import (
     ProposalStateError,
     UnknownProposalError,
 )
-from ledger.domain.proposal_rules import check_lines, proposal_id_for
+from ledger.domain.proposal_rules import (
+    PLAN_OUTCOMES,
+    PROVIDER_OUTCOMES,
+    check_lines,
+    proposal_id_for,
+)
 from ledger.domain.rules import occurred
 from ledger.domain.values import Money
 
@@ -58,6 +65,19 @@ class ProposalCommands(LedgerBase):
                     break
                 found.append(proposal)
         return found
+
+    def all_proposals(self) -> list[Proposal]:
+        """Every proposal in the ledger, in the order they were drafted."""
+        topic = get_topic(Proposal.Drafted)
+        found: list[Proposal] = []
+        after = 0
+        while True:
+            page = self.recorder.select_notifications(after + 1, 1000, topics=[topic])
+            for notification in page:
+                found.append(self.proposal(UUID(str(notification.originator_id))))
+            if len(page) < 1000:
+                return found
+            after = page[-1].id
 
     @staticmethod
     def _latest(uow: UnitOfWork, production_id: UUID, payment: str) -> tuple[int, Proposal | None]:
@@ -329,6 +349,9 @@ class ProposalCommands(LedgerBase):
         actor_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> Recorded:
+        if outcome not in PROVIDER_OUTCOMES:
+            raise InvalidValueError(f"an outcome is one of {', '.join(PROVIDER_OUTCOMES)}")
+
         def command(uow: UnitOfWork) -> UUID:
             proposal = self._proposal(uow, proposal_id)
             if actor_id is not None:
@@ -341,6 +364,46 @@ class ProposalCommands(LedgerBase):
                 actor_id=actor_id,
                 occurred_at=occurred(occurred_at),
             )
+            return proposal_id
+
+        return self._recorded(command)
+
+    def record_payout_plan(
+        self,
+        proposal_id: UUID,
+        records: list[tuple[UUID, int, str]],
+        *,
+        actor_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Recorded:
+        """What a written payout file did to balances (``carried``, ``drawn``), in one
+        transaction. A record the proposal already has is not recorded again, so a
+        payout file written again after a crash doubles nothing."""
+        when = occurred(occurred_at)
+        for _, _, outcome in records:
+            if outcome not in PLAN_OUTCOMES:
+                raise InvalidValueError(f"a planned outcome is one of {', '.join(PLAN_OUTCOMES)}")
+
+        def command(uow: UnitOfWork) -> UUID:
+            proposal = self._proposal(uow, proposal_id)
+            if actor_id is not None:
+                self._check_curator(uow, actor_id, "record payouts")
+            done = {
+                (record["member_id"], record["outcome"])
+                for record in proposal.payouts
+                if record["outcome"] in PLAN_OUTCOMES
+            }
+            for member_id, amount_minor, outcome in records:
+                if (str(member_id), outcome) in done:
+                    continue
+                proposal.record_payout(
+                    member_id=member_id,
+                    outcome=outcome,
+                    reference="payout file",
+                    amount_minor=amount_minor,
+                    actor_id=actor_id,
+                    occurred_at=when,
+                )
             return proposal_id
 
         return self._recorded(command)

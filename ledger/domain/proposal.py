@@ -25,6 +25,7 @@ from ledger.domain.proposal_errors import (
     WindowNotClosedError,
 )
 from ledger.domain.proposal_rules import (
+    BACK_OUTCOMES,
     DECISIONS,
     MAX_REASON,
     MIN_WINDOW_DAYS,
@@ -237,6 +238,13 @@ class Proposal(Aggregate):
             raise InvalidValueError("the final proposal has no line for that member")
         if amount_minor < 0:
             raise InvalidValueError("a payout amount is never negative")
+        # One payout per member and proposal: its money comes back to the balance
+        # once, however many times the provider is asked about it.
+        if outcome in BACK_OUTCOMES and any(
+            record["member_id"] == str(member_id) and record["outcome"] in BACK_OUTCOMES
+            for record in self.payouts
+        ):
+            raise InvalidValueError("that member's payout has already come back to their balance")
 
     # ------------------------------------------------------------------- acts
 

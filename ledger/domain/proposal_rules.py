@@ -16,12 +16,15 @@ from ledger.domain.errors import InvalidValueError
 from ledger.domain.proposal_errors import OverPoolError
 
 __all__ = [
+    "BACK_OUTCOMES",
     "DECISIONS",
     "MAX_LINES",
     "MAX_REASON",
     "MIN_WINDOW_DAYS",
     "OBJECTION_KINDS",
     "OUTCOMES",
+    "PLAN_OUTCOMES",
+    "PROVIDER_OUTCOMES",
     "REVISION_KINDS",
     "check_lines",
     "proposal_id_for",
@@ -32,7 +35,14 @@ MIN_WINDOW_DAYS = 14
 REVISION_KINDS = ("role_credit", "return_share", "override", "recompute")
 OBJECTION_KINDS = ("left_out", "too_much", "too_little", "other")
 DECISIONS = ("accepted", "declined")
-OUTCOMES = ("sent", "paid", "failed", "unclaimed", "returned")
+#: What a provider says of a payout (recorded with its reference).
+PROVIDER_OUTCOMES = ("sent", "paid", "failed", "unclaimed", "returned")
+#: What writing a payout file did to a member's balance: a line under the minimum
+#: carried to it, or a balance drawn into a row. Recorded once, when the file is written.
+PLAN_OUTCOMES = ("carried", "drawn")
+#: Money that goes back to the member's balance (failed, unclaimed, returned).
+BACK_OUTCOMES = ("failed", "unclaimed", "returned")
+OUTCOMES = PROVIDER_OUTCOMES + PLAN_OUTCOMES
 MAX_REASON = 2000
 MAX_LINES = 100_000
 

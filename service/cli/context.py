@@ -17,6 +17,8 @@ from ledger.adapters.read_only import open_full_ledger, open_read_only_ledger, u
 from ledger.adapters.settings import DatabaseSetting, check_sqlite_location, resolve_db_setting
 from ledger.domain.errors import DatabaseSettingError, StorageFullError
 from ledger.domain.values import parse_time
+from projections.mail_store import MailDatabase
+from projections.notification_follower import follow_notifications
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 
@@ -54,6 +56,7 @@ class CliState:
         self.db = db
         self._ledger: Ledger | None = None
         self._read_models: ReadModels | None = None
+        self._mail: MailDatabase | None = None
         self._lineage: LineageGraph | None = None
         # Why the opened ledger refuses writes (None: it records); set by ``ledger``.
         self.refusal: str | None = None
@@ -109,6 +112,8 @@ class CliState:
     def read_models(self) -> ReadModels:
         if self._read_models is None:
             self._read_models = ReadModels(self.ledger, open_read_models(self.setting))
+            if self.refusal is None:
+                self._mail = follow_notifications(self._read_models, self.setting)
         return self._read_models
 
     def recording(self) -> Ledger:
@@ -133,6 +138,9 @@ class CliState:
         self.created = None
 
     def close(self) -> None:
+        if self._mail is not None:
+            self._mail.close()
+            self._mail = None
         if self._read_models is not None:
             self._read_models.store.close()
             self._read_models = None

@@ -22,6 +22,7 @@ from service.cli import (
     demo,
     lineage_commands,
     log_commands,
+    notifications,
     proposals,
     queries,
     records,
@@ -75,6 +76,7 @@ production_app = records.register(app)
 contacts.register(app)
 lineage_commands.register(app, production_app)
 proposals.register(app, production_app)
+notifications.register(app)
 archive.register(app)
 demo.register(app)
 queries.register(app)

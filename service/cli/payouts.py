@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -44,8 +44,13 @@ def payouts_command(
     minimum: str | None = None,
     note: str = "Community payment",
     shown_as: Format = Format.text,
+    written: Callable[[PayoutPlan], None] | None = None,
 ) -> PayoutPlan:
-    """Write the payout file(s) for a final proposal's ``lines``; return the plan."""
+    """Write the payout file(s) for a final proposal's ``lines``; return the plan.
+
+    ``written`` is called once every file is in place, before the report: where
+    the plan's balance changes are recorded, so that a crash before it loses
+    nothing (the same file is written again) and one after it doubles nothing."""
     minimum_minor = 0 if minimum is None else Money.parse(minimum, currency).minor_units
     plan = plan_payouts(
         lines,
@@ -61,6 +66,8 @@ def payouts_command(
     names = written_names(out, len(texts))
     for name, text in zip(names, texts, strict=True):
         _write_whole(name, text)
+    if written is not None:
+        written(plan)
     _report(plan, proposal_id, names, shown_as)
     return plan
 

@@ -22,6 +22,7 @@ from lineage.proposals import adjust_proposal, draft_proposal, recompute_proposa
 from lineage.statements import format_minor
 from service.cli.acts import ActingOption, AtOption, FormatOption, report
 from service.cli.context import Format, emit_json, parse_when, recording, state_of
+from service.cli.proposal_payouts import register as register_payouts
 
 __all__ = ["register"]
 
@@ -105,6 +106,7 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     app.add_typer(proposal, name="proposal")
+    register_payouts(app, proposal)
 
     @proposal.command("draft")
     def draft(
@@ -322,15 +324,25 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
     @proposal.command("list")
     def list_(
         ctx: typer.Context,
-        production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
+        production_ref: str | None = typer.Argument(None, metavar="[PRODUCTION]"),
         output_format: FormatOption = Format.text,
     ) -> None:
-        """The proposals of a production."""
+        """The proposals of a production (of every production, without PRODUCTION)."""
         ledger = state_of(ctx).ledger
-        production = ledger.production(ledger.find_production(production_ref))
+        listed = (
+            ledger.all_proposals()
+            if production_ref is None
+            else ledger.proposals_of(ledger.production(ledger.find_production(production_ref)))
+        )
         found = [
-            {"id": str(p.id), "payment": p.payment, "state": p.state, "version": p.version_number}
-            for p in ledger.proposals_of(production)
+            {
+                "id": str(p.id),
+                "production": str(p.production_id),
+                "payment": p.payment,
+                "state": p.state,
+                "version": p.version_number,
+            }
+            for p in listed
         ]
         if output_format is Format.json:
             emit_json(found)

@@ -19,6 +19,8 @@ from ledger.domain.errors import StorageFullError
 from lineage.budget import LineageBudget
 from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for
+from projections.mail_store import MailDatabase
+from projections.notification_follower import follow_notifications
 from projections.opening import open_read_models
 from projections.queries import ReadModels
 from service.http.following import LiveLineage, start_projector
@@ -57,6 +59,7 @@ class Services:
     read_model_progress: StallWatch = field(default_factory=StallWatch)
     #: Why this process only reads (its disk was full when it started); None: it writes.
     read_only: str | None = None
+    mail: MailDatabase | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -79,6 +82,7 @@ class Services:
         store = open_read_models(setting)
         read_models = ReadModels(ledger, store)
         read_models.projector.poll_interval = settings.poll_interval
+        mail = None if read_only else follow_notifications(read_models, setting)
         graph = open_lineage(ledger, snapshot_path_for(setting))
         services = cls(
             settings=settings,
@@ -96,6 +100,7 @@ class Services:
             writes=GroupCommit(ledger),
             lineage_budget=LineageBudget(settings.lineage_budget_seconds, settings.lineage_workers),
             read_only=read_only,
+            mail=mail,
         )
         services._start()
         return services
@@ -123,4 +128,6 @@ class Services:
         self.writes.close()
         self.idempotency.close()
         self.read_models.store.close()
+        if self.mail is not None:
+            self.mail.close()
         self.ledger.close()
