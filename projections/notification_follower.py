@@ -80,10 +80,15 @@ class NotificationFollower:
         )
 
 
-def follow_notifications(read_models: ReadModels, setting: DatabaseSetting) -> MailDatabase:
-    """Open the ledger's mail database and have ``read_models``' projector drive it."""
+def follow_notifications(
+    read_models: ReadModels,
+    setting: DatabaseSetting,
+    message_domain: str = DEFAULT_MESSAGE_DOMAIN,
+) -> MailDatabase:
+    """Open the ledger's mail database and have ``read_models``' projector drive it;
+    the outbox's Message-IDs end in ``message_domain`` (the SMTP sender's domain)."""
     database = open_mail_database(setting)
     read_models.projector.followers.append(
-        NotificationFollower(read_models.ledger, database).catch_up
+        NotificationFollower(read_models.ledger, database, message_domain=message_domain).catch_up
     )
     return database

@@ -74,6 +74,14 @@ def register(app: typer.Typer) -> None:
             max=64,
             help="Lineage computations at once (as many more may wait; beyond, 503).",
         ),
+        smtp: str | None = typer.Option(
+            None,
+            "--smtp",
+            envvar="REMIX_LEDGER_SMTP",
+            help="Mail notifications through this server: smtp://HOST[:PORT] or"
+            " smtp+starttls://[USER:PASSWORD@]HOST[:PORT][?from=ADDRESS&cafile=FILE]"
+            " (docs/payments.md).",
+        ),
         log_level: str = typer.Option(
             "info", "--log-level", help="uvicorn's: warning drops the access log."
         ),
@@ -103,6 +111,10 @@ def register(app: typer.Typer) -> None:
             from ledger.transparency.checkpoints import read_signer
 
             read_signer(log_key)  # and so does a bad key file
+        if smtp is not None:
+            from projections.smtp_url import parse_smtp_url
+
+            parse_smtp_url(smtp)  # a bad URL fails here, in one line
         if log_key is not None and workers > 1:
             raise InvalidValueError(
                 "--log-key with --workers: every worker would sign; run one signing server"
@@ -117,6 +129,7 @@ def register(app: typer.Typer) -> None:
             checkpoint_interval=checkpoint_every,
             lineage_budget_seconds=lineage_budget,
             lineage_workers=lineage_workers,
+            smtp_url=smtp,
         )
         os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
         uvicorn.run(

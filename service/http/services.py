@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from ledger import Ledger, open_ledger
+from ledger.adapters.contacts import open_contacts
 from ledger.adapters.read_only import open_full_ledger
 from ledger.adapters.settings import DatabaseSetting, resolve_db_setting
 from ledger.domain.errors import StorageFullError
@@ -21,8 +23,11 @@ from lineage.policies import check_policy_choice
 from lineage.snapshot import open_lineage, snapshot_path_for
 from projections.mail_store import MailDatabase
 from projections.notification_follower import follow_notifications
+from projections.notification_projection import DEFAULT_MESSAGE_DOMAIN
 from projections.opening import open_read_models
 from projections.queries import ReadModels
+from projections.smtp_sender import MailSender
+from projections.smtp_url import SmtpSetting, parse_smtp_url
 from service.http.following import LiveLineage, start_projector
 from service.http.group_commit import GroupCommit
 from service.http.idempotency import (
@@ -62,6 +67,8 @@ class Services:
     mail: MailDatabase | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    #: What else to close after the threads have stopped (the mail sender's contacts).
+    closing: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: ServerSettings) -> Services:
@@ -82,7 +89,14 @@ class Services:
         store = open_read_models(setting)
         read_models = ReadModels(ledger, store)
         read_models.projector.poll_interval = settings.poll_interval
-        mail = None if read_only else follow_notifications(read_models, setting)
+        smtp = None if settings.smtp_url is None else parse_smtp_url(settings.smtp_url)
+        mail = (
+            None
+            if read_only
+            else follow_notifications(
+                read_models, setting, DEFAULT_MESSAGE_DOMAIN if smtp is None else smtp.domain
+            )
+        )
         graph = open_lineage(ledger, snapshot_path_for(setting))
         services = cls(
             settings=settings,
@@ -120,6 +134,25 @@ class Services:
         )
         if projector is not None:
             self.threads.append(projector)
+        if self.mail is not None and self.settings.smtp_url is not None:
+            self._start_mail_sender(self.mail, parse_smtp_url(self.settings.smtp_url))
+
+    def _start_mail_sender(self, mail: MailDatabase, smtp: SmtpSetting) -> None:
+        """Send the outbox's mails to the members' contact addresses (kept outside
+        the log, so an erased address is never mailed again)."""
+        contacts = open_contacts(self.setting)
+        self.closing.append(contacts.close)
+
+        def address_of(member_id: UUID) -> str | None:
+            contact = contacts.get(member_id)
+            return None if contact is None else contact.email
+
+        sender = MailSender(mail, smtp, address_of)
+        thread = threading.Thread(
+            target=sender.run, args=(self.stop,), name="mail-sender", daemon=True
+        )
+        thread.start()
+        self.threads.append(thread)
 
     def close(self) -> None:
         self.stop.set()
@@ -128,6 +161,8 @@ class Services:
         self.writes.close()
         self.idempotency.close()
         self.read_models.store.close()
+        for close in self.closing:
+            close()
         if self.mail is not None:
             self.mail.close()
         self.ledger.close()

@@ -57,3 +57,6 @@ class ServerSettings:
     log_key: str | None = None
     #: At most one checkpoint is signed per this many seconds (and only when the log grew).
     checkpoint_interval: float = 60.0
+    #: Where notification mails go (``serve --smtp URL``, projections.smtp_url);
+    #: None: notifications are kept as a read model and mailed by no one.
+    smtp_url: str | None = None
