@@ -124,7 +124,8 @@ def _change(version: dict[str, Any], handles: _Handles) -> str:
         return "drafted from the payment's statement"
     if kind == "role_credit":
         members = ", ".join(handles(m) for m in change.get("members", []))
-        return f"role credit {change.get('role')}: {_percent(change.get('percent'))}% of the pool to {members}"
+        percent = _percent(change.get("percent"))
+        return f"role credit {change.get('role')}: {percent}% of the pool to {members}"
     if kind == "return_share":
         return f"{handles(change.get('member_id'))}'s share returned, redistributed proportionally"
     if kind == "override":
@@ -134,7 +135,7 @@ def _change(version: dict[str, Any], handles: _Handles) -> str:
     if kind == "recompute":
         again = ", ".join(f"v{n}" for n in change.get("reapplied", []))
         return f"recomputed from the lineage as it is now{'; re-applied ' + again if again else ''}"
-    return kind
+    return str(kind)
 
 
 def _view(proposal: Proposal, handles: _Handles) -> dict[str, Any]:

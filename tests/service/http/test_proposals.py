@@ -171,7 +171,7 @@ def test_a_proposal_goes_from_draft_to_final_over_http_with_every_step_readable(
 
 
 def test_every_refusal_of_the_cycle_is_problem_json(api: Api) -> None:
-    ann, bo, cy, curie = _paid_book(api)
+    ann, _bo, cy, curie = _paid_book(api)
     _problem(
         api.post("/api/productions/book/proposals", json={"revenue": 1}, headers=ann.auth),
         403,
