@@ -35,6 +35,7 @@ __all__ = [
     "draft_proposal",
     "lines_from_lineage",
     "recompute_proposal",
+    "recomputed_lines",
 ]
 
 
@@ -156,20 +157,29 @@ def recompute_proposal(
 ) -> Recorded:
     """New base lines from the lineage as it is now, the other revisions re-applied in order."""
     proposal = ledger.proposal(proposal_id)
-    lines = lines_from_lineage(
-        ledger, lineage, proposal.production_id, proposal.payment, today=True
-    )
-    lines = reapply(proposal, lines)
+    lines, change = recomputed_lines(ledger, lineage, proposal)
     return ledger.revise_proposal(
         proposal_id,
         kind="recompute",
         reason=reason,
-        change={"reapplied": [v["version"] for v in proposal.versions if _reapplied(v)]},
+        change=change,
         lines=lines,
         based_on_version=proposal.version_number,
         actor_id=actor_id,
         occurred_at=occurred_at,
     )
+
+
+def recomputed_lines(
+    ledger: Ledger, lineage: LineageGraph, proposal: Proposal
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A recompute's lines and change, computed but not recorded: a server computes
+    them within its lineage budget and records them only if they came in time."""
+    lines = lines_from_lineage(
+        ledger, lineage, proposal.production_id, proposal.payment, today=True
+    )
+    change = {"reapplied": [v["version"] for v in proposal.versions if _reapplied(v)]}
+    return reapply(proposal, lines), change
 
 
 def reapply(proposal: Proposal, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

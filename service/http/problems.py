@@ -46,6 +46,7 @@ from ledger.domain.errors import (
     UnknownProductionError,
     UnknownWorkError,
 )
+from ledger.domain.proposal_errors import ProposalStateError, UnknownProposalError
 from lineage.budget import LineageTooSlowError
 from lineage.errors import OverAllocationError, StatementError, UnknownPolicyError
 from lineage.render import GraphvizMissingError
@@ -75,6 +76,7 @@ _STATUS: dict[type[Exception], int] = {
     UnknownWorkError: 404,
     UnknownCommentError: 404,
     UnknownProductionError: 404,
+    UnknownProposalError: 404,
     HandleTakenError: 409,
     AmbiguousMemberError: 409,
     DuplicateExternalIdError: 409,
@@ -86,6 +88,8 @@ _STATUS: dict[type[Exception], int] = {
     PreconditionFailedError: 412,
     ConcurrencyError: 409,
     StatementError: 409,
+    # Not now, in this state (window still open, an objection unanswered, already final).
+    ProposalStateError: 409,
     InvalidValueError: 422,
     InvalidSourcesError: 422,
     OverAllocationError: 422,

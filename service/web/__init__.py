@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.web import audit, home, members, productions, static, works
+from service.web import audit, home, members, productions, proposals, static, works
 
 __all__ = ["router"]
 
 router = APIRouter()
-for _pages in (home, works, members, productions, audit, static):
+for _pages in (home, works, members, productions, proposals, audit, static):
     router.include_router(_pages.router)

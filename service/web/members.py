@@ -16,6 +16,7 @@ from lineage.royalties import policy_of, statements_of
 from service.web.deps import AsOf, ServicesDep
 from service.web.errors import PageRoute, first_line
 from service.web.history import history_section
+from service.web.proposals import member_proposals
 from service.web.templating import render_page
 
 __all__ = ["WORKS_PER_PAGE", "router"]
@@ -66,6 +67,7 @@ def member_page(
         works_from=works_from,
         works_per_page=WORKS_PER_PAGE,
         credited=credited,
+        payments=member_proposals(services.ledger, member_id),
         history=history_section(services, member_id, history_after, as_of),
     )
 

@@ -29,6 +29,7 @@ from service.web.deps import AsOf, PageServices, ServicesDep
 from service.web.errors import PageRoute, first_line
 from service.web.history import history_section
 from service.web.people import credited_person
+from service.web.proposals import production_proposals
 from service.web.templating import PAGE_HEADERS, render_page
 
 __all__ = ["router", "statement_csv"]
@@ -87,6 +88,7 @@ def production_page(
         },
         works=works,
         statements=statements,
+        proposals=production_proposals(services.ledger, production_id),
         history=history_section(services, production_id, history_after, as_of),
     )
 
