@@ -1,9 +1,9 @@
 """The server's handle on the notifications read model (``projections.mail_store``).
 
-Opened once per app, on first use, for the server's own database setting (SQLite:
-``ledger.notifications.db`` beside the ledger; PostgreSQL: its ``rl_notifications``).
-The projector that fills it is started with the server's other parts; the routes
-only read it and set members' read flags, which are outside the log.
+The one the server's projector fills (``Services.mail``); a server serving reads only
+(its disk full) has none of its own, and opens it here once, on first use, for its
+database setting. The routes only read it and set members' read flags, which are
+outside the log.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ _opening = threading.Lock()
 def mail_database_of(state: Any) -> MailDatabase:
     """The app's notifications database (``state``: the app's state, with ``services``)."""
     services = state.services
-    shared = getattr(services, "mail_database", None)
-    if isinstance(shared, MailDatabase):
-        return shared  # the server's own, when its projector opened one
+    filled: MailDatabase | None = services.mail
+    if filled is not None:
+        return filled  # the one the server's projector fills
     with _opening:
         database = getattr(state, "mail_database", None)
         if not isinstance(database, MailDatabase):
