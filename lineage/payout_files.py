@@ -35,7 +35,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from ledger.domain.contact import Contact
-from ledger.domain.currencies import minor_unit_digits
+from ledger.domain.currencies import format_minor, minor_unit_digits
 from ledger.domain.errors import InvalidValueError
 from lineage.payout_balances import PayoutRecord, balances
 
@@ -134,19 +134,6 @@ class PayoutPlan:
 def payout_id(proposal_id: UUID, member_id: str) -> str:
     """The stable id of a member's payout for a proposal."""
     return str(uuid5(proposal_id, f"payout:{member_id}"))
-
-
-def format_minor(amount_minor: int, currency: str) -> str:
-    """An amount in minor units as a decimal in the currency's minor unit.
-
-    >>> format_minor(123456, "USD"), format_minor(1234, "JPY"), format_minor(5, "KWD")
-    ('1234.56', '1234', '0.005')
-    """
-    digits = minor_unit_digits(currency)
-    if digits == 0:
-        return str(amount_minor)
-    whole, part = divmod(amount_minor, 10**digits)
-    return f"{whole}.{part:0{digits}d}"
 
 
 def spreadsheet_safe(text: str) -> str:

@@ -23,13 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
 from ledger.adapters.collector import collector_paused
-from ledger.domain.currencies import minor_unit_digits
+from ledger.domain.currencies import format_minor
 from ledger.domain.errors import UnknownProductionError
 from ledger.domain.values import Money
 from lineage.ancestry import Ancestry
@@ -295,12 +294,6 @@ def _member_shares(
             shares[member] = shares.get(member, 0) + numerators[index] * factor
             sources.setdefault(member, []).append(LineSource(work, title, parts[work], share))
     return _Family(shares, denominator, primes), sources
-
-
-def format_minor(minor_units: int, currency: str) -> str:
-    """Minor units as a decimal string in major units: ``1234, "USD"`` -> ``"12.34"``."""
-    digits = minor_unit_digits(currency)
-    return f"{Decimal(minor_units).scaleb(-digits):.{digits}f}"
 
 
 def _money_dict(minor_units: int, currency: str) -> dict[str, Any]:

@@ -7,9 +7,11 @@ guessed at, because a wrong minor unit would pay people wrongly.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ledger.domain.errors import InvalidAmountError
 
-__all__ = ["minor_unit_digits"]
+__all__ = ["format_minor", "minor_unit_digits"]
 
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _THREE = "BHD IQD JOD KWD LYD OMR TND"
@@ -44,3 +46,13 @@ def minor_unit_digits(currency: str) -> int:
         raise InvalidAmountError(
             f"currency {currency!r} is not an ISO 4217 code such as USD or EUR"
         ) from None
+
+
+def format_minor(minor_units: int, currency: str) -> str:
+    """Minor units as a decimal string in major units, to the currency's minor unit.
+
+    >>> format_minor(123456, "USD"), format_minor(1234, "JPY"), format_minor(5, "KWD")
+    ('1234.56', '1234', '0.005')
+    """
+    digits = minor_unit_digits(currency)
+    return f"{Decimal(minor_units).scaleb(-digits):.{digits}f}"

@@ -15,11 +15,10 @@ from uuid import UUID
 import typer
 
 from ledger import Ledger, Money
+from ledger.domain.currencies import format_minor
 from ledger.domain.errors import InvalidValueError
 from ledger.domain.proposal import Proposal
 from ledger.domain.proposal_rules import MIN_WINDOW_DAYS
-from lineage.proposals import adjust_proposal, draft_proposal, recompute_proposal
-from lineage.statements import format_minor
 from service.cli.acts import ActingOption, AtOption, FormatOption, report
 from service.cli.context import Format, emit_json, parse_when, recording, state_of
 from service.cli.proposal_payouts import register as register_payouts
@@ -124,6 +123,8 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
         payment = f"revenue:{revenue}" if revenue is not None else f"budget:{budget}"
         ledger = recording(ctx)
         production_id = ledger.find_production(production_ref)
+        from lineage.proposals import draft_proposal  # loads networkx: only here
+
         recorded = draft_proposal(
             ledger,
             state_of(ctx).lineage,
@@ -150,6 +151,8 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
     ) -> None:
         """Revise the lines: a role credit, a share returned, or an override."""
         ledger = recording(ctx)
+        from lineage.proposals import adjust_proposal  # loads networkx: only here
+
         recorded = adjust_proposal(
             ledger,
             _proposal_id(proposal_ref),
@@ -173,6 +176,8 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
     ) -> None:
         """New lines from the lineage as it is now, the other revisions re-applied."""
         ledger = recording(ctx)
+        from lineage.proposals import recompute_proposal  # loads networkx: only here
+
         recorded = recompute_proposal(
             ledger,
             state_of(ctx).lineage,

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ledger import Ledger
+from ledger.domain.currencies import format_minor
 from ledger.domain.errors import LedgerError
 from ledger.domain.proposal import Proposal
 from ledger.domain.proposal_errors import UnknownProposalError
 from lineage.payout_balances import balances
-from lineage.statements import format_minor
 from service.web.deps import ServicesDep
 from service.web.errors import PageRoute
 from service.web.templating import render_page

@@ -19,11 +19,11 @@ from uuid import UUID
 import pytest
 
 from ledger import Citation, Ledger, Money, Relation, open_ledger
+from ledger.domain.currencies import format_minor
 from ledger.domain.errors import RoyaltyOverAllocationError
 from lineage.graph import LineageGraph
 from lineage.policies import check_policy_choice
 from lineage.royalties import statement_for_revenue
-from lineage.statements import format_minor
 
 
 @dataclass(frozen=True)
