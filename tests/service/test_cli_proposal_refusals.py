@@ -149,6 +149,7 @@ def _whole_cycle(cli: Cli) -> str:
 
 def _summaries(cli: Cli, member: str) -> dict[str, str]:
     page = json.loads(cli("history", "--member", member, "--limit", "10000", "--format", "json"))
+    # The last of each type: the demo's own proposal comes before the test's.
     return {entry["type"]: entry["summary"] for entry in page["entries"]}
 
 
@@ -175,7 +176,7 @@ def test_show_as_of_gives_the_proposal_as_it_stood(demo: Cli) -> None:
         e["position"]
         for e in json.loads(demo("history", "--member", CURATOR, "--format", "json",
                                  "--limit", "10000"))["entries"]
-        if e["type"] == "Opened"
+        if e["type"] == "Opened" and p in e["ids"]
     )  # fmt: skip
     then = _show(demo, p, "--as-of", str(opened_at))
     assert (then["state"], then["objections"], final["state"]) == ("open", [], "final")
