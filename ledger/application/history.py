@@ -218,25 +218,25 @@ class Namebook:
                     f"{p} of {n(event.production_id)} drafted: {len(event.lines)} lines,"
                     f" pool {_minor(event.pool_minor, event.currency)}"
                 )
-            case Proposal.Revised():
+            case _Proposal.Revised():
                 return f"{p} revised to version {event.version} ({event.kind}): {event.reason}"
-            case Proposal.Opened():
+            case _Proposal.Opened():
                 return f"{p} opened for comments until {event.closes_at:%Y-%m-%d %H:%M} UTC"
-            case Proposal.Commented():
+            case _Proposal.Commented():
                 return f"{n(event.actor_id)} commented on {p}: {_short(event.text)!r}"
-            case Proposal.Objected():
+            case _Proposal.Objected():
                 line = (
                     "" if event.line_member_id is None else f" to {n(event.line_member_id)}'s line"
                 )
                 kind = event.kind.replace("_", " ")
                 return f"{n(event.actor_id)} objected{line} ({kind}) to {p}: {_short(event.text)!r}"
-            case Proposal.Answered():
+            case _Proposal.Answered():
                 return f"objection {event.objection_id} to {p} {event.decision}: {event.reason}"
-            case Proposal.Finalized():
+            case _Proposal.Finalized():
                 return f"{p} is final (version {event.version}): the Final Community Payments"
-            case Proposal.Cancelled():
+            case _Proposal.Cancelled():
                 return f"{p} was cancelled: {event.reason}"
-            case Proposal.PayoutRecorded():
+            case _Proposal.PayoutRecorded():
                 return (
                     f"payout to {n(event.member_id)} from {p}: {event.outcome} ({event.reference})"
                 )
@@ -282,6 +282,19 @@ def _line_members(value: Any) -> Iterator[UUID]:
 def _words(name: str) -> str:
     """``PolicyChosen`` -> ``policy chosen``."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+class _Proposal:
+    """The Proposal's events the ``@event`` decorator defines (unseen by type checkers)."""
+
+    Revised: Any = vars(Proposal)["Revised"]
+    Opened: Any = vars(Proposal)["Opened"]
+    Commented: Any = vars(Proposal)["Commented"]
+    Objected: Any = vars(Proposal)["Objected"]
+    Answered: Any = vars(Proposal)["Answered"]
+    Finalized: Any = vars(Proposal)["Finalized"]
+    Cancelled: Any = vars(Proposal)["Cancelled"]
+    PayoutRecorded: Any = vars(Proposal)["PayoutRecorded"]
 
 
 _SEQUENCES = (list, tuple)

@@ -39,6 +39,6 @@ def proposal_as_of(ledger: Ledger, proposal_id: UUID, position: int) -> Proposal
         raise UnknownProposalError(
             f"proposal {proposal_id} was not drafted yet at position {position}"
         )
-    found = ledger.repository.get(proposal_id, version=version)
+    found: object = ledger.repository.get(proposal_id, version=version)
     assert isinstance(found, Proposal)
     return found
