@@ -12,14 +12,17 @@ import re
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from ledger.application.ledger import Ledger
 from ledger.application.log import iter_events
 from ledger.domain.comment import Comment
+from ledger.domain.currencies import minor_unit_digits
 from ledger.domain.member import HandleClaim, Member
 from ledger.domain.production import Production
+from ledger.domain.proposal import Proposal
 from ledger.domain.values import Citation
 from ledger.domain.vote import Vote
 from ledger.domain.work import Work
@@ -100,6 +103,8 @@ class Namebook:
             return "@" + event.handle
         if isinstance(event, Work.Contributed | Production.Created):
             return repr(event.title)
+        if isinstance(event, Proposal.Drafted):
+            return f"the proposal for {_payment_text(event.payment)}"
         return None
 
     def involved(self, event: Any) -> tuple[UUID, ...]:
@@ -113,6 +118,8 @@ class Namebook:
             elif isinstance(value, _SEQUENCES):
                 ids.extend(item for item in value if isinstance(item, UUID))
                 ids.extend(item.work_id for item in value if isinstance(item, Citation))
+                # A proposal's lines name their payees (as text, in plain dicts).
+                ids.extend(_line_members(value))
         citation = getattr(event, "citation", None)
         if citation is not None:
             ids.append(citation.work_id)
@@ -186,9 +193,54 @@ class Namebook:
                     f"royalty statement for revenue #{event.revenue_number}"
                     f" of {n(event.originator_id)} issued"
                 )
-        # An event type this version does not describe: its name in words, never a
-        # class path.
-        return f"{n(event.originator_id)}: {_words(type(event).__name__)}"
+            case Production.CostRecorded():
+                return (
+                    f"{n(event.originator_id)} cost {_minor(event.amount, event.currency)}:"
+                    f" {event.description}"
+                )
+            case Production.BudgetRecorded():
+                return (
+                    f"{n(event.originator_id)} has a budget of"
+                    f" {_minor(event.amount, event.currency)}: {event.description}"
+                )
+        return self._proposal_summary(event) or (
+            # An event type this version does not describe: its name in words, never a
+            # class path.
+            f"{n(event.originator_id)}: {_words(type(event).__name__)}"
+        )
+
+    def _proposal_summary(self, event: Any) -> str | None:
+        n = self.name
+        p = n(event.originator_id)
+        match event:
+            case Proposal.Drafted():
+                return (
+                    f"{p} of {n(event.production_id)} drafted: {len(event.lines)} lines,"
+                    f" pool {_minor(event.pool_minor, event.currency)}"
+                )
+            case _Proposal.Revised():
+                return f"{p} revised to version {event.version} ({event.kind}): {event.reason}"
+            case _Proposal.Opened():
+                return f"{p} opened for comments until {event.closes_at:%Y-%m-%d %H:%M} UTC"
+            case _Proposal.Commented():
+                return f"{n(event.actor_id)} commented on {p}: {_short(event.text)!r}"
+            case _Proposal.Objected():
+                line = (
+                    "" if event.line_member_id is None else f" to {n(event.line_member_id)}'s line"
+                )
+                kind = event.kind.replace("_", " ")
+                return f"{n(event.actor_id)} objected{line} ({kind}) to {p}: {_short(event.text)!r}"
+            case _Proposal.Answered():
+                return f"objection {event.objection_id} to {p} {event.decision}: {event.reason}"
+            case _Proposal.Finalized():
+                return f"{p} is final (version {event.version}): the Final Community Payments"
+            case _Proposal.Cancelled():
+                return f"{p} was cancelled: {event.reason}"
+            case _Proposal.PayoutRecorded():
+                return (
+                    f"payout to {n(event.member_id)} from {p}: {event.outcome} ({event.reference})"
+                )
+        return None
 
     def _authors(self, event: Any) -> str:
         return ", ".join(self.name(author) for author in event.authors)
@@ -201,9 +253,48 @@ def _policy_text(event: Any) -> str:
     return f"{policy}, contributor pool {event.pool_percent}%{weights}"
 
 
+def _payment_text(payment: str) -> str:
+    """``revenue:2`` -> ``revenue #2``."""
+    kind, _, number = payment.partition(":")
+    return f"{kind} #{number}"
+
+
+def _minor(amount: int, currency: str) -> str:
+    digits = minor_unit_digits(currency)
+    return f"{Decimal(amount).scaleb(-digits):.{digits}f} {currency}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line_members(value: Any) -> Iterator[UUID]:
+    for item in value:
+        if isinstance(item, dict):
+            member = item.get("member_id")
+            if isinstance(member, str):
+                try:
+                    yield UUID(member)
+                except ValueError:
+                    continue
+
+
 def _words(name: str) -> str:
     """``PolicyChosen`` -> ``policy chosen``."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+class _Proposal:
+    """The Proposal's events the ``@event`` decorator defines (unseen by type checkers)."""
+
+    Revised: Any = vars(Proposal)["Revised"]
+    Opened: Any = vars(Proposal)["Opened"]
+    Commented: Any = vars(Proposal)["Commented"]
+    Objected: Any = vars(Proposal)["Objected"]
+    Answered: Any = vars(Proposal)["Answered"]
+    Finalized: Any = vars(Proposal)["Finalized"]
+    Cancelled: Any = vars(Proposal)["Cancelled"]
+    PayoutRecorded: Any = vars(Proposal)["PayoutRecorded"]
 
 
 _SEQUENCES = (list, tuple)

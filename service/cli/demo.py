@@ -31,6 +31,7 @@ from ledger.domain.identity import member_id_for
 from projections.opening import views_path
 from service.cli.archive import census_text, run_import, summary
 from service.cli.context import CliState, Format, emit_json, state_of
+from service.cli.demo_proposal import demo_proposal, final_lines_text
 from service.cli.lineage_commands import statement_text
 from service.cli.views import rankings_text, shown_ids
 
@@ -127,6 +128,11 @@ def register(app: typer.Typer) -> None:
             "--tree",
             help="Where to write the family tree (.svg, .png...).",
         ),
+        payouts_path: Path = typer.Option(
+            Path("tiny-stories-payouts.csv"),
+            "--payouts",
+            help="Where to write the demo proposal's payout file (csv).",
+        ),
         replace: bool = typer.Option(
             False,
             "--replace",
@@ -149,6 +155,8 @@ def register(app: typer.Typer) -> None:
         report.source = f"the sample archive {SAMPLE}"
         # The showcase issues a statement: shown first, so the census counts it.
         showcase = demo_showcase(state, tree_path)
+        production_id, _ = deepest_published_story(state.lineage)
+        proposal = demo_proposal(state, production_id, payouts_path)
         census = take_census(ledger)
         models = state.read_models
         models.projector.catch_up()
@@ -162,6 +170,8 @@ def register(app: typer.Typer) -> None:
                     "credits": showcase.credits.as_dict(),
                     "statement": showcase.statement.as_dict(),
                     "tree": str(showcase.tree_path),
+                    "proposal": str(proposal.proposal.id),
+                    "payouts": str(proposal.payouts_path),
                 }
             )
             return
@@ -182,6 +192,12 @@ def register(app: typer.Typer) -> None:
         typer.echo("")
         typer.echo(statement_text(showcase.statement))
         typer.echo(f"\nIts family tree: {showcase.tree_path}")
+        typer.echo("")
+        typer.echo(final_lines_text(proposal))
+        typer.echo(
+            f"Its payout file: {proposal.payouts_path}"
+            f" (remix-ledger proposal show {proposal.proposal.id})"
+        )
 
 
 @dataclass(frozen=True)

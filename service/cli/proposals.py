@@ -316,11 +316,24 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
         ctx: typer.Context,
         proposal_ref: str = typer.Argument(..., metavar="P"),
         version: int | None = typer.Option(None, "--version", min=1),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="A past position or time: the proposal as it stood then."
+        ),
         output_format: FormatOption = Format.text,
     ) -> None:
         """A proposal: its state, window, lines (of version N), versions and objections."""
+        from ledger.application.proposal_as_of import proposal_as_of
+        from service.cli.views import as_of_position
+
         ledger = state_of(ctx).ledger
-        data = proposal_dict(ledger, ledger.proposal(_proposal_id(proposal_ref)), version)
+        proposal_id = _proposal_id(proposal_ref)
+        position = as_of_position(ledger, as_of)
+        found = (
+            ledger.proposal(proposal_id)
+            if position is None
+            else proposal_as_of(ledger, proposal_id, position)
+        )
+        data = proposal_dict(ledger, found, version)
         if output_format is Format.json:
             emit_json(data)
         else:

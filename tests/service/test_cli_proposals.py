@@ -96,7 +96,7 @@ def test_a_proposal_runs_from_draft_to_final_and_issues_its_last_version(demo: C
     demo("proposal", "cancel", p, "--reason", "too late", expect=2)
     demo("proposal", "adjust", p, "--override", "quietfox=10", "--reason", "x", expect=2)
     listed = json.loads(demo("proposal", "list", BOOK, "--format", "json"))
-    assert [(item["id"], item["state"]) for item in listed] == [(p, "final")]
+    assert [(i["id"], i["state"]) for i in listed if i["payment"] == "revenue:2"] == [(p, "final")]
 
 
 def test_a_window_shorter_than_two_weeks_is_refused(demo: Cli) -> None:
@@ -127,7 +127,7 @@ def test_costs_shrink_the_pool_and_a_statement_over_it_is_refused(demo: Cli) -> 
 
 def test_a_budget_is_proposed_like_a_payment(demo: Cli) -> None:
     demo("production", "budget", BOOK, "50000", "--description", "episode budget")
-    p = _id(demo("proposal", "draft", BOOK, "--budget", "1", "--format", "json"))
+    p = _id(demo("proposal", "draft", BOOK, "--budget", "2", "--format", "json"))  # the demo has #1
     shown = json.loads(demo("proposal", "show", p, "--format", "json"))
     assert shown["pool_minor"] == 5_000_000
     assert sum(line["amount_minor"] for line in shown["lines"]) == 5_000_000

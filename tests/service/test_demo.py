@@ -125,3 +125,23 @@ def test_the_demo_ranks_works_by_external_id_with_readable_hot_scores_and_counts
     # The statement the demo issues is counted: the count is the ledger's at the end.
     (events,) = [line for line in shown if line.strip().startswith("events")]
     assert f"events       {_events(cli)}," in events
+
+
+def test_the_demo_runs_a_whole_proposal_cycle_once_and_writes_its_payout_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(str(tmp_path / "demo.db"), capsys)
+    payouts = tmp_path / "payouts.csv"
+    out = cli("demo", "--tree", str(tmp_path / "tree.dot"), "--payouts", str(payouts))
+    assert "Final Community Payments for budget #1" in out and "(Editors)" in out
+    (listed,) = json.loads(cli("proposal", "list", "tiny-book-vol-1", "--format", "json"))
+    shown = json.loads(cli("proposal", "show", listed["id"], "--format", "json"))
+    assert (shown["state"], shown["final_version"]) == ("final", 2)
+    assert [o["answer"]["decision"] for o in shown["objections"]] == ["declined"]
+    rows = payouts.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "handle,name,amount,currency,payout_id"
+    paid = sum(round(float(row.split(",")[2]) * 100) for row in rows[1:])
+    assert paid == shown["pool_minor"] == 200_000
+    events = _events(cli)
+    cli("demo", "--tree", str(tmp_path / "tree.dot"), "--payouts", str(payouts))
+    assert _events(cli) == events

@@ -195,7 +195,7 @@ def test_a_read_only_file_in_a_writable_folder_is_read_not_written(built: Path) 
         folder.chmod(0o777)
         census = _run(_as_nobody(), folder, "census")
         assert census.returncode == 0, census.stderr
-        assert "events       727" in census.stdout
+        assert "events       734" in census.stdout
         refused = _run(_as_nobody(), folder, "member", "add", "zed")
         assert refused.returncode == 2
         assert "'demo.db' is read-only" in refused.stderr or "demo.db' is read-only" in (
@@ -227,7 +227,7 @@ def test_a_ledger_on_a_read_only_mount_is_audited_even_by_root(built: Path) -> N
         before = _listing(folder)
         census = _run(prefix, folder, "census")
         assert census.returncode == 0, census.stderr
-        assert "events       727" in census.stdout
+        assert "events       734" in census.stdout
         credits = _run(prefix, folder, "credits", "rec-0109", "--format", "json")
         assert credits.returncode == 0, credits.stderr
         refused = _run(prefix, folder, "vote", "rec-0001", "--member", "lanternkeeper")
