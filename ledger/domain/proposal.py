@@ -3,10 +3,8 @@
 States: ``draft`` -> ``open`` -> ``final``; ``draft`` or ``open`` -> ``cancelled``.
 Every version of its lines stays readable (``version(n)``). The rules are checked
 in the public methods (``check_*``) before an event is triggered: an ``@event``
-body only applies state, since it runs again on every replay.
-
-A line is a plain dict: ``{"member_id": str, "amount_minor": int, "share": "n/d",
-"role": str | None, "explanation": list}``; shares are of the pool.
+body only applies state, since it runs again on every replay. Lines and their rules:
+``ledger.domain.proposal_rules``.
 """
 
 from __future__ import annotations
