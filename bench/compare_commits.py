@@ -191,9 +191,9 @@ def compare(before: str, after: str, benches: list[Bench], rounds: int, cache: P
             for side in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
                 figures, seconds, load = run_once(sides[side][1], bench)
                 runs[side].append(figures)
-                shown = ", ".join(f"{name} {value:g}" for name, value in figures.items())
+                listed = ", ".join(f"{name} {value:g}" for name, value in figures.items())
                 print(
-                    f"  round {round_number + 1} {side}: {seconds:.0f}s, load {load}: {shown}",
+                    f"  round {round_number + 1} {side}: {seconds:.0f}s, load {load}: {listed}",
                     flush=True,
                 )
         print(f"\n  {'figure':<22} {'A (median)':>12} {'B (median)':>12} {'B / A':>7}")
