@@ -158,8 +158,20 @@ def test_a_ledger_recorded_after_the_move_exports_and_names_its_events_as_before
                 "SELECT state FROM stored_events WHERE originator_version = 1"
             )
         }
-    assert new_topics <= old_topics
-    assert created == {
+    # Event types added since the move (the payment proposals) are new, not moved: they
+    # carry topics of the new layout, and no ledger recorded before holds them.
+    added = {
+        topic
+        for topic in new_topics
+        if topic.startswith("ledger.domain.proposal:")
+        or topic
+        in {
+            "ledger.production:Production.CostRecorded",
+            "ledger.production:Production.BudgetRecorded",
+        }
+    }
+    assert new_topics - added <= old_topics
+    assert created - {"ledger.domain.proposal:Proposal"} == {
         "ledger.comment:Comment",
         "ledger.member:HandleClaim",
         "ledger.member:Member",
