@@ -103,14 +103,7 @@ class ProposalCommands(LedgerBase):
     @staticmethod
     def check_statement_fits(production: Production, number: int, statement: Any) -> None:
         """A statement's lines total at most what the payment made available."""
-        pool = production.pool_for(f"revenue:{number}")
-        total = sum(int(line.get("minor_units", 0)) for line in statement.get("lines", []))
-        available = 0 if pool is None else pool.minor_units
-        if total > available:
-            raise OverPoolError(
-                f"the statement pays {total} minor units; revenue #{number} made"
-                f" {available} available after costs"
-            )
+        production.check_statement_fits(number, statement)
 
     # --------------------------------------------------------------- commands
 

@@ -20,6 +20,7 @@ from ledger.domain.errors import (
 )
 from ledger.domain.numbers import check_decimal_size, parse_bounded_fraction
 from ledger.domain.pools import Cost, parse_payment, profit_split_pool
+from ledger.domain.proposal_errors import OverPoolError
 from ledger.domain.topics import recorded_under
 from ledger.domain.values import MAX_TITLE, Money, check_text
 
@@ -167,6 +168,18 @@ class Production(LedgerAggregate):
         if revenue_number in self.statements:
             raise AlreadyIssuedError(
                 f"the statement for revenue #{revenue_number} of {self.title!r} was already issued"
+            )
+
+    def check_statement_fits(self, revenue_number: int, statement: Mapping[str, Any]) -> None:
+        """A statement's lines total at most what the payment made available after costs
+        (checked when issuing, never on replay: the event body does not call it)."""
+        pool = self.pool_for(f"revenue:{revenue_number}")
+        total = sum(int(line.get("minor_units", 0)) for line in statement.get("lines", []))
+        available = 0 if pool is None else pool.minor_units
+        if total > available:
+            raise OverPoolError(
+                f"the statement pays {total} minor units; revenue #{revenue_number} made"
+                f" {available} available after costs"
             )
 
     class WorkIncluded(Aggregate.Event):
@@ -382,6 +395,7 @@ class Production(LedgerAggregate):
     ) -> None:
         """Record the statement of revenue payment ``revenue_number``, once."""
         self.check_statement_due(revenue_number)
+        self.check_statement_fits(revenue_number, statement)
         self._issue_statement(
             revenue_number=revenue_number,
             statement=statement,
