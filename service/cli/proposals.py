@@ -368,7 +368,9 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
         for item in found:
             typer.echo(f"{item['id']} {item['payment']} {item['state']} v{item['version']}")
 
-    @production_app.command("cost")
+    # As `production revenue`: a negative amount ("-100") is an argument, refused with
+    # the rule's own words, not an unknown option.
+    @production_app.command("cost", context_settings={"ignore_unknown_options": True})
     def production_cost(
         ctx: typer.Context,
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),
@@ -390,7 +392,7 @@ def register(app: typer.Typer, production_app: typer.Typer) -> None:
         )
         report(ledger, "recorded cost for production", recorded, output_format)
 
-    @production_app.command("budget")
+    @production_app.command("budget", context_settings={"ignore_unknown_options": True})
     def production_budget(
         ctx: typer.Context,
         production_ref: str = typer.Argument(..., metavar="PRODUCTION"),

@@ -21,6 +21,9 @@ def test_a_negative_revenue_is_refused_as_not_positive_not_as_an_unknown_option(
     cli("production", "publish", "book")
     cli("production", "revenue", "book", "-100", expect=2)
     assert cli.err == "remix-ledger: error: amount '-100' must be positive\n"
+    for act in ("cost", "budget"):  # the other amounts a production records
+        cli("production", act, "book", "-100", "--description", "Printing", expect=2)
+        assert cli.err == "remix-ledger: error: amount '-100' must be positive\n", act
 
 
 def test_a_key_file_that_is_not_text_is_one_line_and_exit_2(cli: Cli, tmp_path: Path) -> None:
